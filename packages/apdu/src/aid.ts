@@ -1,0 +1,17 @@
+/** Application identifiers (ISO/IEC 7816-5): 5..16 bytes, RID (5 bytes) + PIX. */
+import { ApduError, fromHex, toHex } from './bytes.ts';
+
+/** An AID as bytes. Build with `aid()` so the length is checked. */
+export type Aid = Uint8Array & { readonly __brand: 'Aid' };
+
+export function aid(value: Uint8Array | string): Aid {
+  const b = typeof value === 'string' ? fromHex(value) : value;
+  if (b.length < 5 || b.length > 16) {
+    throw new ApduError('APDU_BAD_FIELD', `an AID has 5 to 16 bytes, got ${b.length}`);
+  }
+  return Uint8Array.from(b) as Aid;
+}
+
+export function aidHex(a: Uint8Array): string {
+  return toHex(a).toUpperCase();
+}

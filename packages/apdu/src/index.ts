@@ -1,0 +1,5 @@
+export * from './bytes.ts';
+export * from './command.ts';
+export * from './response.ts';
+export * from './status.ts';
+export * from './aid.ts';

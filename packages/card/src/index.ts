@@ -1,0 +1,2 @@
+export * from './applet.ts';
+export * from './card.ts';
