@@ -86,7 +86,8 @@ export function encodeCommand(c: CommandApdu): Uint8Array {
  * anything else: a card answers such input with `67 00`.
  */
 export function parseCommand(b: Uint8Array): CommandApdu {
-  if (b.length < 4) throw new ApduError('APDU_TOO_SHORT', `command APDU of ${b.length} bytes (< 4)`);
+  if (b.length < 4)
+    throw new ApduError('APDU_TOO_SHORT', `command APDU of ${b.length} bytes (< 4)`);
   const [cla, ins, p1, p2] = [b[0]!, b[1]!, b[2]!, b[3]!];
   const body = b.subarray(4);
   const base = { cla, ins, p1, p2 };
@@ -118,7 +119,10 @@ export function parseCommand(b: Uint8Array): CommandApdu {
     return { ...base, data: empty, ne: n === 0 ? 65536 : n, extended: true };
   }
   if (body.length < 3) {
-    throw new ApduError('APDU_BAD_LENGTH', `extended length field truncated (${body.length} bytes)`);
+    throw new ApduError(
+      'APDU_BAD_LENGTH',
+      `extended length field truncated (${body.length} bytes)`,
+    );
   }
   const lc = (body[1]! << 8) | body[2]!;
   if (lc === 0) throw new ApduError('APDU_BAD_LENGTH', 'extended Lc of 0');

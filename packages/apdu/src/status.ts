@@ -67,7 +67,13 @@ const NAMES: Record<number, readonly [en: string, ja: string]> = {
 /** True for any SW1-SW2 a card may legally send (ISO 7816-3: SW1 is 6X or 9X, not 60). */
 export function isValidStatusWord(sw: number): boolean {
   const sw1 = sw >>> 8;
-  return Number.isInteger(sw) && sw >= 0 && sw <= 0xffff && ((sw1 & 0xf0) === 0x60 || (sw1 & 0xf0) === 0x90) && sw1 !== 0x60;
+  return (
+    Number.isInteger(sw) &&
+    sw >= 0 &&
+    sw <= 0xffff &&
+    ((sw1 & 0xf0) === 0x60 || (sw1 & 0xf0) === 0x90) &&
+    sw1 !== 0x60
+  );
 }
 
 /** For `63 Cx`, the retry counter x; otherwise `undefined`. */
@@ -85,10 +91,14 @@ export function describeStatusWord(sw: number, lang: 'en' | 'ja' = 'en'): string
       : `${hex} verification failed, ${tries} ${tries === 1 ? 'try' : 'tries'} left`;
   }
   if ((sw & 0xff00) === 0x6100) {
-    return lang === 'ja' ? `${hex} 応答データ残り${sw & 0xff}バイト` : `${hex} ${sw & 0xff} response bytes still available`;
+    return lang === 'ja'
+      ? `${hex} 応答データ残り${sw & 0xff}バイト`
+      : `${hex} ${sw & 0xff} response bytes still available`;
   }
   if ((sw & 0xff00) === 0x6c00) {
-    return lang === 'ja' ? `${hex} Le 不正（正しくは${sw & 0xff}）` : `${hex} wrong Le, exact length is ${sw & 0xff}`;
+    return lang === 'ja'
+      ? `${hex} Le 不正（正しくは${sw & 0xff}）`
+      : `${hex} wrong Le, exact length is ${sw & 0xff}`;
   }
   const n = NAMES[sw];
   if (n) return `${hex} ${lang === 'ja' ? n[1] : n[0]}`;

@@ -73,7 +73,8 @@ export class Card {
   process(cmd: CommandApdu): ResponseApdu {
     if (cmd.cla === 0xff) return status(SW.CLA_NOT_SUPPORTED);
     if ((cmd.cla & 0x03) !== 0) return status(SW.LOGICAL_CHANNEL_NOT_SUPPORTED);
-    if ((cmd.cla & 0x80) === 0 && cmd.ins === 0xa4 && cmd.p1 === 0x04) return this.#selectByName(cmd);
+    if ((cmd.cla & 0x80) === 0 && cmd.ins === 0xa4 && cmd.p1 === 0x04)
+      return this.#selectByName(cmd);
     if (!this.#selected) return status(SW.CONDITIONS_NOT_SATISFIED);
     return this.#selected.process(cmd);
   }

@@ -16,10 +16,7 @@ export interface CliCommand {
   readonly options: NonNullable<ParseArgsConfig['options']>;
   /** Whether positional arguments are accepted. */
   readonly positionals?: boolean;
-  run(
-    args: { values: Record<string, unknown>; positionals: string[] },
-    io: CliIo,
-  ): Promise<number>;
+  run(args: { values: Record<string, unknown>; positionals: string[] }, io: CliIo): Promise<number>;
 }
 
 /** A user-facing failure: printed without a stack trace, exit code 1 (or `exitCode`). */

@@ -22,10 +22,17 @@ function find(argv: readonly string[]): { cmd: CliCommand; rest: string[] } | un
 
 export function usage(): string {
   const lang = currentLang();
-  const lines = [lang === 'ja' ? '使い方: myna <コマンド> [オプション]' : 'usage: myna <command> [options]', ''];
+  const lines = [
+    lang === 'ja' ? '使い方: myna <コマンド> [オプション]' : 'usage: myna <command> [options]',
+    '',
+  ];
   const width = Math.max(...commands.map((c) => c.path.join(' ').length));
-  for (const c of commands) lines.push(`  ${c.path.join(' ').padEnd(width)}  ${t(c.summary, lang)}`);
-  lines.push('', lang === 'ja' ? '各コマンドの詳細: myna <コマンド> --help' : 'details: myna <command> --help');
+  for (const c of commands)
+    lines.push(`  ${c.path.join(' ').padEnd(width)}  ${t(c.summary, lang)}`);
+  lines.push(
+    '',
+    lang === 'ja' ? '各コマンドの詳細: myna <コマンド> --help' : 'details: myna <command> --help',
+  );
   return lines.join('\n');
 }
 
