@@ -17,6 +17,8 @@ export interface Applet {
   select(cmd: CommandApdu): ResponseApdu;
   /** Another applet was selected, or the card was reset: clear security state. */
   deselect(): void;
+  /** Power cycle: drop volatile or staged state too (optional; `deselect` follows). */
+  powerOff?(): void;
   /** Every APDU other than SELECT-by-AID while this applet is selected. */
   process(cmd: CommandApdu): ResponseApdu;
 }

@@ -15,6 +15,8 @@ import {
   type ResponseApdu,
 } from '@myna-ap/apdu';
 import type { Applet } from './applet.ts';
+import type { CardImage } from './image.ts';
+import { installFixedApplets } from './applets/install.ts';
 
 /** ATR of the real card; OpenSC's JPKI driver matches on it (see CARD.md). */
 export const MYNA_ATR = fromHex('3BE000FF8131FE4514');
@@ -23,6 +25,51 @@ export class Card {
   readonly atr: Uint8Array = MYNA_ATR;
   #applets: Applet[] = [];
   #selected: Applet | undefined;
+  #image: CardImage;
+  #generation = 0;
+
+  /**
+   * A card holding `image` with no applets yet. Use `Card.fromImage` for a card
+   * with every application installed.
+   */
+  constructor(image: CardImage) {
+    this.#image = image;
+  }
+
+  /** Builds the card and all its applets from a (validated) image. */
+  static fromImage(img: CardImage): Card {
+    const card = new Card(img);
+    installFixedApplets(card);
+    return card;
+  }
+
+  /** The current persistent state (non-volatile memory). Treat as immutable. */
+  get image(): CardImage {
+    return this.#image;
+  }
+
+  /** Grows by one on every persistent change; hosts save the card when it moves. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /**
+   * Replaces the persistent state with `fn(image)` in one assignment, so a
+   * failure inside `fn` (or the host vanishing) leaves the old state whole
+   * (anti-tearing). Returning the same object is a no-op.
+   */
+  update(fn: (img: CardImage) => CardImage): void {
+    const next = fn(this.#image);
+    if (next === this.#image) return;
+    this.#image = next;
+    this.#generation++;
+  }
+
+  /** Power cycle: like `reset()`, and every applet drops volatile or staged state. */
+  powerOff(): void {
+    for (const a of this.#applets) a.powerOff?.();
+    this.reset();
+  }
 
   /** Adds an applet. Its AID must be unique on the card. */
   addApplet(applet: Applet): void {

@@ -1,2 +1,3 @@
 export * from './applet.ts';
 export * from './card.ts';
+export * from './image.ts';
