@@ -1,0 +1,205 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  Scp03Channel,
+  Scp03Error,
+  Scp03Host,
+  SCP03_DERIVATION,
+  command,
+  concat,
+  deriveScp03SessionKeys,
+  diversifyScp03Keys,
+  encodeInitializeUpdateResponse,
+  encodeResponse,
+  fromHex,
+  keyDiversificationData,
+  parseCommand,
+  parseResponse,
+  scp03Cmac,
+  scp03Cryptogram,
+  scp03Kdf,
+  scp03Pad,
+  scp03Unpad,
+  toHex,
+  type Scp03StaticKeys,
+} from '../src/index.ts';
+
+test('AES-CMAC matches RFC 4493 vectors', () => {
+  const k = fromHex('2b7e151628aed2a6abf7158809cf4f3c');
+  const m = fromHex(
+    '6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e5130c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710',
+  );
+  assert.equal(toHex(scp03Cmac(k, new Uint8Array(0))), 'bb1d6929e95937287fa37d129b756746');
+  assert.equal(toHex(scp03Cmac(k, m.subarray(0, 16))), '070a16b46b4d4144f79bdd9dd04a287c');
+  assert.equal(toHex(scp03Cmac(k, m.subarray(0, 40))), 'dfa66747de9ae63030ca32611497c827');
+  assert.equal(toHex(scp03Cmac(k, m)), '51f0bebf7e3b9d92fc49741779363cfe');
+});
+
+test('KDF: length, determinism, constants separate outputs; bad keys refused', () => {
+  const k = fromHex('404142434445464748494a4b4c4d4e4f');
+  const ctx = fromHex('0102030405060708');
+  assert.equal(scp03Kdf(k, 4, ctx, 128).length, 16);
+  assert.equal(scp03Kdf(k, 4, ctx, 256).length, 32);
+  assert.deepEqual(scp03Kdf(k, 4, ctx, 128), scp03Kdf(k, 4, ctx, 128));
+  assert.notDeepEqual(scp03Kdf(k, 4, ctx, 128), scp03Kdf(k, 6, ctx, 128));
+  assert.throws(() => scp03Kdf(new Uint8Array(5), 4, ctx, 128), { code: 'SM_BAD_KEY' });
+  assert.throws(() => scp03Kdf(k, 4, ctx, 12), { code: 'SM_BAD_KEY' });
+});
+
+test('padding round trip and bad padding', () => {
+  for (const n of [0, 1, 15, 16, 17]) {
+    const d = new Uint8Array(n).fill(7);
+    const p = scp03Pad(d);
+    assert.equal(p.length % 16, 0);
+    assert.deepEqual(scp03Unpad(p), d);
+  }
+  assert.throws(() => scp03Unpad(new Uint8Array(16)), { code: 'SM_BAD_PADDING' });
+});
+
+test('diversification: per card and per area', () => {
+  const master: Scp03StaticKeys = {
+    enc: new Uint8Array(16).fill(1),
+    mac: new Uint8Array(16).fill(2),
+    dek: new Uint8Array(16).fill(3),
+  };
+  const k1 = keyDiversificationData(fromHex('0011223344556677'));
+  const k2 = keyDiversificationData(fromHex('0011223344556678'));
+  assert.equal(k1.length, 10);
+  assert.notDeepEqual(diversifyScp03Keys(master, k1, 1).enc, diversifyScp03Keys(master, k2, 1).enc);
+  assert.notDeepEqual(diversifyScp03Keys(master, k1, 1).mac, diversifyScp03Keys(master, k1, 2).mac);
+  assert.throws(() => keyDiversificationData(new Uint8Array(4)), { code: 'SM_BAD_KEY' });
+});
+
+/** A minimal card end built from the shared channel, to test the host alone. */
+function fakeCard(keys: Scp03StaticKeys) {
+  let ch: Scp03Channel | undefined;
+  let hc: Uint8Array = new Uint8Array(0);
+  const cc = fromHex('a1a2a3a4a5a6a7a8');
+  return (bytes: Uint8Array): Uint8Array => {
+    const cmd = parseCommand(bytes);
+    if (cmd.ins === 0x50) {
+      hc = cmd.data;
+      const s = deriveScp03SessionKeys(keys, hc, cc);
+      ch = new Scp03Channel(s, 0);
+      return encodeResponse({
+        sw: 0x9000,
+        data: encodeInitializeUpdateResponse({
+          keyDiversificationData: new Uint8Array(10),
+          keyVersion: 0x30,
+          scpId: 3,
+          iParam: 0x30,
+          cardChallenge: cc,
+          cardCryptogram: scp03Cryptogram(s.sMac, SCP03_DERIVATION.CARD_CRYPTOGRAM, hc, cc),
+        }),
+      });
+    }
+    if (cmd.ins === 0x82 && ch) {
+      const s = ch.keys;
+      const plain = ch.verifyExternalAuthenticate(cmd);
+      const want = scp03Cryptogram(s.sMac, SCP03_DERIVATION.HOST_CRYPTOGRAM, hc, cc);
+      assert.deepEqual(plain.data, want);
+      assert.equal(ch.level, cmd.p1);
+      return fromHex('9000');
+    }
+    if (!ch) return fromHex('6982');
+    try {
+      const inner = ch.unwrapCommand(cmd);
+      return encodeResponse(
+        ch.wrapResponse({ data: concat(fromHex('cafe'), inner.data), sw: 0x9000 }),
+      );
+    } catch (e) {
+      return encodeResponse({ data: new Uint8Array(0), sw: (e as Scp03Error).sw });
+    }
+  };
+}
+
+const KEYS: Scp03StaticKeys = {
+  enc: fromHex('404142434445464748494a4b4c4d4e4f'),
+  mac: fromHex('505152535455565758595a5b5c5d5e5f'),
+  dek: fromHex('606162636465666768696a6b6c6d6e6f'),
+};
+
+function open(level: number, keys = KEYS) {
+  const card = fakeCard(KEYS);
+  const host = new Scp03Host({ keys, level, hostChallenge: fromHex('0102030405060708') });
+  const ea = host.onInitUpdateResponse(card(host.begin()));
+  host.onExternalAuthResponse(card(ea));
+  return { card, host };
+}
+
+test('host and card agree at every level, with encrypted commands and responses', () => {
+  for (const level of [0x01, 0x03, 0x11, 0x13, 0x31, 0x33]) {
+    const { card, host } = open(level);
+    for (let i = 0; i < 3; i++) {
+      const payload = Uint8Array.from({ length: 20 + i * 17 }, (_, j) => j ^ level);
+      const res = host.unwrap(card(host.wrap(command({ cla: 0x80, ins: 0xe2, data: payload }))));
+      assert.equal(res.sw, 0x9000);
+      if (level & 0x10) assert.deepEqual(res.data, concat(fromHex('cafe'), payload));
+    }
+  }
+});
+
+test('C-DECRYPTION hides the data on the wire', () => {
+  const { host } = open(0x33);
+  const secret = new TextEncoder().encode('1234-secret-pin');
+  const wire = host.wrap(command({ cla: 0x80, ins: 0x20, data: secret }));
+  assert.equal(Buffer.from(wire).includes(Buffer.from(secret)), false);
+});
+
+test('wrong keys: the host refuses the card cryptogram', () => {
+  const card = fakeCard(KEYS);
+  const host = new Scp03Host({ keys: { ...KEYS, mac: new Uint8Array(16) } });
+  assert.throws(() => host.onInitUpdateResponse(card(host.begin())), {
+    code: 'SCP03_BAD_CARD_CRYPTOGRAM',
+  });
+});
+
+test('a flipped bit anywhere in a MACed command is refused and closes the channel', () => {
+  const probe = open(0x13);
+  const len = probe.host.wrap(command({ cla: 0x80, ins: 0xe2, data: new Uint8Array(30) })).length;
+  for (let bit = 0; bit < len * 8; bit += 5) {
+    const { card, host } = open(0x13);
+    const w = host.wrap(command({ cla: 0x80, ins: 0xe2, data: new Uint8Array(30) }));
+    const byte = bit >> 3;
+    // the Lc byte changes the APDU's shape: the parser or the MAC refuses it
+    w[byte]! ^= 1 << (bit & 7);
+    let sw: number;
+    try {
+      sw = parseResponse(card(w)).sw;
+    } catch {
+      continue;
+    }
+    assert.ok(sw === 0x6988 || sw === 0x6982 || sw === 0x6700, `bit ${bit}: ${sw.toString(16)}`);
+    // the card's end is closed: even a correct next command fails
+    const next = host.wrap(command({ cla: 0x80, ins: 0xe2, data: new Uint8Array(1) }));
+    assert.notEqual(parseResponse(card(next)).sw, 0x9000);
+  }
+});
+
+test('a replayed command is refused', () => {
+  const { card, host } = open(0x01);
+  const w = host.wrap(command({ cla: 0x80, ins: 0xe2, data: fromHex('01') }));
+  assert.equal(parseResponse(card(w)).sw, 0x9000);
+  assert.equal(parseResponse(card(w)).sw, 0x6988);
+});
+
+test('a tampered response is refused by the host', () => {
+  const { card, host } = open(0x33);
+  const r = card(host.wrap(command({ cla: 0x80, ins: 0xe2, data: fromHex('0102') })));
+  r[0]! ^= 0x80;
+  assert.throws(() => host.unwrap(r), { code: 'SCP03_BAD_MAC' });
+  assert.throws(() => host.wrap(command({ cla: 0x80, ins: 0xe2 })), { code: 'SCP03_NOT_OPEN' });
+});
+
+test('bad levels and misuse are typed errors', () => {
+  assert.throws(() => new Scp03Host({ keys: KEYS, level: 0x02 }), { code: 'SCP03_BAD_LEVEL' });
+  const h = new Scp03Host({ keys: KEYS });
+  assert.throws(() => h.onInitUpdateResponse(fromHex('9000')), { code: 'SCP03_NOT_OPEN' });
+  h.begin();
+  assert.throws(() => h.onInitUpdateResponse(fromHex('0102039000')), {
+    code: 'SCP03_BAD_RESPONSE',
+  });
+  const h2 = new Scp03Host({ keys: KEYS });
+  h2.begin();
+  assert.throws(() => h2.onInitUpdateResponse(fromHex('6a88')), { code: 'SCP03_CARD_REFUSED' });
+});
