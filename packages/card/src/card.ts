@@ -16,7 +16,7 @@ import {
 } from '@myna-ap/apdu';
 import type { Applet } from './applet.ts';
 import type { CardImage } from './image.ts';
-import { installFixedApplets } from './applets/install.ts';
+import { installFixedApplets } from './apps/install.ts';
 
 /** ATR of the real card; OpenSC's JPKI driver matches on it (see CARD.md). */
 export const MYNA_ATR = fromHex('3BE000FF8131FE4514');

@@ -3,7 +3,16 @@
  * built from an image. Each applet reads and writes only its own image section.
  */
 import type { Card } from '../card.ts';
+import { DfApplet } from '../fs/dfApplet.ts';
+import { JpkiApplet } from './jpki.ts';
+import { TEXT_SPEC } from './text.ts';
+import { VISUAL_SPEC } from './visual.ts';
+import { JUKI_SPEC } from './juki.ts';
+import { COMMON_SPEC } from './common.ts';
 
-export function installFixedApplets(_card: Card): void {
-  // The fixed applets are added here as they are written (JPKI, 券面, 住基, 共通).
+export function installFixedApplets(card: Card): void {
+  card.addApplet(new JpkiApplet(card));
+  for (const spec of [TEXT_SPEC, VISUAL_SPEC, JUKI_SPEC, COMMON_SPEC]) {
+    card.addApplet(new DfApplet(card, spec));
+  }
 }
