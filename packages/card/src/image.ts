@@ -57,7 +57,12 @@ export interface CardImage {
   readonly freeAreas: unknown;
 }
 
-export type CardImageErrorCode = 'CARD_IMAGE_INVALID' | 'CARD_IMAGE_UNSUPPORTED';
+export type CardImageErrorCode =
+  | 'CARD_IMAGE_INVALID'
+  | 'CARD_IMAGE_UNSUPPORTED'
+  | 'CARD_FILE_NOT_FOUND'
+  | 'CARD_FILE_UNREADABLE'
+  | 'CARD_FILE_EXISTS';
 
 /** A card image that cannot be used, with a message for people in both languages. */
 export class CardImageError extends Error {

@@ -1,3 +1,18 @@
 export * from './applet.ts';
 export * from './card.ts';
 export * from './image.ts';
+export * from './errors.ts';
+export * from './issuer.ts';
+export * from './create.ts';
+export * from './file.ts';
+export * from './fs/spec.ts';
+export * from './fs/dfApplet.ts';
+export { AID } from './apps/aids.ts';
+export { JPKI_EF, JPKI_SPEC, JPKI_TOKEN, JpkiApplet } from './apps/jpki.ts';
+export { TEXT_EF, TEXT_SPEC } from './apps/text.ts';
+export { VISUAL_EF, VISUAL_SPEC } from './apps/visual.ts';
+export { JUKI_EF, JUKI_SPEC } from './apps/juki.ts';
+export { COMMON_EF, COMMON_SPEC } from './apps/common.ts';
+export { FIXED_SPECS } from './apps/install.ts';
+export * from './layout/numbers.ts';
+export { basicInfoEf, myNumberEf, type BasicInfo } from './layout/textAp.ts';

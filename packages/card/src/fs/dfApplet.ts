@@ -103,14 +103,13 @@ export class DfApplet implements Applet {
     return status(SW.CLA_NOT_SUPPORTED);
   }
 
-  /** The EF that P2 = 80|SFI names (SFI 0: the current EF), for VERIFY and signing. */
+  /** The object that P2 = 80|SFI names (SFI 0: the current EF), for VERIFY and signing. */
   protected resolveByP2(p2: number): Current | undefined | 'bad' {
     if ((p2 & 0xe0) !== 0x80) return 'bad';
     const sfi = p2 & 0x1f;
     if (sfi === 0) return this.#current;
-    const found = this.#find((f) => sfiOf(f) === sfi);
-    if (found) this.#current = found;
-    return found;
+    // A reference in P2 names the object for this command only; the current EF stays.
+    return this.#find((f) => sfiOf(f) === sfi);
   }
 
   protected isVerified(fid: number): boolean {
