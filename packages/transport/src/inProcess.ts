@@ -15,6 +15,12 @@ export interface EmulatedCard {
   powerOff?(): void;
 }
 
+/** The card leaves the field: a power cycle when the card models one, else a reset. */
+export function powerDown(card: EmulatedCard): void {
+  if (card.powerOff) card.powerOff();
+  else card.reset();
+}
+
 export interface InProcessOptions {
   /** Largest Ne per command (default 65536: the emulator takes extended APDUs). */
   maxResponseLength?: number;
@@ -66,7 +72,7 @@ export class InProcessChannel implements CardChannel {
     const card = this.#card;
     if (!card) return;
     this.#card = undefined;
-    card.powerOff ? card.powerOff() : card.reset();
+    powerDown(card);
     this.#events.emit('removed');
   }
 

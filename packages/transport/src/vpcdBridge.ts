@@ -6,7 +6,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import { TransportError } from './errors.ts';
-import type { EmulatedCard } from './inProcess.ts';
+import { powerDown, type EmulatedCard } from './inProcess.ts';
 import { FrameReader, VPCD_PORT, classifyVpcdPayload, frame } from './vpcdProtocol.ts';
 
 const WRONG_LENGTH = Uint8Array.of(0x67, 0x00);
@@ -123,7 +123,7 @@ export class VpcdBridge {
       if (this.#socket !== socket) return;
       this.#socket = undefined;
       // The card left the field: it loses power and its volatile state.
-      this.#card.powerOff ? this.#card.powerOff() : this.#card.reset();
+      powerDown(this.#card);
       if (this.#stopped) return;
       this.#setState('disconnected');
       this.#timer = setTimeout(() => this.#connect(), this.#delay);
@@ -135,7 +135,7 @@ export class VpcdBridge {
     const msg = classifyVpcdPayload(payload);
     switch (msg.kind) {
       case 'powerOff':
-        this.#card.powerOff ? this.#card.powerOff() : this.#card.reset();
+        powerDown(this.#card);
         return;
       case 'powerOn':
         return;
