@@ -4,3 +4,5 @@ export * from './inProcess.ts';
 export * from './vpcdProtocol.ts';
 export * from './vpcdBridge.ts';
 export * from './pcsc.ts';
+export * from './loopback.ts';
+export * from './pcscStack.ts';
