@@ -75,7 +75,7 @@ export function parseGpTlvs(b: Uint8Array): GpTlv[] {
   let i = 0;
   while (i < b.length) {
     let tag = b[i++]!;
-    if (tag === 0x00 || tag === 0xff) {
+    if (tag === 0x00) {
       throw new ApduError('TLV_BAD_TAG', `tag ${tag.toString(16)} at offset ${i - 1}`);
     }
     if ((tag & 0x1f) === 0x1f) {
@@ -257,9 +257,12 @@ export function installCommands(
       Uint8Array.of(0x00), // no install token: the secure channel authorises
     );
   };
-  const single = header(concat(head, body));
-  if (single.length <= maxBlock && concat(head, body).length <= 253) {
-    return [command({ cla: 0x80, ins: 0xe6, p1: 0x0c, p2: 0x00, data: single })];
+  // One INSTALL when everything fits (C9 needs 3 bytes of tag and length).
+  const whole = concat(head, body);
+  if (whole.length <= 200) {
+    const single = header(whole);
+    if (single.length <= maxBlock)
+      return [command({ cla: 0x80, ins: 0xe6, p1: 0x0c, p2: 0x00, data: single })];
   }
   const first = header(concat(head, encodeGpTlv(INSTALL_TAG.STREAM_LENGTH, u16(body.length))));
   const cmds = [command({ cla: 0x80, ins: 0xe6, p1: 0x0c, p2: 0x00, data: first })];

@@ -5,3 +5,4 @@ export * from './status.ts';
 export * from './aid.ts';
 export * from './scp03.ts';
 export * from './gp.ts';
+export * from './cardap.ts';

@@ -506,7 +506,9 @@ export interface Scp03HostOptions {
    * Static keys, or a function that picks them from the card's key diversification
    * data (the loading system diversifies area master keys this way).
    */
-  readonly keys: Scp03StaticKeys | ((kdd: Uint8Array, keyVersion: number) => Scp03StaticKeys);
+  readonly keys:
+    | Pick<Scp03StaticKeys, 'enc' | 'mac'>
+    | ((kdd: Uint8Array, keyVersion: number) => Pick<Scp03StaticKeys, 'enc' | 'mac'>);
   /** Key version number sent in INITIALIZE UPDATE P1; 0 = any. */
   readonly keyVersion?: number;
   /** Security level (EXTERNAL AUTHENTICATE P1), default 0x33 (everything). */

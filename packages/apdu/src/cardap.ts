@@ -1,0 +1,157 @@
+/**
+ * Host side of the free areas over any transport: open an SCP03-style channel to
+ * a security domain or a card AP, and read card APs of types A, C, D (the access
+ * module and the loading system build on this). No I/O of its own: the caller
+ * passes `transmit`, so a PC/SC reader, the in-process emulator or a remote relay
+ * all work the same.
+ */
+import { concat } from './bytes.ts';
+import { command, encodeCommand, type CommandApdu } from './command.ts';
+import { CardStatusError, parseResponse, type ResponseApdu } from './response.ts';
+import {
+  CARD_AP_MAX_SIZE,
+  USER_ID_LENGTH,
+  parseGpTlvs,
+  selectAidCommand,
+  type CardApKeys,
+  type CardApType,
+  type GpTlv,
+} from './gp.ts';
+import { Scp03Host, type Scp03HostOptions } from './scp03.ts';
+import { SW } from './status.ts';
+
+/** Sends one command APDU and returns the response bytes. */
+export type Transmit = (apdu: Uint8Array) => Uint8Array | Promise<Uint8Array>;
+
+/** Key version of card AP key sets (INITIALIZE UPDATE P1). */
+export const CARD_AP_KEY_VERSION = 0x01;
+/** VERIFY P2 of a card AP's PIN. */
+export const CARD_AP_PIN_REFERENCE = 0x81;
+
+export async function sendPlain(transmit: Transmit, cmd: CommandApdu): Promise<ResponseApdu> {
+  return parseResponse(await transmit(encodeCommand(cmd)));
+}
+
+/** An open secure channel: `send` wraps, transmits and unwraps. */
+export interface SecureSession {
+  readonly host: Scp03Host;
+  send(cmd: CommandApdu): Promise<ResponseApdu>;
+}
+
+/**
+ * SELECT `aid`, then INITIALIZE UPDATE + EXTERNAL AUTHENTICATE. Throws
+ * `CardStatusError` when the card refuses a step, `Scp03Error` when the card does
+ * not prove the keys.
+ */
+export async function openSecureSession(
+  transmit: Transmit,
+  aid: Uint8Array,
+  options: Scp03HostOptions,
+): Promise<SecureSession> {
+  const sel = await sendPlain(transmit, selectAidCommand(aid));
+  if (sel.sw !== SW.OK) throw new CardStatusError(sel.sw, 'SELECT');
+  const host = new Scp03Host(options);
+  const ea = host.onInitUpdateResponse(await transmit(host.begin()));
+  host.onExternalAuthResponse(await transmit(ea));
+  return {
+    host,
+    send: async (cmd) => host.unwrap(await transmit(host.wrap(cmd))),
+  };
+}
+
+export interface CardApContent {
+  readonly userId: Uint8Array; // 利用者ID
+  /** Type C: the info TLVs after the user ID; type D: the bytes after it. */
+  readonly data: Uint8Array;
+  /** Type C: `data` parsed. */
+  readonly items?: readonly GpTlv[];
+  /** Type A: records 2..n. */
+  readonly records?: readonly Uint8Array[];
+}
+
+export interface ReadCardApOptions {
+  readonly aid: Uint8Array;
+  readonly type: Exclude<CardApType, 'custom'>;
+  /** Card AP keys (types A and D). */
+  readonly keys?: CardApKeys;
+  /** The card AP's PIN, ASCII bytes (types A and D). */
+  readonly pin?: Uint8Array;
+}
+
+function expect(r: ResponseApdu, what: string): Uint8Array {
+  if (r.sw !== SW.OK) throw new CardStatusError(r.sw, what);
+  return r.data;
+}
+
+/** Reads a binary EF until its end (chunks that fit R-ENC + R-MAC in 256 bytes). */
+async function readAll(
+  send: (c: CommandApdu) => Promise<ResponseApdu>,
+  max: number,
+): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let off = 0;
+  const chunk = 200;
+  while (off < max) {
+    const r = await send(
+      command({ cla: 0x00, ins: 0xb0, p1: off >> 8, p2: off & 0xff, ne: chunk }),
+    );
+    if (r.sw === SW.WRONG_P1P2 && off > 0) break;
+    const d = expect(r, 'READ BINARY');
+    parts.push(d);
+    off += d.length;
+    if (d.length < chunk) break;
+  }
+  return concat(...parts);
+}
+
+/**
+ * Reads a card AP: type C freely; A and D after mutual authentication with the
+ * card AP keys (level 11 for A, 33 for D: encrypted responses) and VERIFY of its
+ * PIN. A wrong PIN throws `CardStatusError` with `63 Cx` (x tries left); a locked
+ * one `69 83`.
+ */
+export async function readCardAp(transmit: Transmit, o: ReadCardApOptions): Promise<CardApContent> {
+  if (o.type === 'C') {
+    const sel = await sendPlain(transmit, selectAidCommand(o.aid));
+    expect(sel, 'SELECT card AP');
+    const b = await readAll((c) => sendPlain(transmit, c), CARD_AP_MAX_SIZE.C);
+    const tlvs = parseGpTlvs(b);
+    const first = tlvs[0];
+    if (!first || first.tag !== 0x80 || first.value.length !== USER_ID_LENGTH) {
+      throw new CardStatusError(
+        SW.WRONG_DATA,
+        'type C content does not begin with 80 0D <user ID>',
+      );
+    }
+    const data = b.slice(2 + USER_ID_LENGTH);
+    return { userId: first.value, data, items: tlvs.slice(1) };
+  }
+  if (!o.keys || !o.pin)
+    throw new CardStatusError(SW.SECURITY_STATUS_NOT_SATISFIED, 'type A/D needs keys and PIN');
+  const s = await openSecureSession(transmit, o.aid, {
+    keys: o.keys,
+    keyVersion: CARD_AP_KEY_VERSION,
+    level: o.type === 'D' ? 0x33 : 0x11,
+  });
+  expect(
+    await s.send(
+      command({ cla: 0x00, ins: 0x20, p1: 0x00, p2: CARD_AP_PIN_REFERENCE, data: o.pin }),
+    ),
+    'VERIFY',
+  );
+  if (o.type === 'D') {
+    const b = await readAll((c) => s.send(c), CARD_AP_MAX_SIZE.D);
+    return { userId: b.slice(0, USER_ID_LENGTH), data: b.slice(USER_ID_LENGTH) };
+  }
+  const records: Uint8Array[] = [];
+  for (let n = 1; n <= 254; n++) {
+    const r = await s.send(command({ cla: 0x00, ins: 0xb2, p1: n, p2: 0x04, ne: 256 }));
+    if (r.sw === SW.RECORD_NOT_FOUND) break;
+    records.push(expect(r, `READ RECORD ${n}`));
+  }
+  const [userId, ...rest] = records;
+  if (!userId || userId.length !== USER_ID_LENGTH) {
+    throw new CardStatusError(SW.RECORD_NOT_FOUND, 'type A record 1 is not a 13-byte user ID');
+  }
+  return { userId, data: concat(...rest), records: rest };
+}

@@ -1,0 +1,140 @@
+/**
+ * Persistent state of the two free areas (空き領域) as plain JSON: the area keys
+ * (already diversified for this card), the capacity, and every installed card AP.
+ * Bytes are lower-case hex. Changed only by one `card.update` per operation.
+ */
+import { z } from 'zod';
+import type { AreaName, CardApType, EfAccess } from '@myna-ap/apdu';
+import type { PinImage } from '../image.ts';
+
+type Hex = string;
+
+export interface CardApEfImage {
+  /** FID, 4 upper-case hex digits. */
+  readonly fid: string;
+  readonly size: number;
+  readonly access: EfAccess;
+  /** Content, exactly `size` bytes. */
+  readonly data: Hex;
+}
+
+/** One installed card AP (カードAP). */
+export interface CardApImage {
+  readonly aid: Hex;
+  readonly type: CardApType;
+  /** Bytes reserved for its content (user ID included). */
+  readonly size: number;
+  readonly providerId: Hex; // サービス提供者ID
+  readonly userId: Hex; // 利用者ID (13 bytes)
+  /** Card AP keys for mutual authentication (A, D, custom with protected EFs). */
+  readonly keys?: { readonly enc: Hex; readonly mac: Hex };
+  readonly pin?: PinImage;
+  /** Types C and D: the binary EF. */
+  readonly binary?: Hex;
+  /** Type A: records, record 1 being the user ID. */
+  readonly records?: readonly Hex[];
+  /** Custom: the provider's EFs, the first beginning with the user ID. */
+  readonly efs?: readonly CardApEfImage[];
+}
+
+/** One free area: a security domain with its keys and card APs. */
+export interface FreeAreaImage {
+  /** AID of the area's security domain. */
+  readonly aid: Hex;
+  /** Bytes of the area (容量). */
+  readonly capacity: number;
+  /** Key version number of the SD key set. */
+  readonly keyVersion: number;
+  /** Key diversification data (10 bytes) the keys were diversified with. */
+  readonly kdd: Hex;
+  /** This card's static keys (diversified from the area master keys). */
+  readonly keys: { readonly enc: Hex; readonly mac: Hex; readonly dek: Hex };
+  readonly cardAps: readonly CardApImage[];
+}
+
+/** 地域住民向け領域 (`local`) and 拡張利用領域 (`extended`). */
+export type FreeAreasImage = { readonly local: FreeAreaImage; readonly extended: FreeAreaImage };
+
+export const AREA_NAMES: readonly AreaName[] = ['local', 'extended'];
+
+const hex = z.string().regex(/^(?:[0-9a-f]{2})*$/, 'lower-case hex bytes');
+const key16 = hex.length(32);
+const pin = z
+  .object({
+    salt: hex,
+    digest: hex.length(64),
+    maxTries: z.number().int().min(1).max(15),
+    triesLeft: z.number().int().min(0).max(15),
+  })
+  .refine((p) => p.triesLeft <= p.maxTries, 'triesLeft must not exceed maxTries');
+const cardAp = z.object({
+  aid: hex.min(10).max(32),
+  type: z.enum(['A', 'C', 'D', 'custom']),
+  size: z.number().int().min(1).max(0xffff),
+  providerId: hex.min(2).max(32),
+  userId: hex.length(26),
+  keys: z.object({ enc: key16, mac: key16 }).optional(),
+  pin: pin.optional(),
+  binary: hex.optional(),
+  records: z.array(hex).optional(),
+  efs: z
+    .array(
+      z.object({
+        fid: z.string().regex(/^[0-9A-F]{4}$/),
+        size: z.number().int().min(1).max(0xffff),
+        access: z.enum(['free', 'protected', 'encrypted']),
+        data: hex,
+      }),
+    )
+    .optional(),
+});
+const area = z.object({
+  aid: hex.min(10).max(32),
+  capacity: z.number().int().min(0).max(0xffffff),
+  keyVersion: z.number().int().min(1).max(0x7f),
+  kdd: hex.length(20),
+  keys: z.object({ enc: key16, mac: key16, dek: key16 }),
+  cardAps: z.array(cardAp),
+});
+const areas = z.object({ local: area, extended: area });
+
+export class FreeAreaImageError extends Error {
+  override readonly name = 'FreeAreaImageError';
+  readonly code = 'FREE_AREA_IMAGE_INVALID';
+  constructor(readonly text: { readonly en: string; readonly ja: string }) {
+    super(text.en);
+  }
+}
+
+/** Validates the `freeAreas` section of a card image. */
+export function parseFreeAreas(value: unknown): FreeAreasImage {
+  const r = areas.safeParse(value);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    const where = issue ? issue.path.join('.') : '';
+    const what = issue?.message ?? 'invalid';
+    throw new FreeAreaImageError({
+      en: `free areas of the card image are invalid: ${where}: ${what}`,
+      ja: `カードイメージの空き領域が不正です: ${where}: ${what}`,
+    });
+  }
+  return r.data as FreeAreasImage;
+}
+
+/** A copy of `areas` with area `name` replaced by `fn(area)`. */
+export function withArea(
+  areas: FreeAreasImage,
+  name: AreaName,
+  fn: (a: FreeAreaImage) => FreeAreaImage,
+): FreeAreasImage {
+  return { ...areas, [name]: fn(areas[name]) };
+}
+
+/** The card AP `aidHex` of area `name`, if installed there. */
+export function findCardAp(
+  areas: FreeAreasImage,
+  name: AreaName,
+  aidHex: Hex,
+): CardApImage | undefined {
+  return areas[name].cardAps.find((c) => c.aid === aidHex);
+}
