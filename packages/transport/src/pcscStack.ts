@@ -122,7 +122,7 @@ export interface PcscStack {
   insert(card: EmulatedCard, reader?: number, options?: VpcdBridgeOptions): Promise<VpcdBridge>;
   /** Takes a card out and waits until PC/SC sees the reader empty. */
   eject(bridge: VpcdBridge): Promise<void>;
-  /** Ejects every card, stops pcscd if we started it, releases the lock. */
+  /** Ejects every card, stops pcscd if we started it, releases the lock. Idempotent. */
   stop(): Promise<void>;
 }
 
@@ -135,6 +135,7 @@ export async function startPcscStack(): Promise<PcscStack> {
   const release = await acquireStackLock();
   let child: ChildProcess | undefined;
   const bridges = new Set<VpcdBridge>();
+  let stopped = false;
   try {
     const quickack = await ensureLoopbackQuickack();
     const running = await virtualReaders().catch(() => undefined);
@@ -174,6 +175,8 @@ export async function startPcscStack(): Promise<PcscStack> {
         );
       },
       async stop() {
+        if (stopped) return;
+        stopped = true;
         for (const b of bridges) b.stop();
         bridges.clear();
         await stopChild(child);
@@ -198,4 +201,16 @@ async function stopChild(child: ChildProcess | undefined): Promise<void> {
   const t = setTimeout(() => child.kill('SIGKILL'), 3000);
   await done;
   clearTimeout(t);
+}
+
+/**
+ * For test files: `undefined` when the PC/SC stack can run here; otherwise a
+ * one-line skip reason, except under CI (`CI` set), where a missing piece is a
+ * failure: the interop tests must not silently vanish there.
+ */
+export async function pcscSkipReason(opts: { opensc?: boolean } = {}): Promise<string | undefined> {
+  const missing = await missingPcscPrerequisites(opts);
+  if (missing === undefined) return undefined;
+  if (process.env.CI) throw new Error(`CI must run the PC/SC tests, but ${missing}`);
+  return `PC/SC stack not available (${missing})`;
 }

@@ -120,8 +120,7 @@ export class VpcdBridge {
       /* 'close' follows; reconnect there */
     });
     socket.on('close', () => {
-      if (this.#socket !== socket) return;
-      this.#socket = undefined;
+      if (this.#socket === socket) this.#socket = undefined;
       // The card left the field: it loses power and its volatile state.
       powerDown(this.#card);
       if (this.#stopped) return;
