@@ -17,6 +17,7 @@ import {
 import type { Applet } from './applet.ts';
 import type { CardImage } from './image.ts';
 import { installFixedApplets } from './apps/install.ts';
+import { attachFreeAreas } from './freeArea/attach.ts';
 
 /** ATR of the real card; OpenSC's JPKI driver matches on it (see CARD.md). */
 export const MYNA_ATR = fromHex('3BE000FF8131FE4514');
@@ -40,6 +41,7 @@ export class Card {
   static fromImage(img: CardImage): Card {
     const card = new Card(img);
     installFixedApplets(card);
+    attachFreeAreas(card);
     return card;
   }
 

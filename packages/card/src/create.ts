@@ -41,6 +41,7 @@ import {
   textSignatureEf,
 } from './layout/textAp.ts';
 import { visualEntriesEf } from './layout/visualAp.ts';
+import { newFreeAreas, type AreaMasterKeys } from './freeArea/keys.ts';
 
 /** The card holder (基本4情報), as @myna-ap/pki's HolderInfo. */
 export interface CardHolder {
@@ -97,6 +98,8 @@ export interface CreateCardOptions {
   readonly face?: Uint8Array;
   /** Card serial, 8 to 16 bytes; default 16 random bytes. */
   readonly serial?: Uint8Array;
+  /** Free-area master keys; default the published TEST keys (see src/freeArea/keys.ts). */
+  readonly areaMasterKeys?: AreaMasterKeys;
   /** Pre-generated JPKI keys (tests reuse them: RSA key generation is slow). */
   readonly keys?: CardKeys;
   /** Signs the 券面 data; default a new in-memory issuer (see issuer.ts). */
@@ -409,8 +412,11 @@ export async function createCard(opts: CreateCardOptions): Promise<CreatedCard> 
       },
       {},
     ),
-    // The free areas (src/freeArea) are added here once that module lands.
-    freeAreas: null,
+    // 地域住民向け領域 / 拡張利用領域: keys diversified from the area masters with the serial.
+    freeAreas: newFreeAreas({
+      cardId: o.serial,
+      ...(opts.areaMasterKeys ? { masterKeys: opts.areaMasterKeys } : {}),
+    }),
   };
   const card = Card.fromImage(image);
   return {

@@ -13,6 +13,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { fromHex, toHex } from '@myna-ap/apdu';
+import { parseFreeAreas, type FreeAreasImage } from './freeArea/image.ts';
+import { newFreeAreas } from './freeArea/keys.ts';
 
 export const CARD_IMAGE_FORMAT = 'myna-card';
 export const CARD_IMAGE_VERSION = 1;
@@ -54,7 +56,7 @@ export interface CardImage {
   readonly juki: ApImage; // 住基AP
   readonly common: ApImage; // 共通カードAP
   /** 地域住民向け領域 and 拡張利用領域; owned and validated by src/freeArea. */
-  readonly freeAreas: unknown;
+  readonly freeAreas: FreeAreasImage;
 }
 
 export type CardImageErrorCode =
@@ -125,7 +127,10 @@ export function parseCardImage(value: unknown): CardImage {
       ja: `カードイメージが不正です: ${where}: ${what}`,
     });
   }
-  return r.data as CardImage;
+  return {
+    ...(r.data as Omit<CardImage, 'freeAreas'>),
+    freeAreas: parseFreeAreas(r.data.freeAreas),
+  };
 }
 
 /** Parses the text of a card file (JSON). */
@@ -210,6 +215,7 @@ export function emptyCardImage(createdAt: Date = new Date()): CardImage {
     visual: ap,
     juki: ap,
     common: ap,
-    freeAreas: null,
+    // A random serial: such a card is for tests of one part, never issued.
+    freeAreas: newFreeAreas({ cardId: new Uint8Array(randomBytes(16)) }),
   };
 }

@@ -33,8 +33,7 @@ function cutAfter(card: Card, n: number): Transmit {
   };
 }
 
-const areaState = (card: Card) =>
-  JSON.stringify((card.image.freeAreas as { extended: unknown }).extended);
+const areaState = (card: Card) => JSON.stringify(card.image.freeAreas.extended);
 
 async function runInstall(t: Transmit, spec: ReturnType<typeof specD>): Promise<number> {
   const s = await openArea(t, 'extended');
@@ -96,10 +95,7 @@ test('staged blocks do not survive a reset between STORE DATA blocks', async () 
   s = await openArea(tx(card), 'extended');
   // the rest of the blocks alone is refused: no staged INSTALL any more
   assert.equal((await s.send(cmds[2]!)).sw, 0x6985);
-  assert.equal(
-    (card.image.freeAreas as { extended: { cardAps: unknown[] } }).extended.cardAps.length,
-    0,
-  );
+  assert.equal(card.image.freeAreas.extended.cardAps.length, 0);
 });
 
 test('delete cut at every boundary: old state or new state', async () => {

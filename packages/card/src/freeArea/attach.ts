@@ -14,6 +14,7 @@ import { cardStore } from './store.ts';
  * image. Throws `FreeAreaImageError` when the image's `freeAreas` is invalid.
  */
 export function attachFreeAreas(card: Card): void {
+  // Validated again: a Card may be built from an image that never went through parseCardImage.
   const areas = parseFreeAreas(card.image.freeAreas);
   const store = cardStore(card);
   const table: AppletTable = {

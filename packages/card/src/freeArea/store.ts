@@ -13,9 +13,8 @@ export interface FreeAreaStore {
 
 export function cardStore(card: Card): FreeAreaStore {
   return {
-    read: () => card.image.freeAreas as FreeAreasImage,
-    write: (fn) =>
-      card.update((img) => ({ ...img, freeAreas: fn(img.freeAreas as FreeAreasImage) })),
+    read: () => card.image.freeAreas,
+    write: (fn) => card.update((img) => ({ ...img, freeAreas: fn(img.freeAreas) })),
   };
 }
 
