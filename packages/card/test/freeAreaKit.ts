@@ -1,4 +1,5 @@
 /** Shared set-up of the free-area tests: a card with only the free areas, host sessions, specs. */
+import { randomBytes } from 'node:crypto';
 import {
   AREA_CODE,
   TEST_AREA_MASTER_KEYS,
@@ -73,10 +74,9 @@ export async function install(
   return sw;
 }
 
-let seq = 0;
+/** A user ID as the loading system makes it: 13 random bytes. */
 export function uid(): Uint8Array {
-  seq++;
-  return Uint8Array.from({ length: 13 }, (_, i) => (i === 12 ? seq : 0x30 + i));
+  return new Uint8Array(randomBytes(13));
 }
 
 export const PROVIDER_A = new TextEncoder().encode('LIB-CHIYODA');
