@@ -13,7 +13,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { fromHex, toHex } from '@myna-ap/apdu';
-import { parseFreeAreas, type FreeAreasImage } from './freeArea/image.ts';
+import { FreeAreaImageError, parseFreeAreas, type FreeAreasImage } from './freeArea/image.ts';
 import { newFreeAreas } from './freeArea/keys.ts';
 
 export const CARD_IMAGE_FORMAT = 'myna-card';
@@ -127,10 +127,15 @@ export function parseCardImage(value: unknown): CardImage {
       ja: `カードイメージが不正です: ${where}: ${what}`,
     });
   }
-  return {
-    ...(r.data as Omit<CardImage, 'freeAreas'>),
-    freeAreas: parseFreeAreas(r.data.freeAreas),
-  };
+  let freeAreas: FreeAreasImage;
+  try {
+    freeAreas = parseFreeAreas(r.data.freeAreas);
+  } catch (e) {
+    // One error type for every bad image, whichever part found the fault.
+    if (e instanceof FreeAreaImageError) throw new CardImageError('CARD_IMAGE_INVALID', e.text);
+    throw e;
+  }
+  return { ...(r.data as Omit<CardImage, 'freeAreas'>), freeAreas };
 }
 
 /** Parses the text of a card file (JSON). */

@@ -54,6 +54,8 @@ test('bad images are refused with a typed error', () => {
       },
     },
     { ...good, common: undefined },
+    { ...good, freeAreas: null },
+    { ...good, freeAreas: { local: {}, extended: {} } },
   ];
   for (const b of bad) {
     assert.throws(
