@@ -1,0 +1,6 @@
+export * from './errors.ts';
+export * from './digestInfo.ts';
+export * from './basicInfo.ts';
+export * from './session.ts';
+export * from './myna.ts';
+export { parseTlvHeader } from './tlvHeader.ts';
