@@ -17,7 +17,9 @@ import {
   type CreatedCard,
 } from '@myna-ap/card';
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+
+type KeyPair = webcrypto.CryptoKeyPair;
 
 const ALG = {
   name: 'RSASSA-PKCS1-v1_5',
@@ -36,7 +38,7 @@ export const PIN = '1234';
 export const SIGN_PASSWORD = 'ABC123';
 
 async function testCa(ou: string) {
-  const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as KeyPair;
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     name: `C=JP, O=JPKI, OU=${ou}, OU=myna-ap test CA`,
     keys,
@@ -48,7 +50,7 @@ async function testCa(ou: string) {
 }
 
 async function endEntity(
-  ca: { keys: CryptoKeyPair; cert: x509.X509Certificate },
+  ca: { keys: KeyPair; cert: x509.X509Certificate },
   key: KeyObject,
   subject: string,
   serial: string,
