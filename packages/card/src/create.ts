@@ -290,6 +290,8 @@ export function resolveCardOptions(opts: CreateCardOptions) {
   const serial = pick('serial', opts.serial, () => new Uint8Array(randomBytes(16)));
   if (serial.length < 8 || serial.length > 16)
     fail('BAD_KEY', 'the card serial must be 8 to 16 bytes', 'カード識別番号は8～16バイトです');
+  // The 4 info EF has a hard size limit: refuse now, before any key work.
+  basicInfoEf({ name: h.name, address: h.address, birthDate: h.birthDate, sex: h.sex });
   const pinB =
     h.birthDate.slice(2, 4) +
     h.birthDate.slice(5, 7) +
