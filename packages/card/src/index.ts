@@ -16,3 +16,4 @@ export { COMMON_EF, COMMON_SPEC } from './apps/common.ts';
 export { FIXED_SPECS } from './apps/install.ts';
 export * from './layout/numbers.ts';
 export { basicInfoEf, myNumberEf, type BasicInfo } from './layout/textAp.ts';
+export * from './freeArea/index.ts';
