@@ -255,6 +255,8 @@ test('券面事項入力補助AP: My Number and 4 info behind PIN 0011, in the r
   const ef3 = readAll(card).data;
   const sig = readTlv(ef3);
   assert.equal(sig.tag, 0xff30);
+  assert.equal(ef3.length, 336, 'EF 0003 size of CARD.md');
+  assert.equal(Buffer.from(ef3.subarray(0, 5)).toString('hex'), 'ff3082014b');
   const [h1, h2, s] = readTlvs(sig.value);
   assert.deepEqual(h1!.value, new Uint8Array(createHash('sha256').update(mn.data).digest()));
   assert.deepEqual(
@@ -272,7 +274,9 @@ test('券面事項入力補助AP: My Number and 4 info behind PIN 0011, in the r
   const free = await fresh();
   selectAid(free, AIDS.text);
   selectEf(free, 0x0004);
-  const cvc = readTlv(readAll(free).data);
+  const cvcBytes = readAll(free).data;
+  assert.equal(cvcBytes.length, 568, 'EF 0004 size of CARD.md');
+  const cvc = readTlv(cvcBytes);
   assert.equal(cvc.tag, 0x7f21);
   const [body, cvSig] = readTlvs(cvc.value);
   assert.equal(body!.tag, 0x7f4e);

@@ -5,15 +5,14 @@
  * - EF 0002: `FF 20 L` { `DF 21 08` four u16 offsets (from file start) of the
  *   DF22..DF25 tags; `DF 22` name; `DF 23` address; `DF 24 08` YYYYMMDD;
  *   `DF 25 01` sex } with L ≤ 127 (one reader reads a single length byte)
- * - EF 0003: `FF 30 82 01 4A` { `DF 31 20` SHA-256(EF 0001);
+ * - EF 0003: `FF 30 82 01 4B` { `DF 31 20` SHA-256(EF 0001);
  *   `DF 32 20` SHA-256(EF 0002 from the DF 22 tag to the end);
  *   `DF 33 82 01 00` RSA-2048 PKCS#1 v1.5 SHA-256 signature by the card issuer
- *   over the DF 31 and DF 32 TLVs } (335 bytes; CARD.md's `01 4B` has one more
- *   byte we could not account for)
+ *   over the DF 31 and DF 32 TLVs } (336 bytes, as CARD.md says)
  * - EF 0004: card-verifiable certificate `7F 21` { `7F 4E` { issuer ID (16) ‖
  *   subject ID (16) ‖ `82` e ‖ `81` n }, `5F 37` signature over the 7F 4E TLV }:
  *   ours carries the card issuer's own key (issuer = subject), which verifies
- *   EF 0003 and the visual AP's signature
+ *   EF 0003 and the visual AP's signature (568 bytes, as CARD.md says)
  * - EF 0005: AP info, 256 bytes: `E0 L { 80 01 01 (layout version) 81 10 card
  *   serial }` then 00 padding
  */
