@@ -283,6 +283,35 @@ export function installCommands(
   return cmds;
 }
 
+/**
+ * Resets a card AP's PIN (ロック解除 / 再設定): INSTALL [for personalization]
+ * `80 E6 20 00 … 00 00 L <AID> 00 00 00`, then STORE DATA `80 E2 80 00` with
+ * `86 L <new PIN>` [`87 01 <tries>`]. Send through the area's channel with C-DECRYPTION.
+ */
+export function resetPinCommands(aid: Uint8Array, pin: Uint8Array, tries?: number): CommandApdu[] {
+  if (aid.length < 5 || aid.length > 16)
+    throw new GpError('GP_BAD_SPEC', 'AID must have 5..16 bytes');
+  return [
+    command({
+      cla: 0x80,
+      ins: 0xe6,
+      p1: 0x20,
+      p2: 0x00,
+      data: concat(Uint8Array.of(0x00, 0x00), lv(aid), Uint8Array.of(0x00, 0x00, 0x00)),
+    }),
+    command({
+      cla: 0x80,
+      ins: 0xe2,
+      p1: 0x80,
+      p2: 0x00,
+      data: concat(
+        encodeGpTlv(INSTALL_TAG.PIN, pin),
+        ...(tries !== undefined ? [encodeGpTlv(INSTALL_TAG.PIN_TRIES, Uint8Array.of(tries))] : []),
+      ),
+    }),
+  ];
+}
+
 /** DELETE `80 E4 00 00 Lc 4F L <AID>`: removes a card AP and frees its space. */
 export function deleteCommand(aid: Uint8Array): CommandApdu {
   return command({ cla: 0x80, ins: 0xe4, p1: 0x00, p2: 0x00, data: encodeGpTlv(0x4f, aid) });

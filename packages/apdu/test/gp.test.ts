@@ -17,6 +17,7 @@ import {
   parseCapacity,
   parseGetStatus,
   parseGpTlvs,
+  resetPinCommands,
   toHex,
   type CardApInstallSpec,
 } from '../src/index.ts';
@@ -42,6 +43,9 @@ test('DELETE, GET STATUS and GET DATA bytes', () => {
   assert.equal(hex(getStatusCommand()), '80f24002024f0000');
   assert.equal(hex(getStatusCommand(true)), '80f24003024f0000');
   assert.equal(hex(getCapacityCommand()), '80caff2100');
+  const [perso, store] = resetPinCommands(fromHex('d392f00099000001'), fromHex('35363738'), 5);
+  assert.equal(hex(perso!), '80e620000e' + '0000' + '08d392f00099000001' + '000000');
+  assert.equal(hex(store!), '80e2800009' + '860435363738' + '870105');
 });
 
 const spec: CardApInstallSpec = {

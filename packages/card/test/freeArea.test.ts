@@ -17,6 +17,7 @@ import {
   parseGetStatus,
   parseResponse,
   readCardAp,
+  resetPinCommands,
   selectAidCommand,
   sendPlain,
   toHex,
@@ -484,4 +485,49 @@ test('installed card APs come back from the saved image', async () => {
   assert.equal(r.userId.length, 13);
   assert.deepEqual(copy.image, card.image);
   void encodeCommand;
+});
+
+test('a locked card AP PIN is reset only through its own area SD (INSTALL for personalization)', async () => {
+  const card = blankCard();
+  const t = tx(card);
+  const spec = specA(50);
+  assert.equal(await install(await openArea(t, 'local'), spec), 0x9000);
+  await install(await openArea(t, 'local'), specC(51));
+  const wrong = new TextEncoder().encode('0000');
+  for (let i = 0; i < 3; i++) {
+    await assert.rejects(readCardAp(t, { aid: spec.aid, type: 'A', keys: KEYS_A, pin: wrong }));
+  }
+  await assert.rejects(readCardAp(t, { aid: spec.aid, type: 'A', keys: KEYS_A, pin: PIN }), {
+    sw: 0x6983,
+  });
+  const newPin = new TextEncoder().encode('5678');
+  const send = async (
+    area: 'local' | 'extended',
+    cmds: ReturnType<typeof resetPinCommands>,
+    level = 0x33,
+  ) => {
+    const s = await openArea(t, area, { level });
+    let sw = 0x9000;
+    for (const c of cmds) {
+      sw = (await s.send(c)).sw;
+      if (sw !== 0x9000) break;
+    }
+    return sw;
+  };
+  assert.equal(await send('extended', resetPinCommands(spec.aid, newPin)), 0x6a88); // other area
+  assert.equal(await send('local', resetPinCommands(spec.aid, newPin), 0x11), 0x6982); // no C-DEC
+  assert.equal(await send('local', resetPinCommands(apAid(51), newPin)), 0x6985); // type C has no PIN
+  assert.equal(await send('local', resetPinCommands(spec.aid, fromHex('3132'))), 0x6a80); // too short
+  assert.equal(await send('local', [resetPinCommands(spec.aid, newPin)[1]!]), 0x6985); // no INSTALL first
+  assert.equal(await send('local', resetPinCommands(spec.aid, newPin, 5)), 0x9000);
+  await assert.rejects(readCardAp(t, { aid: spec.aid, type: 'A', keys: KEYS_A, pin: PIN }), {
+    sw: 0x63c4,
+  });
+  const r = await readCardAp(tx(reloaded(card)), {
+    aid: spec.aid,
+    type: 'A',
+    keys: KEYS_A,
+    pin: newPin,
+  });
+  assert.deepEqual(r.userId, spec.userId);
 });

@@ -19,7 +19,7 @@ import {
   type EfAccess,
   type GpTlv,
 } from '@myna-ap/apdu';
-import { newPin } from '../image.ts';
+import { newPin, type PinImage } from '../image.ts';
 import type { CardApEfImage, CardApImage } from './image.ts';
 
 export type Refusal = { readonly refused: number };
@@ -281,4 +281,41 @@ export function buildCardAp(h: InstallHeader, stream: Uint8Array): CardApImage |
       return { ...base, ...(enc && pin ? secured() : {}), efs };
     }
   }
+}
+
+/** INSTALL [for personalization] data: `00 00 <L> <card AP AID> 00 00 00`. */
+export function parsePersonalizeHeader(data: Uint8Array): Uint8Array | Refusal {
+  const fields: Uint8Array[] = [];
+  let at = 0;
+  for (let i = 0; i < 6; i++) {
+    const r = takeLv(data, at);
+    if (!r) return refuse(SW.WRONG_DATA);
+    fields.push(r[0]);
+    at = r[1];
+  }
+  if (at !== data.length) return refuse(SW.WRONG_DATA);
+  const aid = fields[2]!;
+  if (fields.some((f, i) => i !== 2 && f.length !== 0)) return refuse(SW.WRONG_DATA);
+  if (aid.length < 5 || aid.length > 16) return refuse(SW.WRONG_DATA);
+  return aid;
+}
+
+/** The STORE DATA of a personalisation: `86 L <new PIN>` [`87 01 <tries>`]. */
+export function parsePinReset(stream: Uint8Array): PinImage | Refusal {
+  let tlvs: GpTlv[];
+  try {
+    tlvs = parseGpTlvs(stream);
+  } catch {
+    return refuse(SW.WRONG_DATA);
+  }
+  const pins = tlvs.filter((t) => t.tag === INSTALL_TAG.PIN);
+  const tries = tlvs.filter((t) => t.tag === INSTALL_TAG.PIN_TRIES);
+  if (tlvs.length !== pins.length + tries.length || pins.length !== 1 || tries.length > 1) {
+    return refuse(SW.WRONG_DATA);
+  }
+  const pin = pins[0]!.value;
+  if (pin.length < 4 || pin.length > 16) return refuse(SW.WRONG_DATA);
+  const t = tries[0]?.value;
+  if (t && (t.length !== 1 || t[0]! < 1 || t[0]! > 15)) return refuse(SW.WRONG_DATA);
+  return newPin(pin, t?.[0] ?? 3);
 }

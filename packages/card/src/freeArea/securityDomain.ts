@@ -36,8 +36,15 @@ import {
 } from '../gp/secureChannel.ts';
 import { areaUsage, fits } from './capacity.ts';
 import { withArea, type CardApImage, type FreeAreaImage } from './image.ts';
-import { buildCardAp, isRefusal, parseInstallHeader, type InstallHeader } from './install.ts';
-import type { FreeAreaStore } from './store.ts';
+import {
+  buildCardAp,
+  isRefusal,
+  parseInstallHeader,
+  parsePersonalizeHeader,
+  parsePinReset,
+  type InstallHeader,
+} from './install.ts';
+import { writeCardAp, type FreeAreaStore } from './store.ts';
 
 /** What the SD needs from the card besides its own state: the applet table. */
 export interface AppletTable {
@@ -48,11 +55,23 @@ export interface AppletTable {
   deleted(aid: Uint8Array): void;
 }
 
-interface Staging {
-  readonly header: InstallHeader;
-  readonly blocks: Uint8Array[];
-  received: number;
-}
+/** A multi-APDU operation waiting for its STORE DATA blocks (volatile). */
+type Staging =
+  | {
+      readonly kind: 'install';
+      readonly header: InstallHeader;
+      readonly blocks: Uint8Array[];
+      received: number;
+    }
+  | {
+      readonly kind: 'personalize';
+      readonly aidHex: string;
+      readonly blocks: Uint8Array[];
+      received: number;
+    };
+
+/** Largest personalisation stream (a PIN and its tries fit in a few bytes). */
+const MAX_PERSONALIZE_BYTES = 64;
 
 /** Plain-text bytes per GET STATUS response, so that R-ENC + R-MAC still fit 256. */
 const STATUS_BATCH_BYTES = 200;
@@ -148,18 +167,33 @@ export class SecurityDomainApplet implements Applet {
     }
   }
 
-  /** INSTALL [for install and make selectable] `80 E6 0C 00`. */
+  /**
+   * INSTALL [for install and make selectable] `80 E6 0C 00`, or
+   * INSTALL [for personalization] `80 E6 20 00` (a card AP's new PIN follows).
+   */
   #install(cmd: CommandApdu, level: number): ResponseApdu {
     this.#staging = undefined;
-    if (cmd.p1 !== 0x0c || cmd.p2 !== 0x00) return status(SW.INCORRECT_P1P2);
-    // Card AP keys and PIN travel in the data: C-DECRYPTION is required.
+    if ((cmd.p1 !== 0x0c && cmd.p1 !== 0x20) || cmd.p2 !== 0x00) return status(SW.INCORRECT_P1P2);
+    // Card AP keys and PINs travel in the data: C-DECRYPTION is required.
     if ((level & SCP03_LEVEL.C_DECRYPTION) === 0) return status(SW.SECURITY_STATUS_NOT_SATISFIED);
+    if (cmd.p1 === 0x20) return this.#personalize(cmd);
     const h = parseInstallHeader(cmd.data);
     if (isRefusal(h)) return status(h.refused);
     const early = this.#admissible(h);
     if (early !== undefined) return status(early);
     if (h.streamLength === 0) return this.#commit(h, new Uint8Array(0));
-    this.#staging = { header: h, blocks: [], received: 0 };
+    this.#staging = { kind: 'install', header: h, blocks: [], received: 0 };
+    return ok();
+  }
+
+  /** INSTALL [for personalization]: names a card AP of this area that has a PIN. */
+  #personalize(cmd: CommandApdu): ResponseApdu {
+    const aid = parsePersonalizeHeader(cmd.data);
+    if (isRefusal(aid)) return status(aid.refused);
+    const ap = this.#area().cardAps.find((c) => c.aid === toHex(aid));
+    if (!ap) return status(SW.REFERENCED_DATA_NOT_FOUND);
+    if (!ap.pin) return status(SW.CONDITIONS_NOT_SATISFIED);
+    this.#staging = { kind: 'personalize', aidHex: ap.aid, blocks: [], received: 0 };
     return ok();
   }
 
@@ -179,11 +213,23 @@ export class SecurityDomainApplet implements Applet {
     s.blocks.push(cmd.data);
     s.received += cmd.data.length;
     const last = (cmd.p1 & 0x80) !== 0;
-    if (s.received > s.header.streamLength) return status(SW.WRONG_DATA);
+    const limit = s.kind === 'install' ? s.header.streamLength : MAX_PERSONALIZE_BYTES;
+    if (s.received > limit) return status(SW.WRONG_DATA);
     if (!last) return ok();
-    if (s.received !== s.header.streamLength) return status(SW.WRONG_DATA);
     this.#staging = undefined;
+    if (s.kind === 'personalize') return this.#commitPin(s.aidHex, concat(...s.blocks));
+    if (s.received !== s.header.streamLength) return status(SW.WRONG_DATA);
     return this.#commit(s.header, concat(...s.blocks));
+  }
+
+  /** Commit of a personalisation: the card AP's PIN replaced, every try back (ロック解除). */
+  #commitPin(aidHex: string, stream: Uint8Array): ResponseApdu {
+    const pin = parsePinReset(stream);
+    if (isRefusal(pin)) return status(pin.refused);
+    if (!this.#area().cardAps.some((c) => c.aid === aidHex))
+      return status(SW.REFERENCED_DATA_NOT_FOUND);
+    writeCardAp(this.store, this.area, aidHex, (c) => ({ ...c, pin }));
+    return ok();
   }
 
   /** The commit point: one `card.update`, then the applet table follows. */
