@@ -9,15 +9,30 @@ import { concat } from './bytes.ts';
 import { command, encodeCommand, type CommandApdu } from './command.ts';
 import { CardStatusError, parseResponse, type ResponseApdu } from './response.ts';
 import {
+  AREA_CODE,
   CARD_AP_MAX_SIZE,
+  EXTENDED_SD_AID,
+  LOCAL_SD_AID,
   USER_ID_LENGTH,
+  deleteCommand,
+  getCapacityCommand,
+  getStatusCommand,
+  installCommands,
+  parseCapacity,
+  parseGetStatus,
   parseGpTlvs,
+  resetPinCommands,
   selectAidCommand,
+  type AreaCapacity,
+  type AreaMasterKeys,
+  type AreaName,
+  type CardApInstallSpec,
   type CardApKeys,
+  type CardApStatusEntry,
   type CardApType,
   type GpTlv,
 } from './gp.ts';
-import { Scp03Host, type Scp03HostOptions } from './scp03.ts';
+import { Scp03Host, diversifyScp03Keys, type Scp03HostOptions } from './scp03.ts';
 import { SW } from './status.ts';
 
 /** Sends one command APDU and returns the response bytes. */
@@ -155,3 +170,76 @@ export async function readCardAp(transmit: Transmit, o: ReadCardApOptions): Prom
   }
   return { userId, data: concat(...rest), records: rest };
 }
+
+// ---------------------------------------------------------------------------
+// Card content management of an area, for the loading system.
+
+/**
+ * Opens the SD channel of an area the way a key store does: the card's keys are
+ * diversified from the area master keys with the KDD the card sends.
+ */
+export function openAreaSession(
+  transmit: Transmit,
+  area: AreaName,
+  masters: AreaMasterKeys,
+  level = 0x33,
+): Promise<SecureSession> {
+  return openSecureSession(transmit, area === 'local' ? LOCAL_SD_AID : EXTENDED_SD_AID, {
+    keys: (kdd) => diversifyScp03Keys(masters[area], kdd, AREA_CODE[area]),
+    keyVersion: AREA_KEY_VERSION,
+    level,
+  });
+}
+
+async function sendAll(
+  s: SecureSession,
+  cmds: readonly CommandApdu[],
+  what: string,
+): Promise<void> {
+  for (const c of cmds) expect(await s.send(c), what);
+}
+
+/**
+ * Installs a card AP (one INSTALL, or INSTALL + STORE DATA blocks). Refusals throw
+ * `CardStatusError`: `6A 84` no room (ask `areaCapacity`), `6A 89` AID exists,
+ * `6A 80` bad parameters.
+ */
+export function installCardAp(s: SecureSession, spec: CardApInstallSpec): Promise<void> {
+  return sendAll(s, installCommands(spec), 'INSTALL');
+}
+
+/** Deletes a card AP of the area; `6A 88` when it is not there. */
+export function deleteCardAp(s: SecureSession, aid: Uint8Array): Promise<void> {
+  return sendAll(s, [deleteCommand(aid)], 'DELETE');
+}
+
+/** Resets a card AP's PIN (all tries back). */
+export function resetCardApPin(
+  s: SecureSession,
+  aid: Uint8Array,
+  pin: Uint8Array,
+  tries?: number,
+): Promise<void> {
+  return sendAll(s, resetPinCommands(aid, pin, tries), 'PIN reset');
+}
+
+/** Every card AP of the area (follows `63 10` pages). */
+export async function listCardAps(s: SecureSession): Promise<CardApStatusEntry[]> {
+  const out: CardApStatusEntry[] = [];
+  let r = await s.send(getStatusCommand(false));
+  if (r.sw === SW.REFERENCED_DATA_NOT_FOUND) return out;
+  for (let page = 0; ; page++) {
+    if (r.sw !== SW.OK && r.sw !== 0x6310) throw new CardStatusError(r.sw, 'GET STATUS');
+    out.push(...parseGetStatus(r.data));
+    if (r.sw === SW.OK || page > 255) return out;
+    r = await s.send(getStatusCommand(true));
+  }
+}
+
+/** Capacity of the area (total / used / free bytes, number of card APs). */
+export async function areaCapacity(s: SecureSession): Promise<AreaCapacity> {
+  return parseCapacity(expect(await s.send(getCapacityCommand()), 'GET DATA'));
+}
+
+/** Key version number of the area key sets. */
+export const AREA_KEY_VERSION = 0x30;

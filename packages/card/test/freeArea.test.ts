@@ -17,6 +17,12 @@ import {
   parseGetStatus,
   parseResponse,
   readCardAp,
+  TEST_AREA_MASTER_KEYS,
+  areaCapacity,
+  deleteCardAp,
+  installCardAp,
+  listCardAps,
+  openAreaSession,
   resetPinCommands,
   selectAidCommand,
   sendPlain,
@@ -530,4 +536,33 @@ test('a locked card AP PIN is reset only through its own area SD (INSTALL for pe
     pin: newPin,
   });
   assert.deepEqual(r.userId, spec.userId);
+});
+
+test('host helpers: install, list, capacity, delete with typed refusals', async () => {
+  const card = blankCard({ capacity: { extended: 400 } });
+  const t = tx(card);
+  const s = await openAreaSession(t, 'extended', TEST_AREA_MASTER_KEYS);
+  assert.deepEqual(await listCardAps(s), []);
+  await installCardAp(s, specA(60));
+  await assert.rejects(
+    installCardAp(s, specA(60)),
+    (e: unknown) => e instanceof CardStatusError && e.sw === 0x6a89,
+  );
+  await assert.rejects(
+    installCardAp(s, specD(61)),
+    (e: unknown) => e instanceof CardStatusError && e.sw === 0x6a84,
+  );
+  const cap = await areaCapacity(s);
+  assert.deepEqual(cap, { cardAps: 1, total: 400, used: 288, free: 112 });
+  await installCardAp(s, specC(62));
+  assert.deepEqual(
+    (await listCardAps(s)).map((e) => e.type),
+    ['A', 'C'],
+  );
+  await deleteCardAp(s, apAid(60));
+  await assert.rejects(
+    deleteCardAp(s, apAid(60)),
+    (e: unknown) => e instanceof CardStatusError && e.sw === 0x6a88,
+  );
+  assert.equal((await areaCapacity(s)).used, footprint({ size: 33 }));
 });

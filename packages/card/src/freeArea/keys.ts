@@ -6,6 +6,7 @@
  */
 import {
   AREA_CODE,
+  AREA_KEY_VERSION,
   EXTENDED_SD_AID,
   LOCAL_SD_AID,
   TEST_AREA_MASTER_KEYS,
@@ -18,10 +19,7 @@ import {
 import { DEFAULT_CAPACITY } from './capacity.ts';
 import type { FreeAreaImage, FreeAreasImage } from './image.ts';
 
-export { TEST_AREA_MASTER_KEYS, type AreaMasterKeys };
-
-/** Key version number of the area key sets. */
-export const AREA_KEY_VERSION = 0x30;
+export { AREA_KEY_VERSION, TEST_AREA_MASTER_KEYS, type AreaMasterKeys };
 
 export const SD_AID: Readonly<Record<AreaName, Uint8Array>> = {
   local: LOCAL_SD_AID,
