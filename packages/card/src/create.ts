@@ -211,7 +211,7 @@ function checkKey(k: KeyObject, which: string): KeyObject {
 const ascii = (s: string) => new TextEncoder().encode(s);
 
 /** Validates the options and fills in defaults (no keys, no I/O). */
-export function resolveCardOptions(opts: CreateCardOptions) {
+export function resolveCardOptions(opts: Omit<CreateCardOptions, 'certificates'>) {
   const now = opts.now ?? new Date();
   const defaulted: string[] = [];
   const h = opts.holder;
