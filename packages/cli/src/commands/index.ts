@@ -1,4 +1,6 @@
 /** Every CLI verb. Add a module's array here to register its commands. */
 import type { CliCommand } from '../command.ts';
+import { cardCommands } from './card.ts';
+import { demoCommands } from './demo.ts';
 
-export const commands: readonly CliCommand[] = [];
+export const commands: readonly CliCommand[] = [...cardCommands, ...demoCommands];

@@ -1,0 +1,402 @@
+/**
+ * `myna card create|show|cert`: make a card file, look inside one, print its
+ * JPKI certificates. The card file is the card's whole memory (keys included):
+ * keep it like a private key.
+ */
+import { X509Certificate } from 'node:crypto';
+import { access } from 'node:fs/promises';
+import {
+  Card,
+  CardImageError,
+  CardOptionError,
+  AREA_NAMES,
+  FIXED_SPECS,
+  areaUsage,
+  createCard,
+  defaultCardIssuerDir,
+  fidKey,
+  loadCardImage,
+  openOrCreateCardIssuer,
+  resolveCardOptions,
+  saveCardImage,
+  type AccessRule,
+  type CardHolder,
+  type CardImage,
+  type CertificateIssuer,
+  type CreatedCard,
+} from '@myna-ap/card';
+import { CliError, type CliCommand, type CliIo } from '../command.ts';
+import { t, type Text } from '../i18n.ts';
+
+/** The test holder a card gets when no option says otherwise. */
+export const DEFAULT_HOLDER: CardHolder = {
+  name: '番号 花子',
+  address: '東京都千代田区千代田1番1号',
+  birthDate: '1990-01-01',
+  sex: '2',
+};
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** What `card create` needs from @myna-ap/pki (its JpkiIssuer and default directory). */
+interface PkiModule {
+  readonly JpkiIssuer: { openOrInit(dir: string): Promise<CertificateIssuer> };
+  readonly defaultPkiDir: () => string;
+}
+
+/**
+ * Loads the JPKI issuer package when a card is made. Imported by name at run
+ * time so `card show` and `card cert` work in a tree without it, and a missing
+ * package is a clear message rather than a crash.
+ */
+async function loadPki(): Promise<PkiModule> {
+  const name = '@myna-ap/pki';
+  try {
+    const mod = (await import(name)) as Partial<PkiModule>;
+    if (mod.JpkiIssuer && mod.defaultPkiDir) return mod as PkiModule;
+  } catch {
+    /* reported below */
+  }
+  throw new CliError({
+    en: 'the JPKI issuer (@myna-ap/pki) is not available, so no certificates can be issued',
+    ja: 'JPKI 発行者（@myna-ap/pki）が利用できないため証明書を発行できません',
+  });
+}
+
+/** Turns the card package's typed errors into CLI errors with both languages. */
+function asCliError(e: unknown): never {
+  if (e instanceof CardOptionError || e instanceof CardImageError) throw new CliError(e.text);
+  throw e;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface MakeCardFileOptions {
+  readonly out: string;
+  readonly holder: CardHolder;
+  readonly myNumber?: string;
+  readonly pin?: string;
+  readonly signPassword?: string;
+  readonly municipality?: string;
+  readonly pkiDir?: string;
+  readonly force?: boolean;
+}
+
+function cardOptions(o: MakeCardFileOptions) {
+  return {
+    holder: o.holder,
+    ...(o.myNumber !== undefined ? { myNumber: o.myNumber } : {}),
+    ...(o.pin !== undefined ? { pin: o.pin } : {}),
+    ...(o.signPassword !== undefined ? { signPassword: o.signPassword } : {}),
+    ...(o.municipality !== undefined ? { municipality: o.municipality } : {}),
+  };
+}
+
+/** Creates a card and writes it to `out` (shared by `card create` and `demo`). */
+export async function makeCardFile(o: MakeCardFileOptions): Promise<CreatedCard> {
+  if (!o.force && (await exists(o.out))) {
+    throw new CliError({
+      en: `${o.out} already exists; use --force to replace it`,
+      ja: `${o.out} は既に存在します。置き換えるには --force を付けてください`,
+    });
+  }
+  try {
+    // Check every option first: a typo should not wait for key generation.
+    resolveCardOptions(cardOptions(o));
+    const pki = await loadPki();
+    const [certificates, cardIssuer] = await Promise.all([
+      pki.JpkiIssuer.openOrInit(o.pkiDir ?? pki.defaultPkiDir()),
+      openOrCreateCardIssuer(defaultCardIssuerDir()),
+    ]);
+    const made = await createCard({ ...cardOptions(o), certificates, cardIssuer });
+    await saveCardImage(o.out, made.image, { exclusive: !o.force });
+    return made;
+  } catch (e) {
+    return asCliError(e);
+  }
+}
+
+/** The lines that tell a newcomer what the card holds and how to unlock it (printed once). */
+export function describeCreated(out: string, made: CreatedCard, holder: CardHolder): string[] {
+  const s = made.secrets;
+  const d = (name: string) =>
+    made.defaulted.includes(name) ? t({ en: ' (default)', ja: '（既定値）' }) : '';
+  return [
+    t({ en: `card written to ${out}`, ja: `カードを ${out} に作成しました` }),
+    `  ${t({ en: 'name', ja: '氏名' })}: ${holder.name}`,
+    `  ${t({ en: 'address', ja: '住所' })}: ${holder.address}`,
+    `  ${t({ en: 'birth date', ja: '生年月日' })}: ${holder.birthDate}   ${t({ en: 'sex', ja: '性別' })}: ${holder.sex}`,
+    `  ${t({ en: 'My Number (= PIN A)', ja: '個人番号（照合番号A）' })}: ${s.myNumber}${d('myNumber')}`,
+    `  ${t({ en: 'PIN (JPKI auth, 券面事項入力補助, 住基)', ja: '暗証番号（利用者証明用・券面事項入力補助用・住基用）' })}: ${s.pin}${d('pin')}`,
+    `  ${t({ en: 'sign password', ja: '署名用暗証番号' })}: ${s.signPassword}${d('signPassword')}`,
+    `  ${t({ en: 'PIN B', ja: '照合番号B' })}: ${s.pinB}  (${t({ en: 'security code', ja: 'セキュリティコード' })} ${s.securityCode})`,
+    `  ${t({ en: '住民票コード', ja: '住民票コード' })}: ${s.residentCode}`,
+    t({
+      en: 'These values are shown only now; the card file stores the PINs as salted hashes.',
+      ja: 'これらの値は今回だけ表示されます。カードファイルには暗証番号がハッシュで保存されます。',
+    }),
+  ];
+}
+
+const create: CliCommand = {
+  path: ['card', 'create'],
+  summary: {
+    en: 'make a new emulated My Number Card file',
+    ja: 'エミュレートするマイナンバーカードのファイルを作成',
+  },
+  usage:
+    '--out FILE [--name NAME] [--address ADDR] [--birth YYYY-MM-DD] [--sex 1|2|9] [--my-number 12DIGITS] [--pin 4DIGITS] [--sign-password PASS] [--municipality CODE] [--pki DIR] [--force]',
+  options: {
+    out: { type: 'string' },
+    name: { type: 'string' },
+    address: { type: 'string' },
+    birth: { type: 'string' },
+    sex: { type: 'string' },
+    'my-number': { type: 'string' },
+    pin: { type: 'string' },
+    'sign-password': { type: 'string' },
+    municipality: { type: 'string' },
+    pki: { type: 'string' },
+    force: { type: 'boolean' },
+  },
+  async run({ values }, io) {
+    const out = str(values.out);
+    if (!out)
+      throw new CliError({ en: '--out FILE is required', ja: '--out FILE を指定してください' }, 2);
+    const sex = str(values.sex) ?? DEFAULT_HOLDER.sex;
+    if (sex !== '1' && sex !== '2' && sex !== '9') {
+      throw new CliError({
+        en: `--sex must be 1 (male), 2 (female) or 9 (not applicable), got "${sex}"`,
+        ja: `--sex は 1（男）・2（女）・9（適用不能）のいずれかです（指定値「${sex}」）`,
+      });
+    }
+    const holder: CardHolder = {
+      name: str(values.name) ?? DEFAULT_HOLDER.name,
+      address: str(values.address) ?? DEFAULT_HOLDER.address,
+      birthDate: str(values.birth) ?? DEFAULT_HOLDER.birthDate,
+      sex,
+    };
+    const made = await makeCardFile({
+      out,
+      holder,
+      myNumber: str(values['my-number']),
+      pin: str(values.pin),
+      signPassword: str(values['sign-password']),
+      municipality: str(values.municipality),
+      pkiDir: str(values.pki),
+      force: values.force === true,
+    });
+    for (const line of describeCreated(out, made, holder)) io.out(line);
+    return 0;
+  },
+};
+
+function accessText(rule: AccessRule, pinLabel: (fid: number) => string): Text {
+  switch (rule.kind) {
+    case 'always':
+      return { en: 'free', ja: '常時可' };
+    case 'never':
+      return { en: 'never', ja: '不可' };
+    case 'pin': {
+      const names = rule.anyOf.map(pinLabel).join(' | ');
+      return { en: `after ${names}`, ja: `${names} 照合後` };
+    }
+  }
+}
+
+/** A plain description of a card image for `card show` (no PIN values, no EF contents). */
+export function cardSummary(img: CardImage) {
+  return {
+    format: img.format,
+    version: img.version,
+    createdAt: img.createdAt,
+    applications: FIXED_SPECS.map((spec) => {
+      const section = img[spec.section];
+      return {
+        label: spec.label,
+        aid: Buffer.from(spec.aid).toString('hex').toUpperCase(),
+        efs: spec.efs.map((ef) => ({
+          fid: fidKey(ef.fid),
+          label: ef.label,
+          kind: ef.kind,
+          size: (section.files[fidKey(ef.fid)]?.length ?? 0) / 2,
+          access: ef.access,
+        })),
+        pins: spec.pins.map((p) => {
+          const pin = section.pins[fidKey(p.fid)];
+          return {
+            fid: fidKey(p.fid),
+            label: p.label,
+            triesLeft: pin?.triesLeft ?? 0,
+            maxTries: pin?.maxTries ?? p.maxTries,
+            locked: (pin?.triesLeft ?? 0) === 0,
+          };
+        }),
+      };
+    }),
+    // Usage and card APs only: the area keys and user IDs stay in the file.
+    freeAreas: Object.fromEntries(
+      AREA_NAMES.map((name) => {
+        const area = img.freeAreas[name];
+        return [
+          name,
+          {
+            aid: area.aid.toUpperCase(),
+            ...areaUsage(area),
+            cardApList: area.cardAps.map((ap) => ({
+              aid: ap.aid.toUpperCase(),
+              type: ap.type,
+              size: ap.size,
+              providerId: ap.providerId,
+              pinTriesLeft: ap.pin?.triesLeft,
+            })),
+          },
+        ];
+      }),
+    ),
+  };
+}
+
+const show: CliCommand = {
+  path: ['card', 'show'],
+  summary: {
+    en: 'show the applications, files and PIN tries of a card file',
+    ja: 'カードファイルのAP・EF・暗証番号の残り回数を表示',
+  },
+  usage: 'FILE [--json]',
+  options: { json: { type: 'boolean' } },
+  positionals: true,
+  async run({ values, positionals }, io) {
+    const file = positionals[0];
+    if (!file || positionals.length > 1) {
+      throw new CliError(
+        { en: 'give exactly one card FILE', ja: 'カードファイルを1つ指定してください' },
+        2,
+      );
+    }
+    const img = await loadCardImage(file).catch(asCliError);
+    try {
+      Card.fromImage(img); // every applet can be built from it
+    } catch (e) {
+      asCliError(e);
+    }
+    const summary = cardSummary(img);
+    if (values.json === true) {
+      io.out(JSON.stringify(summary, null, 2));
+      return 0;
+    }
+    printTree(summary, img, io);
+    return 0;
+  },
+};
+
+function printTree(summary: ReturnType<typeof cardSummary>, img: CardImage, io: CliIo): void {
+  io.out(
+    `${t({ en: 'card', ja: 'カード' })} ${summary.format} v${summary.version}, ${t({ en: 'made', ja: '作成' })} ${summary.createdAt}`,
+  );
+  const serial = img.common.files['0001'];
+  const muni = img.common.files['0002'];
+  const expiry = img.common.files['0003'];
+  if (serial) io.out(`  ${t({ en: 'serial', ja: 'カード識別番号' })}: ${serial.toUpperCase()}`);
+  if (muni)
+    io.out(
+      `  ${t({ en: 'municipality', ja: '市区町村コード' })}: ${Buffer.from(muni, 'hex').toString('latin1')}`,
+    );
+  if (expiry)
+    io.out(
+      `  ${t({ en: 'expiry', ja: '有効期限' })}: ${Buffer.from(expiry, 'hex').toString('latin1')}`,
+    );
+  summary.applications.forEach((ap, i) => {
+    const last = i === summary.applications.length - 1;
+    io.out(`${last ? '└─' : '├─'} ${ap.label}  AID ${ap.aid}`);
+    const bar = last ? '   ' : '│  ';
+    const pinLabel = (fid: number) => `PIN ${fidKey(fid)}`;
+    for (const ef of ap.efs) {
+      const kind = ef.kind === 'key' ? t({ en: 'key', ja: '鍵' }) : `${ef.size} B`;
+      io.out(
+        `${bar}  EF ${ef.fid}  ${kind.padEnd(7)} ${t(accessText(ef.access, pinLabel)).padEnd(24)} ${ef.label}`,
+      );
+    }
+    for (const p of ap.pins) {
+      const state = p.locked
+        ? t({ en: 'LOCKED', ja: 'ロック中' })
+        : t({
+            en: `${p.triesLeft}/${p.maxTries} tries left`,
+            ja: `残り ${p.triesLeft}/${p.maxTries} 回`,
+          });
+      io.out(`${bar}  PIN ${p.fid} ${state.padEnd(32)} ${p.label}`);
+    }
+  });
+  const areaLabel: Record<string, Text> = {
+    local: { en: 'local-resident area (地域住民向け領域)', ja: '地域住民向け領域' },
+    extended: { en: 'extended-use area (拡張利用領域)', ja: '拡張利用領域' },
+  };
+  for (const [name, area] of Object.entries(summary.freeAreas)) {
+    io.out(
+      `${t(areaLabel[name] ?? { en: name, ja: name })}  AID ${area.aid}: ` +
+        t({
+          en: `${area.used} of ${area.total} bytes used, ${area.free} free, ${area.cardAps} card AP(s)`,
+          ja: `${area.total} バイト中 ${area.used} バイト使用、空き ${area.free} バイト、カードAP ${area.cardAps} 件`,
+        }),
+    );
+    for (const ap of area.cardApList) {
+      const pin =
+        ap.pinTriesLeft === undefined
+          ? ''
+          : `  PIN ${ap.pinTriesLeft === 0 ? t({ en: 'LOCKED', ja: 'ロック中' }) : ap.pinTriesLeft}`;
+      io.out(
+        `   ${ap.aid}  ${t({ en: 'type', ja: 'タイプ' })} ${ap.type}  ${ap.size} B  ${t({ en: 'provider', ja: '提供者' })} ${ap.providerId}${pin}`,
+      );
+    }
+  }
+}
+
+const cert: CliCommand = {
+  path: ['card', 'cert'],
+  summary: {
+    en: 'print a JPKI certificate of a card file as PEM',
+    ja: 'カードファイルの JPKI 証明書を PEM で出力',
+  },
+  usage: 'FILE auth|sign',
+  options: {},
+  positionals: true,
+  async run({ positionals }, io) {
+    const [file, which, ...rest] = positionals;
+    if (!file || (which !== 'auth' && which !== 'sign') || rest.length > 0) {
+      throw new CliError(
+        { en: 'usage: myna card cert FILE auth|sign', ja: '使い方: myna card cert FILE auth|sign' },
+        2,
+      );
+    }
+    const img = await loadCardImage(file).catch(asCliError);
+    const der = img.jpki.files[which === 'auth' ? '000A' : '0001'];
+    if (!der) {
+      throw new CliError({
+        en: `the card has no ${which} certificate`,
+        ja: `カードに${which === 'auth' ? '利用者証明用' : '署名用'}証明書がありません`,
+      });
+    }
+    let pem: string;
+    try {
+      pem = new X509Certificate(Buffer.from(der, 'hex')).toString();
+    } catch (e) {
+      throw new CliError({
+        en: `the ${which} certificate on the card is not a valid X.509 certificate: ${(e as Error).message}`,
+        ja: `カードの証明書が X.509 として不正です: ${(e as Error).message}`,
+      });
+    }
+    io.out(pem.trimEnd());
+    return 0;
+  },
+};
+
+export const cardCommands: readonly CliCommand[] = [create, show, cert];
