@@ -20,6 +20,7 @@ import {
   toHex,
   CARD_AP_TYPE_CODE,
   SCP03_LEVEL,
+  USER_ID_LENGTH,
   type Aid,
   type AreaName,
   type CommandApdu,
@@ -173,12 +174,11 @@ export class CardApApplet implements Applet {
         return status(SW.INS_NOT_SUPPORTED);
       case 'D':
         return this.#binary(
-          ap,
           fromHex(ap.binary ?? ''),
           cmd,
           authorised,
           authorised,
-          13,
+          USER_ID_LENGTH,
           (data) => ({
             ...ap,
             binary: toHex(data),
@@ -192,7 +192,6 @@ export class CardApApplet implements Applet {
   }
 
   #binary(
-    _ap: CardApImage,
     content: Uint8Array,
     cmd: CommandApdu,
     mayRead: boolean,
@@ -252,10 +251,17 @@ export class CardApApplet implements Applet {
       ef.access === 'free' ||
       (authorised && (ef.access === 'protected' || (level! & ENCRYPTED_LEVEL) === ENCRYPTED_LEVEL));
     const first = efs[0]?.fid === ef.fid;
-    return this.#binary(ap, fromHex(ef.data), cmd, mayRead, authorised, first ? 13 : 0, (data) => ({
-      ...ap,
-      efs: efs.map((e) => (e.fid === ef.fid ? { ...e, data: toHex(data) } : e)),
-    }));
+    return this.#binary(
+      fromHex(ef.data),
+      cmd,
+      mayRead,
+      authorised,
+      first ? USER_ID_LENGTH : 0,
+      (data) => ({
+        ...ap,
+        efs: efs.map((e) => (e.fid === ef.fid ? { ...e, data: toHex(data) } : e)),
+      }),
+    );
   }
 
   /** VERIFY `00 20 00 81 [PIN]` (the PIN only inside the secure channel). */

@@ -115,7 +115,7 @@ export class SecurityDomainApplet implements Applet {
   select(cmd: CommandApdu): ResponseApdu {
     this.#drop();
     if (cmd.p2 === 0x0c) return ok();
-    // FCI: 6F { 84 SD AID, A5 { 9F6E… omitted; C0 free bytes } }
+    // FCI: 6F { 84 <SD AID> }
     return ok(encodeGpTlv(0x6f, encodeGpTlv(0x84, this.aid)));
   }
 
