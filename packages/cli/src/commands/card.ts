@@ -299,6 +299,23 @@ const show: CliCommand = {
   },
 };
 
+/** Terminal columns of `s`: East Asian wide characters take two. */
+function displayWidth(s: string): number {
+  let w = 0;
+  for (const ch of s)
+    w +=
+      /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(
+        ch,
+      )
+        ? 2
+        : 1;
+  return w;
+}
+
+function pad(s: string, width: number): string {
+  return s + ' '.repeat(Math.max(0, width - displayWidth(s)));
+}
+
 function printTree(summary: ReturnType<typeof cardSummary>, img: CardImage, io: CliIo): void {
   io.out(
     `${t({ en: 'card', ja: 'カード' })} ${summary.format} v${summary.version}, ${t({ en: 'made', ja: '作成' })} ${summary.createdAt}`,
@@ -323,7 +340,7 @@ function printTree(summary: ReturnType<typeof cardSummary>, img: CardImage, io: 
     for (const ef of ap.efs) {
       const kind = ef.kind === 'key' ? t({ en: 'key', ja: '鍵' }) : `${ef.size} B`;
       io.out(
-        `${bar}  EF ${ef.fid}  ${kind.padEnd(7)} ${t(accessText(ef.access, pinLabel)).padEnd(24)} ${ef.label}`,
+        `${bar}  EF ${ef.fid}  ${pad(kind, 7)} ${pad(t(accessText(ef.access, pinLabel)), 24)} ${ef.label}`,
       );
     }
     for (const p of ap.pins) {
@@ -333,7 +350,7 @@ function printTree(summary: ReturnType<typeof cardSummary>, img: CardImage, io: 
             en: `${p.triesLeft}/${p.maxTries} tries left`,
             ja: `残り ${p.triesLeft}/${p.maxTries} 回`,
           });
-      io.out(`${bar}  PIN ${p.fid} ${state.padEnd(32)} ${p.label}`);
+      io.out(`${bar}  PIN ${p.fid} ${pad(state, 32)} ${p.label}`);
     }
   });
   const areaLabel: Record<string, Text> = {
