@@ -28,7 +28,12 @@ import {
   sendPlain,
   toHex,
 } from '@myna-ap/apdu';
-import { freeAreaUsage, footprint } from '../src/freeArea/index.ts';
+import {
+  freeAreaUsage,
+  footprint,
+  parseFreeAreas,
+  type FreeAreasImage,
+} from '../src/freeArea/index.ts';
 import {
   KEYS_A,
   KEYS_B,
@@ -565,4 +570,27 @@ test('host helpers: install, list, capacity, delete with typed refusals', async 
     (e: unknown) => e instanceof CardStatusError && e.sw === 0x6a88,
   );
   assert.equal((await areaCapacity(s)).used, footprint({ size: 33 }));
+});
+
+test('a tampered card image is refused with a typed error', async () => {
+  const card = blankCard();
+  await install(await openArea(tx(card), 'extended'), specD(70));
+  const good = JSON.parse(JSON.stringify(card.image.freeAreas)) as FreeAreasImage;
+  const ap = good.extended.cardAps[0]!;
+  const bad: unknown[] = [
+    null,
+    { ...good, local: { ...good.local, keys: { ...good.local.keys, enc: 'zz' } } },
+    { ...good, local: { ...good.local, cardAps: [ap] } }, // same AID in both areas
+    { ...good, extended: { ...good.extended, capacity: 100 } }, // more used than the capacity
+    { ...good, extended: { ...good.extended, cardAps: [{ ...ap, binary: '00' }] } }, // D not its size
+    { ...good, extended: { ...good.extended, cardAps: [{ ...ap, pin: undefined }] } },
+  ];
+  for (const b of bad) {
+    assert.throws(
+      () => parseFreeAreas(b),
+      { code: 'FREE_AREA_IMAGE_INVALID' },
+      JSON.stringify(b)?.slice(0, 80),
+    );
+  }
+  assert.deepEqual(parseFreeAreas(good), good);
 });

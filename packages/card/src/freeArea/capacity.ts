@@ -12,8 +12,7 @@ import {
   type FreeAreasImage,
 } from './image.ts';
 
-/** Bytes of card-side bookkeeping per card AP. */
-export const CARD_AP_OVERHEAD = 33;
+export { CARD_AP_OVERHEAD };
 
 /** A typical card AP (255-byte type A or D) with its overhead: 288 bytes. */
 export const TYPICAL_CARD_AP_FOOTPRINT = 255 + CARD_AP_OVERHEAD;

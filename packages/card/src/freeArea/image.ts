@@ -57,6 +57,9 @@ export type FreeAreasImage = { readonly local: FreeAreaImage; readonly extended:
 
 export const AREA_NAMES: readonly AreaName[] = ['local', 'extended'];
 
+/** Bytes of card-side bookkeeping per card AP (AID, provider, keys, PIN object). */
+export const CARD_AP_OVERHEAD = 33;
+
 const hex = z.string().regex(/^(?:[0-9a-f]{2})*$/, 'lower-case hex bytes');
 const key16 = hex.length(32);
 const pin = z
@@ -118,7 +121,55 @@ export function parseFreeAreas(value: unknown): FreeAreasImage {
       ja: `カードイメージの空き領域が不正です: ${where}: ${what}`,
     });
   }
-  return r.data as FreeAreasImage;
+  const img = r.data as FreeAreasImage;
+  const problem = semanticProblem(img);
+  if (problem) {
+    throw new FreeAreaImageError({
+      en: `free areas of the card image are inconsistent: ${problem.en}`,
+      ja: `カードイメージの空き領域に矛盾があります: ${problem.ja}`,
+    });
+  }
+  return img;
+}
+
+/** What the schema cannot say: unique AIDs, content per type, room. */
+function semanticProblem(img: FreeAreasImage): { en: string; ja: string } | undefined {
+  const seen = new Set<string>([img.local.aid, img.extended.aid]);
+  if (seen.size !== 2)
+    return { en: 'both areas have the same AID', ja: '二つの領域のAIDが同じです' };
+  for (const name of AREA_NAMES) {
+    const area = img[name];
+    let used = 0;
+    for (const ap of area.cardAps) {
+      const where = `${name} ${ap.aid}`;
+      if (seen.has(ap.aid))
+        return { en: `${where}: AID used twice`, ja: `${where}: AIDが重複しています` };
+      seen.add(ap.aid);
+      used += ap.size + CARD_AP_OVERHEAD;
+      const needsKeys = ap.type === 'A' || ap.type === 'D';
+      const shapeOk =
+        (ap.type === 'C' && ap.binary !== undefined && ap.binary.length / 2 <= ap.size) ||
+        (ap.type === 'D' && ap.binary !== undefined && ap.binary.length / 2 === ap.size) ||
+        (ap.type === 'A' && ap.records !== undefined && ap.records.length > 0) ||
+        (ap.type === 'custom' &&
+          ap.efs !== undefined &&
+          ap.efs.length > 0 &&
+          ap.efs.every((e) => e.data.length / 2 === e.size));
+      if (!shapeOk || (needsKeys && (!ap.keys || !ap.pin))) {
+        return {
+          en: `${where}: content does not match type ${ap.type}`,
+          ja: `${where}: 内容が種別 ${ap.type} と合いません`,
+        };
+      }
+    }
+    if (used > area.capacity) {
+      return {
+        en: `${name}: card APs use more than the capacity`,
+        ja: `${name}: カードAPが容量を超えています`,
+      };
+    }
+  }
+  return undefined;
 }
 
 /** A copy of `areas` with area `name` replaced by `fn(area)`. */
