@@ -6,3 +6,4 @@ export * from './aid.ts';
 export * from './scp03.ts';
 export * from './gp.ts';
 export * from './cardap.ts';
+export * from './crypto.ts';
