@@ -6,6 +6,7 @@
  */
 import type { AreaName } from '@myna-ap/apdu';
 import {
+  CARD_AP_OVERHEAD,
   parseFreeAreas,
   type CardApImage,
   type FreeAreaImage,
