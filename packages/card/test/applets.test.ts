@@ -197,7 +197,12 @@ test('SELECT EF: P2 00/04 return an FCP with the size, P2 0C nothing, others ref
   assert.equal(fcp.tag, 0x62);
   const size = readTlvs(fcp.value).find((t) => t.tag === 0x80)!.value;
   assert.equal(((size[0]! << 8) | size[1]!) * 2, image.jpki.files['000A']!.length);
-  assert.equal(tx(card, '00A4020002000A').sw, 0x9000);
+  assert.deepEqual(
+    tx(card, '00A4020002000A'),
+    { data: new Uint8Array(0), sw: 0x9000 },
+    'no Le: no FCP',
+  );
+  assert.equal(tx(card, '00A4020002000A05').data.length, 5, 'at most Le bytes');
   assert.equal(tx(card, '00A4000C02000A').sw, 0x9000, 'P1 00 select by FID');
   assert.deepEqual(tx(card, '00A4020C02000A').data, new Uint8Array(0));
   assert.equal(tx(card, '00A4021C02000A').sw, 0x6a86);

@@ -10,7 +10,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isValidStatusWord, toHex } from '@myna-ap/apdu';
+import { isValidStatusWord, parseCommand, toHex } from '@myna-ap/apdu';
 import { DfApplet, type Card } from '@myna-ap/card';
 import { AIDS, HOLDER, fresh, issued } from './fixture.ts';
 
@@ -30,6 +30,15 @@ function rng(seed: number): () => number {
 }
 
 const enc = (s: string) => new TextEncoder().encode(s);
+
+/** Ne of a well-formed command APDU (0 without Le), undefined when malformed. */
+function neOf(apdu: Uint8Array): number | undefined {
+  try {
+    return parseCommand(apdu).ne ?? 0;
+  } catch {
+    return undefined;
+  }
+}
 const hex = (s: string) => Uint8Array.from(Buffer.from(s, 'hex'));
 
 interface Needle {
@@ -192,6 +201,12 @@ test(`fuzz: ${COUNT.toLocaleString('en')} random and mutated APDUs`, async () =>
       assert.fail(`seed ${seed}, APDU ${toHex(apdu)}: bad SW ${sw.toString(16)}`);
     }
     if (sw === 0x9000) counts.ok++;
+    // ISO 7816-4: never more data than Ne (and none without Le), except the
+    // JPKI signature, which is answered to a sign command without Le too.
+    const ne = neOf(apdu);
+    if (ne !== undefined && res.length - 2 > ne && !(apdu[0] === 0x80 && apdu[1] === 0x2a)) {
+      assert.fail(`seed ${seed}: ${res.length - 2} bytes answered to ${toHex(apdu)} (Ne ${ne})`);
+    }
     const data = Buffer.from(res.buffer, res.byteOffset, res.length - 2);
     if (data.length > 0) {
       for (const n of needles) {

@@ -70,9 +70,9 @@ export class DfApplet implements Applet {
       case 0x0c:
         return ok();
       case 0x00: // FCI requested: the DF name is all we disclose
-        return ok(tlv(0x6f, tlv(0x84, this.aid)));
+        return withinNe(cmd, tlv(0x6f, tlv(0x84, this.aid)));
       case 0x04:
-        return ok(tlv(0x62, tlv(0x84, this.aid)));
+        return withinNe(cmd, tlv(0x62, tlv(0x84, this.aid)));
       default:
         return status(SW.INCORRECT_P1P2);
     }
@@ -146,7 +146,7 @@ export class DfApplet implements Applet {
     if (!found) return status(SW.FILE_NOT_FOUND);
     this.#current = found;
     if (cmd.p2 === 0x0c) return ok();
-    return ok(this.#fcp(found));
+    return withinNe(cmd, this.#fcp(found));
   }
 
   /** FCP template: size (80) for binary EFs, descriptor (82), FID (83). */
@@ -225,6 +225,15 @@ export class DfApplet implements Applet {
   #storePin(spec: PinSpec, pin: PinImage): void {
     this.card.update((img) => withPin(img, this.spec.section, spec.fid, pin));
   }
+}
+
+/**
+ * Response data as ISO 7816-4 allows it: none when the command had no Le field
+ * (Ne = 0), at most Ne bytes otherwise. A host that wants the FCI sends Le.
+ */
+function withinNe(cmd: CommandApdu, data: Uint8Array): ResponseApdu {
+  if (cmd.ne === undefined) return ok();
+  return ok(data.subarray(0, Math.min(cmd.ne, data.length)));
 }
 
 function missing(spec: DfSpec, what: string): never {
