@@ -20,6 +20,8 @@ import {
   toHex,
   CARD_AP_TYPE_CODE,
   SCP03_LEVEL,
+  CARD_AP_KEY_VERSION,
+  CARD_AP_PIN_REFERENCE,
   USER_ID_LENGTH,
   type Aid,
   type AreaName,
@@ -37,10 +39,9 @@ import type { CardApImage } from './image.ts';
 import { MAX_RECORD } from './install.ts';
 import { writeCardAp, type FreeAreaStore } from './store.ts';
 
-/** Key version of card AP key sets; their KDD is all zero (keys are per card AP). */
-export const CARD_AP_KEY_VERSION = 0x01;
-/** Reference of a card AP's PIN in VERIFY P2 (specific reference 1). */
-export const CARD_AP_PIN_REF = 0x81;
+/** Card AP key sets: KVN 01 and an all-zero KDD (keys are per card AP); PIN reference 81. */
+export { CARD_AP_KEY_VERSION, CARD_AP_PIN_REFERENCE };
+const CARD_AP_PIN_REF = CARD_AP_PIN_REFERENCE;
 
 const MIN_LEVEL: Readonly<Record<CardApImage['type'], number>> = {
   C: 0,

@@ -12,4 +12,4 @@ export {
   DEFAULT_CAPACITY,
   type AreaUsage,
 } from './capacity.ts';
-export { CARD_AP_KEY_VERSION, CARD_AP_PIN_REF } from './cardAp.ts';
+export { CARD_AP_KEY_VERSION, CARD_AP_PIN_REFERENCE } from './cardAp.ts';
