@@ -455,8 +455,11 @@ export class Scp03Channel {
 // ---------------------------------------------------------------------------
 // INITIALIZE UPDATE response (Amendment D 7.1.1.6).
 
-/** "i" parameter we announce: b5 R-MAC supported, b6 R-ENCRYPTION supported, random card challenge. */
-export const SCP03_I_PARAM = 0x30;
+/**
+ * "i" parameter we announce: b6 (20) R-MAC supported, b7 (40) R-ENCRYPTION
+ * supported, b5 (10) clear = random card challenge (so no sequence counter).
+ */
+export const SCP03_I_PARAM = 0x60;
 
 export interface InitializeUpdateResponse {
   /** Key diversification data (10 bytes): identifies the card to the key store. */

@@ -87,7 +87,7 @@ function fakeCard(keys: Scp03StaticKeys) {
           keyDiversificationData: new Uint8Array(10),
           keyVersion: 0x30,
           scpId: 3,
-          iParam: 0x30,
+          iParam: 0x60,
           cardChallenge: cc,
           cardCryptogram: scp03Cryptogram(s.sMac, SCP03_DERIVATION.CARD_CRYPTOGRAM, hc, cc),
         }),
