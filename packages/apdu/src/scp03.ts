@@ -9,33 +9,22 @@
  *   command); a replayed or altered APDU therefore never verifies.
  * - C-DECRYPTION / R-ENCRYPTION: AES-CBC, ICV = AES(S-ENC, counter), padding 80 00….
  */
-import {
-  createCipheriv,
-  createDecipheriv,
-  createHash,
-  randomBytes,
-  timingSafeEqual,
-} from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { ApduError, concat } from './bytes.ts';
+import {
+  aesCbcDecrypt,
+  aesCbcEncrypt,
+  aesCmac,
+  aesEncryptBlock,
+  constantTimeEqual,
+  pad80,
+  unpad80,
+} from './crypto.ts';
 import { command, encodeCommand, parseCommand, type CommandApdu } from './command.ts';
 import { parseResponse, type ResponseApdu } from './response.ts';
 import { SW } from './status.ts';
 
-// ---------------------------------------------------------------------------
-// AES primitives (AES-128/192/256 by key length), private to the secure channel.
-
-function aesEcbBlock(key: Uint8Array, block: Uint8Array): Uint8Array {
-  const c = createCipheriv(`aes-${key.length * 8}-ecb`, key, null);
-  c.setAutoPadding(false);
-  return new Uint8Array(Buffer.concat([c.update(block), c.final()]));
-}
-
-function aesCbc(key: Uint8Array, iv: Uint8Array, data: Uint8Array, encrypt: boolean): Uint8Array {
-  const name = `aes-${key.length * 8}-cbc`;
-  const c = encrypt ? createCipheriv(name, key, iv) : createDecipheriv(name, key, iv);
-  c.setAutoPadding(false);
-  return new Uint8Array(Buffer.concat([c.update(data), c.final()]));
-}
+// AES primitives come from crypto.ts; key sizes are checked here with a clear message.
 
 function checkKey(key: Uint8Array, what: string): void {
   if (key.length !== 16 && key.length !== 24 && key.length !== 32) {
@@ -43,63 +32,11 @@ function checkKey(key: Uint8Array, what: string): void {
   }
 }
 
-function shiftLeft1(b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(16);
-  for (let i = 0; i < 16; i++) out[i] = ((b[i]! << 1) | ((b[i + 1] ?? 0) >>> 7)) & 0xff;
-  return out;
-}
+const aesEcbBlock = aesEncryptBlock;
+const ctEqual = constantTimeEqual;
 
-/** AES-CMAC (NIST SP 800-38B / RFC 4493), full 16-byte tag. */
-export function scp03Cmac(key: Uint8Array, data: Uint8Array): Uint8Array {
-  checkKey(key, 'CMAC key');
-  const l = aesEcbBlock(key, new Uint8Array(16));
-  const sub = (x: Uint8Array) => {
-    const s = shiftLeft1(x);
-    if ((x[0]! & 0x80) !== 0) s[15]! ^= 0x87;
-    return s;
-  };
-  const k1 = sub(l);
-  const k2 = sub(k1);
-  const n = Math.max(1, Math.ceil(data.length / 16));
-  const complete = data.length > 0 && data.length % 16 === 0;
-  const last = new Uint8Array(16);
-  last.set(data.subarray((n - 1) * 16));
-  if (complete) for (let i = 0; i < 16; i++) last[i]! ^= k1[i]!;
-  else {
-    last[data.length - (n - 1) * 16] = 0x80;
-    for (let i = 0; i < 16; i++) last[i]! ^= k2[i]!;
-  }
-  let x: Uint8Array = new Uint8Array(16);
-  for (let b = 0; b < n - 1; b++) {
-    const y = new Uint8Array(16);
-    for (let i = 0; i < 16; i++) y[i] = x[i]! ^ data[b * 16 + i]!;
-    x = aesEcbBlock(key, y);
-  }
-  for (let i = 0; i < 16; i++) last[i]! ^= x[i]!;
-  return aesEcbBlock(key, last);
-}
-
-/** ISO/IEC 9797-1 method 2 padding to a 16-byte block (80 00 …). */
-export function scp03Pad(data: Uint8Array): Uint8Array {
-  const n = (Math.floor(data.length / 16) + 1) * 16;
-  const out = new Uint8Array(n);
-  out.set(data);
-  out[data.length] = 0x80;
-  return out;
-}
-
-/** Removes 80 00 … padding; `ApduError('SM_BAD_PADDING')` when absent. */
-export function scp03Unpad(data: Uint8Array): Uint8Array {
-  let i = data.length - 1;
-  while (i >= 0 && data[i] === 0) i--;
-  if (i < 0 || data[i] !== 0x80 || data.length - i > 16) {
-    throw new ApduError('SM_BAD_PADDING', 'secure messaging padding 80 00… not found');
-  }
-  return data.slice(0, i);
-}
-
-function ctEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && timingSafeEqual(a, b);
+function aesCbc(key: Uint8Array, iv: Uint8Array, data: Uint8Array, encrypt: boolean): Uint8Array {
+  return encrypt ? aesCbcEncrypt(key, iv, data) : aesCbcDecrypt(key, iv, data);
 }
 
 // ---------------------------------------------------------------------------
@@ -143,10 +80,7 @@ export function scp03Kdf(
   const parts: Uint8Array[] = [];
   for (let i = 1; i <= blocks; i++) {
     parts.push(
-      scp03Cmac(
-        key,
-        concat(label, Uint8Array.of(0, lengthBits >> 8, lengthBits & 0xff, i), context),
-      ),
+      aesCmac(key, concat(label, Uint8Array.of(0, lengthBits >> 8, lengthBits & 0xff, i), context)),
     );
   }
   return concat(...parts).slice(0, lengthBits / 8);
@@ -276,7 +210,7 @@ export class Scp03Channel {
   }
 
   #mac(header: Uint8Array, body: Uint8Array): Uint8Array {
-    const full = scp03Cmac(this.keys.sMac, concat(this.#macChain, header, body));
+    const full = aesCmac(this.keys.sMac, concat(this.#macChain, header, body));
     this.#macChain = full;
     return full.slice(0, 8);
   }
@@ -342,7 +276,7 @@ export class Scp03Channel {
       }
       const icv = aesEcbBlock(this.keys.sEnc, counterBlock(this.#counter));
       try {
-        data = scp03Unpad(aesCbc(this.keys.sEnc, icv, data, false));
+        data = unpad80(aesCbc(this.keys.sEnc, icv, data, false));
       } catch {
         this.close();
         throw new Scp03Error(
@@ -370,7 +304,7 @@ export class Scp03Channel {
     let data = plain.data;
     if ((this.level & SCP03_LEVEL.C_DECRYPTION) !== 0 && data.length > 0) {
       const icv = aesEcbBlock(this.keys.sEnc, counterBlock(this.#counter));
-      data = aesCbc(this.keys.sEnc, icv, scp03Pad(data), true);
+      data = aesCbc(this.keys.sEnc, icv, pad80(data), true);
     }
     const cla = plain.cla | 0x04;
     const n = data.length + 8;
@@ -403,9 +337,9 @@ export class Scp03Channel {
     let data = res.data;
     if ((this.level & SCP03_LEVEL.R_ENCRYPTION) !== 0 && data.length > 0) {
       const icv = aesEcbBlock(this.keys.sEnc, counterBlock(this.#counter, 0x80));
-      data = aesCbc(this.keys.sEnc, icv, scp03Pad(data), true);
+      data = aesCbc(this.keys.sEnc, icv, pad80(data), true);
     }
-    const rmac = scp03Cmac(
+    const rmac = aesCmac(
       this.keys.sRmac,
       concat(this.#macChain, data, Uint8Array.of(res.sw >> 8, res.sw & 0xff)),
     ).slice(0, 8);
@@ -427,7 +361,7 @@ export class Scp03Channel {
     }
     const data = res.data.subarray(0, res.data.length - 8);
     const got = res.data.subarray(res.data.length - 8);
-    const want = scp03Cmac(
+    const want = aesCmac(
       this.keys.sRmac,
       concat(this.#macChain, data, Uint8Array.of(res.sw >> 8, res.sw & 0xff)),
     ).slice(0, 8);
@@ -442,7 +376,7 @@ export class Scp03Channel {
       }
       const icv = aesEcbBlock(this.keys.sEnc, counterBlock(this.#counter, 0x80));
       try {
-        return { data: scp03Unpad(aesCbc(this.keys.sEnc, icv, data, false)), sw: res.sw };
+        return { data: unpad80(aesCbc(this.keys.sEnc, icv, data, false)), sw: res.sw };
       } catch {
         this.close();
         throw new Scp03Error('SCP03_BAD_PADDING', 'response padding missing', res.sw);
