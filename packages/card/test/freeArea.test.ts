@@ -594,3 +594,30 @@ test('a tampered card image is refused with a typed error', async () => {
   }
   assert.deepEqual(parseFreeAreas(good), good);
 });
+
+test('a flipped bit in any APDU of a chained install is refused, kills the session, writes nothing', async () => {
+  const spec = specD(80, uid(), new Uint8Array(230).fill(7));
+  const cmds = installCommands(spec, 100);
+  assert.ok(cmds.length >= 3);
+  let tried = 0;
+  for (let j = 0; j < cmds.length; j++) {
+    for (let bit = j; ; bit += 13) {
+      const card = blankCard();
+      const before = card.image;
+      const s = await openArea(tx(card), 'extended', { level: 0x13 });
+      for (let i = 0; i < j; i++) assert.equal((await s.send(cmds[i]!)).sw, 0x9000);
+      const w = s.host.wrap(cmds[j]!);
+      if (bit >= w.length * 8) break;
+      w[bit >> 3]! ^= 0x80 >> (bit & 7);
+      const sw = parseResponse(card.transmit(w)).sw;
+      assert.ok([0x6988, 0x6982, 0x6700].includes(sw), `APDU ${j} bit ${bit}: ${sw.toString(16)}`);
+      const next = parseResponse(
+        card.transmit(s.host.wrap(cmds[Math.min(j + 1, cmds.length - 1)]!)),
+      ).sw;
+      assert.notEqual(next, 0x9000, `APDU ${j} bit ${bit}: session still alive`);
+      assert.equal(card.image, before);
+      tried++;
+    }
+  }
+  assert.ok(tried > 100);
+});
