@@ -319,7 +319,12 @@ export class Scp03Channel {
       p1: plain.p1,
       p2: plain.p2,
       data: concat(data, mac),
-      ...(plain.ne !== undefined ? { ne: plain.ne } : {}),
+      // With R-MAC every response carries data: ask for it (ISO 7816-4: no Le, no data).
+      ...(plain.ne !== undefined
+        ? { ne: plain.ne }
+        : (this.#level & SCP03_LEVEL.R_MAC) !== 0
+          ? { ne: 256 }
+          : {}),
       extended,
     });
   }

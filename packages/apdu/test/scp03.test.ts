@@ -132,7 +132,8 @@ test('wrong keys: the host refuses the card cryptogram', () => {
 test('a flipped bit anywhere in a MACed command is refused and closes the channel', () => {
   const probe = open(0x13);
   const len = probe.host.wrap(command({ cla: 0x80, ins: 0xe2, data: new Uint8Array(30) })).length;
-  for (let bit = 0; bit < len * 8; bit += 5) {
+  // every bit but the trailing Le, which GP leaves outside the MAC (it only sizes the answer)
+  for (let bit = 0; bit < (len - 1) * 8; bit += 5) {
     const { card, host } = open(0x13);
     const w = host.wrap(command({ cla: 0x80, ins: 0xe2, data: new Uint8Array(30) }));
     const byte = bit >> 3;

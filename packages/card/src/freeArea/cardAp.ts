@@ -122,17 +122,16 @@ export class CardApApplet implements Applet {
     this.#drop();
     const ap = this.#ap();
     if (!ap) return status(SW.FILE_NOT_FOUND);
-    if (cmd.p2 === 0x0c) return ok();
-    // FCI: 6F { 84 DF name, A5 { DF20 type code } }
-    return ok(
-      encodeGpTlv(
-        0x6f,
-        concat(
-          encodeGpTlv(0x84, this.aid),
-          encodeGpTlv(0xa5, encodeGpTlv(0xdf20, Uint8Array.of(CARD_AP_TYPE_CODE[ap.type]))),
-        ),
+    // FCI 6F { 84 DF name, A5 { DF20 type code } }, only when asked (P2 00 with Le), ≤ Ne.
+    if (cmd.p2 === 0x0c || cmd.ne === undefined) return ok();
+    const fci = encodeGpTlv(
+      0x6f,
+      concat(
+        encodeGpTlv(0x84, this.aid),
+        encodeGpTlv(0xa5, encodeGpTlv(0xdf20, Uint8Array.of(CARD_AP_TYPE_CODE[ap.type]))),
       ),
     );
+    return ok(fci.slice(0, cmd.ne));
   }
 
   deselect(): void {

@@ -114,9 +114,9 @@ export class SecurityDomainApplet implements Applet {
 
   select(cmd: CommandApdu): ResponseApdu {
     this.#drop();
-    if (cmd.p2 === 0x0c) return ok();
-    // FCI: 6F { 84 <SD AID> }
-    return ok(encodeGpTlv(0x6f, encodeGpTlv(0x84, this.aid)));
+    // FCI 6F { 84 <SD AID> }, only when asked (P2 00 with Le), never more than Ne.
+    if (cmd.p2 === 0x0c || cmd.ne === undefined) return ok();
+    return ok(encodeGpTlv(0x6f, encodeGpTlv(0x84, this.aid)).slice(0, cmd.ne));
   }
 
   deselect(): void {
