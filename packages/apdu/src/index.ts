@@ -7,3 +7,4 @@ export * from './scp03.ts';
 export * from './gp.ts';
 export * from './cardap.ts';
 export * from './crypto.ts';
+export * from './tlv.ts';

@@ -1,0 +1,244 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  ApduError,
+  concat,
+  encodeTlv,
+  encodeTlvConstructed,
+  encodeTlvLength,
+  encodeTlvNode,
+  findAllTags,
+  findPath,
+  findTag,
+  formatTlv,
+  fromHex,
+  isConstructedTag,
+  MYNA_OPAQUE_TAGS,
+  parseTlv,
+  parseTlvAll,
+  tagBytes,
+  tagClassOf,
+  tagHex,
+  tagNumberOf,
+  toHex,
+} from '@myna-ap/apdu';
+
+const code = (c: string) => (e: unknown) => e instanceof ApduError && e.code === c;
+const utf8 = (s: string) => new TextEncoder().encode(s);
+
+/** EF 0002 of the 券面事項入力補助AP as CARD.md lays it out. */
+function basicInfo(): Uint8Array {
+  const name = encodeTlv(0xdf22, utf8('番号　花子'));
+  const address = encodeTlv(0xdf23, utf8('東京都千代田区1-1'));
+  const birth = encodeTlv(0xdf24, utf8('19900102'));
+  const sex = encodeTlv(0xdf25, utf8('2'));
+  // offsets of each field's tag from the file start: FF 20 L (3) + DF 21 08 .. (11)
+  let at = 3 + 11;
+  const offs: number[] = [];
+  for (const f of [name, address, birth, sex]) {
+    offs.push(at >> 8, at & 0xff);
+    at += f.length;
+  }
+  return encodeTlvConstructed(0xff20, [
+    encodeTlv(0xdf21, Uint8Array.from(offs)),
+    name,
+    address,
+    birth,
+    sex,
+  ]);
+}
+
+test('EF 0002 (4 basic info): FF 20 / DF 2x parse, keep their high-tag bytes and re-encode identically', () => {
+  const ef = basicInfo();
+  assert.equal(toHex(ef.subarray(0, 2)), 'ff20');
+  const root = parseTlv(ef);
+  assert.equal(root.tag, 0xff20);
+  assert.equal(root.constructed, true);
+  assert.deepEqual(
+    root.children?.map((c) => tagHex(c.tag)),
+    ['DF21', 'DF22', 'DF23', 'DF24', 'DF25'],
+  );
+  const name = findPath(root, [0xff20, 0xdf22]);
+  assert.equal(new TextDecoder().decode(name?.value), '番号　花子');
+  // the DF21 offsets point at each field's tag
+  const offs = findTag(root, 0xdf21)!.value;
+  for (let i = 0; i < 4; i++) {
+    const off = (offs[2 * i]! << 8) | offs[2 * i + 1]!;
+    assert.equal(root.children![i + 1]!.offset, off);
+  }
+  assert.equal(toHex(encodeTlvNode(root)), toHex(ef));
+  assert.equal(toHex(encodeTlvNode({ tag: root.tag, children: root.children })), toHex(ef));
+});
+
+test('FF 10 (tag number 16 in high-tag form): EF 0001 with FF FF fill parses leniently', () => {
+  const ef = concat(fromHex('FF100C'), utf8('123456789018'), fromHex('FFFF'));
+  assert.equal(ef.length, 17);
+  // FF has the constructed bit, but the value is 12 ASCII digits, not data objects
+  assert.throws(() => parseTlv(ef, { strict: false }), code('TLV_TRUNCATED'));
+  assert.throws(() => parseTlv(ef, { opaque: MYNA_OPAQUE_TAGS }), code('TLV_TRAILING_BYTES'));
+  const n = parseTlv(ef, { strict: false, opaque: MYNA_OPAQUE_TAGS });
+  assert.equal(n.children, undefined);
+  const tried = parseTlv(ef, { strict: false, children: 'try' });
+  assert.equal(tried.children, undefined);
+  assert.equal(toHex(tried.value), toHex(n.value));
+  assert.equal(n.tag, 0xff10);
+  assert.equal(tagNumberOf(n.tag), 16);
+  assert.equal(tagClassOf(n.tag), 'private');
+  // FF is the constructed bit set; the card uses it for a primitive-looking value.
+  assert.equal(n.constructed, true);
+  assert.equal(n.end, 15);
+  assert.equal(toHex(encodeTlv(0xff10, n.value)), toHex(ef.subarray(0, 15)));
+});
+
+test('long lengths: 81, 82 and 83 forms parse; encoding is minimal', () => {
+  for (const [len, head] of [
+    [0x7f, '7f'],
+    [0x80, '8180'],
+    [0xff, '81ff'],
+    [0x100, '820100'],
+    [0x14b, '82014b'],
+    [0x10000, '83010000'],
+  ] as const) {
+    assert.equal(toHex(encodeTlvLength(len)), head);
+    const b = encodeTlv(0xdf33, new Uint8Array(len));
+    const n = parseTlv(b);
+    assert.equal(n.value.length, len);
+    assert.equal(n.headerLength, 2 + head.length / 2);
+  }
+  assert.equal(toHex(encodeTlvLength(0x1000000)), '8401000000');
+});
+
+test('non-minimal lengths are accepted on parse and re-encoded minimally', () => {
+  const n = parseTlv(fromHex('5A 81 02 0102'));
+  assert.equal(toHex(n.value), '0102');
+  assert.equal(n.headerLength, 3);
+  assert.equal(toHex(encodeTlv(n.tag, n.value)), '5a020102');
+  assert.equal(toHex(parseTlv(fromHex('5A 83 000001 AA')).value), 'aa');
+});
+
+test('EF 0003 layout: FF 30 82 01 4B with a DF 33 82 01 00 signature', () => {
+  const ef = encodeTlvConstructed(0xff30, [
+    { tag: 0xdf31, value: new Uint8Array(32).fill(1) },
+    { tag: 0xdf32, value: new Uint8Array(32).fill(2) },
+    { tag: 0xdf33, value: new Uint8Array(256).fill(3) },
+  ]);
+  assert.equal(ef.length, 336);
+  assert.equal(toHex(ef.subarray(0, 5)), 'ff3082014b');
+  const sig = findTag(parseTlv(ef), 0xdf33)!;
+  assert.equal(sig.value.length, 256);
+  assert.equal(sig.offset, 5 + 35 + 35);
+  assert.equal(sig.headerLength, 5);
+});
+
+test('parseTlvAll: sequences, empty input, padding and lenient tail', () => {
+  const seq = fromHex('4F 02 A000 50 01 41');
+  assert.deepEqual(
+    parseTlvAll(seq).map((n) => [tagHex(n.tag), toHex(n.value)]),
+    [
+      ['4F', 'a000'],
+      ['50', '41'],
+    ],
+  );
+  assert.deepEqual(parseTlvAll(new Uint8Array(0)), []);
+  const padded = fromHex('00 4F 01 AA 00 00 50 00 00');
+  assert.throws(() => parseTlvAll(padded), code('TLV_TRUNCATED')); // 00 read as a tag
+  assert.deepEqual(
+    parseTlvAll(padded, { padding: true }).map((n) => tagHex(n.tag)),
+    ['4F', '50'],
+  );
+  assert.equal(parseTlv(fromHex('0000 4F01AA 00'), { padding: true }).tag, 0x4f);
+  const tail = concat(seq, fromHex('5F 20 05 01'));
+  assert.throws(() => parseTlvAll(tail), code('TLV_TRUNCATED'));
+  assert.equal(parseTlvAll(tail, { strict: false }).length, 2);
+});
+
+test('three- and four-byte tags; X.690 numbers and classes', () => {
+  const t3 = parseTlv(fromHex('9F 81 01 01 07'));
+  assert.equal(t3.tag, 0x9f8101);
+  assert.equal(tagNumberOf(t3.tag), 129);
+  assert.equal(tagClassOf(t3.tag), 'context');
+  assert.equal(parseTlv(fromHex('5F 81 82 03 00')).tag, 0x5f818203);
+  assert.equal(tagNumberOf(0x5f24), 36);
+  assert.equal(tagNumberOf(0x6f), 15);
+  assert.equal(tagClassOf(0x6f), 'application');
+  assert.equal(tagClassOf(0x04), 'universal');
+  assert.equal(isConstructedTag(0x7f21), true);
+  assert.equal(isConstructedTag(0x5f24), false);
+  assert.equal(toHex(tagBytes(0xdf21)), 'df21');
+  assert.equal(tagHex(0x4f), '4F');
+});
+
+test('every malformed input is an ApduError with its TLV_* code', () => {
+  const cases: [string, string][] = [
+    ['', 'TLV_EMPTY'],
+    ['5F', 'TLV_TRUNCATED'], // tag cut inside
+    ['5F 81', 'TLV_TRUNCATED'], // subsequent byte says more follows
+    ['4F', 'TLV_TRUNCATED'], // no length
+    ['4F 82 01', 'TLV_TRUNCATED'], // length field cut
+    ['4F 03 0102', 'TLV_TRUNCATED'], // value cut
+    ['4F 84 FFFFFFFF 00', 'TLV_TRUNCATED'], // huge length
+    ['5F 80 01 01 00', 'TLV_BAD_TAG'], // first subsequent byte 80
+    ['5F 81 81 81 01 00', 'TLV_BAD_TAG'], // 5-byte tag
+    ['4F 85 0000000001 00', 'TLV_BAD_LENGTH'],
+    ['4F FF', 'TLV_BAD_LENGTH'],
+    ['6F 80 4F0100 0000', 'TLV_INDEFINITE_LENGTH'],
+    ['4F 01 AA BB', 'TLV_TRAILING_BYTES'],
+    ['6F 03 4F 02 AA', 'TLV_TRUNCATED'], // child overruns its parent
+    ['6F 04 4F 01 AA BB', 'TLV_TRUNCATED'], // garbage inside a constructed value
+  ];
+  for (const [hex, c] of cases) {
+    assert.throws(() => parseTlv(fromHex(hex)), code(c), `${hex} → ${c}`);
+  }
+  assert.throws(() => parseTlv(fromHex('4F00'), { maxDepth: 0 }), code('TLV_BAD_OPTION'));
+  // a constructed value stays strict even when the caller is lenient
+  assert.throws(
+    () => parseTlv(fromHex('6F 04 4F 01 AA BB'), { strict: false }),
+    code('TLV_TRUNCATED'),
+  );
+});
+
+test('nesting bombs stop at the depth limit, even in lenient mode', () => {
+  let b: Uint8Array = fromHex('04 00');
+  for (let i = 0; i < 40; i++) b = encodeTlv(0x30, b);
+  assert.throws(() => parseTlv(b), code('TLV_TOO_DEEP'));
+  assert.throws(() => parseTlvAll(b, { strict: false }), code('TLV_TOO_DEEP'));
+  // the innermost 04 00 has 40 ancestors
+  assert.equal(parseTlv(b, { maxDepth: 40 }).tag, 0x30);
+  assert.throws(() => parseTlv(b, { maxDepth: 39 }), code('TLV_TOO_DEEP'));
+  assert.throws(() => parseTlv(b, { children: 'try' }), code('TLV_TOO_DEEP'));
+  // a deep but legal chain of 2-byte headers: 10,000 levels is refused quickly
+  const deep = new Uint8Array(20000);
+  for (let i = 0; i < 10000; i++) {
+    deep[2 * i] = 0x30;
+    deep[2 * i + 1] = 0x81; // truncated long length: never read that far
+  }
+  assert.throws(() => parseTlv(deep), ApduError);
+});
+
+test('encoding refuses bad tags and lengths', () => {
+  for (const t of [0x1f, 0x5f, 0xdf80, 0x5f8101 - 0x80, 0x4f01, 0xdf81, -1, 1.5, 0x1_0000_0000]) {
+    assert.throws(() => encodeTlv(t, new Uint8Array(0)), code('TLV_BAD_TAG'), String(t));
+  }
+  assert.throws(() => encodeTlvConstructed(0x4f, []), code('TLV_BAD_TAG'));
+  assert.throws(() => encodeTlvLength(-1), code('TLV_BAD_LENGTH'));
+  assert.throws(() => encodeTlvLength(2 ** 32), code('TLV_BAD_LENGTH'));
+  assert.equal(toHex(encodeTlvConstructed(0x6f, [])), '6f00');
+});
+
+test('findTag, findAllTags, findPath and formatTlv', () => {
+  const nodes = parseTlvAll(
+    encodeTlvConstructed(0x61, [
+      { tag: 0x4f, value: fromHex('D392100031000101010A') },
+      { tag: 0xa5, children: [{ tag: 0x4f, value: fromHex('0102') }] },
+    ]),
+  );
+  assert.equal(findAllTags(nodes, 0x4f).length, 2);
+  assert.equal(toHex(findTag(nodes, 0x4f)!.value), 'd392100031000101010a');
+  assert.equal(toHex(findPath(nodes, [0x61, 0xa5, 0x4f])!.value), '0102');
+  assert.equal(findPath(nodes, [0x61, 0x4f, 0x4f]), undefined);
+  assert.equal(findTag(nodes, 0x50), undefined);
+  assert.equal(
+    formatTlv(nodes, 4),
+    ['61 (18)', '  4F (10) D3921000…', '  A5 (4)', '    4F (2) 0102'].join('\n'),
+  );
+});
