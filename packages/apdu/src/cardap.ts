@@ -141,12 +141,71 @@ export async function readCardAp(transmit: Transmit, o: ReadCardApOptions): Prom
     const data = b.slice(2 + USER_ID_LENGTH);
     return { userId: first.value, data, items: tlvs.slice(1) };
   }
-  if (!o.keys || !o.pin)
+  if (!o.keys || !o.pin) {
     throw new CardStatusError(SW.SECURITY_STATUS_NOT_SATISFIED, 'type A/D needs keys and PIN');
+  }
+  const s = await openCardAp(transmit, {
+    aid: o.aid,
+    keys: o.keys,
+    pin: o.pin,
+    level: o.type === 'D' ? 0x33 : 0x11,
+  });
+  if (o.type === 'D') {
+    const b = await s.readBinary(CARD_AP_MAX_SIZE.D);
+    return { userId: b.slice(0, USER_ID_LENGTH), data: b.slice(USER_ID_LENGTH) };
+  }
+  const records: Uint8Array[] = [];
+  for (let n = 1; n <= 254; n++) {
+    try {
+      records.push(await s.readRecord(n));
+    } catch (e) {
+      if (e instanceof CardStatusError && e.sw === SW.RECORD_NOT_FOUND) break;
+      throw e;
+    }
+  }
+  const [userId, ...rest] = records;
+  if (!userId || userId.length !== USER_ID_LENGTH) {
+    throw new CardStatusError(SW.RECORD_NOT_FOUND, 'type A record 1 is not a 13-byte user ID');
+  }
+  return { userId, data: concat(...rest), records: rest };
+}
+
+// ---------------------------------------------------------------------------
+// An authenticated card AP session: what a provider's business system uses to
+// read and write its own card AP (types A, D and custom).
+
+export interface CardApSession {
+  /** READ RECORD n (type A). */
+  readRecord(n: number): Promise<Uint8Array>;
+  /** UPDATE RECORD n (type A; record 1, the user ID, is read-only). */
+  updateRecord(n: number, data: Uint8Array): Promise<void>;
+  /** SELECT EF (custom card APs). */
+  selectEf(fid: number): Promise<void>;
+  /** The whole binary EF (type D, or the selected EF of a custom card AP). */
+  readBinary(max?: number): Promise<Uint8Array>;
+  /** UPDATE BINARY at `offset` (not over the user ID). */
+  updateBinary(offset: number, data: Uint8Array): Promise<void>;
+}
+
+export interface OpenCardApOptions {
+  readonly aid: Uint8Array;
+  readonly keys: CardApKeys;
+  /** The card AP's PIN (ASCII bytes). */
+  readonly pin: Uint8Array;
+  /** Channel level: 11 (type A, protected EFs) or 33 (type D, encrypted EFs); default 33. */
+  readonly level?: number;
+}
+
+/**
+ * SELECT + mutual authentication with the card AP keys + VERIFY of its PIN.
+ * Throws `Scp03Error` for wrong keys (another provider's card AP), and
+ * `CardStatusError` for a wrong PIN (`63 Cx`) or a locked one (`69 83`).
+ */
+export async function openCardAp(transmit: Transmit, o: OpenCardApOptions): Promise<CardApSession> {
   const s = await openSecureSession(transmit, o.aid, {
     keys: o.keys,
     keyVersion: CARD_AP_KEY_VERSION,
-    level: o.type === 'D' ? 0x33 : 0x11,
+    level: o.level ?? 0x33,
   });
   expect(
     await s.send(
@@ -154,21 +213,52 @@ export async function readCardAp(transmit: Transmit, o: ReadCardApOptions): Prom
     ),
     'VERIFY',
   );
-  if (o.type === 'D') {
-    const b = await readAll((c) => s.send(c), CARD_AP_MAX_SIZE.D);
-    return { userId: b.slice(0, USER_ID_LENGTH), data: b.slice(USER_ID_LENGTH) };
-  }
-  const records: Uint8Array[] = [];
-  for (let n = 1; n <= 254; n++) {
-    const r = await s.send(command({ cla: 0x00, ins: 0xb2, p1: n, p2: 0x04, ne: 256 }));
-    if (r.sw === SW.RECORD_NOT_FOUND) break;
-    records.push(expect(r, `READ RECORD ${n}`));
-  }
-  const [userId, ...rest] = records;
-  if (!userId || userId.length !== USER_ID_LENGTH) {
-    throw new CardStatusError(SW.RECORD_NOT_FOUND, 'type A record 1 is not a 13-byte user ID');
-  }
-  return { userId, data: concat(...rest), records: rest };
+  return {
+    readRecord: async (n) =>
+      expect(
+        await s.send(command({ cla: 0x00, ins: 0xb2, p1: n, p2: 0x04, ne: 256 })),
+        `READ RECORD ${n}`,
+      ),
+    updateRecord: async (n, data) => {
+      expect(
+        await s.send(command({ cla: 0x00, ins: 0xdc, p1: n, p2: 0x04, data })),
+        `UPDATE RECORD ${n}`,
+      );
+    },
+    selectEf: async (fid) => {
+      expect(
+        await s.send(
+          command({
+            cla: 0x00,
+            ins: 0xa4,
+            p1: 0x02,
+            p2: 0x0c,
+            data: Uint8Array.of(fid >> 8, fid & 0xff),
+          }),
+        ),
+        'SELECT EF',
+      );
+    },
+    readBinary: (max = 0x7fff) => readAll((c) => s.send(c), max),
+    updateBinary: async (offset, data) => {
+      // Chunks that still fit a short APDU after padding and C-MAC.
+      for (let i = 0; i < data.length; i += 200) {
+        const at = offset + i;
+        expect(
+          await s.send(
+            command({
+              cla: 0x00,
+              ins: 0xd6,
+              p1: at >> 8,
+              p2: at & 0xff,
+              data: data.subarray(i, i + 200),
+            }),
+          ),
+          'UPDATE BINARY',
+        );
+      }
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------

@@ -23,6 +23,7 @@ import {
   installCardAp,
   listCardAps,
   openAreaSession,
+  openCardAp,
   resetPinCommands,
   selectAidCommand,
   sendPlain,
@@ -620,4 +621,44 @@ test('a flipped bit in any APDU of a chained install is refused, kills the sessi
     }
   }
   assert.ok(tried > 100);
+});
+
+test('provider session: type D writes, custom encrypted EF needs level 33, user ID stays read-only', async () => {
+  const card = blankCard();
+  const t = tx(card);
+  const sd = await openArea(t, 'extended');
+  const d = specD(90);
+  assert.equal(await install(sd, d), 0x9000);
+  const custom = {
+    aid: apAid(91),
+    type: 'custom' as const,
+    size: 100,
+    providerId: PROVIDER_A,
+    userId: uid(),
+    keys: KEYS_A,
+    pin: PIN,
+    efs: [
+      { fid: 0x0101, size: 40, access: 'free' as const },
+      { fid: 0x0102, size: 40, access: 'encrypted' as const, content: fromHex('cafe') },
+    ],
+  };
+  assert.equal(await install(await openArea(t, 'extended'), custom), 0x9000);
+
+  const sd1 = await openCardAp(t, { aid: d.aid, keys: KEYS_B, pin: PIN });
+  await sd1.updateBinary(20, new Uint8Array(220).fill(0x11));
+  await assert.rejects(sd1.updateBinary(5, fromHex('00')), { sw: 0x6985 });
+  const back = await sd1.readBinary();
+  assert.deepEqual(back.subarray(0, 13), d.userId);
+  assert.deepEqual(back.subarray(20, 240), new Uint8Array(220).fill(0x11));
+  assert.equal(back.length, 255);
+
+  const weak = await openCardAp(t, { aid: custom.aid, keys: KEYS_A, pin: PIN, level: 0x11 });
+  await weak.selectEf(0x0102);
+  await assert.rejects(weak.readBinary(), { sw: 0x6982 });
+  await weak.selectEf(0x0101);
+  assert.deepEqual((await weak.readBinary()).subarray(0, 13), custom.userId);
+  const strong = await openCardAp(t, { aid: custom.aid, keys: KEYS_A, pin: PIN });
+  await strong.selectEf(0x0102);
+  assert.deepEqual((await strong.readBinary()).subarray(0, 2), fromHex('cafe'));
+  await assert.rejects(strong.selectEf(0x0103), { sw: 0x6a82 });
 });
