@@ -17,6 +17,8 @@ import {
   parseResponse,
   scp03Cryptogram,
   scp03Kdf,
+  toHex,
+  TEST_AREA_MASTER_KEYS,
   type Scp03StaticKeys,
 } from '../src/index.ts';
 
@@ -178,4 +180,35 @@ test('bad levels and misuse are typed errors', () => {
   const h2 = new Scp03Host({ keys: KEYS });
   h2.begin();
   assert.throws(() => h2.onInitUpdateResponse(fromHex('6a88')), { code: 'SCP03_CARD_REFUSED' });
+});
+
+test('known-answer values of docs/free-areas.md §10 (TEST keys, serial 00112233…EEFF)', () => {
+  const kdd = keyDiversificationData(fromHex('00112233445566778899aabbccddeeff'));
+  assert.equal(toHex(kdd), 'a8faed6abbf35c12a4b2');
+  const k = diversifyScp03Keys(TEST_AREA_MASTER_KEYS.local, kdd, 1);
+  assert.deepEqual(
+    [toHex(k.enc), toHex(k.mac), toHex(k.dek)],
+    [
+      'a6c83b49f3e36338b15ed2be41561379',
+      '85fea80ddf392320c1c864efe5df0d0b',
+      '4c58008199f94fc156d2d87cbcd50c7d',
+    ],
+  );
+  assert.equal(
+    toHex(diversifyScp03Keys(TEST_AREA_MASTER_KEYS.extended, kdd, 2).enc),
+    '9df1ed44363590e085ff7fd3971698d2',
+  );
+  const hc = fromHex('0102030405060708');
+  const cc = fromHex('a1a2a3a4a5a6a7a8');
+  const s = deriveScp03SessionKeys(k, hc, cc);
+  assert.deepEqual(
+    [toHex(s.sEnc), toHex(s.sMac), toHex(s.sRmac)],
+    [
+      'ede873eb412e9763c648f9bf1422a0f0',
+      'eea71f744f1b6c5cca60585535a26545',
+      '8dad74b9b0a7cb85cd5e637bc371d2a3',
+    ],
+  );
+  assert.equal(toHex(scp03Cryptogram(s.sMac, 0, hc, cc)), '6217c340c7953e65');
+  assert.equal(toHex(scp03Cryptogram(s.sMac, 1, hc, cc)), '9cfe2167ff33b2f8');
 });
