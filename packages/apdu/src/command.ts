@@ -47,7 +47,10 @@ export function command(init: CommandInit): CommandApdu {
   if (ne !== undefined && (!Number.isInteger(ne) || ne < 1 || ne > 65536)) {
     throw new ApduError('APDU_BAD_FIELD', `Ne must be 1..65536, got ${ne}`);
   }
-  const extended = init.extended === true || data.length > 255 || (ne !== undefined && ne > 256);
+  // Case 1 has no length field, so no extended form either.
+  const hasLength = data.length > 0 || ne !== undefined;
+  const extended =
+    hasLength && (init.extended === true || data.length > 255 || (ne !== undefined && ne > 256));
   return {
     cla: checkByte('CLA', init.cla ?? 0),
     ins: checkByte('INS', init.ins),
@@ -59,11 +62,25 @@ export function command(init: CommandInit): CommandApdu {
   };
 }
 
-/** Serialises a command APDU to bytes (short form unless it needs extended). */
+/**
+ * Serialises a command APDU to bytes: short form unless `extended` is set or Nc/Ne
+ * need it. Checks every field, so a hand-built object with a bad value is an
+ * `ApduError` (`APDU_BAD_FIELD`, `APDU_TOO_LONG`), never a silently wrong byte.
+ */
 export function encodeCommand(c: CommandApdu): Uint8Array {
-  const header = Uint8Array.of(c.cla, c.ins, c.p1, c.p2);
+  const header = Uint8Array.of(
+    checkByte('CLA', c.cla),
+    checkByte('INS', c.ins),
+    checkByte('P1', c.p1),
+    checkByte('P2', c.p2),
+  );
   const nc = c.data.length;
-  if (!c.extended) {
+  if (nc > 65535) throw new ApduError('APDU_TOO_LONG', `Nc ${nc} > 65535`);
+  if (c.ne !== undefined && (!Number.isInteger(c.ne) || c.ne < 1 || c.ne > 65536)) {
+    throw new ApduError('APDU_BAD_FIELD', `Ne must be 1..65536, got ${c.ne}`);
+  }
+  const extended = c.extended || nc > 255 || (c.ne !== undefined && c.ne > 256);
+  if (!extended) {
     const lc = nc > 0 ? Uint8Array.of(nc) : new Uint8Array(0);
     const le = c.ne !== undefined ? Uint8Array.of(c.ne === 256 ? 0 : c.ne) : new Uint8Array(0);
     return concat(header, lc, c.data, le);

@@ -8,3 +8,4 @@ export * from './gp.ts';
 export * from './cardap.ts';
 export * from './crypto.ts';
 export * from './tlv.ts';
+export * from './describe.ts';

@@ -1,6 +1,6 @@
 /** ISO/IEC 7816-4 response APDUs: response data then SW1 SW2. */
 import { ApduError, concat } from './bytes.ts';
-import { SW, describeStatusWord, type StatusWord } from './status.ts';
+import { SW, describeStatusWord, isValidStatusWord, type StatusWord } from './status.ts';
 
 export interface ResponseApdu {
   readonly data: Uint8Array;
@@ -23,16 +23,33 @@ export function status(sw: number): ResponseApdu {
   return { data: EMPTY, sw };
 }
 
+/** Response data then SW1 SW2; `APDU_BAD_FIELD` when `sw` is not a 16-bit value. */
 export function encodeResponse(r: ResponseApdu): Uint8Array {
+  if (!Number.isInteger(r.sw) || r.sw < 0 || r.sw > 0xffff) {
+    throw new ApduError('APDU_BAD_FIELD', `status word must be 0000..FFFF, got ${r.sw}`);
+  }
   return concat(r.data, Uint8Array.of((r.sw >>> 8) & 0xff, r.sw & 0xff));
 }
 
-export function parseResponse(b: Uint8Array): ResponseApdu {
+export interface ParseResponseOptions {
+  /**
+   * Refuse a status word no card may send (SW1 not 6X/9X, or 60): `RESPONSE_BAD_SW`.
+   * Off by default so a host can still log what a broken reader returned.
+   */
+  readonly strict?: boolean;
+}
+
+/** Splits response bytes into data and SW1-SW2 (`RESPONSE_TOO_SHORT` under 2 bytes). */
+export function parseResponse(b: Uint8Array, opts: ParseResponseOptions = {}): ResponseApdu {
   if (b.length < 2) {
     throw new ApduError('RESPONSE_TOO_SHORT', `response APDU of ${b.length} bytes (< 2)`);
   }
   const n = b.length;
-  return { data: b.slice(0, n - 2), sw: (b[n - 2]! << 8) | b[n - 1]! };
+  const sw = (b[n - 2]! << 8) | b[n - 1]!;
+  if (opts.strict === true && !isValidStatusWord(sw)) {
+    throw new ApduError('RESPONSE_BAD_SW', `${describeStatusWord(sw)}: not a valid status word`);
+  }
+  return { data: b.slice(0, n - 2), sw };
 }
 
 export function isOk(r: ResponseApdu): boolean {
