@@ -17,7 +17,17 @@ import {
   sendPlain,
   toHex,
 } from '@myna-ap/apdu';
-import { AID, COMMON_EF, JPKI_EF, readEf, TEXT_EF } from '@myna-ap/card';
+import {
+  AID,
+  Card,
+  COMMON_EF,
+  JPKI_EF,
+  TEXT_EF,
+  freeAreaUsage,
+  parseCardImageJson,
+  readEf,
+  serializeCardImage,
+} from '@myna-ap/card';
 import { fresh, issued } from './fixture.ts';
 import { KEYS_A, PIN, install, openArea, specA, specC, tx } from './freeAreaKit.ts';
 
@@ -74,4 +84,14 @@ test('card APs cannot reach JPKI, 券面 or 住基 data, nor take their AIDs', a
   }
   // the fixed APs still work beside the free areas
   assert.equal((await sendPlain(t, selectAidCommand(AID.jpki))).sw, 0x9000);
+});
+
+test('card APs survive the card file: serialize, parse, Card.fromImage', async () => {
+  const card = await fresh();
+  const spec = specA(5);
+  assert.equal(await install(await openArea(tx(card), 'local'), spec), 0x9000);
+  const again = Card.fromImage(parseCardImageJson(serializeCardImage(card.image)));
+  const r = await readCardAp(tx(again), { aid: spec.aid, type: 'A', keys: KEYS_A, pin: PIN });
+  assert.deepEqual(r.userId, spec.userId);
+  assert.equal(freeAreaUsage(again.image).local.cardAps, 1);
 });
