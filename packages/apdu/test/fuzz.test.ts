@@ -96,7 +96,7 @@ function corpus(): Uint8Array[] {
 }
 
 function mutate(src: Uint8Array): Uint8Array {
-  let b = Uint8Array.from(src);
+  let b: Uint8Array = Uint8Array.from(src);
   const rounds = 1 + int(3);
   for (let r = 0; r < rounds; r++) {
     const at = b.length === 0 ? 0 : int(b.length);
