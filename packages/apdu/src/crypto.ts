@@ -192,3 +192,25 @@ export function retailMac(
 export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
+
+/**
+ * Checks a MAC that may be truncated (SCP03 sends 8 of CMAC's 16 bytes, ISO SM
+ * commonly 8 or 4): `mac` must equal the first `mac.length` bytes of `full`, in
+ * constant time. `SM_BAD_MAC` otherwise, also for a MAC shorter than `minLength`.
+ */
+export function checkMac(full: Uint8Array, mac: Uint8Array, minLength = 4): void {
+  if (mac.length < minLength || mac.length > full.length) {
+    throw new ApduError(
+      'SM_BAD_MAC',
+      `MAC of ${mac.length} bytes (expected ${minLength}..${full.length})`,
+    );
+  }
+  if (!constantTimeEqual(full.subarray(0, mac.length), mac)) {
+    throw new ApduError('SM_BAD_MAC', 'MAC does not verify');
+  }
+}
+
+/** Verifies an AES-CMAC (full or truncated to 8..16 bytes); `SM_BAD_MAC` on mismatch. */
+export function verifyAesCmac(key: Uint8Array, data: Uint8Array, mac: Uint8Array): void {
+  checkMac(aesCmac(key, data), mac, 8);
+}

@@ -7,12 +7,15 @@ import {
   aesCmac,
   aesCmacSubkeys,
   aesEncryptBlock,
+  checkMac,
+  concat,
   constantTimeEqual,
   fromHex,
   pad80,
   retailMac,
   toHex,
   unpad80,
+  verifyAesCmac,
 } from '@myna-ap/apdu';
 
 const code = (c: string) => (e: unknown) => e instanceof ApduError && e.code === c;
@@ -135,4 +138,19 @@ test('constantTimeEqual', () => {
   assert.equal(constantTimeEqual(fromHex('0102'), fromHex('0103')), false);
   assert.equal(constantTimeEqual(fromHex('0102'), fromHex('010203')), false);
   assert.equal(constantTimeEqual(new Uint8Array(0), new Uint8Array(0)), true);
+});
+
+test('verifyAesCmac and checkMac: full and truncated MACs; mismatches are SM_BAD_MAC', () => {
+  const m = M64.subarray(0, 40);
+  const tag = fromHex('dfa66747de9ae63030ca32611497c827');
+  verifyAesCmac(K, m, tag);
+  verifyAesCmac(K, m, tag.subarray(0, 8)); // SCP03 sends 8 bytes
+  const bad = tag.slice(0, 8);
+  bad[7]! ^= 0x01;
+  assert.throws(() => verifyAesCmac(K, m, bad), code('SM_BAD_MAC'));
+  assert.throws(() => verifyAesCmac(K, m, tag.subarray(0, 4)), code('SM_BAD_MAC')); // too short
+  assert.throws(() => verifyAesCmac(K, m, concat(tag, fromHex('00'))), code('SM_BAD_MAC'));
+  assert.throws(() => verifyAesCmac(K, M64.subarray(0, 39), tag), code('SM_BAD_MAC'));
+  checkMac(fromHex('0102030405060708'), fromHex('01020304'));
+  assert.throws(() => checkMac(fromHex('0102030405060708'), fromHex('010203')), code('SM_BAD_MAC'));
 });
