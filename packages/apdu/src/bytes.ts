@@ -56,6 +56,7 @@ export type ApduErrorCode =
   | 'APDU_BAD_FIELD'
   | 'RESPONSE_TOO_SHORT'
   | 'RESPONSE_BAD_SW'
+  | 'RESPONSE_CHAIN_TOO_LONG'
   | 'TLV_TRUNCATED'
   | 'TLV_BAD_TAG'
   | 'TLV_BAD_LENGTH'

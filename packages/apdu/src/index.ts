@@ -9,3 +9,4 @@ export * from './cardap.ts';
 export * from './crypto.ts';
 export * from './tlv.ts';
 export * from './describe.ts';
+export * from './exchange.ts';

@@ -75,19 +75,12 @@ export const MYNA_OPAQUE_TAGS: readonly TlvTag[] = [0xff10];
 /** Longest tag field accepted: 4 bytes keeps a tag a safe 32-bit number. */
 export const TLV_MAX_TAG_BYTES = 4;
 
-interface Header {
-  readonly tag: TlvTag;
-  readonly constructed: boolean;
-  readonly headerLength: number;
-  readonly length: number;
-}
-
 function hexAt(b: Uint8Array, at: number): string {
   return toHex(b.subarray(at, at + 1)).toUpperCase();
 }
 
 /** Reads a tag and a length at `at`; `end` bounds what may be read. */
-function readHeader(b: Uint8Array, at: number, end: number): Header {
+function readHeader(b: Uint8Array, at: number, end: number, headerOnly = false): TlvHeader {
   let p = at;
   const first = b[p++]!;
   let tag = first;
@@ -128,13 +121,44 @@ function readHeader(b: Uint8Array, at: number, end: number): Header {
   } else {
     throw new ApduError('TLV_BAD_LENGTH', `length byte ${hexAt(b, p - 1)} at offset ${p - 1}`);
   }
-  if (length > end - p) {
+  if (!headerOnly && length > end - p) {
     throw new ApduError(
       'TLV_TRUNCATED',
       `value of ${length} bytes at offset ${p} but only ${end - p} remain`,
     );
   }
   return { tag, constructed: (first & 0x20) !== 0, headerLength: p - at, length };
+}
+
+/** The tag and length fields of a data object, without its value. */
+export interface TlvHeader {
+  readonly tag: TlvTag;
+  readonly constructed: boolean;
+  /** Bytes of the tag and length fields. */
+  readonly headerLength: number;
+  /** Bytes of the value that follow the header. */
+  readonly length: number;
+}
+
+/**
+ * Reads the header of the data object at `offset` when only its first bytes are at
+ * hand (readers READ BINARY a few bytes, then exactly the rest: `30 82 LL LL` of a
+ * certificate, `FF 20 L` of EF 0002). `undefined` while more bytes are needed;
+ * `ApduError` (`TLV_BAD_TAG`, `TLV_BAD_LENGTH`, `TLV_INDEFINITE_LENGTH`) when the
+ * bytes present are already wrong. The value itself may lie beyond `bytes`.
+ */
+export function peekTlvHeader(bytes: Uint8Array, offset = 0): TlvHeader | undefined {
+  if (!Number.isInteger(offset) || offset < 0) {
+    throw new ApduError('TLV_BAD_OPTION', `offset must be a natural number, got ${offset}`);
+  }
+  if (offset >= bytes.length) return undefined;
+  try {
+    // Read against an unbounded end so only missing header bytes count as "too short".
+    return readHeader(bytes, offset, bytes.length, true);
+  } catch (e) {
+    if (e instanceof ApduError && e.code === 'TLV_TRUNCATED') return undefined;
+    throw e;
+  }
 }
 
 interface Ctx {

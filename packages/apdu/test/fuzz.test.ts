@@ -26,6 +26,7 @@ import {
   parseResponse,
   parseTlv,
   parseTlvAll,
+  peekTlvHeader,
   tagBytes,
   toHex,
   unpad80,
@@ -197,6 +198,10 @@ function checkOne(b: Uint8Array): void {
     if (one.offset !== 0 || one.end !== b.length) fail('parseTlv', b, 'does not fill the input');
     checkNode(b, one);
     formatTlv(one);
+  }
+  const head = attempt('peekTlvHeader', b, () => peekTlvHeader(b));
+  if (one && (!head || head.tag !== one.tag || head.headerLength !== one.headerLength)) {
+    fail('peekTlvHeader', b, 'header differs from the parsed node');
   }
   const lenient = attempt('parseTlv', b, () => parseTlv(b, { strict: false }));
   if (lenient) checkNode(b, lenient);

@@ -15,6 +15,7 @@ import {
   isConstructedTag,
   MYNA_OPAQUE_TAGS,
   parseTlv,
+  peekTlvHeader,
   parseTlvAll,
   tagBytes,
   tagClassOf,
@@ -241,4 +242,28 @@ test('findTag, findAllTags, findPath and formatTlv', () => {
     formatTlv(nodes, 4),
     ['61 (18)', '  4F (10) D3921000…', '  A5 (4)', '    4F (2) 0102'].join('\n'),
   );
+});
+
+test('peekTlvHeader: length from the first bytes, undefined while too short', () => {
+  const cert = fromHex('30 82 05 1A 30 82');
+  assert.deepEqual(peekTlvHeader(cert), {
+    tag: 0x30,
+    constructed: true,
+    headerLength: 4,
+    length: 0x51a,
+  });
+  assert.deepEqual(peekTlvHeader(fromHex('FF 20 7E DF')), {
+    tag: 0xff20,
+    constructed: true,
+    headerLength: 3,
+    length: 0x7e,
+  });
+  for (const short of ['', '30', '30 82', '30 82 05', 'DF', 'DF 81']) {
+    assert.equal(peekTlvHeader(fromHex(short)), undefined, short);
+  }
+  assert.equal(peekTlvHeader(fromHex('00 00 4F 01'), 2)?.tag, 0x4f);
+  assert.throws(() => peekTlvHeader(fromHex('30 80')), code('TLV_INDEFINITE_LENGTH'));
+  assert.throws(() => peekTlvHeader(fromHex('30 85')), code('TLV_BAD_LENGTH'));
+  assert.throws(() => peekTlvHeader(fromHex('5F 80')), code('TLV_BAD_TAG'));
+  assert.throws(() => peekTlvHeader(fromHex('30 00'), -1), code('TLV_BAD_OPTION'));
 });
