@@ -92,3 +92,27 @@ test('Card.update replaces the image atomically and counts generations', () => {
   assert.equal(card.image, before, 'a failing update leaves the old image');
   assert.equal(card.generation, 1);
 });
+
+test('a failing applet answers 6F 00 and the card carries on', () => {
+  const card = new Card(emptyCardImage());
+  const aid = Uint8Array.from(Buffer.from('F000000001', 'hex')) as never;
+  card.addApplet({
+    aid,
+    label: 'broken',
+    select: () => ({ data: new Uint8Array(0), sw: 0x9000 }),
+    deselect: () => {},
+    process: () => {
+      throw new Error('bug');
+    },
+  });
+  assert.deepEqual(
+    card.transmit(Uint8Array.from(Buffer.from('00A4040C05F000000001', 'hex'))),
+    Uint8Array.of(0x90, 0x00),
+  );
+  assert.deepEqual(card.transmit(Uint8Array.of(0x00, 0xb0, 0, 0, 1)), Uint8Array.of(0x6f, 0x00));
+  assert.deepEqual(card.transmit(Uint8Array.of(0x00)), Uint8Array.of(0x67, 0x00));
+  assert.deepEqual(
+    card.transmit(Uint8Array.from(Buffer.from('00A4040C05F000000002', 'hex'))),
+    Uint8Array.of(0x6a, 0x82),
+  );
+});
