@@ -10,7 +10,7 @@
  *
  * The transmit function is the only I/O and is passed in; the rules stay pure.
  */
-import { ApduError, concat } from './bytes.ts';
+import { ApduError, concatAll } from './bytes.ts';
 import { command, encodeCommand, type CommandApdu } from './command.ts';
 import { parseResponse, type ResponseApdu } from './response.ts';
 import { SW } from './status.ts';
@@ -112,5 +112,5 @@ export async function exchange(
     r = await send(transmit, getResponseCommand(last.cla, r.sw));
     chunks.push(r.data);
   }
-  return { data: concat(...chunks), sw: r.sw };
+  return { data: concatAll(chunks), sw: r.sw };
 }

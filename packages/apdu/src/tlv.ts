@@ -11,7 +11,7 @@
  * (`81 05`) are accepted on parse (old cards write them) and never produced on
  * encode. Indefinite length (`80`) is refused: ISO 7816-4 has no end-of-contents.
  */
-import { ApduError, concat, toHex } from './bytes.ts';
+import { ApduError, concat, concatAll, toHex } from './bytes.ts';
 
 /** Raw tag bytes as a big-endian number: 1 to 4 bytes (`0x4F`, `0x5F24`, `0xDF21`). */
 export type TlvTag = number;
@@ -168,39 +168,63 @@ interface Ctx {
   readonly opaque: readonly TlvTag[];
 }
 
+/**
+ * A parsed node. The value is a getter over the input rather than a stored view: a
+ * million-entry CRL-sized tree then holds ~40 % less heap (packages/apdu/bench).
+ */
+class Node implements TlvNode {
+  readonly #src: Uint8Array;
+  readonly tag: TlvTag;
+  readonly constructed: boolean;
+  readonly offset: number;
+  readonly headerLength: number;
+  readonly end: number;
+  readonly children: readonly TlvNode[] | undefined;
+
+  constructor(
+    src: Uint8Array,
+    h: TlvHeader,
+    offset: number,
+    children: readonly TlvNode[] | undefined,
+  ) {
+    this.#src = src;
+    this.tag = h.tag;
+    this.constructed = h.constructed;
+    this.offset = offset;
+    this.headerLength = h.headerLength;
+    this.end = offset + h.headerLength + h.length;
+    this.children = children;
+  }
+
+  get value(): Uint8Array {
+    return this.#src.subarray(this.offset + this.headerLength, this.end);
+  }
+
+  /** `{ tag: 'DF21', value: '0010…' }` or `{ tag, children }` for JSON dumps. */
+  toJSON(): object {
+    return this.children
+      ? { tag: tagHex(this.tag), children: this.children }
+      : { tag: tagHex(this.tag), value: toHex(this.value).toUpperCase() };
+  }
+}
+
 function parseOne(b: Uint8Array, at: number, end: number, depth: number, ctx: Ctx): TlvNode {
   const h = readHeader(b, at, end);
-  const start = at + h.headerLength;
-  const stop = start + h.length;
-  const value = b.subarray(start, stop);
-  const leaf = {
-    tag: h.tag,
-    constructed: h.constructed,
-    value,
-    offset: at,
-    headerLength: h.headerLength,
-    end: stop,
-  };
-  if (!h.constructed || ctx.opaque.includes(h.tag)) return leaf;
+  if (!h.constructed || ctx.opaque.includes(h.tag)) return new Node(b, h, at, undefined);
   if (depth + 1 > ctx.maxDepth && h.length > 0) {
     throw new ApduError('TLV_TOO_DEEP', `data objects nested deeper than ${ctx.maxDepth}`);
   }
+  const start = at + h.headerLength;
   let children: TlvNode[];
   try {
-    children = parseSeq(b, start, stop, depth + 1, ctx, true);
+    children = parseSeq(b, start, start + h.length, depth + 1, ctx, true);
   } catch (e) {
-    if (ctx.tryChildren && e instanceof ApduError && e.code !== 'TLV_TOO_DEEP') return leaf;
+    if (ctx.tryChildren && e instanceof ApduError && e.code !== 'TLV_TOO_DEEP') {
+      return new Node(b, h, at, undefined);
+    }
     throw e;
   }
-  return {
-    tag: h.tag,
-    constructed: true,
-    value,
-    children,
-    offset: at,
-    headerLength: h.headerLength,
-    end: stop,
-  };
+  return new Node(b, h, at, children);
 }
 
 function skipPadding(b: Uint8Array, p: number, end: number, ctx: Ctx): number {
@@ -386,7 +410,7 @@ export function encodeTlvConstructed(
     throw new ApduError('TLV_BAD_TAG', `tag ${tagHex(tag)} is primitive, not constructed`);
   }
   const parts = children.map((c) => (c instanceof Uint8Array ? c : encodeTlvNode(c)));
-  return encodeTlv(tag, concat(...parts));
+  return encodeTlv(tag, concatAll(parts));
 }
 
 // ---------------------------------------------------------------------------

@@ -267,3 +267,18 @@ test('peekTlvHeader: length from the first bytes, undefined while too short', ()
   assert.throws(() => peekTlvHeader(fromHex('5F 80')), code('TLV_BAD_TAG'));
   assert.throws(() => peekTlvHeader(fromHex('30 00'), -1), code('TLV_BAD_OPTION'));
 });
+
+test('a constructed object with 200,000 children encodes and parses (no argument spread)', () => {
+  const kids = Array.from({ length: 200_000 }, () => Uint8Array.of(0x02, 0x01, 0x07));
+  const b = encodeTlvConstructed(0x30, kids);
+  assert.equal(b.length, 5 + 600_000); // 30 83 09 27 C0
+  assert.equal(parseTlv(b).children?.length, 200_000);
+});
+
+test('nodes serialise to JSON with hex tags and values', () => {
+  const n = parseTlv(fromHex('FF20 07 DF21 01 AA DF22 00'));
+  assert.equal(
+    JSON.stringify(n),
+    '{"tag":"FF20","children":[{"tag":"DF21","value":"AA"},{"tag":"DF22","value":""}]}',
+  );
+});
