@@ -20,6 +20,7 @@ import {
   encodeTlv,
   encodeTlvConstructed,
   encodeTlvLength,
+  exchange,
   formatTlv,
   pad80,
   parseCommand,
@@ -247,6 +248,39 @@ test(`fuzz: ${ITERATIONS} random and mutated byte strings into every parser`, (t
   }
   t.diagnostic(`valid among sampled inputs: ${JSON.stringify(counts)}`);
   assert.ok(counts.command > 0 && counts.tlv > 0, 'the fuzz never produced valid input');
+});
+
+test(`fuzz: exchange() against ${ITERATIONS / 10} cards answering random bytes`, async () => {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    const cmds = [
+      command({ ins: 0xb0, ne: 256 }),
+      command({ ins: 0xd6, data: randomBytes(600), ne: 2 }),
+      command({ cla: 0x80, ins: 0x2a, p2: 0x80, data: randomBytes(51), ne: 256 }),
+    ];
+    for (let i = 0; i < ITERATIONS / 10; i++) {
+      // a card that answers 61/6C/90/anything, sometimes nothing at all
+      const card = () => {
+        const roll = rand();
+        const sw = roll < 0.3 ? 0x6100 | int(256) : roll < 0.45 ? 0x6c00 | int(256) : int(65536);
+        return rand() < 0.05
+          ? randomBytes(int(2))
+          : concat(randomBytes(int(8)), Uint8Array.of(sw >> 8, sw & 0xff));
+      };
+      const cmd = pick(cmds);
+      try {
+        const r = await exchange(card, cmd, { maxCommandData: 255, maxGetResponses: 8 });
+        if (!Number.isInteger(r.sw) || r.sw < 0 || r.sw > 0xffff) {
+          fail('exchange', encodeCommand(cmd), `status word ${r.sw}`);
+        }
+      } catch (e) {
+        if (!(e instanceof ApduError)) fail('exchange', encodeCommand(cmd), `threw ${String(e)}`);
+      }
+    }
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 });
 
 test('fuzz harness catches a non-ApduError (the check can fail)', () => {
