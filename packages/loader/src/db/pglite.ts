@@ -1,0 +1,47 @@
+/** The embedded database: PGlite (PostgreSQL compiled to WebAssembly), in memory or in a data dir. */
+import { PGlite } from '@electric-sql/pglite';
+import { mkdir } from 'node:fs/promises';
+import type { Db, QueryResult, Queryable, TransactionOptions } from './db.ts';
+import { withRetries } from './db.ts';
+
+export async function openPglite(dataDir?: string): Promise<Db> {
+  if (dataDir) await mkdir(dataDir, { recursive: true });
+  const pg = await PGlite.create(dataDir ? { dataDir } : {});
+  const q = async <R>(
+    runner: { query: PGlite['query'] },
+    sql: string,
+    params?: readonly unknown[],
+  ): Promise<QueryResult<R>> => {
+    const r = await runner.query<R>(sql, params ? [...params] : undefined);
+    return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+  };
+  return {
+    kind: 'pglite',
+    query: (sql, params) => q(pg, sql, params),
+    exec: async (sql) => {
+      await pg.exec(sql);
+    },
+    async transaction<T>(fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions) {
+      // PGlite is one connection behind a mutex: transactions already run one at a
+      // time, so SERIALIZABLE holds trivially; we still ask for it to keep one SQL.
+      return withRetries(
+        () =>
+          pg.transaction(async (tx) => {
+            await tx.query(
+              options?.isolation === 'read committed'
+                ? 'SET TRANSACTION ISOLATION LEVEL READ COMMITTED'
+                : 'SET TRANSACTION ISOLATION LEVEL SERIALIZABLE',
+            );
+            return fn({
+              query: (sql, params) => q(tx, sql, params),
+              exec: async (sql) => {
+                await tx.exec(sql);
+              },
+            });
+          }),
+        options?.attempts ?? 8,
+      );
+    },
+    close: () => pg.close(),
+  };
+}
