@@ -124,7 +124,8 @@ export class VpcdBridge {
       // The card left the field: it loses power and its volatile state.
       powerDown(this.#card);
       if (this.#stopped) return;
-      this.#setState('disconnected');
+      // Only a lost connection is news; failed attempts while connecting stay 'connecting'.
+      if (this.#state === 'connected') this.#setState('disconnected');
       this.#timer = setTimeout(() => this.#connect(), this.#delay);
       this.#delay = Math.min(this.#delay * 2, 2000);
     });
