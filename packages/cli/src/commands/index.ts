@@ -2,5 +2,14 @@
 import type { CliCommand } from '../command.ts';
 import { cardCommands } from './card.ts';
 import { demoCommands } from './demo.ts';
+import { readersCommands } from './readers.ts';
+import { insertCommands } from './insert.ts';
+import { readCommands } from './read.ts';
 
-export const commands: readonly CliCommand[] = [...cardCommands, ...demoCommands];
+export const commands: readonly CliCommand[] = [
+  ...cardCommands,
+  ...demoCommands,
+  ...readersCommands,
+  ...insertCommands,
+  ...readCommands,
+];
