@@ -6,7 +6,7 @@
  * the EF is not what we think, and we say so instead of guessing.
  */
 import { badData } from './errors.ts';
-import { parseTlvHeader, parseTlvList } from './tlvHeader.ts';
+import { parseTlv, type TlvNode } from '@myna-ap/apdu';
 
 export interface BasicInfo {
   readonly name: string; // 氏名
@@ -18,21 +18,15 @@ export interface BasicInfo {
 const WHAT = { en: 'basic info', ja: '基本4情報' };
 
 export function parseBasicInfo(ef: Uint8Array): BasicInfo {
-  let head;
+  let root: TlvNode;
   try {
-    head = parseTlvHeader(ef);
+    // Not strict: the EF may hold fill bytes after the template.
+    root = parseTlv(ef, { strict: false });
   } catch (e) {
     throw badData(WHAT, (e as Error).message);
   }
-  if (!head || head.tag !== 0xff20) throw badData(WHAT, 'no FF 20 template');
-  const start = head.headerLength;
-  if (start + head.valueLength > ef.length) throw badData(WHAT, 'template truncated');
-  let items;
-  try {
-    items = parseTlvList(ef.subarray(start, start + head.valueLength));
-  } catch (e) {
-    throw badData(WHAT, (e as Error).message);
-  }
+  if (root.tag !== 0xff20 || !root.children) throw badData(WHAT, 'no FF 20 template');
+  const items = root.children;
   const get = (tag: number) => items.find((i) => i.tag === tag);
   const offsets = get(0xdf21);
   if (!offsets || offsets.value.length !== 8) throw badData(WHAT, 'DF 21 offsets missing');
@@ -40,10 +34,10 @@ export function parseBasicInfo(ef: Uint8Array): BasicInfo {
     const item = get(tag);
     if (!item) throw badData(WHAT, `${tag.toString(16).toUpperCase()} missing`);
     const at = (offsets.value[2 * k]! << 8) | offsets.value[2 * k + 1]!;
-    if (at !== start + item.offset) {
+    if (at !== item.offset) {
       throw badData(
         WHAT,
-        `DF 21 puts ${tag.toString(16).toUpperCase()} at ${at}, found at ${start + item.offset}`,
+        `DF 21 puts ${tag.toString(16).toUpperCase()} at ${at}, found at ${item.offset}`,
       );
     }
     return item.value;

@@ -3,4 +3,3 @@ export * from './digestInfo.ts';
 export * from './basicInfo.ts';
 export * from './session.ts';
 export * from './myna.ts';
-export { parseTlvHeader } from './tlvHeader.ts';

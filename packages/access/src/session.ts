@@ -9,13 +9,13 @@ import {
   command,
   encodeCommand,
   parseResponse,
+  peekTlvHeader,
   swTriesLeft,
   type CommandInit,
   type ResponseApdu,
 } from '@myna-ap/apdu';
 import type { CardChannel } from '@myna-ap/transport';
 import { AccessError, badData, cardError, type AccessText } from './errors.ts';
-import { parseTlvHeader } from './tlvHeader.ts';
 
 /** Highest offset READ BINARY can address with P1-P2 (P1 bit 8 means SFI). */
 const MAX_OFFSET = 0x7fff;
@@ -108,12 +108,12 @@ export class CardSession {
     this.#check(first, what);
     let head;
     try {
-      head = parseTlvHeader(first.data);
+      head = peekTlvHeader(first.data);
     } catch (e) {
       throw badData(what, (e as Error).message);
     }
     if (!head) throw badData(what, `${first.data.length} bytes, no TLV header`);
-    const total = head.headerLength + head.valueLength;
+    const total = head.headerLength + head.length;
     if (total > MAX_OFFSET + 1) throw badData(what, `TLV of ${total} bytes`);
     const parts = [first.data];
     let have = first.data.length;

@@ -1,41 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { basicInfoEf } from '@myna-ap/card';
-import {
-  AccessError,
-  digestInfo,
-  digestInfoOf,
-  parseBasicInfo,
-  parseTlvHeader,
-} from '../src/index.ts';
+import { AccessError, digestInfo, digestInfoOf, parseBasicInfo } from '../src/index.ts';
 
 const h = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s/g, ''), 'hex'));
 const bad = (f: () => unknown) => assert.throws(f, (e: AccessError) => e.code === 'BAD_DATA');
-
-test('parseTlvHeader: short and long lengths, high-tag form, truncation', () => {
-  assert.deepEqual(parseTlvHeader(h('30 82 04 d2 30')), {
-    tag: 0x30,
-    headerLength: 4,
-    valueLength: 1234,
-  });
-  assert.deepEqual(parseTlvHeader(h('ff 20 7f')), {
-    tag: 0xff20,
-    headerLength: 3,
-    valueLength: 127,
-  });
-  assert.deepEqual(parseTlvHeader(h('df 21 08')), { tag: 0xdf21, headerLength: 3, valueLength: 8 });
-  assert.deepEqual(parseTlvHeader(h('5f 37 81 80')), {
-    tag: 0x5f37,
-    headerLength: 4,
-    valueLength: 128,
-  });
-  assert.equal(parseTlvHeader(h('30 82 04')), undefined);
-  assert.equal(parseTlvHeader(h('ff')), undefined);
-  assert.equal(parseTlvHeader(h('')), undefined);
-  assert.throws(() => parseTlvHeader(h('30 80')), RangeError);
-  assert.throws(() => parseTlvHeader(h('30 85 01 02 03 04 05')), RangeError);
-  assert.throws(() => parseTlvHeader(h('ff ff ff ff ff 01')), RangeError);
-});
 
 test('parseBasicInfo reads what the card writes, including multi-byte UTF-8', () => {
   const info = {
