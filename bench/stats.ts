@@ -57,10 +57,5 @@ export async function writeResults(name: string, markdown: string): Promise<void
     a >= 0 && b > a
       ? text.slice(0, a) + block + text.slice(b + end.length)
       : `${text.trimEnd()}\n\n${block}\n`;
-  // Formatted as `npm run lint` (prettier --check) expects, so a bench run keeps CI green.
-  const prettier = await import('prettier');
-  await writeFile(
-    path,
-    await prettier.format(text, { parser: 'markdown', filepath: 'RESULTS.md' }),
-  );
+  await writeFile(path, text);
 }
