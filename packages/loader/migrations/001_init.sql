@@ -183,9 +183,10 @@ CREATE UNIQUE INDEX card_ap_instances_live ON card_ap_instances (card_id, aid)
 CREATE INDEX card_ap_instances_unfinished ON card_ap_instances (state, updated_at)
   WHERE state IN ('pending', 'deleting');
 
--- Audit log (監査ログ): append-only and hash-chained.
+-- Audit log (監査ログ): append-only and hash-chained. seq has no gaps: it is the
+-- head's seq + 1, taken under the head row's lock, so a deleted row shows.
 CREATE TABLE audit_log (
-  seq       bigserial PRIMARY KEY,
+  seq       bigint PRIMARY KEY CHECK (seq >= 1),
   at        timestamptz NOT NULL,
   actor     text NOT NULL,
   action    text NOT NULL,
@@ -194,6 +195,14 @@ CREATE TABLE audit_log (
   prev_hash text NOT NULL CHECK (prev_hash ~ '^[0-9a-f]{64}$'),
   hash      text NOT NULL UNIQUE CHECK (hash ~ '^[0-9a-f]{64}$')
 );
+-- The chain's head: one row, locked by every append (serializes writers, and a
+-- truncated tail no longer matches it).
+CREATE TABLE audit_head (
+  id   integer PRIMARY KEY CHECK (id = 1),
+  seq  bigint NOT NULL,
+  hash text NOT NULL
+);
+INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, repeat('0', 64));
 
 -- The application never updates or deletes audit rows; refuse it in the database
 -- too. (A superuser can still disable the trigger: the hash chain catches that.)
@@ -203,6 +212,8 @@ BEGIN
 END $$;
 CREATE TRIGGER audit_log_no_update BEFORE UPDATE OR DELETE ON audit_log
   FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+  FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
 
 -- Service hours (サービス提供時間) configuration, one row.
 CREATE TABLE settings (
