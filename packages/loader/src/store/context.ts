@@ -1,0 +1,36 @@
+/** What every store function gets: the database, the clock and the policies. */
+import type { Db } from '../db/db.ts';
+import type { ScryptCost } from '../domain/password.ts';
+import type { LockoutPolicy } from '../domain/login.ts';
+import type { ServiceHours } from '../domain/rules/serviceHours.ts';
+import type { OperatorId, ProviderId, TerminalId } from '../domain/ids.ts';
+import { can, type Action, type Actor, type Resource, type Role } from '../domain/roles.ts';
+import { forbidden } from '../errors.ts';
+
+export interface LoaderConfig {
+  readonly scrypt: ScryptCost;
+  readonly lockout: LockoutPolicy;
+  readonly sessionTtlMs: number;
+  readonly serviceHours: ServiceHours;
+}
+
+export interface Ctx {
+  readonly db: Db;
+  readonly config: LoaderConfig;
+  readonly now: () => Date;
+}
+
+/** The operator behind a request, after authentication. */
+export interface Session extends Actor {
+  readonly operatorId: OperatorId;
+  readonly login: string;
+  readonly role: Role;
+  readonly providerId: ProviderId | null;
+  readonly terminals: readonly TerminalId[];
+  readonly expiresAt: Date;
+}
+
+/** Throws FORBIDDEN unless the session may do `action` on `resource`. */
+export function authorize(s: Session, action: Action, resource: Resource = {}): void {
+  if (!can(s, action, resource)) throw forbidden(action);
+}

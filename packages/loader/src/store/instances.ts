@@ -1,0 +1,375 @@
+/**
+ * Card AP instances and consents: the database half of the load / delete saga.
+ * `reserveLoad` is the saga's first step (before any APDU): it checks the rules
+ * that need no card, records the pending row and spends a fresh user ID.
+ * `settle` applies a saga event. The card half comes with the transport.
+ */
+import type { AreaName } from '@myna-ap/apdu';
+import { LoaderError, notFound } from '../errors.ts';
+import { appendAudit } from '../audit.ts';
+import type { Queryable } from '../db/db.ts';
+import { uniqueViolation } from '../db/db.ts';
+import {
+  newId,
+  type CardApId,
+  type CardId,
+  type ConsentId,
+  type InstanceId,
+  type TerminalId,
+  type UserId,
+} from '../domain/ids.ts';
+import {
+  newUserId,
+  USER_ID_ATTEMPTS,
+  type RandomSource,
+  cryptoRandom,
+} from '../domain/rules/userId.ts';
+import { areaEligibility } from '../domain/rules/area.ts';
+import { checkLoadable, type CardApStatus } from '../domain/cardAp.ts';
+import { transition, type InstanceState, type SagaEvent } from '../domain/saga.ts';
+import { checkServiceHours } from '../domain/rules/serviceHours.ts';
+import { can } from '../domain/roles.ts';
+import { authorize, type Ctx, type Session } from './context.ts';
+import { findProvider } from './providers.ts';
+import { hexUpper, iso } from './rows.ts';
+
+export interface InstanceView {
+  readonly id: InstanceId;
+  readonly cardId: CardId;
+  readonly area: AreaName;
+  readonly cardApId: CardApId;
+  readonly version: number;
+  readonly aid: string;
+  readonly userId: string;
+  readonly providerId: string;
+  readonly terminalId: string | null;
+  readonly state: InstanceState;
+  readonly step: string | null;
+  readonly createdAt: string;
+  readonly createdBy: string;
+  readonly loadedAt: string | null;
+  readonly deletedAt: string | null;
+}
+
+interface InstanceRow {
+  id: string;
+  card_id: string;
+  area: AreaName;
+  card_ap_id: string;
+  version: number;
+  aid: Uint8Array;
+  user_id: Uint8Array;
+  provider_id: string;
+  terminal_id: string | null;
+  state: InstanceState;
+  step: string | null;
+  created_at: Date;
+  created_by: string;
+  loaded_at: Date | null;
+  deleted_at: Date | null;
+}
+
+function view(r: InstanceRow): InstanceView {
+  return {
+    id: r.id as InstanceId,
+    cardId: r.card_id as CardId,
+    area: r.area,
+    cardApId: r.card_ap_id as CardApId,
+    version: Number(r.version),
+    aid: hexUpper(r.aid) ?? '',
+    userId: hexUpper(r.user_id) ?? '',
+    providerId: r.provider_id,
+    terminalId: r.terminal_id,
+    state: r.state,
+    step: r.step,
+    createdAt: iso(r.created_at) ?? '',
+    createdBy: r.created_by,
+    loadedAt: iso(r.loaded_at),
+    deletedAt: iso(r.deleted_at),
+  };
+}
+
+/** Registers a card the first time it is met; updates where its holder lives when told. */
+export async function upsertCard(
+  tx: Queryable,
+  cardId: CardId,
+  municipalityCode: string | null,
+): Promise<{ status: string; municipalityCode: string | null }> {
+  await tx.query(
+    `INSERT INTO cards (card_id, municipality_code) VALUES ($1, $2)
+     ON CONFLICT (card_id) DO UPDATE SET municipality_code = COALESCE(EXCLUDED.municipality_code, cards.municipality_code)`,
+    [cardId, municipalityCode],
+  );
+  const r = await tx.query<{ status: string; municipality_code: string | null }>(
+    'SELECT status, municipality_code FROM cards WHERE card_id = $1',
+    [cardId],
+  );
+  return {
+    status: r.rows[0]?.status ?? 'active',
+    municipalityCode: r.rows[0]?.municipality_code ?? null,
+  };
+}
+
+export interface ConsentInput {
+  readonly cardId: CardId;
+  readonly cardApId: CardApId;
+  readonly purpose: 'load' | 'delete';
+  readonly method: 'counter_form' | 'counter_signature' | 'online';
+  readonly note?: string | undefined;
+}
+
+/** 本人の希望: recorded before a load (技術的基準 第9 3 (3)). */
+export async function recordConsent(
+  ctx: Ctx,
+  s: Session,
+  terminalId: TerminalId,
+  c: ConsentInput,
+): Promise<ConsentId> {
+  return ctx.db.transaction(async (tx) => {
+    const ap = await tx.query<{ provider_id: string }>(
+      'SELECT provider_id FROM card_aps WHERE id = $1',
+      [c.cardApId],
+    );
+    const owner = ap.rows[0]?.provider_id;
+    if (!owner || owner !== s.providerId) throw notFound('card AP', c.cardApId);
+    authorize(s, 'consent.record', { providerId: s.providerId, terminalId });
+    await upsertCard(tx, c.cardId, null);
+    const id = newId<ConsentId>('cs');
+    await tx.query(
+      `INSERT INTO consents (id, card_id, card_ap_id, provider_id, purpose, method, given_at, recorded_by, note)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [
+        id,
+        c.cardId,
+        c.cardApId,
+        owner,
+        c.purpose,
+        c.method,
+        ctx.now(),
+        s.operatorId,
+        c.note ?? null,
+      ],
+    );
+    await appendAudit(
+      tx,
+      {
+        actor: s.operatorId,
+        action: 'consent.record',
+        target: id,
+        detail: { providerId: owner, cardId: c.cardId, cardApId: c.cardApId, purpose: c.purpose },
+      },
+      ctx.now(),
+    );
+    return id;
+  });
+}
+
+export interface ReserveLoad {
+  readonly cardId: CardId;
+  readonly cardApId: CardApId;
+  readonly area: AreaName;
+  readonly terminalId: TerminalId;
+  readonly consentId: ConsentId;
+  /** Where the holder is registered (card's address or the resident system). */
+  readonly holderMunicipality: string | null;
+  /** Administrator override of the service hours (logged). */
+  readonly overrideHours?: boolean;
+  /** For tests of the collision retry only. */
+  readonly random?: RandomSource;
+}
+
+/**
+ * Saga step 1 (DB only): every rule that needs no card, then a `pending` row with
+ * a fresh user ID. Capacity, PIN state and what the card already holds are checked
+ * against the card by the next step.
+ */
+export async function reserveLoad(ctx: Ctx, s: Session, r: ReserveLoad): Promise<InstanceView> {
+  const now = ctx.now();
+  if (r.overrideHours && !can(s, 'hours.override', { providerId: s.providerId })) {
+    throw new LoaderError(
+      'FORBIDDEN',
+      {
+        en: 'only an administrator may load outside service hours',
+        ja: 'サービス提供時間外の搭載は管理者のみ可能です',
+      },
+      403,
+    );
+  }
+  const hours = checkServiceHours(now, r.overrideHours === true, ctx.config.serviceHours);
+  return ctx.db.transaction(async (tx) => {
+    const ap = (
+      await tx.query<{
+        provider_id: string;
+        status: CardApStatus;
+        areas: AreaName[];
+        aid: Uint8Array | null;
+        version: number;
+      }>('SELECT provider_id, status, areas, aid, version FROM card_aps WHERE id = $1', [
+        r.cardApId,
+      ])
+    ).rows[0];
+    if (!ap || ap.provider_id !== s.providerId) throw notFound('card AP', r.cardApId);
+    authorize(s, 'card.load', { providerId: s.providerId, terminalId: r.terminalId });
+    checkLoadable(ap.status, ap.areas, r.area);
+    const provider = await findProvider(tx, ap.provider_id);
+    if (!provider) throw notFound('provider', ap.provider_id);
+    const card = await upsertCard(tx, r.cardId, r.holderMunicipality);
+    if (card.status !== 'active') {
+      throw new LoaderError(
+        'CARD_NOT_ACTIVE',
+        { en: `the card is ${card.status}`, ja: `このカードは利用できません（${card.status}）` },
+        409,
+      );
+    }
+    const elig = areaEligibility(provider, r.area, r.holderMunicipality ?? card.municipalityCode);
+    if (!elig.ok) throw elig.error;
+    const consent = (
+      await tx.query<{ card_id: string; card_ap_id: string; purpose: string }>(
+        'SELECT card_id, card_ap_id, purpose FROM consents WHERE id = $1',
+        [r.consentId],
+      )
+    ).rows[0];
+    if (
+      !consent ||
+      consent.card_id !== r.cardId ||
+      consent.card_ap_id !== r.cardApId ||
+      consent.purpose !== 'load'
+    ) {
+      throw new LoaderError(
+        'CONSENT_REQUIRED',
+        {
+          en: 'record the holder’s consent for this card and card AP first',
+          ja: 'このカードとカードAPについて本人の希望（同意）を先に記録してください',
+        },
+        409,
+      );
+    }
+    const id = newId<InstanceId>('in');
+    for (let attempt = 1; ; attempt++) {
+      const userId: UserId = newUserId(r.random ?? cryptoRandom);
+      try {
+        const ins = await tx.query(
+          `INSERT INTO card_ap_instances (id, card_id, area, card_ap_id, version, aid, user_id, provider_id,
+             terminal_id, state, step, consent_id, created_at, created_by, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', 'reserved', $10, $11, $12, $11)
+           ON CONFLICT (user_id) DO NOTHING`,
+          [
+            id,
+            r.cardId,
+            r.area,
+            r.cardApId,
+            ap.version,
+            ap.aid,
+            userId,
+            ap.provider_id,
+            r.terminalId,
+            r.consentId,
+            now,
+            s.operatorId,
+          ],
+        );
+        if (ins.rowCount === 1) break;
+      } catch (e) {
+        if (uniqueViolation(e) === 'card_ap_instances_live') {
+          throw new LoaderError(
+            'ALREADY_LOADED',
+            {
+              en: 'this card AP is already on the card (or being loaded or deleted)',
+              ja: 'このカードAPは既に搭載済み（または処理中）です',
+            },
+            409,
+          );
+        }
+        throw e;
+      }
+      // A user ID collision: draw again. Repeated collisions mean a broken RNG.
+      if (attempt >= USER_ID_ATTEMPTS) {
+        throw new LoaderError(
+          'USER_ID_EXHAUSTED',
+          { en: 'could not draw a unique user ID', ja: '一意な利用者IDを生成できませんでした' },
+          409,
+        );
+      }
+    }
+    await appendAudit(
+      tx,
+      {
+        actor: s.operatorId,
+        action: 'load.reserve',
+        target: id,
+        detail: {
+          providerId: ap.provider_id,
+          cardId: r.cardId,
+          cardApId: r.cardApId,
+          area: r.area,
+          terminalId: r.terminalId,
+          hoursOverride: hours.overridden,
+        },
+      },
+      now,
+    );
+    return view(
+      (await tx.query<InstanceRow>('SELECT * FROM card_ap_instances WHERE id = $1', [id])).rows[0]!,
+    );
+  });
+}
+
+/** Applies one saga event to an instance (with the step reached on the card). */
+export async function settle(
+  ctx: Ctx,
+  actor: string,
+  id: string,
+  event: SagaEvent,
+  step: string | null,
+  error?: Record<string, unknown>,
+): Promise<InstanceView> {
+  const now = ctx.now();
+  return ctx.db.transaction(async (tx) => {
+    const row = (
+      await tx.query<InstanceRow>('SELECT * FROM card_ap_instances WHERE id = $1 FOR UPDATE', [id])
+    ).rows[0];
+    if (!row) throw notFound('instance', id);
+    const next = transition(row.state, event);
+    if (!next) {
+      throw new LoaderError(
+        'SAGA_BAD_EVENT',
+        {
+          en: `${event} does not apply to a ${row.state} instance`,
+          ja: `状態「${row.state}」に「${event}」は適用できません`,
+        },
+        409,
+      );
+    }
+    await tx.query(
+      `UPDATE card_ap_instances SET state = $2, step = $3, updated_at = $4,
+         loaded_at = CASE WHEN $2 = 'loaded' THEN $4 ELSE loaded_at END,
+         deleted_at = CASE WHEN $2 = 'deleted' THEN $4 ELSE deleted_at END,
+         error = $5::jsonb WHERE id = $1`,
+      [id, next, step, now, error ? JSON.stringify(error) : null],
+    );
+    await appendAudit(
+      tx,
+      {
+        actor,
+        action: `instance.${event}`,
+        target: id,
+        detail: { providerId: row.provider_id, cardId: row.card_id, from: row.state, to: next },
+      },
+      now,
+    );
+    return view(
+      (await tx.query<InstanceRow>('SELECT * FROM card_ap_instances WHERE id = $1', [id])).rows[0]!,
+    );
+  });
+}
+
+export async function listInstances(ctx: Ctx, s: Session, cardId: string): Promise<InstanceView[]> {
+  authorize(s, 'cardap.read', s.role === 'platform' ? {} : { providerId: s.providerId });
+  const r = await ctx.db.query<InstanceRow>(
+    s.role === 'platform'
+      ? 'SELECT * FROM card_ap_instances WHERE card_id = $1 ORDER BY created_at'
+      : 'SELECT * FROM card_ap_instances WHERE card_id = $1 AND provider_id = $2 ORDER BY created_at',
+    s.role === 'platform' ? [cardId] : [cardId, s.providerId],
+  );
+  return r.rows.map(view);
+}
