@@ -122,6 +122,8 @@ export interface PcscStack {
   insert(card: EmulatedCard, reader?: number, options?: VpcdBridgeOptions): Promise<VpcdBridge>;
   /** Takes a card out and waits until PC/SC sees the reader empty. */
   eject(bridge: VpcdBridge): Promise<void>;
+  /** Stops and starts pcscd (only one this stack started), as a system update would. */
+  restartPcscd(): Promise<void>;
   /** Ejects every card, stops pcscd if we started it, releases the lock. Idempotent. */
   stop(): Promise<void>;
 }
@@ -139,23 +141,22 @@ export async function startPcscStack(): Promise<PcscStack> {
   try {
     const quickack = await ensureLoopbackQuickack();
     const running = await virtualReaders().catch(() => undefined);
-    if (!running) {
-      const pcscd = findExecutable('pcscd');
-      if (!pcscd) throw new Error('pcscd not installed');
-      child = spawn(pcscd, ['-f', '-a'], { stdio: ['ignore', 'ignore', 'pipe'] });
-      let stderr = '';
-      child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
-      const exited = new Promise<never>((_, reject) =>
-        child!.once('exit', (code) =>
-          reject(new Error(`pcscd exited (${code}) at start: ${stderr.trim()}`)),
-        ),
-      );
-      exited.catch(() => undefined);
-      await Promise.race([pollUntil('pcscd virtual readers', virtualReaders), exited]);
-    }
+    if (!running) child = await spawnPcscd();
     const stack: PcscStack = {
       startedPcscd: child !== undefined,
       quickack,
+      async restartPcscd() {
+        if (!child) throw new Error('pcscd was not started by this stack');
+        await stopChild(child);
+        child = await spawnPcscd();
+        // Bridges reconnect by themselves; wait until pcscd sees their cards again.
+        for (const b of bridges) {
+          const name = `Virtual PCD 00 ${String(b.port - 35963).padStart(2, '0')}`;
+          await pollUntil(`card back in ${name}`, async () =>
+            (await listReaders()).find((r) => r.name === name && r.present && r.atr),
+          );
+        }
+      },
       async insert(card, reader = 0, options = {}) {
         const bridge = new VpcdBridge(card, { ...options, reader });
         await bridge.start();
@@ -192,6 +193,28 @@ export async function startPcscStack(): Promise<PcscStack> {
       ? e
       : new Error(`PC/SC stack: ${(e as Error).message}`, { cause: e });
   }
+}
+
+/** Starts `pcscd -f -a` and waits (polling the PC/SC API) for vpcd's readers. */
+async function spawnPcscd(): Promise<ChildProcess> {
+  const pcscd = findExecutable('pcscd');
+  if (!pcscd) throw new Error('pcscd not installed');
+  const child = spawn(pcscd, ['-f', '-a'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) =>
+      reject(new Error(`pcscd exited (${code}) at start: ${stderr.trim()}`)),
+    ),
+  );
+  exited.catch(() => undefined);
+  try {
+    await Promise.race([pollUntil('pcscd virtual readers', virtualReaders), exited]);
+  } catch (e) {
+    await stopChild(child);
+    throw e;
+  }
+  return child;
 }
 
 async function stopChild(child: ChildProcess | undefined): Promise<void> {

@@ -119,6 +119,30 @@ describe('PC/SC through pcscd + vpcd', { skip }, () => {
     await again.close();
   });
 
+  test('pcscd restarts: the bridge reconnects and the card is back; present/removed events', async (t) => {
+    if (!stack.startedPcscd) return t.skip('pcscd was already running before this test');
+    const ch = await PcscChannel.open({ reader: 0 });
+    const seen: string[] = [];
+    ch.on('removed', () => seen.push('removed'));
+    await stack.restartPcscd();
+    assert.equal(bridge.state, 'connected');
+    // The old handle died with the old pcscd: a typed error, not a hang or a raw binding error.
+    const stale = await ch.transmit(SELECT_ECHO).catch((e) => e);
+    assert.ok(stale instanceof TransportError, String(stale));
+    t.diagnostic(`stale handle after restart: ${stale.code} (${stale.message})`);
+    await ch.close();
+    assert.deepEqual(seen, ['removed']);
+    const again = await PcscChannel.open({ reader: 0 });
+    const present = new Promise<void>((r) => again.on('present', r));
+    const removed = new Promise<void>((r) => again.on('removed', r));
+    assert.equal(hex(await again.transmit(SELECT_ECHO)), '9000');
+    await stack.eject(bridge);
+    await removed;
+    bridge = await stack.insert(card, 0);
+    await present;
+    await again.close();
+  });
+
   test('pcscd gone: PCSC_NOT_RUNNING with a message in both languages', async (t) => {
     if (!stack.startedPcscd) return t.skip('pcscd was already running before this test');
     await stack.stop();
