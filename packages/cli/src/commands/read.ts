@@ -7,7 +7,13 @@
  */
 import { X509Certificate, createHash } from 'node:crypto';
 import { loadCardFile, CardImageError } from '@myna-ap/card';
-import { InProcessChannel, PcscChannel, type CardChannel } from '@myna-ap/transport';
+import {
+  InProcessChannel,
+  PcscChannel,
+  chooseReader,
+  listReaders,
+  type CardChannel,
+} from '@myna-ap/transport';
 import { MynaClient, type CertificateKind } from '@myna-ap/access';
 import { CliError, type CliCommand, type CliIo } from '../command.ts';
 import { currentLang, t } from '../i18n.ts';
@@ -35,12 +41,14 @@ export async function openCardSource(values: Record<string, unknown>): Promise<C
     }
   }
   try {
+    const wanted = typeof values.reader === 'string' ? values.reader : undefined;
+    const reader = chooseReader(await listReaders(), wanted);
     // Extended Le only where known to work end to end (vpcd); real readers get short APDUs.
-    const reader = typeof values.reader === 'string' ? values.reader : undefined;
-    const ch = await PcscChannel.open({ reader });
-    if (!ch.reader.startsWith('Virtual PCD')) return ch;
-    await ch.close();
-    return await PcscChannel.open({ reader: ch.reader, maxResponseLength: 65535 });
+    const extended = reader.name.startsWith('Virtual PCD');
+    return await PcscChannel.open({
+      reader: reader.name,
+      maxResponseLength: extended ? 65535 : 256,
+    });
   } catch (e) {
     throw asCliError(e);
   }
