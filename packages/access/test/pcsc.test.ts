@@ -136,6 +136,51 @@ describe('OpenSC and MynaClient through pcscd + vpcd', { skip }, () => {
     assert.notEqual(bad.code, 0);
   });
 
+  test('pkcs11-tool signs with the sign key (second token, sign password); openssl verifies', async () => {
+    const msg = join(dir, 'contract.txt');
+    const sig = join(dir, 'contract.sig');
+    await writeFile(msg, '契約書 第1条');
+    const r = await run('pkcs11-tool', [
+      '--module',
+      PKCS11,
+      '--slot-index',
+      '1', // OpenSC exposes the sign PIN as a second token on the same reader
+      '--login',
+      '--pin',
+      SIGN_PASSWORD,
+      '--sign',
+      '--id',
+      '02',
+      '-m',
+      'SHA256-RSA-PKCS',
+      '--input-file',
+      msg,
+      '--output-file',
+      sig,
+    ]);
+    assert.equal(r.code, 0, r.out);
+    const signPem = join(dir, 'sign-readback.pem');
+    const pub = join(dir, 'sign.pub');
+    const read = await run('pkcs15-tool', [
+      '--verify-pin',
+      '--auth-id',
+      '02',
+      '--pin',
+      SIGN_PASSWORD,
+      '--read-certificate',
+      '02',
+      '--output',
+      signPem,
+    ]);
+    assert.equal(read.code, 0, read.out);
+    assert.equal(
+      (await run('openssl', ['x509', '-in', signPem, '-pubkey', '-noout', '-out', pub])).code,
+      0,
+    );
+    const v = await run('openssl', ['dgst', '-sha256', '-verify', pub, '-signature', sig, msg]);
+    assert.equal(v.code, 0, v.out);
+  });
+
   test('MynaClient over PcscChannel: certificates, token, basic info, signatures', async () => {
     const { image } = await issued();
     for (const maxResponseLength of [65535, 256]) {
