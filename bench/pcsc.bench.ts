@@ -148,6 +148,16 @@ try {
   const tool = summarize(toolTimes);
   const cli = summarize(cliTimes);
   const certLen = (await new MynaClient(new InProcessChannel(card)).readCertificate('auth')).length;
+  // The same read in-process: what the reader stack adds on top of the card itself.
+  const inprocRead: number[] = [];
+  {
+    const ch = new InProcessChannel(card);
+    for (let i = 0; i < 1000; i++) {
+      const s = performance.now();
+      await new MynaClient(ch).readCertificate('auth');
+      inprocRead.push(performance.now() - s);
+    }
+  }
 
   say(
     `Machine: ${machine()}. Command: \`npm run bench -- pcsc\` (as root: quickack toggled for the comparison).`,
@@ -182,6 +192,9 @@ try {
   say('|---|---|---|');
   say(
     `| MynaClient, extended Le (open + read + close) | ${ms(ext.median)} | ${oursApdus.extended} |`,
+  );
+  say(
+    `| MynaClient in-process (InProcessChannel; n=1000) | ${ms(summarize(inprocRead).median)} | 3 |`,
   );
   say(
     `| MynaClient, extended Le, read only (channel open; n=100) | ${ms(summarize(readOnly).median)} | 3 |`,
