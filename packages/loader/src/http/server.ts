@@ -1,0 +1,198 @@
+/**
+ * The HTTP API (Fastify). Every input goes through the route's zod schemas; every
+ * refusal is `{ code, message: { en, ja } }` with a 4xx status; only a fault of
+ * our own is a 5xx (and is logged).
+ */
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { ZodError, z } from 'zod';
+import { LoaderError } from '../errors.ts';
+import type { Ctx } from '../store/context.ts';
+import { authenticate } from '../store/operators.ts';
+import type { Route } from './route.ts';
+import { routes as defaultRoutes } from './routes.ts';
+import { openApiDocument } from './openapi.ts';
+
+export const API_VERSION = '0.1.0';
+
+export interface ServerOptions {
+  /** pino logger options, or false (tests). */
+  readonly logger?: boolean | Record<string, unknown>;
+  readonly routes?: readonly Route[];
+  /** Largest accepted body (default 64 KiB: nothing in this API is larger). */
+  readonly bodyLimit?: number;
+}
+
+function send(
+  reply: FastifyReply,
+  status: number,
+  code: string,
+  en: string,
+  ja: string,
+  detail?: unknown,
+) {
+  return reply
+    .code(status)
+    .type('application/json; charset=utf-8')
+    .send({ code, message: { en, ja }, ...(detail === undefined ? {} : { detail }) });
+}
+
+function zodMessage(where: string, e: ZodError): { en: string; ja: string; detail: unknown } {
+  const issues = e.issues.slice(0, 10).map((i) => ({
+    path: [where, ...i.path.map(String)].join('.'),
+    message: i.message,
+  }));
+  const first = issues[0];
+  const en = first ? `invalid ${first.path}: ${first.message}` : `invalid ${where}`;
+  return { en, ja: `入力が正しくありません（${first?.path ?? where}）`, detail: { issues } };
+}
+
+/** Fastify's own refusals (parsing, routing) in our shape, with stable codes. */
+const FRAMEWORK: Readonly<Record<string, { code: string; en: string; ja: string }>> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: {
+    code: 'BAD_JSON',
+    en: 'the body is not valid JSON',
+    ja: '本文がJSONとして正しくありません',
+  },
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
+    code: 'BAD_JSON',
+    en: 'the JSON body is empty',
+    ja: 'JSONの本文が空です',
+  },
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    code: 'BODY_TOO_LARGE',
+    en: 'the body is too large',
+    ja: '本文が大きすぎます',
+  },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    en: 'send the body as application/json',
+    ja: '本文は application/json で送ってください',
+  },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    code: 'BAD_CONTENT_LENGTH',
+    en: 'the Content-Length does not match the body',
+    ja: 'Content-Length が本文と一致しません',
+  },
+  FST_ERR_MAX_PARAM_LENGTH: {
+    code: 'PATH_TOO_LONG',
+    en: 'a path segment is too long',
+    ja: 'URLのパスが長すぎます',
+  },
+  FST_ERR_BAD_URL: { code: 'BAD_URL', en: 'the URL is malformed', ja: 'URLが正しくありません' },
+};
+
+function frameworkRefusal(
+  reply: FastifyReply,
+  status: number,
+  code: string | undefined,
+  message: string | undefined,
+) {
+  const known = code ? FRAMEWORK[code] : undefined;
+  if (known) return send(reply, status, known.code, known.en, known.ja);
+  return send(
+    reply,
+    status,
+    'BAD_REQUEST',
+    message ?? 'bad request',
+    'リクエストの形式が正しくありません',
+  );
+}
+
+function bearer(req: FastifyRequest): string | undefined {
+  const h = req.headers.authorization;
+  if (typeof h !== 'string') return undefined;
+  const m = /^Bearer ([^\s]+)$/i.exec(h.trim());
+  return m?.[1];
+}
+
+export function buildServer(ctx: Ctx, options: ServerOptions = {}): FastifyInstance {
+  const routes = options.routes ?? defaultRoutes;
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimit ?? 64 * 1024,
+    // Ids in paths are short; anything longer is refused before routing.
+    routerOptions: { maxParamLength: 200 },
+    // Errors raised before routing (bad URL, over-long parameter) in our shape too.
+    frameworkErrors: (err, _req, reply) => {
+      const e = err as { statusCode?: number; code?: string; message?: string };
+      void frameworkRefusal(
+        reply,
+        e.statusCode && e.statusCode < 500 ? e.statusCode : 400,
+        e.code,
+        e.message,
+      );
+    },
+  });
+  // The API speaks JSON only.
+  app.removeContentTypeParser('text/plain');
+
+  app.setErrorHandler((err, req, reply) => {
+    if (err instanceof LoaderError) {
+      return send(reply, err.status, err.code, err.text.en, err.text.ja, err.detail);
+    }
+    if (err instanceof ZodError) {
+      const m = zodMessage('input', err);
+      return send(reply, 400, 'VALIDATION', m.en, m.ja, m.detail);
+    }
+    const e = err as { statusCode?: number; code?: string; message?: string };
+    if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+      return frameworkRefusal(reply, e.statusCode, e.code, e.message);
+    }
+    req.log.error({ err }, 'internal error');
+    return send(
+      reply,
+      500,
+      'INTERNAL',
+      'internal error; see the server log',
+      '内部エラーが発生しました。サーバのログを確認してください',
+    );
+  });
+
+  app.setNotFoundHandler((req, reply) =>
+    send(
+      reply,
+      404,
+      'ROUTE_NOT_FOUND',
+      `no route ${req.method} ${req.url.split('?')[0]}`,
+      'そのURLはありません',
+    ),
+  );
+
+  const doc = openApiDocument(routes, API_VERSION);
+  app.get('/openapi.json', async (_req, reply) => reply.send(doc));
+
+  for (const r of routes) {
+    app.route({
+      method: r.method,
+      url: r.path,
+      handler: async (req, reply) => {
+        const parse = <T>(where: string, schema: z.ZodType<T> | undefined, value: unknown): T => {
+          const s = (schema ?? z.any()) as z.ZodType<T>;
+          const out = s.safeParse(value ?? (where === 'body' ? undefined : {}));
+          if (!out.success) {
+            const m = zodMessage(where, out.error);
+            throw new LoaderError(
+              'VALIDATION',
+              { en: m.en, ja: m.ja },
+              400,
+              m.detail as Record<string, unknown>,
+            );
+          }
+          return out.data;
+        };
+        const params = parse('params', r.params, req.params);
+        const query = parse('query', r.query ?? z.object({}).strict(), req.query);
+        const body = r.body ? parse('body', r.body, req.body) : undefined;
+        let token = '';
+        let session = undefined as unknown as Awaited<ReturnType<typeof authenticate>>;
+        if (r.auth) {
+          token = bearer(req) ?? '';
+          session = await authenticate(ctx, token);
+        }
+        const res = await r.handler(ctx, { params, query, body, session, token });
+        return reply.code(res.status ?? 200).send(res.body);
+      },
+    });
+  }
+  return app;
+}

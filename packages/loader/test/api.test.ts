@@ -1,0 +1,298 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fixture, ADMIN_PW, PW, MAEBASHI_BODY } from './helpers.ts';
+import { routes } from '../src/http/routes.ts';
+import { startServer } from '../src/serve.ts';
+import { ApiClient } from '../src/client.ts';
+import { TEST_CONFIG } from '../src/store/config.ts';
+
+test('API: a provider’s whole registration, with roles enforced', async () => {
+  const f = await fixture();
+  try {
+    assert.deepEqual((await f.call('GET', '/healthz')).json, { status: 'ok', db: 'pglite' });
+    const unauth = await f.call('GET', '/v1/providers');
+    assert.equal(unauth.status, 401);
+    assert.equal(unauth.json.code, 'UNAUTHENTICATED');
+    assert.ok(unauth.json.message.en && unauth.json.message.ja);
+    const bad = await f.call('POST', '/v1/login', { login: 'admin', password: 'nope' });
+    assert.equal(bad.status, 401);
+    assert.equal(bad.json.code, 'LOGIN_FAILED');
+    const admin = await f.loginAs('admin', ADMIN_PW);
+    const me = await f.call('GET', '/v1/me', undefined, admin);
+    assert.equal(me.json.role, 'platform');
+
+    const created = await f.call('POST', '/v1/providers', MAEBASHI_BODY, admin);
+    assert.equal(created.status, 201, JSON.stringify(created.json));
+    assert.equal(created.json.aidRange.prefix.length, 16);
+    assert.equal(
+      (await f.call('POST', '/v1/providers', MAEBASHI_BODY, admin)).json.code,
+      'PROVIDER_EXISTS',
+    );
+    const wrongCode = await f.call(
+      'POST',
+      '/v1/providers',
+      { ...MAEBASHI_BODY, id: 'X', municipalityCode: '102017' },
+      admin,
+    );
+    assert.equal(wrongCode.status, 400);
+    assert.equal(wrongCode.json.code, 'MUNICIPALITY_CODE_INVALID');
+    const invalid = await f.call(
+      'POST',
+      '/v1/providers',
+      { ...MAEBASHI_BODY, kind: 'city' },
+      admin,
+    );
+    assert.equal(invalid.status, 400);
+    assert.equal(invalid.json.code, 'VALIDATION');
+    assert.match(invalid.json.message.en, /body\.kind/);
+    assert.equal(
+      (await f.call('POST', '/v1/providers', { ...MAEBASHI_BODY, extra: 1 }, admin)).status,
+      400,
+    );
+
+    const t = await f.call(
+      'POST',
+      '/v1/terminals',
+      { id: 'counter-1', providerId: 'MAEBASHI', name: '窓口1' },
+      admin,
+    );
+    assert.equal(t.status, 201, JSON.stringify(t.json));
+    const op = await f.call(
+      'POST',
+      '/v1/operators',
+      {
+        login: 'mae-admin',
+        displayName: '管理者',
+        role: 'administrator',
+        providerId: 'MAEBASHI',
+        password: PW,
+        terminals: ['counter-1'],
+      },
+      admin,
+    );
+    assert.equal(op.status, 201, JSON.stringify(op.json));
+    const maeAdmin = await f.loginAs('mae-admin', PW);
+    assert.equal(
+      (await f.call('POST', '/v1/providers', { ...MAEBASHI_BODY, id: 'OTHER' }, maeAdmin)).status,
+      403,
+    );
+
+    const req = await f.call(
+      'POST',
+      '/v1/card-aps',
+      { providerId: 'MAEBASHI', name: '図書館', type: 'C', areas: ['extended'], size: 33 },
+      maeAdmin,
+    );
+    assert.equal(req.status, 201, JSON.stringify(req.json));
+    const tooBig = await f.call(
+      'POST',
+      '/v1/card-aps',
+      { providerId: 'MAEBASHI', name: 'x', type: 'C', areas: ['extended'], size: 34 },
+      maeAdmin,
+    );
+    assert.equal(tooBig.json.code, 'CARDAP_TOO_LARGE');
+    assert.equal(
+      (await f.call('POST', `/v1/card-aps/${req.json.id}/approve`, {}, maeAdmin)).status,
+      403,
+    );
+    const appr = await f.call('POST', `/v1/card-aps/${req.json.id}/approve`, {}, admin);
+    assert.equal(appr.status, 200, JSON.stringify(appr.json));
+    assert.equal(appr.json.aid, `${created.json.aidRange.prefix}00`);
+    const list = await f.call('GET', '/v1/card-aps?status=approved', undefined, maeAdmin);
+    assert.equal(list.json.length, 1);
+    assert.equal(
+      (await f.call('GET', '/v1/card-aps?status=nope', undefined, maeAdmin)).status,
+      400,
+    );
+    assert.equal(
+      (await f.call('GET', '/v1/card-aps/ap_000000000000000000000000', undefined, maeAdmin)).status,
+      404,
+    );
+    const consent = await f.call(
+      'POST',
+      '/v1/consents',
+      {
+        terminalId: 'counter-1',
+        cardId: 'CARD-1',
+        cardApId: req.json.id,
+        purpose: 'load',
+        method: 'counter_form',
+      },
+      maeAdmin,
+    );
+    assert.equal(consent.status, 201, JSON.stringify(consent.json));
+    const hours = await f.call(
+      'GET',
+      '/v1/service-hours?at=2026-12-30T10:00:00%2B09:00',
+      undefined,
+      maeAdmin,
+    );
+    assert.deepEqual(hours.json, {
+      at: '2026-12-30T01:00:00.000Z',
+      open: false,
+      reason: 'closed_day',
+    });
+
+    const audit = await f.call('GET', '/v1/audit?limit=1000', undefined, admin);
+    assert.ok(audit.json.length >= 8);
+    const own = await f.call('GET', '/v1/audit?limit=1000', undefined, maeAdmin);
+    assert.ok(
+      own.json.every(
+        (r: { detail: { providerId?: string } }) => r.detail.providerId === 'MAEBASHI',
+      ),
+    );
+    assert.deepEqual((await f.call('GET', '/v1/audit/verify', undefined, admin)).json.ok, true);
+    assert.equal((await f.call('GET', '/v1/audit/verify', undefined, maeAdmin)).status, 403);
+    assert.equal((await f.call('POST', '/v1/logout', {}, maeAdmin)).status, 200);
+    assert.equal((await f.call('GET', '/v1/me', undefined, maeAdmin)).status, 401);
+  } finally {
+    await f.close();
+  }
+});
+
+test('API: malformed requests are 4xx with a code and both languages', async () => {
+  const f = await fixture();
+  try {
+    const admin = await f.loginAs('admin', ADMIN_PW);
+    const raw = async (opts: {
+      method: 'GET' | 'POST';
+      url: string;
+      headers: Record<string, string>;
+      payload?: string;
+    }) => {
+      const r = await f.app.inject(opts);
+      return { status: r.statusCode, json: JSON.parse(r.body) };
+    };
+    const h = { authorization: `Bearer ${admin}`, 'content-type': 'application/json' };
+    const cases = [
+      await raw({ method: 'POST', url: '/v1/providers', headers: h, payload: '{"id": ' }),
+      await raw({
+        method: 'POST',
+        url: '/v1/providers',
+        headers: { ...h, 'content-type': 'text/plain' },
+        payload: 'x',
+      }),
+      await raw({
+        method: 'POST',
+        url: '/v1/providers',
+        headers: h,
+        payload: '{"__proto__": {"x": 1}}',
+      }),
+      await raw({
+        method: 'POST',
+        url: '/v1/providers',
+        headers: h,
+        payload: JSON.stringify({ name: 'x'.repeat(70_000) }),
+      }),
+      await raw({ method: 'GET', url: '/v1/nope', headers: h }),
+      await raw({ method: 'GET', url: `/v1/providers/${'A'.repeat(300)}`, headers: h }),
+      await raw({
+        method: 'GET',
+        url: '/v1/providers',
+        headers: { authorization: 'Bearer garbage' },
+      }),
+      await raw({ method: 'GET', url: '/v1/providers', headers: { authorization: 'Basic abc' } }),
+      await raw({ method: 'GET', url: '/v1/audit?limit=99999999999999999999', headers: h }),
+      await raw({
+        method: 'POST',
+        url: '/v1/login',
+        headers: { 'content-type': 'application/json' },
+        payload: '[]',
+      }),
+      await raw({
+        method: 'POST',
+        url: '/v1/login',
+        headers: { 'content-type': 'application/json' },
+        payload: 'null',
+      }),
+    ];
+    for (const c of cases) {
+      assert.ok(c.status >= 400 && c.status < 500, JSON.stringify(c));
+      assert.equal(typeof c.json.code, 'string');
+      assert.equal(typeof c.json.message.en, 'string');
+      assert.equal(typeof c.json.message.ja, 'string');
+    }
+    assert.deepEqual(
+      cases.map((c) => c.json.code),
+      [
+        'BAD_JSON',
+        'UNSUPPORTED_MEDIA_TYPE',
+        'BAD_JSON',
+        'BODY_TOO_LARGE',
+        'ROUTE_NOT_FOUND',
+        'PATH_TOO_LONG',
+        'UNAUTHENTICATED',
+        'UNAUTHENTICATED',
+        'VALIDATION',
+        'VALIDATION',
+        'VALIDATION',
+      ],
+    );
+    assert.deepEqual(
+      cases.map((c) => c.status),
+      [400, 415, 400, 413, 404, 414, 401, 401, 400, 400, 400],
+    );
+  } finally {
+    await f.close();
+  }
+});
+
+test('OpenAPI 3.1: every route, with its input schemas', async () => {
+  const f = await fixture();
+  try {
+    const doc = (await f.call('GET', '/openapi.json')).json;
+    assert.equal(doc.openapi, '3.1.0');
+    for (const r of routes) {
+      const p = r.path.replace(/:([A-Za-z]+)/g, '{$1}');
+      const op = doc.paths[p]?.[r.method.toLowerCase()];
+      assert.ok(op, `${r.method} ${r.path}`);
+      if (r.body) assert.ok(op.requestBody.content['application/json'].schema.properties, r.path);
+      for (const m of p.matchAll(/\{([A-Za-z]+)\}/g))
+        assert.ok(
+          op.parameters.some(
+            (x: { name: string; in: string }) => x.name === m[1] && x.in === 'path',
+          ),
+          `${r.path} ${m[1]}`,
+        );
+    }
+    const prov = doc.paths['/v1/providers'].post.requestBody.content['application/json'].schema;
+    assert.deepEqual(prov.properties.kind.enum, [
+      'national',
+      'prefecture',
+      'municipality',
+      'agency',
+      'private',
+    ]);
+    assert.equal(prov.additionalProperties, false);
+    assert.ok(doc.components.schemas.Error);
+  } finally {
+    await f.close();
+  }
+});
+
+test('startServer on a data dir: URL, first admin once, client errors', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'myna-serve-'));
+  try {
+    const s = await startServer({ port: 0, dataDir: join(dir, 'db'), config: TEST_CONFIG });
+    assert.match(s.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.equal(s.bootstrap?.login, 'admin');
+    const anon = new ApiClient(s.url);
+    const { token } = await anon.post<{ token: string }>('/v1/login', {
+      login: 'admin',
+      password: s.bootstrap?.password,
+    });
+    const c = new ApiClient(s.url, token);
+    assert.deepEqual(await c.get('/v1/providers'), []);
+    await assert.rejects(c.get('/v1/providers/NOPE'), { code: 'NOT_FOUND', status: 404 });
+    await s.close();
+    const again = await startServer({ port: 0, dataDir: join(dir, 'db'), config: TEST_CONFIG });
+    assert.equal(again.bootstrap, undefined, 'the admin exists already');
+    await again.close();
+    await assert.rejects(new ApiClient(again.url).get('/healthz'), { code: 'SERVER_UNREACHABLE' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
