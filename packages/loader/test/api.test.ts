@@ -208,6 +208,12 @@ test('API: malformed requests are 4xx with a code and both languages', async () 
         headers: { 'content-type': 'application/json' },
         payload: 'null',
       }),
+      await raw({
+        method: 'POST',
+        url: '/v1/login',
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify({ login: 'admin\u0000', password: 'x' }),
+      }),
     ];
     for (const c of cases) {
       assert.ok(c.status >= 400 && c.status < 500, JSON.stringify(c));
@@ -229,11 +235,12 @@ test('API: malformed requests are 4xx with a code and both languages', async () 
         'VALIDATION',
         'VALIDATION',
         'VALIDATION',
+        'NUL_IN_INPUT',
       ],
     );
     assert.deepEqual(
       cases.map((c) => c.status),
-      [400, 415, 400, 413, 404, 414, 401, 401, 400, 400, 400],
+      [400, 415, 400, 413, 404, 414, 401, 401, 400, 400, 400, 400],
     );
   } finally {
     await f.close();

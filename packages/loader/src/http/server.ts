@@ -6,6 +6,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { ZodError, z } from 'zod';
 import { LoaderError } from '../errors.ts';
+import { sqlState } from '../db/db.ts';
 import type { Ctx } from '../store/context.ts';
 import { authenticate } from '../store/operators.ts';
 import type { Route } from './route.ts';
@@ -98,6 +99,15 @@ function frameworkRefusal(
   );
 }
 
+/** PostgreSQL text cannot hold U+0000: refuse it at the door, wherever it hides. */
+function hasNul(v: unknown, depth = 0): boolean {
+  if (typeof v === 'string') return v.includes('\u0000');
+  if (depth > 32 || v === null || typeof v !== 'object') return false;
+  for (const [k, x] of Object.entries(v))
+    if (k.includes('\u0000') || hasNul(x, depth + 1)) return true;
+  return false;
+}
+
 function bearer(req: FastifyRequest): string | undefined {
   const h = req.headers.authorization;
   if (typeof h !== 'string') return undefined;
@@ -137,6 +147,16 @@ export function buildServer(ctx: Ctx, options: ServerOptions = {}): FastifyInsta
     const e = err as { statusCode?: number; code?: string; message?: string };
     if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
       return frameworkRefusal(reply, e.statusCode, e.code, e.message);
+    }
+    if (sqlState(err)?.startsWith('22')) {
+      // A data exception from the database is still the caller's value: say so.
+      return send(
+        reply,
+        400,
+        'INVALID_VALUE',
+        'a value was refused by the database',
+        '値がデータベースで受け付けられませんでした',
+      );
     }
     req.log.error({ err }, 'internal error');
     return send(
@@ -180,6 +200,12 @@ export function buildServer(ctx: Ctx, options: ServerOptions = {}): FastifyInsta
           }
           return out.data;
         };
+        if (hasNul(req.params) || hasNul(req.query) || hasNul(req.body)) {
+          throw new LoaderError('NUL_IN_INPUT', {
+            en: 'text may not contain the NUL character (U+0000)',
+            ja: '文字列にNUL文字（U+0000）は使用できません',
+          });
+        }
         const params = parse('params', r.params, req.params);
         const query = parse('query', r.query ?? z.object({}).strict(), req.query);
         const body = r.body ? parse('body', r.body, req.body) : undefined;

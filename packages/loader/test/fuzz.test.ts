@@ -1,0 +1,268 @@
+/**
+ * Posts random and mutated requests to every route and asserts the server never
+ * answers 5xx, and that every refusal has the documented shape. Seeded, so a
+ * failure names the seed that reproduces it. MYNA_SOAK=1 runs 25× more.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fixture, ADMIN_PW, PW, MAEBASHI_BODY } from './helpers.ts';
+import { routes } from '../src/http/routes.ts';
+
+/** mulberry32: small, fast, seedable. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const WEIRD_STRINGS = [
+  '',
+  ' ',
+  'A',
+  'MAEBASHI',
+  '102016',
+  '__proto__',
+  'constructor',
+  '\u0000',
+  '\uD800',
+  '𠮷野家',
+  '前橋市',
+  "'; DROP TABLE providers; --",
+  '%00',
+  '../..',
+  'x'.repeat(300),
+  '2026-02-30',
+  '9999-99-99',
+  'ap_000000000000000000000000',
+  'NaN',
+  '-1',
+  '1e309',
+];
+
+function randomValue(r: () => number, depth = 0): unknown {
+  const k = Math.floor(r() * (depth > 2 ? 6 : 9));
+  switch (k) {
+    case 0:
+      return null;
+    case 1:
+      return r() < 0.5;
+    case 2:
+      return [0, -1, 1, 13, 33, 255, 256, 4096, 4097, 2 ** 31, 2 ** 53 + 1, -0, 1.5, 1e308][
+        Math.floor(r() * 14)
+      ];
+    case 3:
+    case 4:
+      return WEIRD_STRINGS[Math.floor(r() * WEIRD_STRINGS.length)];
+    case 5:
+      return Math.floor(r() * 1e6).toString(16);
+    case 6:
+      return Array.from({ length: Math.floor(r() * 4) }, () => randomValue(r, depth + 1));
+    default: {
+      const o: Record<string, unknown> = {};
+      const keys = [
+        'id',
+        'name',
+        'kind',
+        'type',
+        'size',
+        'areas',
+        'status',
+        'login',
+        'password',
+        'providerId',
+        'role',
+        'legalBasis',
+        'contact',
+        'efs',
+        'template',
+      ];
+      for (let i = Math.floor(r() * 5); i > 0; i--)
+        o[keys[Math.floor(r() * keys.length)]!] = randomValue(r, depth + 1);
+      return o;
+    }
+  }
+}
+
+/** Lone surrogates cannot be percent-encoded as UTF-8: send an invalid sequence instead. */
+function enc(s: string): string {
+  try {
+    return encodeURIComponent(s);
+  } catch {
+    return '%ED%A0%80';
+  }
+}
+
+/** Valid bodies to start mutations from. */
+function examples(cardApId: string): Record<string, unknown> {
+  return {
+    '/v1/login': { login: 'admin', password: ADMIN_PW },
+    '/v1/providers': { ...MAEBASHI_BODY, id: 'FUZZ' },
+    '/v1/providers/:id/status': { status: 'suspended' },
+    '/v1/operators': {
+      login: 'fuzz-op',
+      displayName: 'x',
+      role: 'read_only',
+      providerId: 'MAEBASHI',
+      password: PW,
+      terminals: [],
+    },
+    '/v1/terminals': { id: 'fuzz-t', providerId: 'MAEBASHI', name: 'x', autoLoad: [cardApId] },
+    '/v1/card-aps': {
+      providerId: 'MAEBASHI',
+      name: 'x',
+      type: 'custom',
+      areas: ['extended'],
+      size: 600,
+      template: 'single-protected',
+    },
+    '/v1/card-aps/:id/versions': {
+      name: 'x',
+      type: 'C',
+      areas: ['local'],
+      size: 33,
+      initialData: '0102',
+    },
+    '/v1/card-aps/:id/approve': { size: 20 },
+    '/v1/card-aps/:id/status': { status: 'suspended' },
+    '/v1/card-aps/:id/users': { providerId: 'MAEBASHI', relation: 'joint' },
+    '/v1/consents': {
+      terminalId: 'counter-1',
+      cardId: 'C1',
+      cardApId,
+      purpose: 'load',
+      method: 'online',
+    },
+  };
+}
+
+function mutate(r: () => number, v: unknown): unknown {
+  if (v === null || typeof v !== 'object') return r() < 0.5 ? randomValue(r) : v;
+  const o: Record<string, unknown> = Array.isArray(v)
+    ? { ...v }
+    : { ...(v as Record<string, unknown>) };
+  const keys = Object.keys(o);
+  const key = keys[Math.floor(r() * keys.length)];
+  const op = Math.floor(r() * 4);
+  if (op === 0 && key !== undefined) delete o[key];
+  else if (op === 1 && key !== undefined) o[key] = randomValue(r);
+  else if (op === 2 && key !== undefined) o[key] = mutate(r, o[key]);
+  else o[['extra', '__proto__', 'constructor', 'size'][Math.floor(r() * 4)]!] = randomValue(r);
+  return Array.isArray(v) ? Object.values(o) : o;
+}
+
+test('fuzz: random and mutated requests to every route never get a 5xx', async () => {
+  const f = await fixture();
+  try {
+    const admin = await f.loginAs('admin', ADMIN_PW);
+    await f.call('POST', '/v1/providers', MAEBASHI_BODY, admin);
+    await f.call(
+      'POST',
+      '/v1/terminals',
+      { id: 'counter-1', providerId: 'MAEBASHI', name: 'x' },
+      admin,
+    );
+    await f.call(
+      'POST',
+      '/v1/operators',
+      {
+        login: 'mae-admin',
+        displayName: 'x',
+        role: 'administrator',
+        providerId: 'MAEBASHI',
+        password: PW,
+        terminals: ['counter-1'],
+      },
+      admin,
+    );
+    const maeAdmin = await f.loginAs('mae-admin', PW);
+    const ap = await f.call(
+      'POST',
+      '/v1/card-aps',
+      { providerId: 'MAEBASHI', name: 'x', type: 'C', areas: ['extended', 'local'], size: 33 },
+      maeAdmin,
+    );
+    assert.equal(ap.status, 201);
+    const ex = examples(ap.json.id);
+    const tokens = [admin, maeAdmin, undefined, 'myna_' + 'A'.repeat(43), 'garbage'];
+    const n = process.env.MYNA_SOAK === '1' ? 50_000 : 2_000;
+    const seed = Number(process.env.MYNA_FUZZ_SEED ?? 20261123);
+    const r = prng(seed);
+    const statuses = new Map<number, number>();
+    for (let i = 0; i < n; i++) {
+      const route = routes[Math.floor(r() * routes.length)]!;
+      let url = route.path.replace(/:([A-Za-z]+)/g, () => {
+        const pick = r();
+        const v =
+          pick < 0.4
+            ? ap.json.id
+            : pick < 0.6
+              ? 'MAEBASHI'
+              : WEIRD_STRINGS[Math.floor(r() * WEIRD_STRINGS.length)]!;
+        return enc(v);
+      });
+      if (r() < 0.3) {
+        const q = ['limit', 'after', 'status', 'providerId', 'at', 'x'][Math.floor(r() * 6)]!;
+        url += `?${q}=${enc(String(randomValue(r)))}`;
+      }
+      const token = tokens[Math.floor(r() * tokens.length)];
+      const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+      let payload: string | undefined;
+      if (route.method === 'POST') {
+        const base = ex[route.path];
+        const choice = r();
+        const body =
+          choice < 0.5 && base !== undefined
+            ? mutate(r, base)
+            : choice < 0.8
+              ? randomValue(r)
+              : base;
+        payload = choice > 0.97 ? '{"broken": ' : JSON.stringify(body ?? {});
+        headers['content-type'] =
+          r() < 0.95
+            ? 'application/json'
+            : [
+                'text/plain',
+                'application/x-www-form-urlencoded',
+                'application/json; charset=latin1',
+              ][Math.floor(r() * 3)]!;
+      }
+      const res = await f.app.inject({
+        method: route.method,
+        url,
+        headers,
+        ...(payload === undefined ? {} : { payload }),
+      });
+      statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
+      const where = `seed ${seed} #${i}: ${route.method} ${url} ${payload ?? ''}`;
+      assert.ok(res.statusCode < 500, `${where} → ${res.statusCode} ${res.body}`);
+      if (res.statusCode >= 400) {
+        const j = JSON.parse(res.body) as {
+          code?: unknown;
+          message?: { en?: unknown; ja?: unknown };
+        };
+        assert.ok(
+          typeof j.code === 'string' &&
+            typeof j.message?.en === 'string' &&
+            typeof j.message?.ja === 'string',
+          `${where} → ${res.body}`,
+        );
+      }
+    }
+    // The fuzzer reached handlers, not only the validators.
+    assert.ok(
+      (statuses.get(200) ?? 0) + (statuses.get(201) ?? 0) > 20,
+      JSON.stringify([...statuses]),
+    );
+    assert.ok((statuses.get(400) ?? 0) > 50, JSON.stringify([...statuses]));
+    // (The fuzzer may have logged the tokens out: log in again.)
+    const fresh = await f.loginAs('admin', ADMIN_PW);
+    assert.equal((await f.call('GET', '/v1/audit/verify', undefined, fresh)).json.ok, true);
+  } finally {
+    await f.close();
+  }
+});
