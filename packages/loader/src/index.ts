@@ -27,5 +27,6 @@ export { buildServer, API_VERSION, type ServerOptions } from './http/server.ts';
 export { routes } from './http/routes.ts';
 export { openApiDocument } from './http/openapi.ts';
 export type { Route } from './http/route.ts';
-export { startServer, mynaHome, type ServeOptions, type RunningServer } from './serve.ts';
+export { startServer, type ServeOptions, type RunningServer } from './serve.ts';
+export * from './credentials.ts';
 export { ApiClient, ApiError } from './client.ts';

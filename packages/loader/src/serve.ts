@@ -1,6 +1,6 @@
 /** Starts a loader server: database (PGlite or PostgreSQL), migrations, first admin, HTTP. */
 import { join } from 'node:path';
-import { homedir } from 'node:os';
+import { mynaHome } from './credentials.ts';
 import { openDb } from './db/open.ts';
 import type { Db } from './db/db.ts';
 import { buildServer } from './http/server.ts';
@@ -27,13 +27,6 @@ export interface RunningServer {
   /** Set when this start created the first platform operator. */
   readonly bootstrap: { login: string; password: string } | undefined;
   close(): Promise<void>;
-}
-
-/** ./.myna unless MYNA_HOME says otherwise. */
-export function mynaHome(env: NodeJS.ProcessEnv = process.env): string {
-  const h = env.MYNA_HOME;
-  if (h === '~' || h?.startsWith('~/')) return join(homedir(), h.slice(1));
-  return h && h.length > 0 ? h : join(process.cwd(), '.myna');
 }
 
 export async function startServer(o: ServeOptions = {}): Promise<RunningServer> {

@@ -5,6 +5,10 @@ import { demoCommands } from './demo.ts';
 import { readersCommands } from './readers.ts';
 import { insertCommands } from './insert.ts';
 import { readCommands } from './read.ts';
+import { serveCommands } from './serve.ts';
+import { providerCommands } from './provider.ts';
+import { apCommands } from './ap.ts';
+import { operatorCommands } from './operator.ts';
 
 export const commands: readonly CliCommand[] = [
   ...cardCommands,
@@ -12,4 +16,8 @@ export const commands: readonly CliCommand[] = [
   ...readersCommands,
   ...insertCommands,
   ...readCommands,
+  ...serveCommands,
+  ...providerCommands,
+  ...apCommands,
+  ...operatorCommands,
 ];

@@ -1,0 +1,154 @@
+/** `myna ap request|approve|list`: the card AP registry (カードAP管理). */
+import { readFile } from 'node:fs/promises';
+import { CliError, type CliCommand } from '../command.ts';
+import { t } from '../i18n.ts';
+import { SERVER_OPTIONS, api, int, need, str, strs, table } from './serve.ts';
+
+interface CardApRow {
+  id: string;
+  providerId: string;
+  name: string;
+  type: string;
+  areas: string[];
+  status: string;
+  aid: string | null;
+  version: number;
+  size: number | null;
+  pendingRequest: unknown;
+}
+
+const request: CliCommand = {
+  path: ['ap', 'request'],
+  summary: {
+    en: 'request a card AP (type A, C, D or custom)',
+    ja: 'カードAPの登録を依頼（タイプA・C・D・独自）',
+  },
+  usage:
+    '--provider ID --name NAME --type A|C|D|custom --area local|extended [--area …] --size BYTES [--data HEX] [--pin-fixed] [--pin-tries N] [--template NAME | --input-file FILE.json]',
+  options: {
+    ...SERVER_OPTIONS,
+    provider: { type: 'string' },
+    name: { type: 'string' },
+    type: { type: 'string' },
+    area: { type: 'string', multiple: true },
+    size: { type: 'string' },
+    data: { type: 'string' },
+    'pin-fixed': { type: 'boolean' },
+    'pin-tries': { type: 'string' },
+    template: { type: 'string' },
+    'input-file': { type: 'string' },
+  },
+  async run({ values }, io) {
+    const type = need(values.type, 'type');
+    const areas = strs(values.area);
+    if (areas.length === 0)
+      throw new CliError(
+        {
+          en: '--area is required (local or extended)',
+          ja: '--area（local または extended）を指定してください',
+        },
+        2,
+      );
+    let inputFile: unknown;
+    const file = str(values['input-file']);
+    if (file) {
+      try {
+        inputFile = JSON.parse(await readFile(file, 'utf8'));
+      } catch (e) {
+        throw new CliError({
+          en: `cannot read ${file} as JSON: ${(e as Error).message}`,
+          ja: `${file} をJSONとして読めません`,
+        });
+      }
+    }
+    const tries = int(values['pin-tries'], 'pin-tries');
+    const withPin = values['pin-fixed'] === true || tries !== undefined;
+    const body = {
+      providerId: need(values.provider, 'provider'),
+      name: need(values.name, 'name'),
+      type,
+      areas,
+      size: int(values.size, 'size') ?? (type === 'C' ? 33 : 255),
+      ...(str(values.data) ? { initialData: str(values.data) } : {}),
+      ...(withPin ? { pin: { fixed: values['pin-fixed'] === true, tries: tries ?? 3 } } : {}),
+      ...(str(values.template) ? { template: str(values.template) } : {}),
+      ...(inputFile !== undefined ? { inputFile } : {}),
+    };
+    const ap = await api<CardApRow>(values, (c) => c.post('/v1/card-aps', body));
+    if (values.json) io.out(JSON.stringify(ap, null, 2));
+    else
+      io.out(
+        t({
+          en: `card AP ${ap.id} requested (type ${ap.type}); a platform operator approves it with \`myna ap approve ${ap.id}\``,
+          ja: `カードAP ${ap.id}（タイプ${ap.type}）の登録を依頼しました。機構オペレーターが \`myna ap approve ${ap.id}\` で承認します`,
+        }),
+      );
+    return 0;
+  },
+};
+
+const approve: CliCommand = {
+  path: ['ap', 'approve'],
+  summary: {
+    en: 'approve a card AP request: assigns its AID (platform operators)',
+    ja: 'カードAPの依頼を承認しAIDを採番（機構オペレーター）',
+  },
+  usage: 'ID [--size BYTES] [--json]',
+  options: { ...SERVER_OPTIONS, size: { type: 'string' } },
+  positionals: true,
+  async run({ values, positionals }, io) {
+    const id = positionals[0];
+    if (!id || positionals.length > 1)
+      throw new CliError({ en: 'give one card AP ID', ja: 'カードAPのIDを1つ指定してください' }, 2);
+    const size = int(values.size, 'size');
+    const ap = await api<CardApRow>(values, (c) =>
+      c.post(`/v1/card-aps/${encodeURIComponent(id)}/approve`, size === undefined ? {} : { size }),
+    );
+    if (values.json) io.out(JSON.stringify(ap, null, 2));
+    else
+      io.out(
+        t({
+          en: `card AP ${ap.id} approved: AID ${ap.aid}, ${ap.size} bytes, version ${ap.version}`,
+          ja: `カードAP ${ap.id} を承認しました: AID ${ap.aid}、${ap.size} バイト、第${ap.version}版`,
+        }),
+      );
+    return 0;
+  },
+};
+
+const list: CliCommand = {
+  path: ['ap', 'list'],
+  summary: { en: 'list card APs in your scope', ja: 'カードAPの一覧' },
+  usage: '[--provider ID] [--status requested|approved|rejected|suspended|retired] [--json]',
+  options: { ...SERVER_OPTIONS, provider: { type: 'string' }, status: { type: 'string' } },
+  async run({ values }, io) {
+    const q = new URLSearchParams();
+    const p = str(values.provider);
+    const s = str(values.status);
+    if (p) q.set('providerId', p);
+    if (s) q.set('status', s);
+    const qs = q.toString();
+    const rows = await api<CardApRow[]>(values, (c) => c.get(`/v1/card-aps${qs ? `?${qs}` : ''}`));
+    if (values.json) io.out(JSON.stringify(rows, null, 2));
+    else
+      table(
+        io.out,
+        rows.map((r) => ({ ...r, pending: r.pendingRequest ? 'yes' : '' })),
+        [
+          'id',
+          'providerId',
+          'type',
+          'status',
+          'aid',
+          'version',
+          'size',
+          'areas',
+          'pending',
+          'name',
+        ],
+      );
+    return 0;
+  },
+};
+
+export const apCommands: readonly CliCommand[] = [request, approve, list];

@@ -1,0 +1,215 @@
+/** `myna login|logout`, `myna operator add|list`, `myna terminal add|list`. */
+import { readFileSync } from 'node:fs';
+import {
+  ApiClient,
+  ApiError,
+  clearCredentials,
+  resolveTarget,
+  saveCredentials,
+} from '@myna-ap/loader/client';
+import { CliError, type CliCommand } from '../command.ts';
+import { t } from '../i18n.ts';
+import { SERVER_OPTIONS, api, need, str, strs, table } from './serve.ts';
+
+/** A password from an environment variable or the first line of stdin (never a flag: flags show in `ps`). */
+function readPassword(envName: string, fromStdin: boolean): string {
+  const env = process.env[envName];
+  if (env !== undefined && env !== '' && !fromStdin) return env;
+  if (!fromStdin) {
+    throw new CliError(
+      {
+        en: `give the password in ${envName} or on stdin with --password-stdin`,
+        ja: `パスワードは ${envName} または --password-stdin（標準入力）で渡してください`,
+      },
+      2,
+    );
+  }
+  const line = readFileSync(0, 'utf8').split(/\r?\n/)[0] ?? '';
+  if (line === '')
+    throw new CliError({ en: 'no password on stdin', ja: '標準入力にパスワードがありません' }, 2);
+  return line;
+}
+
+const login: CliCommand = {
+  path: ['login'],
+  summary: {
+    en: 'log in to the loader and keep the session token (0600)',
+    ja: 'サーバにログインしセッションを保存（0600）',
+  },
+  usage: '--user LOGIN [--password-stdin] [--server URL]   (or MYNA_PASSWORD)',
+  options: {
+    user: { type: 'string' },
+    'password-stdin': { type: 'boolean' },
+    server: { type: 'string' },
+  },
+  async run({ values }, io) {
+    const user = need(values.user, 'user');
+    const password = readPassword('MYNA_PASSWORD', values['password-stdin'] === true);
+    const { server } = await resolveTarget(str(values.server));
+    let res: {
+      token: string;
+      expiresAt: string;
+      operator: { role: string; providerId: string | null };
+    };
+    try {
+      res = await new ApiClient(server).post('/v1/login', { login: user, password });
+    } catch (e) {
+      if (e instanceof ApiError)
+        throw new CliError({ en: `${e.text.en} [${e.code}]`, ja: `${e.text.ja} [${e.code}]` });
+      throw e;
+    }
+    const path = await saveCredentials({
+      server,
+      token: res.token,
+      login: user,
+      expiresAt: res.expiresAt,
+    });
+    io.out(
+      t({
+        en: `logged in to ${server} as ${user} (${res.operator.role}${res.operator.providerId ? ` of ${res.operator.providerId}` : ''}) until ${res.expiresAt}; token in ${path}`,
+        ja: `${server} に ${user}（${res.operator.role}${res.operator.providerId ? `・${res.operator.providerId}` : ''}）としてログインしました。有効期限 ${res.expiresAt}、トークン保存先 ${path}`,
+      }),
+    );
+    return 0;
+  },
+};
+
+const logout: CliCommand = {
+  path: ['logout'],
+  summary: {
+    en: 'revoke the saved session and forget it',
+    ja: '保存したセッションを失効させて削除',
+  },
+  usage: '[--server URL]',
+  options: { server: { type: 'string' } },
+  async run({ values }, io) {
+    try {
+      await api(values, (c) => c.post('/v1/logout'));
+    } finally {
+      await clearCredentials();
+    }
+    io.out(t({ en: 'logged out', ja: 'ログアウトしました' }));
+    return 0;
+  },
+};
+
+interface OperatorRow {
+  id: string;
+  login: string;
+  displayName: string;
+  role: string;
+  providerId: string | null;
+  terminals: string[];
+  status: string;
+}
+
+const operatorAdd: CliCommand = {
+  path: ['operator', 'add'],
+  summary: {
+    en: 'create an operator (password from MYNA_NEW_PASSWORD or stdin)',
+    ja: 'オペレーターを作成（パスワードは MYNA_NEW_PASSWORD または標準入力）',
+  },
+  usage:
+    '--login NAME --name DISPLAY --role administrator|loading_operator|auditor|read_only|platform [--provider ID] [--terminal T]... [--password-stdin]',
+  options: {
+    ...SERVER_OPTIONS,
+    login: { type: 'string' },
+    name: { type: 'string' },
+    role: { type: 'string' },
+    provider: { type: 'string' },
+    terminal: { type: 'string', multiple: true },
+    'password-stdin': { type: 'boolean' },
+  },
+  async run({ values }, io) {
+    const role = need(values.role, 'role');
+    const body = {
+      login: need(values.login, 'login'),
+      displayName: str(values.name) ?? need(values.login, 'login'),
+      role,
+      providerId: role === 'platform' ? null : need(values.provider, 'provider'),
+      password: readPassword('MYNA_NEW_PASSWORD', values['password-stdin'] === true),
+      terminals: strs(values.terminal),
+    };
+    const op = await api<OperatorRow>(values, (c) => c.post('/v1/operators', body));
+    if (values.json) io.out(JSON.stringify(op, null, 2));
+    else
+      io.out(
+        t({
+          en: `operator ${op.login} created (${op.id})`,
+          ja: `オペレーター ${op.login} を作成しました（${op.id}）`,
+        }),
+      );
+    return 0;
+  },
+};
+
+const operatorList: CliCommand = {
+  path: ['operator', 'list'],
+  summary: { en: 'list operators in your scope', ja: '権限範囲のオペレーター一覧' },
+  usage: '[--provider ID] [--json]',
+  options: { ...SERVER_OPTIONS, provider: { type: 'string' } },
+  async run({ values }, io) {
+    const p = str(values.provider);
+    const ops = await api<OperatorRow[]>(values, (c) =>
+      c.get(`/v1/operators${p ? `?providerId=${encodeURIComponent(p)}` : ''}`),
+    );
+    if (values.json) io.out(JSON.stringify(ops, null, 2));
+    else
+      table(io.out, ops as unknown as Record<string, unknown>[], [
+        'login',
+        'role',
+        'providerId',
+        'terminals',
+        'status',
+        'displayName',
+      ]);
+    return 0;
+  },
+};
+
+const terminalAdd: CliCommand = {
+  path: ['terminal', 'add'],
+  summary: { en: 'register a loading terminal (搭載端末)', ja: '搭載端末を登録' },
+  usage: '--id ID --provider ID --name NAME [--auto-load CARD_AP_ID]...',
+  options: {
+    ...SERVER_OPTIONS,
+    id: { type: 'string' },
+    provider: { type: 'string' },
+    name: { type: 'string' },
+    'auto-load': { type: 'string', multiple: true },
+  },
+  async run({ values }, io) {
+    const body = {
+      id: need(values.id, 'id'),
+      providerId: need(values.provider, 'provider'),
+      name: str(values.name) ?? need(values.id, 'id'),
+      autoLoad: strs(values['auto-load']),
+    };
+    const r = await api<{ id: string }>(values, (c) => c.post('/v1/terminals', body));
+    if (values.json) io.out(JSON.stringify(r, null, 2));
+    else io.out(t({ en: `terminal ${r.id} registered`, ja: `端末 ${r.id} を登録しました` }));
+    return 0;
+  },
+};
+
+const terminalList: CliCommand = {
+  path: ['terminal', 'list'],
+  summary: { en: 'list loading terminals', ja: '搭載端末の一覧' },
+  usage: '[--json]',
+  options: { ...SERVER_OPTIONS },
+  async run({ values }, io) {
+    const rows = await api<Record<string, unknown>[]>(values, (c) => c.get('/v1/terminals'));
+    if (values.json) io.out(JSON.stringify(rows, null, 2));
+    else table(io.out, rows, ['id', 'providerId', 'name', 'autoLoad', 'status']);
+    return 0;
+  },
+};
+
+export const operatorCommands: readonly CliCommand[] = [
+  login,
+  logout,
+  operatorAdd,
+  operatorList,
+  terminalAdd,
+  terminalList,
+];

@@ -1,0 +1,167 @@
+/**
+ * `myna serve`: the loading system's server (embedded PGlite under
+ * $MYNA_HOME/db by default; DATABASE_URL=postgres://… for a PostgreSQL server).
+ * Also the shared plumbing of the commands that talk to it (--server, tokens).
+ */
+import { join } from 'node:path';
+import { ApiClient, ApiError, mynaHome, resolveTarget } from '@myna-ap/loader/client';
+import { CliError, type CliCommand } from '../command.ts';
+import { t } from '../i18n.ts';
+
+export function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function strs(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
+export function int(v: unknown, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  const s = String(v);
+  if (!/^[0-9]{1,9}$/.test(s)) {
+    throw new CliError(
+      { en: `--${name} must be a whole number`, ja: `--${name} は整数で指定してください` },
+      2,
+    );
+  }
+  return Number(s);
+}
+
+export function need(v: unknown, name: string): string {
+  const s = str(v);
+  if (s === undefined || s === '') {
+    throw new CliError({ en: `--${name} is required`, ja: `--${name} を指定してください` }, 2);
+  }
+  return s;
+}
+
+/** Options every API command takes. */
+export const SERVER_OPTIONS = {
+  server: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+/** Runs an API call and turns its refusal into a CLI error (code + message in the user's language). */
+export async function api<T>(
+  values: Record<string, unknown>,
+  fn: (c: ApiClient) => Promise<T>,
+  auth = true,
+): Promise<T> {
+  const target = await resolveTarget(str(values.server));
+  if (auth && !target.token) {
+    throw new CliError({
+      en: `not logged in to ${target.server}: run \`myna login --user NAME\` or set MYNA_TOKEN`,
+      ja: `${target.server} にログインしていません。\`myna login --user 名前\` を実行するか MYNA_TOKEN を設定してください`,
+    });
+  }
+  try {
+    return await fn(new ApiClient(target.server, auth ? target.token : undefined));
+  } catch (e) {
+    if (e instanceof ApiError) {
+      throw new CliError({ en: `${e.text.en} [${e.code}]`, ja: `${e.text.ja} [${e.code}]` });
+    }
+    throw e;
+  }
+}
+
+/** Prints `rows` as aligned columns (or JSON with --json). */
+export function table(
+  out: (l: string) => void,
+  rows: readonly Record<string, unknown>[],
+  cols: readonly string[],
+): void {
+  const cell = (v: unknown) =>
+    v === null || v === undefined ? '-' : Array.isArray(v) ? v.join(',') : String(v);
+  const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
+  out(
+    cols
+      .map((c, i) => c.padEnd(width[i] ?? 0))
+      .join('  ')
+      .trimEnd(),
+  );
+  for (const r of rows)
+    out(
+      cols
+        .map((c, i) => cell(r[c]).padEnd(width[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    );
+}
+
+const serve: CliCommand = {
+  path: ['serve'],
+  summary: {
+    en: 'run the card AP loading server (embedded DB, or DATABASE_URL)',
+    ja: 'カードAP搭載システムのサーバを起動（組込みDB、または DATABASE_URL）',
+  },
+  usage: '[--port N] [--host H] [--data-dir DIR]',
+  options: {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    'data-dir': { type: 'string' },
+  },
+  async run({ values }, io) {
+    const port = int(values.port, 'port') ?? 8380;
+    if (port > 65535)
+      throw new CliError({ en: '--port must be 0..65535', ja: '--port は 0〜65535 です' }, 2);
+    const databaseUrl = process.env.DATABASE_URL;
+    const dataDir = str(values['data-dir']) ?? join(mynaHome(), 'db');
+    // The server half (database, Fastify) loads only for this command.
+    const { startServer, LoaderError } = await import('@myna-ap/loader');
+    let server;
+    try {
+      server = await startServer({
+        port,
+        host: str(values.host) ?? '127.0.0.1',
+        dataDir,
+        databaseUrl,
+        adminPassword: process.env.MYNA_ADMIN_PASSWORD,
+        logger: {
+          level: process.env.MYNA_LOG_LEVEL ?? 'warn',
+          redact: ['req.headers.authorization'],
+        },
+      });
+    } catch (e) {
+      if (e instanceof LoaderError)
+        throw new CliError({ en: `${e.text.en} [${e.code}]`, ja: `${e.text.ja} [${e.code}]` });
+      const code = (e as { code?: string }).code;
+      if (code === 'EADDRINUSE') {
+        throw new CliError({
+          en: `port ${port} is in use (try --port)`,
+          ja: `ポート ${port} は使用中です（--port で変更）`,
+        });
+      }
+      throw e;
+    }
+    io.out(
+      t({
+        en: `myna loader listening on ${server.url}`,
+        ja: `myna カードAP搭載システム: ${server.url}`,
+      }),
+    );
+    io.out(
+      t({
+        en: `database: ${databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${dataDir}`}`,
+        ja: `データベース: ${databaseUrl ? 'PostgreSQL（DATABASE_URL）' : `PGlite（${dataDir}）`}`,
+      }),
+    );
+    if (server.bootstrap) {
+      io.out(
+        t({
+          en: `first platform operator created: login "${server.bootstrap.login}", password "${server.bootstrap.password}" (shown once; log in with \`myna login --user admin\`)`,
+          ja: `最初の機構オペレーターを作成しました: ログイン名「${server.bootstrap.login}」パスワード「${server.bootstrap.password}」（この表示は一度だけです。\`myna login --user admin\` でログイン）`,
+        }),
+      );
+    }
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    await server.close();
+    return 0;
+  },
+};
+
+export const serveCommands: readonly CliCommand[] = [serve];
