@@ -5,7 +5,7 @@
  * API mutation appends one row in the same transaction as the change.
  */
 import { createHash } from 'node:crypto';
-import type { Queryable } from './db/db.ts';
+import type { Db, Queryable } from './db/db.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -57,6 +57,15 @@ export function rowHash(prevHash: string, row: Omit<AuditRow, 'hash' | 'prevHash
     detail: row.detail,
   });
   return createHash('sha256').update(`${prevHash}\n${body}`, 'utf8').digest('hex');
+}
+
+/**
+ * A transaction that changes something (and so appends to the audit log): it
+ * queues on the chain head before its snapshot, so concurrent writers wait their
+ * turn instead of failing. The chain is one total order anyway.
+ */
+export function writeTransaction<T>(db: Db, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  return db.transaction(fn, { lockTables: ['audit_head'] });
 }
 
 /** Appends one row inside the caller's transaction. Call it last: it locks the chain head. */

@@ -23,8 +23,14 @@ export type Isolation = 'serializable' | 'read committed';
 export interface TransactionOptions {
   /** Default `serializable`; conflicts (40001, 40P01) are retried. */
   readonly isolation?: Isolation;
-  /** Attempts before a serialization failure is given up (default 8). */
+  /** Attempts before a serialization failure is given up (default 20). */
   readonly attempts?: number;
+  /**
+   * Tables locked (SHARE ROW EXCLUSIVE, which conflicts with itself) right after
+   * BEGIN and before any query, so the transaction's snapshot is taken after the
+   * lock: writers of a hot row queue instead of failing with 40001.
+   */
+  readonly lockTables?: readonly string[];
 }
 
 export type DbKind = 'pglite' | 'postgres';
@@ -64,16 +70,26 @@ export function uniqueViolation(e: unknown): string | undefined {
 }
 
 /** Retry loop shared by both implementations; `once` runs one BEGIN..COMMIT. */
-export async function withRetries<T>(once: () => Promise<T>, attempts: number): Promise<T> {
+export async function withRetries<T>(once: () => Promise<T>, attempts = 20): Promise<T> {
   for (let i = 1; ; i++) {
     try {
       return await once();
     } catch (e) {
       if (!isRetryable(e) || i >= attempts) throw e;
-      // Back off a little, with jitter, so two retrying writers drift apart.
-      await new Promise((r) => setTimeout(r, Math.random() * 5 * i));
+      // Exponential back-off with full jitter (capped), so retrying writers drift apart.
+      await new Promise((r) => setTimeout(r, Math.random() * Math.min(200, 2 * 2 ** i)));
     }
   }
+}
+
+const TABLE_NAME = /^[a-z_][a-z0-9_]*$/;
+
+/** The LOCK statements of `lockTables` (names checked: they are spliced into SQL). */
+export function lockStatements(tables: readonly string[] = []): string[] {
+  return tables.map((t) => {
+    if (!TABLE_NAME.test(t)) throw new Error(`not a table name: ${t}`);
+    return `LOCK TABLE ${t} IN SHARE ROW EXCLUSIVE MODE`;
+  });
 }
 
 export function beginStatement(isolation: Isolation): string {

@@ -2,7 +2,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { mkdir } from 'node:fs/promises';
 import type { Db, QueryResult, Queryable, TransactionOptions } from './db.ts';
-import { withRetries } from './db.ts';
+import { lockStatements, withRetries } from './db.ts';
 
 export async function openPglite(dataDir?: string): Promise<Db> {
   if (dataDir) await mkdir(dataDir, { recursive: true });
@@ -32,6 +32,7 @@ export async function openPglite(dataDir?: string): Promise<Db> {
                 ? 'SET TRANSACTION ISOLATION LEVEL READ COMMITTED'
                 : 'SET TRANSACTION ISOLATION LEVEL SERIALIZABLE',
             );
+            for (const l of lockStatements(options?.lockTables)) await tx.query(l);
             return fn({
               query: (sql, params) => q(tx, sql, params),
               exec: async (sql) => {
@@ -39,7 +40,7 @@ export async function openPglite(dataDir?: string): Promise<Db> {
               },
             });
           }),
-        options?.attempts ?? 8,
+        options?.attempts,
       );
     },
     close: () => pg.close(),

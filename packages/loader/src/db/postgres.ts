@@ -1,7 +1,7 @@
 /** A PostgreSQL server through `pg` (DATABASE_URL=postgres://…). */
 import pg from 'pg';
 import type { Db, QueryResult, Queryable, TransactionOptions } from './db.ts';
-import { beginStatement, withRetries } from './db.ts';
+import { beginStatement, lockStatements, withRetries } from './db.ts';
 
 // int8 as a number (counts and sequences stay far below 2^53) and bytea as a plain
 // Uint8Array, so rows look the same as PGlite's.
@@ -45,6 +45,7 @@ export function openPostgres(connectionString: string, poolSize = 10): Db {
         let broken = false;
         try {
           await client.query(beginStatement(options?.isolation ?? 'serializable'));
+          for (const l of lockStatements(options?.lockTables)) await client.query(l);
           const out = await fn({
             query: (sql, params) => run(client, sql, params),
             exec: async (sql) => {
@@ -63,7 +64,7 @@ export function openPostgres(connectionString: string, poolSize = 10): Db {
         } finally {
           client.release(broken);
         }
-      }, options?.attempts ?? 8);
+      }, options?.attempts);
     },
     close: () => pool.end(),
   };

@@ -1,6 +1,6 @@
 /** カードAP管理: requests, approval (AID from the provider's range), versions, suspend, retire, joint use. */
 import { LoaderError, notFound } from '../errors.ts';
-import { appendAudit } from '../audit.ts';
+import { appendAudit, writeTransaction } from '../audit.ts';
 import type { Queryable } from '../db/db.ts';
 import {
   checkRequest,
@@ -119,7 +119,7 @@ export async function requestCardAp(
 ): Promise<CardApView> {
   authorize(s, 'cardap.request', { providerId });
   checkRequest(req);
-  return ctx.db.transaction(async (tx) => {
+  return writeTransaction(ctx.db, async (tx) => {
     const p = await findProvider(tx, providerId);
     if (!p) throw notFound('provider', providerId);
     if (!p.canLoad || p.status !== 'active') {
@@ -168,7 +168,7 @@ export async function requestNewVersion(
   id: string,
   req: CardApRequest,
 ): Promise<CardApView> {
-  return ctx.db.transaction(async (tx) => {
+  return writeTransaction(ctx.db, async (tx) => {
     const r = await find(tx, id, true);
     if (!r || (s.role !== 'platform' && r.provider_id !== s.providerId))
       throw notFound('card AP', id);
@@ -212,7 +212,7 @@ export async function approveCardAp(
   a: Approval = {},
 ): Promise<CardApView> {
   authorize(s, 'cardap.approve');
-  return ctx.db.transaction(async (tx) => {
+  return writeTransaction(ctx.db, async (tx) => {
     const r = await find(tx, id, true);
     if (!r) throw notFound('card AP', id);
     if (!r.pending) {
@@ -286,7 +286,7 @@ export async function setCardApStatus(
   id: string,
   to: 'rejected' | 'suspended' | 'approved' | 'retired',
 ): Promise<CardApView> {
-  return ctx.db.transaction(async (tx) => {
+  return writeTransaction(ctx.db, async (tx) => {
     const r = await find(tx, id, true);
     if (!r || (s.role !== 'platform' && r.provider_id !== s.providerId))
       throw notFound('card AP', id);
@@ -332,7 +332,7 @@ export async function addCardApUser(
   relation: 'joint' | 'partner',
 ): Promise<CardApView> {
   authorize(s, 'cardap.approve');
-  return ctx.db.transaction(async (tx) => {
+  return writeTransaction(ctx.db, async (tx) => {
     const r = await find(tx, id, true);
     if (!r) throw notFound('card AP', id);
     const u = await findProvider(tx, userProvider);

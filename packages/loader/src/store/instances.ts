@@ -6,7 +6,7 @@
  */
 import type { AreaName } from '@myna-ap/apdu';
 import { LoaderError, notFound } from '../errors.ts';
-import { appendAudit } from '../audit.ts';
+import { appendAudit, writeTransaction } from '../audit.ts';
 import type { Queryable } from '../db/db.ts';
 import { uniqueViolation } from '../db/db.ts';
 import {
@@ -125,7 +125,7 @@ export async function recordConsent(
   terminalId: TerminalId,
   c: ConsentInput,
 ): Promise<ConsentId> {
-  return ctx.db.transaction(async (tx) => {
+  return writeTransaction(ctx.db, async (tx) => {
     const ap = await tx.query<{ provider_id: string }>(
       'SELECT provider_id FROM card_aps WHERE id = $1',
       [c.cardApId],
@@ -196,7 +196,7 @@ export async function reserveLoad(ctx: Ctx, s: Session, r: ReserveLoad): Promise
     );
   }
   const hours = checkServiceHours(now, r.overrideHours === true, ctx.config.serviceHours);
-  return ctx.db.transaction(async (tx) => {
+  return writeTransaction(ctx.db, async (tx) => {
     const ap = (
       await tx.query<{
         provider_id: string;
@@ -324,7 +324,7 @@ export async function settle(
   error?: Record<string, unknown>,
 ): Promise<InstanceView> {
   const now = ctx.now();
-  return ctx.db.transaction(async (tx) => {
+  return writeTransaction(ctx.db, async (tx) => {
     const row = (
       await tx.query<InstanceRow>('SELECT * FROM card_ap_instances WHERE id = $1 FOR UPDATE', [id])
     ).rows[0];

@@ -1,7 +1,7 @@
 /** オペレーター: accounts, login with lockout, sessions, terminals. */
 import { randomBytes } from 'node:crypto';
 import { LoaderError, notFound } from '../errors.ts';
-import { appendAudit } from '../audit.ts';
+import { appendAudit, writeTransaction } from '../audit.ts';
 import type { Queryable } from '../db/db.ts';
 import { uniqueViolation } from '../db/db.ts';
 import { hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from '../domain/password.ts';
@@ -136,7 +136,7 @@ export async function createOperator(
   authorize(s, 'operator.create', { providerId: input.providerId, role: input.role });
   checkPassword(input.password);
   const hash = await hashPassword(input.password, ctx.config.scrypt);
-  return ctx.db.transaction(async (tx) => {
+  return writeTransaction(ctx.db, async (tx) => {
     const op = await insertOperator(ctx, tx, input, hash);
     await appendAudit(
       tx,
@@ -187,7 +187,7 @@ export async function bootstrapPlatformAdmin(
   const pw = password ?? randomBytes(12).toString('base64url');
   checkPassword(pw);
   const hash = await hashPassword(pw, ctx.config.scrypt);
-  return ctx.db.transaction(async (tx) => {
+  return writeTransaction(ctx.db, async (tx) => {
     const again = await tx.query("SELECT 1 FROM operators WHERE role = 'platform' LIMIT 1");
     if (again.rows.length > 0) return undefined;
     const op = await insertOperator(
@@ -235,7 +235,7 @@ export async function login(ctx: Ctx, loginName: string, password: string): Prom
   if (!row) {
     dummyHash ??= hashPassword('not a password', ctx.config.scrypt);
     await verifyPassword(password, await dummyHash);
-    await ctx.db.transaction((tx) =>
+    await writeTransaction(ctx.db, (tx) =>
       appendAudit(
         tx,
         { actor: 'system', action: 'login.unknown', detail: { login: loginName.slice(0, 64) } },
@@ -249,7 +249,7 @@ export async function login(ctx: Ctx, loginName: string, password: string): Prom
     lockedUntil: row.locked_until ? new Date(row.locked_until) : null,
   };
   if (row.status !== 'active' || isLocked(state, now)) {
-    await ctx.db.transaction((tx) =>
+    await writeTransaction(ctx.db, (tx) =>
       appendAudit(
         tx,
         {
@@ -272,7 +272,7 @@ export async function login(ctx: Ctx, loginName: string, password: string): Prom
   }
   const ok = await verifyPassword(password, row.password_hash);
   if (!ok) {
-    await ctx.db.transaction(async (tx) => {
+    await writeTransaction(ctx.db, async (tx) => {
       // Count on the locked row, so parallel guesses cannot slip past the limit.
       const fresh = (
         await tx.query<{ failed_logins: number; locked_until: Date | null }>(
@@ -311,7 +311,7 @@ export async function login(ctx: Ctx, loginName: string, password: string): Prom
   }
   const token = newSessionToken();
   const expiresAt = new Date(now.getTime() + ctx.config.sessionTtlMs);
-  await ctx.db.transaction(async (tx) => {
+  await writeTransaction(ctx.db, async (tx) => {
     const s = afterSuccess();
     await tx.query('UPDATE operators SET failed_logins = $2, locked_until = $3 WHERE id = $1', [
       row.id,
@@ -377,7 +377,7 @@ export async function authenticate(ctx: Ctx, token: string | undefined): Promise
 }
 
 export async function logout(ctx: Ctx, s: Session, token: string): Promise<void> {
-  await ctx.db.transaction(async (tx) => {
+  await writeTransaction(ctx.db, async (tx) => {
     await tx.query(
       'UPDATE sessions SET revoked_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL',
       [tokenHash(token), ctx.now()],
@@ -399,7 +399,7 @@ export interface NewTerminal {
 
 export async function createTerminal(ctx: Ctx, s: Session, t: NewTerminal) {
   authorize(s, 'terminal.create', { providerId: t.providerId });
-  return ctx.db.transaction(async (tx) => {
+  return writeTransaction(ctx.db, async (tx) => {
     if (!(await findProvider(tx, t.providerId))) throw notFound('provider', t.providerId);
     for (const ap of t.autoLoad) {
       const r = await tx.query<{ provider_id: string }>(

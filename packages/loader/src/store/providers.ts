@@ -1,7 +1,7 @@
 /** サービス提供者 in the database. */
 import { LoaderError, notFound } from '../errors.ts';
 import type { Queryable } from '../db/db.ts';
-import { appendAudit } from '../audit.ts';
+import { appendAudit, writeTransaction } from '../audit.ts';
 import {
   aidPrefixFor,
   checkNewProvider,
@@ -96,7 +96,7 @@ export async function listProviders(ctx: Ctx, s: Session): Promise<Provider[]> {
 
 export async function createProvider(ctx: Ctx, s: Session, input: NewProvider): Promise<Provider> {
   authorize(s, 'provider.create');
-  return ctx.db.transaction(async (tx) => {
+  return writeTransaction(ctx.db, async (tx) => {
     const rep = input.representativeId ? await findProvider(tx, input.representativeId) : undefined;
     checkNewProvider(input, rep);
     const n = await tx.query<{ n: number }>("SELECT nextval('provider_aid_seq')::int AS n");
@@ -155,7 +155,7 @@ export async function setProviderStatus(
   status: ProviderStatus,
 ): Promise<Provider> {
   authorize(s, 'provider.create'); // only the platform changes a provider's standing
-  return ctx.db.transaction(async (tx) => {
+  return writeTransaction(ctx.db, async (tx) => {
     const p = await findProvider(tx, id, true);
     if (!p) throw notFound('provider', id);
     if (p.status === 'retired' && status !== 'retired') {
