@@ -23,6 +23,8 @@ export * from './store/providers.ts';
 export * from './store/operators.ts';
 export * from './store/cardAps.ts';
 export * from './store/instances.ts';
+export * from './store/operatorAdmin.ts';
+export * from './store/settings.ts';
 export { buildServer, API_VERSION, type ServerOptions } from './http/server.ts';
 export { routes } from './http/routes.ts';
 export { openApiDocument } from './http/openapi.ts';

@@ -303,3 +303,170 @@ test('startServer on a data dir: URL, first admin once, client errors', async ()
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('API: operator accounts — unlock, disable, reset, own password; service hours settings', async () => {
+  const f = await fixture();
+  try {
+    const admin = await f.loginAs('admin', ADMIN_PW);
+    await f.call('POST', '/v1/providers', MAEBASHI_BODY, admin);
+    await f.call(
+      'POST',
+      '/v1/providers',
+      { ...MAEBASHI_BODY, id: 'TAKASAKI', municipalityCode: '102024' },
+      admin,
+    );
+    const mk = async (login: string, role: string, providerId: string) => {
+      const r = await f.call(
+        'POST',
+        '/v1/operators',
+        { login, displayName: login, role, providerId, password: PW },
+        admin,
+      );
+      assert.equal(r.status, 201, JSON.stringify(r.json));
+      return r.json.id as string;
+    };
+    await mk('mae-admin', 'administrator', 'MAEBASHI');
+    const opId = await mk('mae-op', 'loading_operator', 'MAEBASHI');
+    const otherId = await mk('taka-op', 'loading_operator', 'TAKASAKI');
+    const maeAdmin = await f.loginAs('mae-admin', PW);
+
+    for (let i = 0; i < 5; i++)
+      await f.call('POST', '/v1/login', { login: 'mae-op', password: 'wrong wrong wrong' });
+    assert.equal(
+      (await f.call('POST', '/v1/login', { login: 'mae-op', password: PW })).json.code,
+      'ACCOUNT_LOCKED',
+    );
+    assert.equal(
+      (await f.call('POST', `/v1/operators/${otherId}/unlock`, {}, maeAdmin)).status,
+      404,
+      'other provider',
+    );
+    assert.equal((await f.call('POST', `/v1/operators/${opId}/unlock`, {}, maeAdmin)).status, 200);
+    const opToken = await f.loginAs('mae-op', PW);
+    assert.equal(
+      (await f.call('POST', `/v1/operators/${opId}/unlock`, {}, opToken)).status,
+      403,
+      'operators do not manage accounts',
+    );
+
+    assert.equal(
+      (await f.call('POST', `/v1/operators/${opId}/status`, { status: 'disabled' }, maeAdmin))
+        .status,
+      200,
+    );
+    assert.equal(
+      (await f.call('GET', '/v1/me', undefined, opToken)).status,
+      401,
+      'disabling ends sessions',
+    );
+    assert.equal(
+      (await f.call('POST', '/v1/login', { login: 'mae-op', password: PW })).json.code,
+      'ACCOUNT_LOCKED',
+    );
+    await f.call('POST', `/v1/operators/${opId}/status`, { status: 'active' }, maeAdmin);
+    const me = (await f.call('GET', '/v1/me', undefined, maeAdmin)).json;
+    assert.equal(
+      (
+        await f.call(
+          'POST',
+          `/v1/operators/${me.operatorId}/status`,
+          { status: 'disabled' },
+          maeAdmin,
+        )
+      ).json.code,
+      'OPERATOR_SELF',
+    );
+
+    const short = await f.call(
+      'POST',
+      `/v1/operators/${opId}/password`,
+      { password: 'short' },
+      maeAdmin,
+    );
+    assert.equal(short.json.code, 'PASSWORD_TOO_SHORT');
+    assert.equal(
+      (
+        await f.call(
+          'POST',
+          `/v1/operators/${opId}/password`,
+          { password: 'a brand new password' },
+          maeAdmin,
+        )
+      ).status,
+      200,
+    );
+    const op2 = await f.loginAs('mae-op', 'a brand new password');
+    const other = await f.loginAs('mae-op', 'a brand new password');
+    assert.equal(
+      (
+        await f.call(
+          'POST',
+          '/v1/me/password',
+          { current: 'nope', password: 'another new password' },
+          op2,
+        )
+      ).json.code,
+      'PASSWORD_WRONG',
+    );
+    assert.equal(
+      (
+        await f.call(
+          'POST',
+          '/v1/me/password',
+          { current: 'a brand new password', password: 'another new password' },
+          op2,
+        )
+      ).status,
+      200,
+    );
+    assert.equal((await f.call('GET', '/v1/me', undefined, op2)).status, 200, 'this session stays');
+    assert.equal(
+      (await f.call('GET', '/v1/me', undefined, other)).status,
+      401,
+      'other sessions end',
+    );
+
+    // Service hours: platform changes them; everyone reads the same.
+    assert.deepEqual((await f.call('GET', '/v1/settings/service-hours', undefined, op2)).json, {
+      open: '08:00',
+      close: '22:00',
+      closed: [['12-29', '01-03']],
+    });
+    assert.equal(
+      (
+        await f.call(
+          'POST',
+          '/v1/settings/service-hours',
+          { open: '9:00', close: '17:00', closed: [] },
+          maeAdmin,
+        )
+      ).status,
+      403,
+    );
+    const bad = await f.call(
+      'POST',
+      '/v1/settings/service-hours',
+      { open: '17:00', close: '9:00', closed: [] },
+      admin,
+    );
+    assert.equal(bad.json.code, 'SERVICE_HOURS_INVALID');
+    assert.equal(
+      (
+        await f.call(
+          'POST',
+          '/v1/settings/service-hours',
+          { open: '9:00', close: '17:00', closed: [] },
+          admin,
+        )
+      ).status,
+      200,
+    );
+    const at = (t: string) =>
+      f.call('GET', `/v1/service-hours?at=${encodeURIComponent(t)}`, undefined, op2);
+    assert.equal((await at('2026-12-30T10:00:00+09:00')).json.open, true, 'no closed days now');
+    assert.equal((await at('2026-06-01T08:30:00+09:00')).json.open, false, 'opens at 9:00 now');
+    assert.equal((await f.call('GET', '/v1/audit/verify', undefined, admin)).json.ok, true);
+  } finally {
+    await f.close();
+  }
+});

@@ -130,6 +130,10 @@ function examples(cardApId: string): Record<string, unknown> {
     '/v1/card-aps/:id/approve': { size: 20 },
     '/v1/card-aps/:id/status': { status: 'suspended' },
     '/v1/card-aps/:id/users': { providerId: 'MAEBASHI', relation: 'joint' },
+    '/v1/operators/:id/status': { status: 'disabled' },
+    '/v1/operators/:id/password': { password: PW },
+    '/v1/me/password': { current: PW, password: PW + '2' },
+    '/v1/settings/service-hours': { open: '8:00', close: '22:00', closed: [['12-29', '01-03']] },
     '/v1/consents': {
       terminalId: 'counter-1',
       cardId: 'C1',

@@ -44,6 +44,18 @@ import {
   setCardApStatus,
 } from '../store/cardAps.ts';
 import { listInstances, recordConsent } from '../store/instances.ts';
+import {
+  changeOwnPassword,
+  resetOperatorPassword,
+  setOperatorStatus,
+  unlockOperator,
+} from '../store/operatorAdmin.ts';
+import {
+  currentServiceHours,
+  serviceHoursBody,
+  serviceHoursView,
+  setServiceHours,
+} from '../store/settings.ts';
 import { listAudit, verifyAudit } from '../audit.ts';
 import { authorize } from '../store/context.ts';
 import { serviceHoursAt } from '../domain/rules/serviceHours.ts';
@@ -328,6 +340,80 @@ export const routes: readonly Route[] = [
     },
   }),
   route({
+    method: 'POST',
+    path: '/v1/operators/:id/unlock',
+    summary: 'Clear a lockout (administrator of the provider, or platform)',
+    tag: 'operators',
+    auth: true,
+    params: idParams,
+    async handler(ctx, { session, params }) {
+      await unlockOperator(ctx, session, params.id);
+      return ok({ ok: true });
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/v1/operators/:id/status',
+    summary: 'Disable (ends its sessions) or enable an operator',
+    tag: 'operators',
+    auth: true,
+    params: idParams,
+    body: z.object({ status: z.enum(['active', 'disabled']) }).strict(),
+    async handler(ctx, { session, params, body }) {
+      await setOperatorStatus(ctx, session, params.id, body.status);
+      return ok({ ok: true });
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/v1/operators/:id/password',
+    summary: 'Reset an operator’s password (ends its sessions)',
+    tag: 'operators',
+    auth: true,
+    params: idParams,
+    body: z.object({ password: z.string().min(1).max(1024) }).strict(),
+    async handler(ctx, { session, params, body }) {
+      await resetOperatorPassword(ctx, session, params.id, body.password);
+      return ok({ ok: true });
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/v1/me/password',
+    summary: 'Change your own password (other sessions end)',
+    tag: 'auth',
+    auth: true,
+    body: z
+      .object({ current: z.string().min(1).max(1024), password: z.string().min(1).max(1024) })
+      .strict(),
+    async handler(ctx, { session, body, token }) {
+      await changeOwnPassword(ctx, session, body.current, body.password, token);
+      return ok({ ok: true });
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/v1/settings/service-hours',
+    summary: 'The service hours in force (Japan time)',
+    tag: 'cards',
+    auth: true,
+    response: serviceHoursBody,
+    async handler(ctx) {
+      return ok(serviceHoursView(await currentServiceHours(ctx.db, ctx.config.serviceHours)));
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/v1/settings/service-hours',
+    summary: 'Change the service hours (platform)',
+    tag: 'cards',
+    auth: true,
+    body: serviceHoursBody,
+    async handler(ctx, { session, body }) {
+      return ok(serviceHoursView(await setServiceHours(ctx, session, body)));
+    },
+  }),
+  route({
     method: 'GET',
     path: '/v1/service-hours',
     summary: 'Whether loading is open now (or at `at`)',
@@ -336,7 +422,8 @@ export const routes: readonly Route[] = [
     query: z.object({ at: z.iso.datetime({ offset: true }).optional() }).strict(),
     async handler(ctx, { query }) {
       const at = query.at ? new Date(query.at) : ctx.now();
-      return ok({ at: at.toISOString(), ...serviceHoursAt(at, ctx.config.serviceHours) });
+      const hours = await currentServiceHours(ctx.db, ctx.config.serviceHours);
+      return ok({ at: at.toISOString(), ...serviceHoursAt(at, hours) });
     },
   }),
   route({

@@ -30,6 +30,7 @@ import { transition, type InstanceState, type SagaEvent } from '../domain/saga.t
 import { checkServiceHours } from '../domain/rules/serviceHours.ts';
 import { can } from '../domain/roles.ts';
 import { authorize, type Ctx, type Session } from './context.ts';
+import { currentServiceHours } from './settings.ts';
 import { findProvider } from './providers.ts';
 import { hexUpper, iso } from './rows.ts';
 
@@ -195,7 +196,11 @@ export async function reserveLoad(ctx: Ctx, s: Session, r: ReserveLoad): Promise
       403,
     );
   }
-  const hours = checkServiceHours(now, r.overrideHours === true, ctx.config.serviceHours);
+  const hours = checkServiceHours(
+    now,
+    r.overrideHours === true,
+    await currentServiceHours(ctx.db, ctx.config.serviceHours),
+  );
   return writeTransaction(ctx.db, async (tx) => {
     const ap = (
       await tx.query<{
