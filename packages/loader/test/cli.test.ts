@@ -158,6 +158,17 @@ test('CLI: login, provider add/list/show, terminal, operator add/list, ap reques
       (await myna(['operator', 'list'], base)).out,
       /mae-admin\s+administrator\s+MAEBASHI\s+counter-1/,
     );
+    const opId = JSON.parse((await myna(['operator', 'list', '--json'], base)).out).find(
+      (o: { login: string }) => o.login === 'mae-admin',
+    ).id as string;
+    assert.equal((await myna(['operator', 'unlock', opId], base)).code, 0);
+    assert.equal((await myna(['operator', 'disable', opId], base)).code, 0);
+    assert.match(
+      (await myna(['operator', 'list'], base)).out,
+      /mae-admin\s+administrator\s+MAEBASHI\s+counter-1\s+disabled/,
+    );
+    assert.equal((await myna(['operator', 'enable', opId], base)).code, 0);
+    assert.match((await myna(['operator', 'unlock', 'op_nope'], base)).err, /VALIDATION/);
 
     // The provider's administrator requests; the platform approves.
     const asMae = { ...base, MYNA_TOKEN: undefined };

@@ -205,7 +205,57 @@ const terminalList: CliCommand = {
   },
 };
 
+function accountCommand(
+  verb: 'unlock' | 'disable' | 'enable',
+  summary: { en: string; ja: string },
+  done: { en: string; ja: string },
+): CliCommand {
+  return {
+    path: ['operator', verb],
+    summary,
+    usage: 'OPERATOR_ID',
+    options: { ...SERVER_OPTIONS },
+    positionals: true,
+    async run({ values, positionals }, io) {
+      const id = positionals[0];
+      if (!id || positionals.length > 1) {
+        throw new CliError(
+          { en: 'give one operator ID (op_…)', ja: 'オペレーターID（op_…）を1つ指定してください' },
+          2,
+        );
+      }
+      const path = `/v1/operators/${encodeURIComponent(id)}`;
+      await api(values, (c) =>
+        verb === 'unlock'
+          ? c.post(`${path}/unlock`)
+          : c.post(`${path}/status`, { status: verb === 'enable' ? 'active' : 'disabled' }),
+      );
+      io.out(t(done));
+      return 0;
+    },
+  };
+}
+
+const operatorUnlock = accountCommand(
+  'unlock',
+  { en: 'clear an operator’s lockout', ja: 'オペレーターのロックを解除' },
+  { en: 'unlocked', ja: 'ロックを解除しました' },
+);
+const operatorDisable = accountCommand(
+  'disable',
+  { en: 'disable an operator (ends its sessions)', ja: 'オペレーターを無効化（セッションも終了）' },
+  { en: 'disabled', ja: '無効化しました' },
+);
+const operatorEnable = accountCommand(
+  'enable',
+  { en: 'enable a disabled operator', ja: '無効化したオペレーターを有効化' },
+  { en: 'enabled', ja: '有効化しました' },
+);
+
 export const operatorCommands: readonly CliCommand[] = [
+  operatorUnlock,
+  operatorDisable,
+  operatorEnable,
   login,
   logout,
   operatorAdd,
