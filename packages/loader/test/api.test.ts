@@ -8,6 +8,7 @@ import { routes } from '../src/http/routes.ts';
 import { startServer } from '../src/serve.ts';
 import { ApiClient } from '../src/client.ts';
 import { TEST_CONFIG } from '../src/store/config.ts';
+import { skipUnlessPostgres, startPostgres } from './pgCluster.ts';
 
 test('API: a provider’s whole registration, with roles enforced', async () => {
   const f = await fixture();
@@ -468,5 +469,35 @@ test('API: operator accounts — unlock, disable, reset, own password; service h
     assert.equal((await f.call('GET', '/v1/audit/verify', undefined, admin)).json.ok, true);
   } finally {
     await f.close();
+  }
+});
+
+test('startServer on PostgreSQL (DATABASE_URL)', { skip: skipUnlessPostgres() }, async () => {
+  const pg = await startPostgres();
+  try {
+    const s = await startServer({
+      port: 0,
+      databaseUrl: pg.url,
+      config: TEST_CONFIG,
+      adminPassword: ADMIN_PW,
+    });
+    try {
+      assert.deepEqual(await new ApiClient(s.url).get('/healthz'), {
+        status: 'ok',
+        db: 'postgres',
+      });
+      const { token } = await new ApiClient(s.url).post<{ token: string }>('/v1/login', {
+        login: 'admin',
+        password: ADMIN_PW,
+      });
+      const c = new ApiClient(s.url, token);
+      await c.post('/v1/providers', MAEBASHI_BODY);
+      assert.equal((await c.get<unknown[]>('/v1/providers')).length, 1);
+      assert.equal((await c.get<{ ok: boolean }>('/v1/audit/verify')).ok, true);
+    } finally {
+      await s.close();
+    }
+  } finally {
+    await pg.stop();
   }
 });
