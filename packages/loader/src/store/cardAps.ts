@@ -102,12 +102,16 @@ export async function listCardAps(
   filter: { providerId?: string | undefined; status?: CardApStatus | undefined } = {},
 ): Promise<CardApView[]> {
   authorize(s, 'cardap.read', s.role === 'platform' ? {} : { providerId: s.providerId });
-  const r = await ctx.db.query<CardApRow>(`${SELECT} ORDER BY c.requested_at, c.id`);
-  return r.rows
-    .filter((x) => visible(s, x))
-    .filter((x) => filter.providerId === undefined || x.provider_id === filter.providerId)
-    .filter((x) => filter.status === undefined || x.status === filter.status)
-    .map(view);
+  const r = await ctx.db.query<CardApRow>(
+    `${SELECT}
+     WHERE ($1::text IS NULL OR c.provider_id = $1 OR EXISTS (
+             SELECT 1 FROM card_ap_users u WHERE u.card_ap_id = c.id AND u.provider_id = $1))
+       AND ($2::text IS NULL OR c.provider_id = $2)
+       AND ($3::text IS NULL OR c.status = $3)
+     ORDER BY c.requested_at, c.id`,
+    [s.role === 'platform' ? null : s.providerId, filter.providerId ?? null, filter.status ?? null],
+  );
+  return r.rows.map(view);
 }
 
 /** A provider asks for a card AP (カードAP登録依頼書). */
