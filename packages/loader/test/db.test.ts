@@ -84,6 +84,8 @@ test('PGlite in a data dir keeps its data across restarts', async () => {
     await a.query("INSERT INTO settings (key, value) VALUES ('kept', 'true')");
     await a.close();
     const b = await openDb({ dataDir: join(dir, 'db') });
+    // A second opener of the same directory is refused while the first holds it.
+    await assert.rejects(openDb({ dataDir: join(dir, 'db') }), { code: 'DATA_DIR_IN_USE' });
     const r = await b.query<{ value: boolean }>("SELECT value FROM settings WHERE key = 'kept'");
     assert.equal(r.rows[0]?.value, true);
     await b.close();
@@ -115,6 +117,25 @@ test('migrations: bad names, duplicates and edited files are refused', async () 
     } finally {
       await db.close();
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a data dir lock left by a dead process is taken over', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'myna-lock-'));
+  try {
+    // A pid far above any real one stands for a process that is gone.
+    writeFileSync(join(dir, 'db.lock'), '999999999\n');
+    const db = await openDb({ dataDir: join(dir, 'db') });
+    await db.close();
+    writeFileSync(join(dir, 'db.lock'), `${process.ppid}\n`);
+    await assert.rejects(
+      openDb({ dataDir: join(dir, 'db') }),
+      (e: { code?: string; text?: { ja: string } }) => {
+        return e.code === 'DATA_DIR_IN_USE' && /使用中/.test(e.text?.ja ?? '');
+      },
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -3,10 +3,21 @@ import { PGlite } from '@electric-sql/pglite';
 import { mkdir } from 'node:fs/promises';
 import type { Db, QueryResult, Queryable, TransactionOptions } from './db.ts';
 import { lockStatements, withRetries } from './db.ts';
+import { lockDataDir } from './dirLock.ts';
 
 export async function openPglite(dataDir?: string): Promise<Db> {
-  if (dataDir) await mkdir(dataDir, { recursive: true });
-  const pg = await PGlite.create(dataDir ? { dataDir } : {});
+  let unlock = async () => {};
+  if (dataDir) {
+    await mkdir(dataDir, { recursive: true });
+    unlock = await lockDataDir(dataDir);
+  }
+  let pg: PGlite;
+  try {
+    pg = await PGlite.create(dataDir ? { dataDir } : {});
+  } catch (e) {
+    await unlock();
+    throw e;
+  }
   const q = async <R>(
     runner: { query: PGlite['query'] },
     sql: string,
@@ -43,6 +54,12 @@ export async function openPglite(dataDir?: string): Promise<Db> {
         options?.attempts,
       );
     },
-    close: () => pg.close(),
+    async close() {
+      try {
+        await pg.close();
+      } finally {
+        await unlock();
+      }
+    },
   };
 }
