@@ -21,6 +21,7 @@ export * from './store/context.ts';
 export * from './store/config.ts';
 export * from './store/providers.ts';
 export * from './store/operators.ts';
+export * from './store/terminals.ts';
 export * from './store/cardAps.ts';
 export * from './store/instances.ts';
 export * from './store/operatorAdmin.ts';

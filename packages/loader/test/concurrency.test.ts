@@ -15,9 +15,9 @@ import {
   authenticate,
   bootstrapPlatformAdmin,
   createOperator,
-  createTerminal,
   login,
 } from '../src/store/operators.ts';
+import { createTerminal } from '../src/store/terminals.ts';
 import { approveCardAp, requestCardAp } from '../src/store/cardAps.ts';
 import { recordConsent, reserveLoad } from '../src/store/instances.ts';
 import { verifyAudit } from '../src/audit.ts';

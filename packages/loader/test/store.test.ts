@@ -14,11 +14,11 @@ import {
   authenticate,
   bootstrapPlatformAdmin,
   createOperator,
-  createTerminal,
   listOperators,
   login,
   logout,
 } from '../src/store/operators.ts';
+import { createTerminal } from '../src/store/terminals.ts';
 import {
   addCardApUser,
   approveCardAp,

@@ -26,14 +26,8 @@ import {
   providerView,
   setProviderStatus,
 } from '../store/providers.ts';
-import {
-  createOperator,
-  createTerminal,
-  listOperators,
-  listTerminals,
-  login,
-  logout,
-} from '../store/operators.ts';
+import { createOperator, listOperators, login, logout } from '../store/operators.ts';
+import { createTerminal, listTerminals } from '../store/terminals.ts';
 import {
   addCardApUser,
   approveCardAp,

@@ -79,7 +79,6 @@ function checkPassword(p: string): void {
 }
 
 async function insertOperator(
-  ctx: Ctx,
   tx: Queryable,
   input: NewOperator,
   hash: string,
@@ -124,7 +123,6 @@ async function insertOperator(
   }
   const row = (await tx.query<OperatorRow>(`${WITH_TERMINALS} WHERE o.id = $1`, [id])).rows[0];
   if (!row) throw new Error('operator vanished inside its own transaction');
-  void ctx;
   return view(row);
 }
 
@@ -137,7 +135,7 @@ export async function createOperator(
   checkPassword(input.password);
   const hash = await hashPassword(input.password, ctx.config.scrypt);
   return writeTransaction(ctx.db, async (tx) => {
-    const op = await insertOperator(ctx, tx, input, hash);
+    const op = await insertOperator(tx, input, hash);
     await appendAudit(
       tx,
       {
@@ -191,7 +189,6 @@ export async function bootstrapPlatformAdmin(
     const again = await tx.query("SELECT 1 FROM operators WHERE role = 'platform' LIMIT 1");
     if (again.rows.length > 0) return undefined;
     const op = await insertOperator(
-      ctx,
       tx,
       {
         login: 'admin',
@@ -388,81 +385,4 @@ export async function logout(ctx: Ctx, s: Session, token: string): Promise<void>
       ctx.now(),
     );
   });
-}
-
-export interface NewTerminal {
-  readonly id: TerminalId;
-  readonly providerId: ProviderId;
-  readonly name: string;
-  readonly autoLoad: readonly string[];
-}
-
-export async function createTerminal(ctx: Ctx, s: Session, t: NewTerminal) {
-  authorize(s, 'terminal.create', { providerId: t.providerId });
-  return writeTransaction(ctx.db, async (tx) => {
-    if (!(await findProvider(tx, t.providerId))) throw notFound('provider', t.providerId);
-    for (const ap of t.autoLoad) {
-      const r = await tx.query<{ provider_id: string }>(
-        'SELECT provider_id FROM card_aps WHERE id = $1',
-        [ap],
-      );
-      if (r.rows[0]?.provider_id !== t.providerId) throw notFound('card AP', ap);
-    }
-    try {
-      await tx.query(
-        'INSERT INTO terminals (id, provider_id, name, auto_load) VALUES ($1, $2, $3, $4::jsonb)',
-        [t.id, t.providerId, t.name, JSON.stringify(t.autoLoad)],
-      );
-    } catch (e) {
-      if (uniqueViolation(e) !== undefined) {
-        throw new LoaderError(
-          'TERMINAL_EXISTS',
-          { en: `terminal ${t.id} exists`, ja: `端末 ${t.id} は登録済みです` },
-          409,
-        );
-      }
-      throw e;
-    }
-    await appendAudit(
-      tx,
-      {
-        actor: s.operatorId,
-        action: 'terminal.create',
-        target: t.id,
-        detail: { providerId: t.providerId, autoLoad: t.autoLoad },
-      },
-      ctx.now(),
-    );
-    return {
-      id: t.id,
-      providerId: t.providerId,
-      name: t.name,
-      autoLoad: t.autoLoad,
-      status: 'active' as const,
-    };
-  });
-}
-
-export async function listTerminals(ctx: Ctx, s: Session) {
-  const scope = s.role === 'platform' ? undefined : s.providerId;
-  authorize(s, 'terminal.read', scope ? { providerId: scope } : {});
-  const r = await ctx.db.query<{
-    id: string;
-    provider_id: string;
-    name: string;
-    auto_load: string[];
-    status: string;
-  }>(
-    scope
-      ? 'SELECT * FROM terminals WHERE provider_id = $1 ORDER BY id'
-      : 'SELECT * FROM terminals ORDER BY id',
-    scope ? [scope] : [],
-  );
-  return r.rows.map((t) => ({
-    id: t.id,
-    providerId: t.provider_id,
-    name: t.name,
-    autoLoad: t.auto_load,
-    status: t.status,
-  }));
 }
