@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { openDb } from '../src/db/open.ts';
 import { appendAudit, canonicalJson, listAudit, verifyAudit } from '../src/audit.ts';
 import type { Db } from '../src/db/db.ts';
-import { skipUnlessPostgres, startPostgres } from './pgCluster.ts';
+import { freshPglite, skipUnlessPostgres, startPostgres } from './pgCluster.ts';
 
 test('canonical JSON sorts keys and refuses what JSON cannot hold', () => {
   assert.equal(
@@ -62,7 +62,7 @@ async function tamperCases(db: Db, asSuperuser: (sql: string) => Promise<void>):
 }
 
 test('audit log on PGlite: chain, append-only trigger, tampering found', async () => {
-  const db = await openDb();
+  const db = await freshPglite();
   try {
     await tamperCases(db, (sql) => db.exec(sql));
   } finally {

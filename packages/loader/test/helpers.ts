@@ -1,6 +1,6 @@
 /** Shared set-up of the API tests: an in-memory loader with a platform admin, a provider and operators. */
 import type { FastifyInstance } from 'fastify';
-import { openDb } from '../src/db/open.ts';
+import { freshPglite } from './pgCluster.ts';
 import type { Db } from '../src/db/db.ts';
 import { buildServer } from '../src/http/server.ts';
 import { TEST_CONFIG } from '../src/store/config.ts';
@@ -28,7 +28,7 @@ export interface Fixture {
 export async function fixture(
   now: () => Date = () => new Date('2026-06-01T10:00:00+09:00'),
 ): Promise<Fixture> {
-  const db = await openDb();
+  const db = await freshPglite();
   const ctx: Ctx = { db, config: TEST_CONFIG, now };
   await bootstrapPlatformAdmin(ctx, ADMIN_PW);
   const app = buildServer(ctx);

@@ -30,7 +30,7 @@ import {
 import { recordConsent, reserveLoad, settle, listInstances } from '../src/store/instances.ts';
 import { verifyAudit, listAudit } from '../src/audit.ts';
 import { providerId, type CardApId, type CardId, type TerminalId } from '../src/domain/ids.ts';
-import { skipUnlessPostgres, startPostgres } from './pgCluster.ts';
+import { freshPglite, skipUnlessPostgres, startPostgres } from './pgCluster.ts';
 
 const MAEBASHI = '102016';
 const TAKASAKI = '102024';
@@ -395,7 +395,7 @@ function taxiInput() {
 }
 
 test('store on PGlite: providers, operators, sessions, registry, reservation, audit', async () => {
-  const db = await openDb();
+  const db = await freshPglite();
   try {
     await scenario(db);
   } finally {
