@@ -10,9 +10,11 @@ export class ApiError extends LoaderError {
 export class ApiClient {
   readonly base: string;
   readonly token: string | undefined;
-  constructor(base: string, token?: string) {
+  readonly timeoutMs: number;
+  constructor(base: string, token?: string, timeoutMs = 30_000) {
     this.base = base.replace(/\/+$/, '');
     this.token = token;
+    this.timeoutMs = timeoutMs;
   }
 
   async request<T = unknown>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
@@ -25,6 +27,8 @@ export class ApiClient {
           ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
         },
         body: body === undefined ? null : JSON.stringify(body),
+        // A server that accepts but never answers must not hang the CLI.
+        signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (e) {
       throw new ApiError(
