@@ -27,7 +27,14 @@ import {
   requestNewVersion,
   setCardApStatus,
 } from '../src/store/cardAps.ts';
-import { recordConsent, reserveLoad, settle, listInstances } from '../src/store/instances.ts';
+import {
+  listInstances,
+  recordConsent,
+  recoverInstance,
+  reserveLoad,
+  settle,
+  unfinishedInstances,
+} from '../src/store/instances.ts';
 import { verifyAudit, listAudit } from '../src/audit.ts';
 import { providerId, type CardApId, type CardId, type TerminalId } from '../src/domain/ids.ts';
 import { freshPglite, skipUnlessPostgres, startPostgres } from './pgCluster.ts';
@@ -358,6 +365,46 @@ async function scenario(db: Db): Promise<void> {
   const fresh = await reserveLoad(ctx, op2, { ...base, area: 'local', consentId });
   assert.equal(fresh.state, 'pending');
   assert.equal((await listInstances(ctx, op2, card)).length, 2);
+
+  // Recovery after an interruption: the card says what it holds, the DB follows.
+  const cardR = 'CARD-RECOVER' as CardId;
+  const cr = await recordConsent(ctx, op2, T, {
+    cardId: cardR,
+    cardApId: lib.id,
+    purpose: 'load',
+    method: 'counter_form',
+  });
+  const landed = await reserveLoad(ctx, op2, {
+    ...base,
+    cardId: cardR,
+    area: 'local',
+    consentId: cr,
+  });
+  assert.deepEqual(
+    (await unfinishedInstances(ctx, cardR)).map((i) => i.id),
+    [landed.id],
+  );
+  const fwd = await recoverInstance(ctx, 'system', landed.id, 'present');
+  assert.deepEqual([fwd.instance.state, fwd.action], ['loaded', 'none']);
+  assert.equal(fwd.instance.step, 'recovered:present');
+  assert.deepEqual(await unfinishedInstances(ctx, cardR), []);
+  const missing = await recoverInstance(ctx, 'system', landed.id, 'absent');
+  assert.deepEqual([missing.instance.state, missing.action], ['loaded', 'report_missing']);
+  await settle(ctx, op2.operatorId, landed.id, 'delete_started', 'delete');
+  const again2 = await recoverInstance(ctx, 'system', landed.id, 'present');
+  assert.deepEqual([again2.instance.state, again2.action], ['deleting', 'resend_delete']);
+  assert.equal(
+    (await recoverInstance(ctx, 'system', landed.id, 'absent')).instance.state,
+    'deleted',
+  );
+  const lost = await reserveLoad(ctx, op2, {
+    ...base,
+    cardId: cardR,
+    area: 'local',
+    consentId: cr,
+  });
+  const back = await recoverInstance(ctx, 'system', lost.id, 'foreign');
+  assert.deepEqual([back.instance.state, back.action], ['failed', 'report_conflict']);
 
   // Suspending a provider stops its loads.
   await setProviderStatus(ctx, platform, maebashi.id, 'suspended');

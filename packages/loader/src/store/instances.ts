@@ -26,7 +26,14 @@ import {
 } from '../domain/rules/userId.ts';
 import { areaEligibility } from '../domain/rules/area.ts';
 import { checkLoadable, type CardApStatus } from '../domain/cardAp.ts';
-import { transition, type InstanceState, type SagaEvent } from '../domain/saga.ts';
+import {
+  reconcile,
+  transition,
+  type InstanceState,
+  type OnCard,
+  type Reconciliation,
+  type SagaEvent,
+} from '../domain/saga.ts';
 import { checkServiceHours } from '../domain/rules/serviceHours.ts';
 import { can } from '../domain/roles.ts';
 import { authorize, type Ctx, type Session } from './context.ts';
@@ -377,4 +384,43 @@ export async function listInstances(ctx: Ctx, s: Session, cardId: string): Promi
     s.role === 'platform' ? [cardId] : [cardId, s.providerId],
   );
   return r.rows.map(view);
+}
+
+/** Instances of a card whose saga did not finish (for the next contact with the card). */
+export async function unfinishedInstances(ctx: Ctx, cardId: string): Promise<InstanceView[]> {
+  const r = await ctx.db.query<InstanceRow>(
+    "SELECT * FROM card_ap_instances WHERE card_id = $1 AND state IN ('pending', 'deleting') ORDER BY created_at",
+    [cardId],
+  );
+  return r.rows.map(view);
+}
+
+/**
+ * Recovery, database half: the card half reports what the card holds for the
+ * instance's AID (`onCard`); `reconcile` decides; this applies it and says what
+ * the card half must still do (`resend_delete`, or a report for diagnose).
+ */
+export async function recoverInstance(
+  ctx: Ctx,
+  actor: string,
+  id: string,
+  onCard: OnCard,
+): Promise<{ instance: InstanceView; action: Reconciliation['action'] }> {
+  const row = (
+    await ctx.db.query<InstanceRow>('SELECT * FROM card_ap_instances WHERE id = $1', [id])
+  ).rows[0];
+  if (!row) throw notFound('instance', id);
+  const d = reconcile(row.state, onCard);
+  if (d.state === row.state) return { instance: view(row), action: d.action };
+  const event: SagaEvent =
+    row.state === 'pending' ? (d.state === 'loaded' ? 'installed' : 'install_refused') : 'deleted';
+  const instance = await settle(
+    ctx,
+    actor,
+    id,
+    event,
+    `recovered:${onCard}`,
+    d.action === 'none' ? undefined : { action: d.action },
+  );
+  return { instance, action: d.action };
 }
