@@ -226,9 +226,8 @@ export async function approveCardAp(
         409,
       );
     }
-    if (r.status === 'requested') checkTransition(r.status, 'approved');
-    else if (r.status !== 'approved' && r.status !== 'suspended')
-      checkTransition(r.status, 'approved');
+    // A first request, or a new version of an approved / suspended card AP.
+    if (r.status === 'rejected' || r.status === 'retired') checkTransition(r.status, 'approved');
     const req = r.requested;
     const size = a.size ?? req.size;
     if (size > req.size) {
