@@ -5,7 +5,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fixture, ADMIN_PW, PW, MAEBASHI_BODY } from './helpers.ts';
+import { fixture, ADMIN_PW, PW, MAEBASHI_BODY, type Fixture } from './helpers.ts';
+import { openDb } from '../src/db/open.ts';
+import { skipUnlessPostgres, startPostgres } from './pgCluster.ts';
 import { routes } from '../src/http/routes.ts';
 
 /** mulberry32: small, fast, seedable. */
@@ -159,9 +161,8 @@ function mutate(r: () => number, v: unknown): unknown {
   return Array.isArray(v) ? Object.values(o) : o;
 }
 
-test('fuzz: random and mutated requests to every route never get a 5xx', async () => {
-  const f = await fixture();
-  try {
+async function fuzz(f: Fixture, normalRuns: number, soakRuns: number): Promise<void> {
+  {
     const admin = await f.loginAs('admin', ADMIN_PW);
     await f.call('POST', '/v1/providers', MAEBASHI_BODY, admin);
     await f.call(
@@ -193,7 +194,7 @@ test('fuzz: random and mutated requests to every route never get a 5xx', async (
     assert.equal(ap.status, 201);
     const ex = examples(ap.json.id);
     const tokens = [admin, maeAdmin, undefined, 'myna_' + 'A'.repeat(43), 'garbage'];
-    const n = process.env.MYNA_SOAK === '1' ? 50_000 : 2_000;
+    const n = process.env.MYNA_SOAK === '1' ? soakRuns : normalRuns;
     const seed = Number(process.env.MYNA_FUZZ_SEED ?? 20261123);
     const r = prng(seed);
     const statuses = new Map<number, number>();
@@ -266,7 +267,28 @@ test('fuzz: random and mutated requests to every route never get a 5xx', async (
     // (The fuzzer may have logged the tokens out: log in again.)
     const fresh = await f.loginAs('admin', ADMIN_PW);
     assert.equal((await f.call('GET', '/v1/audit/verify', undefined, fresh)).json.ok, true);
+  }
+}
+
+test('fuzz on PGlite: random and mutated requests to every route never get a 5xx', async () => {
+  const f = await fixture();
+  try {
+    await fuzz(f, 2_000, 50_000);
   } finally {
     await f.close();
+  }
+});
+
+test('fuzz on PostgreSQL: the same, against a server', { skip: skipUnlessPostgres() }, async () => {
+  const pg = await startPostgres();
+  try {
+    const f = await fixture(undefined, () => openDb({ databaseUrl: pg.url }));
+    try {
+      await fuzz(f, 500, 10_000);
+    } finally {
+      await f.close();
+    }
+  } finally {
+    await pg.stop();
   }
 });

@@ -27,8 +27,9 @@ export interface Fixture {
 
 export async function fixture(
   now: () => Date = () => new Date('2026-06-01T10:00:00+09:00'),
+  open: () => Promise<Db> = freshPglite,
 ): Promise<Fixture> {
-  const db = await freshPglite();
+  const db = await open();
   const ctx: Ctx = { db, config: TEST_CONFIG, now };
   await bootstrapPlatformAdmin(ctx, ADMIN_PW);
   const app = buildServer(ctx);
