@@ -1,0 +1,5 @@
+export * from './issuer.ts';
+export * from './holder.ts';
+export * from './keyStore.ts';
+export * from './validity.ts';
+export { CA_NAME } from './names.ts';

@@ -1,0 +1,348 @@
+/**
+ * The test JPKI issuer (公的個人認証サービスの発行者, test only): a root, the two
+ * issuing CAs (利用者証明用 and 署名用) and a delegated OCSP responder for each,
+ * kept in a directory. `myna card create` gets the card's certificates here.
+ *
+ * Directory layout (documented in packages/pki/README.md):
+ *   issuer.json           format, version, base URL, creation time
+ *   certs/<name>.der      root, auth-ca, sign-ca, ocsp-auth, ocsp-sign
+ *   keys/<name>.p8        PKCS#8 private keys (0600)
+ *   issued.jsonl          one line per issued card certificate
+ */
+import 'reflect-metadata';
+import * as x509 from '@peculiar/x509';
+import { webcrypto, randomBytes, type KeyObject } from 'node:crypto';
+import { appendFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { CA_NAME, ocspResponderName } from './names.ts';
+import { holderSanValue, type HolderInfo } from './holder.ts';
+import { fifthBirthdayAfter } from './validity.ts';
+import { RSA_SHA256, SoftwareKeyStore, type CryptoKey, type KeyStore } from './keyStore.ts';
+
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+
+export type CertKind = 'auth' | 'sign'; // 利用者証明用 / 署名用
+
+export interface CardCertificates {
+  readonly auth: Uint8Array;
+  readonly sign: Uint8Array;
+  readonly authCa: Uint8Array;
+  readonly signCa: Uint8Array;
+}
+
+export interface IssueCardRequest {
+  readonly authPublicKey: KeyObject;
+  readonly signPublicKey: KeyObject;
+  readonly holder: HolderInfo;
+  readonly notBefore?: Date;
+}
+
+export class PkiError extends Error {
+  override readonly name = 'PkiError';
+  readonly code: 'PKI_DIR_NOT_EMPTY' | 'PKI_DIR_MISSING' | 'PKI_DIR_BAD' | 'PKI_BAD_REQUEST';
+  constructor(code: PkiError['code'], message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/** `$MYNA_HOME/pki`; MYNA_HOME defaults to `~/.myna`. */
+export function defaultPkiDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.MYNA_HOME ?? join(homedir(), '.myna'), 'pki');
+}
+
+const DEFAULT_BASE_URL = 'http://127.0.0.1:8080';
+const CERT_NAMES = ['root', 'auth-ca', 'sign-ca', 'ocsp-auth', 'ocsp-sign'] as const;
+type CertName = (typeof CERT_NAMES)[number];
+
+interface IssuerMeta {
+  readonly format: 'myna-pki';
+  readonly version: 1;
+  readonly baseUrl: string;
+  readonly createdAt: string;
+}
+
+/** A random positive 16-byte serial number, as hex. */
+export function newSerial(): string {
+  const b = randomBytes(16);
+  b[0] = (b[0]! & 0x7f) | 0x01; // positive, and no leading zero octet
+  return b.toString('hex');
+}
+
+function years(from: Date, n: number): Date {
+  const d = new Date(from);
+  d.setUTCFullYear(d.getUTCFullYear() + n);
+  return d;
+}
+
+async function caExtensions(pub: CryptoKey, issuerPub: CryptoKey | undefined, pathLen?: number) {
+  const ext: x509.Extension[] = [
+    new x509.BasicConstraintsExtension(true, pathLen, true),
+    new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+    await x509.SubjectKeyIdentifierExtension.create(pub),
+  ];
+  if (issuerPub) ext.push(await x509.AuthorityKeyIdentifierExtension.create(issuerPub));
+  return ext;
+}
+
+export class JpkiIssuer {
+  readonly #dir: string | undefined;
+  readonly #keys: KeyStore;
+  readonly #certs: Map<CertName, x509.X509Certificate>;
+  readonly baseUrl: string;
+
+  private constructor(
+    dir: string | undefined,
+    keys: KeyStore,
+    certs: Map<CertName, x509.X509Certificate>,
+    baseUrl: string,
+  ) {
+    this.#dir = dir;
+    this.#keys = keys;
+    this.#certs = certs;
+    this.baseUrl = baseUrl;
+  }
+
+  /** A new hierarchy in `dir` (created if absent); refuses a directory that is not empty. */
+  static async init(dir: string, opts: { baseUrl?: string } = {}): Promise<JpkiIssuer> {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    if ((await readdir(dir)).length > 0) {
+      throw new PkiError(
+        'PKI_DIR_NOT_EMPTY',
+        `${dir} is not empty: refusing to create an issuer there`,
+      );
+    }
+    const baseUrl = opts.baseUrl ?? DEFAULT_BASE_URL;
+    const issuer = await JpkiIssuer.#build(dir, new SoftwareKeyStore(join(dir, 'keys')), baseUrl);
+    const meta: IssuerMeta = {
+      format: 'myna-pki',
+      version: 1,
+      baseUrl,
+      createdAt: new Date().toISOString(),
+    };
+    await writeFile(join(dir, 'issuer.json'), JSON.stringify(meta, null, 2) + '\n', {
+      mode: 0o644,
+    });
+    return issuer;
+  }
+
+  static async open(dir: string): Promise<JpkiIssuer> {
+    let meta: IssuerMeta;
+    try {
+      meta = JSON.parse(await readFile(join(dir, 'issuer.json'), 'utf8')) as IssuerMeta;
+    } catch (e) {
+      const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
+      throw new PkiError(
+        missing ? 'PKI_DIR_MISSING' : 'PKI_DIR_BAD',
+        missing
+          ? `no issuer in ${dir} (run: myna pki init --dir ${dir})`
+          : `${dir}/issuer.json is not valid JSON`,
+      );
+    }
+    if (meta.format !== 'myna-pki' || meta.version !== 1) {
+      throw new PkiError(
+        'PKI_DIR_BAD',
+        `${dir}/issuer.json is not a myna-ap issuer (format/version)`,
+      );
+    }
+    const certs = new Map<CertName, x509.X509Certificate>();
+    for (const name of CERT_NAMES) {
+      try {
+        certs.set(
+          name,
+          new x509.X509Certificate(await readFile(join(dir, 'certs', `${name}.der`))),
+        );
+      } catch {
+        throw new PkiError(
+          'PKI_DIR_BAD',
+          `${dir}/certs/${name}.der is missing or not a certificate`,
+        );
+      }
+    }
+    return new JpkiIssuer(dir, new SoftwareKeyStore(join(dir, 'keys')), certs, meta.baseUrl);
+  }
+
+  static async openOrInit(dir: string): Promise<JpkiIssuer> {
+    try {
+      return await JpkiIssuer.open(dir);
+    } catch (e) {
+      if (e instanceof PkiError && e.code === 'PKI_DIR_MISSING') {
+        try {
+          if ((await readdir(dir)).length > 0) throw e;
+        } catch (inner) {
+          if (inner !== e && (inner as NodeJS.ErrnoException).code !== 'ENOENT') throw inner;
+          if (inner === e) throw e;
+        }
+        return JpkiIssuer.init(dir);
+      }
+      throw e;
+    }
+  }
+
+  /** A throwaway hierarchy in memory (tests). */
+  static async createInMemory(opts: { baseUrl?: string } = {}): Promise<JpkiIssuer> {
+    return JpkiIssuer.#build(undefined, new SoftwareKeyStore(), opts.baseUrl ?? DEFAULT_BASE_URL);
+  }
+
+  static async #build(
+    dir: string | undefined,
+    keys: KeyStore,
+    baseUrl: string,
+  ): Promise<JpkiIssuer> {
+    const now = new Date();
+    const notBefore = new Date(now.getTime() - 60_000);
+    const certs = new Map<CertName, x509.X509Certificate>();
+    const root = await keys.generate('root');
+    certs.set(
+      'root',
+      await x509.X509CertificateGenerator.createSelfSigned({
+        serialNumber: newSerial(),
+        name: CA_NAME.root,
+        notBefore,
+        notAfter: years(now, 20),
+        keys: root,
+        signingAlgorithm: RSA_SHA256,
+        extensions: await caExtensions(root.publicKey, undefined, 1),
+      }),
+    );
+    for (const kind of ['auth', 'sign'] as const) {
+      const ca = await keys.generate(`${kind}-ca`);
+      certs.set(
+        `${kind}-ca`,
+        await x509.X509CertificateGenerator.create({
+          serialNumber: newSerial(),
+          subject: CA_NAME[kind],
+          issuer: certs.get('root')!.subject,
+          notBefore,
+          notAfter: years(now, 12),
+          publicKey: ca.publicKey,
+          signingKey: root.privateKey,
+          signingAlgorithm: RSA_SHA256,
+          extensions: await caExtensions(ca.publicKey, root.publicKey, 0),
+        }),
+      );
+      const responder = await keys.generate(`ocsp-${kind}`);
+      certs.set(
+        `ocsp-${kind}`,
+        await x509.X509CertificateGenerator.create({
+          serialNumber: newSerial(),
+          subject: ocspResponderName(kind),
+          issuer: CA_NAME[kind],
+          notBefore,
+          notAfter: years(now, 2),
+          publicKey: responder.publicKey,
+          signingKey: ca.privateKey,
+          signingAlgorithm: RSA_SHA256,
+          extensions: [
+            new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+            new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.ocspSigning], false),
+            // id-pkix-ocsp-nocheck: clients need not check the responder's own status
+            new x509.Extension('1.3.6.1.5.5.7.48.1.5', false, Uint8Array.of(0x05, 0x00)),
+            await x509.SubjectKeyIdentifierExtension.create(responder.publicKey),
+            await x509.AuthorityKeyIdentifierExtension.create(ca.publicKey),
+          ],
+        }),
+      );
+    }
+    if (dir) {
+      await mkdir(join(dir, 'certs'), { recursive: true });
+      for (const [name, cert] of certs) {
+        await writeFile(join(dir, 'certs', `${name}.der`), new Uint8Array(cert.rawData));
+      }
+    }
+    return new JpkiIssuer(dir, keys, certs, baseUrl);
+  }
+
+  /** DER of a CA or responder certificate. */
+  certificate(name: CertName): Uint8Array {
+    return new Uint8Array(this.#certs.get(name)!.rawData);
+  }
+
+  get rootCertificate(): Uint8Array {
+    return this.certificate('root');
+  }
+  get authCaCertificate(): Uint8Array {
+    return this.certificate('auth-ca');
+  }
+  get signCaCertificate(): Uint8Array {
+    return this.certificate('sign-ca');
+  }
+
+  /** The CA chain as PEM (root last), for `myna pki chain` and `openssl verify`. */
+  chainPem(): string {
+    return (
+      ['auth-ca', 'sign-ca', 'root']
+        .map((n) => this.#certs.get(n as CertName)!.toString('pem'))
+        .join('\n') + '\n'
+    );
+  }
+
+  /** Issues the 利用者証明用 and 署名用 certificates of one card. */
+  async issueCardCertificates(req: IssueCardRequest): Promise<CardCertificates> {
+    const notBefore = req.notBefore ?? new Date();
+    let notAfter: Date;
+    try {
+      notAfter = fifthBirthdayAfter(req.holder.birthDate, notBefore);
+    } catch (e) {
+      throw new PkiError('PKI_BAD_REQUEST', (e as Error).message);
+    }
+    const auth = await this.#issueCard('auth', req.authPublicKey, req.holder, notBefore, notAfter);
+    const sign = await this.#issueCard('sign', req.signPublicKey, req.holder, notBefore, notAfter);
+    return { auth, sign, authCa: this.authCaCertificate, signCa: this.signCaCertificate };
+  }
+
+  async #issueCard(
+    kind: CertKind,
+    publicKey: KeyObject,
+    holder: HolderInfo,
+    notBefore: Date,
+    notAfter: Date,
+  ): Promise<Uint8Array> {
+    if (publicKey.type !== 'public' || publicKey.asymmetricKeyType !== 'rsa') {
+      throw new PkiError('PKI_BAD_REQUEST', `${kind} key must be an RSA public key`);
+    }
+    const pub = await webcrypto.subtle.importKey(
+      'spki',
+      publicKey.export({ format: 'der', type: 'spki' }),
+      RSA_SHA256,
+      true,
+      ['verify'],
+    );
+    const ca = await this.#keys.get(`${kind}-ca`);
+    const serialNumber = newSerial();
+    const usage =
+      kind === 'sign'
+        ? x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.nonRepudiation
+        : x509.KeyUsageFlags.digitalSignature;
+    const extensions: x509.Extension[] = [
+      new x509.KeyUsagesExtension(usage, true),
+      await x509.SubjectKeyIdentifierExtension.create(pub),
+      await x509.AuthorityKeyIdentifierExtension.create(ca.publicKey),
+      new x509.AuthorityInfoAccessExtension({ ocsp: [`${this.baseUrl}/ocsp`] }),
+      new x509.CRLDistributionPointsExtension([`${this.baseUrl}/crl/${kind}.crl`]),
+    ];
+    // Only the 署名用 certificate carries the 4 info; 利用者証明用 carries none.
+    if (kind === 'sign')
+      extensions.push(new x509.Extension('2.5.29.17', false, holderSanValue(holder)));
+    const cert = await x509.X509CertificateGenerator.create({
+      serialNumber,
+      // No personal data in the subject: a random common name, as on real cards.
+      subject: `C=JP, CN=${randomBytes(12).toString('hex').toUpperCase()}`,
+      issuer: CA_NAME[kind],
+      notBefore,
+      notAfter,
+      publicKey: pub,
+      signingKey: ca.privateKey,
+      signingAlgorithm: RSA_SHA256,
+      extensions,
+    });
+    if (this.#dir) {
+      const line = { serial: serialNumber, kind, notBefore, notAfter, issuedAt: new Date() };
+      await appendFile(join(this.#dir, 'issued.jsonl'), JSON.stringify(line) + '\n', {
+        mode: 0o600,
+      });
+    }
+    return new Uint8Array(cert.rawData);
+  }
+}
