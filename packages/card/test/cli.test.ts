@@ -1,7 +1,7 @@
 /**
  * `myna card create|show|cert` end to end through the CLI's `main`. `show` and
- * `cert` run on a card made by the fixture; `create` needs @myna-ap/pki's
- * JpkiIssuer and is skipped (and says so) in a tree without it.
+ * `cert` run on a card made by the fixture; `create` uses @myna-ap/pki's
+ * JpkiIssuer in a temporary MYNA_HOME.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -32,12 +32,6 @@ async function withEnv<T>(vars: Record<string, string>, fn: () => Promise<T>): P
     }
   }
 }
-
-const pkiName = '@myna-ap/pki';
-const hasPki = await import(pkiName).then(
-  (m: { JpkiIssuer?: unknown }) => m.JpkiIssuer !== undefined,
-  () => false,
-);
 
 test('myna card show and cert on a card file; a locked PIN shows as locked', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'myna-cli-show-'));
@@ -151,68 +145,60 @@ test('myna card: bad options and files get clear errors in both languages', asyn
   }
 });
 
-test(
-  'myna card create: a usable card file, defaults printed once, --force to replace',
-  { skip: !hasPki && 'needs @myna-ap/pki' },
-  async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'myna-cli-create-'));
-    try {
-      await withEnv({ MYNA_LANG: 'en', MYNA_HOME: join(dir, 'home') }, async () => {
-        const file = join(dir, 'card.json');
-        const made = await run(
-          'card',
-          'create',
-          '--out',
-          file,
-          '--name',
-          '試験 太郎',
-          '--sex',
-          '1',
-          '--birth',
-          '1985-04-01',
-        );
-        assert.equal(made.code, 0, made.err);
-        assert.match(made.out, /: 1234 \(default\)/);
-        assert.match(made.out, /sign password: ABC123 \(default\)/);
-        assert.match(made.out, /My Number \(= PIN A\): [0-9]{12}/);
-        assert.equal(((await stat(file)).mode & 0o777).toString(8), '600');
-        const card = await loadCardFile(file);
-        const image = JSON.parse(await readFile(file, 'utf8')) as {
-          jpki: { files: Record<string, string> };
-        };
-        assert.deepEqual(card.image.jpki.files, image.jpki.files);
-        const again = await run('card', 'create', '--out', file, '--force', '--pin', '9876');
-        assert.equal(again.code, 0, again.err);
-        assert.match(again.out, /: 9876$/m);
-      });
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  },
-);
+test('myna card create: a usable card file, defaults printed once, --force to replace', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'myna-cli-create-'));
+  try {
+    await withEnv({ MYNA_LANG: 'en', MYNA_HOME: join(dir, 'home') }, async () => {
+      const file = join(dir, 'card.json');
+      const made = await run(
+        'card',
+        'create',
+        '--out',
+        file,
+        '--name',
+        '試験 太郎',
+        '--sex',
+        '1',
+        '--birth',
+        '1985-04-01',
+      );
+      assert.equal(made.code, 0, made.err);
+      assert.match(made.out, /: 1234 \(default\)/);
+      assert.match(made.out, /sign password: ABC123 \(default\)/);
+      assert.match(made.out, /My Number \(= PIN A\): [0-9]{12}/);
+      assert.equal(((await stat(file)).mode & 0o777).toString(8), '600');
+      const card = await loadCardFile(file);
+      const image = JSON.parse(await readFile(file, 'utf8')) as {
+        jpki: { files: Record<string, string> };
+      };
+      assert.deepEqual(card.image.jpki.files, image.jpki.files);
+      const again = await run('card', 'create', '--out', file, '--force', '--pin', '9876');
+      assert.equal(again.code, 0, again.err);
+      assert.match(again.out, /: 9876$/m);
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
 
-test(
-  'myna demo makes ./demo/card.json once and says what to try',
-  { skip: !hasPki && 'needs @myna-ap/pki' },
-  async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'myna-cli-demo-'));
-    const cwd = process.cwd();
-    try {
-      process.chdir(dir);
-      await withEnv({ MYNA_LANG: 'en', MYNA_HOME: join(dir, 'home') }, async () => {
-        const first = await run('demo');
-        assert.equal(first.code, 0, first.err);
-        assert.match(first.out, /card written to demo\/card\.json/);
-        assert.match(first.out, /npx myna card show demo\/card\.json/);
-        const second = await run('demo');
-        assert.equal(second.code, 0);
-        assert.match(second.out, /already exists/);
-        assert.ok(!second.out.includes('1234'), 'PINs are printed only when the card is made');
-        await loadCardFile(join(dir, 'demo', 'card.json'));
-      });
-    } finally {
-      process.chdir(cwd);
-      await rm(dir, { recursive: true, force: true });
-    }
-  },
-);
+test('myna demo makes ./demo/card.json once and says what to try', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'myna-cli-demo-'));
+  const cwd = process.cwd();
+  try {
+    process.chdir(dir);
+    await withEnv({ MYNA_LANG: 'en', MYNA_HOME: join(dir, 'home') }, async () => {
+      const first = await run('demo');
+      assert.equal(first.code, 0, first.err);
+      assert.match(first.out, /card written to demo\/card\.json/);
+      assert.match(first.out, /npx myna card show demo\/card\.json/);
+      const second = await run('demo');
+      assert.equal(second.code, 0);
+      assert.match(second.out, /already exists/);
+      assert.ok(!second.out.includes('1234'), 'PINs are printed only when the card is made');
+      await loadCardFile(join(dir, 'demo', 'card.json'));
+    });
+  } finally {
+    process.chdir(cwd);
+    await rm(dir, { recursive: true, force: true });
+  }
+});

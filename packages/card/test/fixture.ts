@@ -3,7 +3,7 @@
  * hundred milliseconds, so files make a card once and power-cycle it between
  * tests (`fresh()` restores the issued image, PIN counters included).
  */
-import { TestCertificateIssuer } from './testIssuer.ts';
+import { JpkiIssuer } from '@myna-ap/pki';
 import { Card, createCard, generateCardKeys, newCardIssuer, type CreatedCard } from '@myna-ap/card';
 
 export const HOLDER = {
@@ -15,11 +15,11 @@ export const HOLDER = {
 
 let made: Promise<CreatedCard> | undefined;
 export const cardIssuer = newCardIssuer();
-let pki: Promise<TestCertificateIssuer> | undefined;
+let pki: Promise<JpkiIssuer> | undefined;
 let keys: ReturnType<typeof generateCardKeys> | undefined;
 
-export function testPki(): Promise<TestCertificateIssuer> {
-  pki ??= TestCertificateIssuer.create();
+export function testPki(): Promise<JpkiIssuer> {
+  pki ??= JpkiIssuer.createInMemory();
   return pki;
 }
 

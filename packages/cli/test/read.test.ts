@@ -38,7 +38,8 @@ test('myna read --card FILE: token, certificate, tries, and the 4 basic info wit
     const r = await cli(['read', '--card', path, '--pin', '1234']);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /token: JPKIAPICCTOKEN2/);
-    assert.match(r.out, /subject: +C=JP, CN=myna-ap test auth/);
+    assert.match(r.out, /subject: +C=JP, CN=[0-9A-F]{24}\n/);
+    assert.match(r.out, /issuer: +C=JP, O=JPKI, OU=JPKI for user authentication/);
     assert.match(r.out, /auth PIN: 3 tries left/);
     assert.match(r.out, /name: +番号 太郎/);
     assert.match(r.out, /birth: +1985-04-01/);

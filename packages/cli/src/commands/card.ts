@@ -22,9 +22,9 @@ import {
   type AccessRule,
   type CardHolder,
   type CardImage,
-  type CertificateIssuer,
   type CreatedCard,
 } from '@myna-ap/card';
+import { JpkiIssuer, PkiError, defaultPkiDir } from '@myna-ap/pki';
 import { CliError, type CliCommand, type CliIo } from '../command.ts';
 import { t, type Text } from '../i18n.ts';
 
@@ -40,29 +40,19 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
-/** What `card create` needs from @myna-ap/pki (its JpkiIssuer and default directory). */
-interface PkiModule {
-  readonly JpkiIssuer: { openOrInit(dir: string): Promise<CertificateIssuer> };
-  readonly defaultPkiDir: () => string;
-}
-
-/**
- * Loads the JPKI issuer package when a card is made. Imported by name at run
- * time so `card show` and `card cert` work in a tree without it, and a missing
- * package is a clear message rather than a crash.
- */
-async function loadPki(): Promise<PkiModule> {
-  const name = '@myna-ap/pki';
+/** The JPKI issuer in `dir`, made there on first use; its errors in both languages. */
+async function openIssuer(dir: string): Promise<JpkiIssuer> {
   try {
-    const mod = (await import(name)) as Partial<PkiModule>;
-    if (mod.JpkiIssuer && mod.defaultPkiDir) return mod as PkiModule;
-  } catch {
-    /* reported below */
+    return await JpkiIssuer.openOrInit(dir);
+  } catch (e) {
+    if (e instanceof PkiError) {
+      throw new CliError({
+        en: `JPKI issuer in ${dir}: ${e.message}`,
+        ja: `JPKI 発行者（${dir}）を開けません: ${e.message}`,
+      });
+    }
+    throw e;
   }
-  throw new CliError({
-    en: 'the JPKI issuer (@myna-ap/pki) is not available, so no certificates can be issued',
-    ja: 'JPKI 発行者（@myna-ap/pki）が利用できないため証明書を発行できません',
-  });
 }
 
 /** Turns the card package's typed errors into CLI errors with both languages. */
@@ -112,9 +102,8 @@ export async function makeCardFile(o: MakeCardFileOptions): Promise<CreatedCard>
   try {
     // Check every option first: a typo should not wait for key generation.
     resolveCardOptions(cardOptions(o));
-    const pki = await loadPki();
     const [certificates, cardIssuer] = await Promise.all([
-      pki.JpkiIssuer.openOrInit(o.pkiDir ?? pki.defaultPkiDir()),
+      openIssuer(o.pkiDir ?? defaultPkiDir()),
       openOrCreateCardIssuer(defaultCardIssuerDir()),
     ]);
     const made = await createCard({ ...cardOptions(o), certificates, cardIssuer });
