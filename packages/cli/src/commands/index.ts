@@ -9,6 +9,7 @@ import { serveCommands } from './serve.ts';
 import { providerCommands } from './provider.ts';
 import { apCommands } from './ap.ts';
 import { operatorCommands } from './operator.ts';
+import { pkiCommands } from './pki.ts';
 
 export const commands: readonly CliCommand[] = [
   ...cardCommands,
@@ -20,4 +21,5 @@ export const commands: readonly CliCommand[] = [
   ...providerCommands,
   ...apCommands,
   ...operatorCommands,
+  ...pkiCommands,
 ];

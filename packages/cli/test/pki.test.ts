@@ -1,0 +1,57 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { main } from '@myna-ap/cli';
+
+async function cli(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+test('myna pki init, chain, and card create --pki issue from that issuer', async (t) => {
+  const home = await mkdtemp(join(tmpdir(), 'myna-cli-pki-'));
+  const dir = join(home, 'pki');
+  const savedHome = process.env.MYNA_HOME;
+  process.env.MYNA_HOME = home; // card create keeps its card-issuer key under MYNA_HOME
+  t.after(() => {
+    if (savedHome === undefined) delete process.env.MYNA_HOME;
+    else process.env.MYNA_HOME = savedHome;
+  });
+  const init = await cli('pki', 'init', '--dir', dir, '--base-url', 'http://127.0.0.1:9999/');
+  assert.equal(init.code, 0, init.err);
+  assert.match(init.out, /http:\/\/127\.0\.0\.1:9999/);
+  const again = await cli('pki', 'init', '--dir', dir);
+  assert.equal(again.code, 1);
+  assert.match(again.err, /not empty/);
+
+  const chain = await cli('pki', 'chain', '--dir', dir);
+  assert.equal(chain.code, 0, chain.err);
+  assert.equal(chain.out.match(/BEGIN CERTIFICATE/g)?.length, 3);
+  const chainFile = join(home, 'chain.pem');
+  await writeFile(chainFile, chain.out + '\n');
+
+  const card = join(home, 'card.json');
+  const made = await cli('card', 'create', '--out', card, '--pki', dir);
+  assert.equal(made.code, 0, made.err);
+  const cert = await cli('card', 'cert', card, 'auth');
+  assert.equal(cert.code, 0, cert.err);
+  const leaf = join(home, 'auth.pem');
+  await writeFile(leaf, cert.out + '\n');
+  const v = spawnSync('openssl', ['verify', '-CAfile', chainFile, leaf]);
+  assert.equal(v.status, 0, v.stdout.toString() + v.stderr.toString());
+});
+
+test('myna pki: bad arguments and a missing issuer are clear errors', async () => {
+  const missing = join(await mkdtemp(join(tmpdir(), 'myna-cli-pki-')), 'none');
+  const r = await cli('pki', 'chain', '--dir', missing);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /myna pki init/);
+  const bad = await cli('pki', 'init', '--dir', missing, '--base-url', 'ftp://x');
+  assert.equal(bad.code, 1);
+  assert.match(bad.err, /--base-url/);
+});
