@@ -2,7 +2,7 @@
  * Card content management of the free areas (カードAP搭載・削除), host side and pure:
  * the AIDs, the INSTALL / STORE DATA / DELETE / GET STATUS / GET DATA commands and
  * their response parsers. The commands are GlobalPlatform-shaped; every byte is in
- * packages/card/docs/free-areas.md. Send them through an `Scp03Host` (they need the
+ * packages/card/README.md (Free areas). Send them through an `Scp03Host` (they need the
  * area's secure channel), except GET DATA which may also go in plain.
  */
 import { ApduError, concat, toHex, u16 } from './bytes.ts';

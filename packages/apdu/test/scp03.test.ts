@@ -182,7 +182,7 @@ test('bad levels and misuse are typed errors', () => {
   assert.throws(() => h2.onInitUpdateResponse(fromHex('6a88')), { code: 'SCP03_CARD_REFUSED' });
 });
 
-test('known-answer values of docs/free-areas.md §10 (TEST keys, serial 00112233…EEFF)', () => {
+test('known-answer values of packages/card/README.md (Free areas §10) (TEST keys, serial 00112233…EEFF)', () => {
   const kdd = keyDiversificationData(fromHex('00112233445566778899aabbccddeeff'));
   assert.equal(toHex(kdd), 'a8faed6abbf35c12a4b2');
   const k = diversifyScp03Keys(TEST_AREA_MASTER_KEYS.local, kdd, 1);

@@ -1,7 +1,7 @@
 /**
  * The security domain (SD) of one free area: opens the SCP03-style channel with
  * the area's keys and carries out card content management (カードAP搭載・削除)
- * inside it. Every byte is in packages/card/docs/free-areas.md.
+ * inside it. Every byte is in packages/card/README.md (Free areas).
  *
  * Anti-tearing: an install spread over INSTALL + STORE DATA blocks is staged in
  * volatile memory (this object), and the card's persistent state changes in one
