@@ -3,7 +3,7 @@
  * otherName UTF8Strings under 1.2.392.200149.8.5.5 (CARD.md). The 利用者証明用
  * certificate carries none of them.
  */
-import { X509Certificate } from '@peculiar/x509';
+import { x509 } from './x509.ts';
 import { der, derChildren, oidContent, oidToString, DerError } from './der.ts';
 
 export interface HolderInfo {
@@ -55,7 +55,7 @@ export function holderSanValue(h: HolderInfo): Uint8Array {
  * carries none (an auth certificate); throws DerError on a malformed extension.
  */
 export function readHolderInfo(certDer: Uint8Array): HolderInfo | undefined {
-  const cert = new X509Certificate(certDer);
+  const cert = new x509.X509Certificate(certDer);
   const ext = cert.getExtension(SAN_OID);
   if (!ext) return undefined;
   const seq = derChildren(new Uint8Array(ext.value));

@@ -3,3 +3,5 @@ export * from './holder.ts';
 export * from './keyStore.ts';
 export * from './validity.ts';
 export { CA_NAME } from './names.ts';
+export * from './revocation.ts';
+export type { CertKind } from './kinds.ts';

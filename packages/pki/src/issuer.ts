@@ -9,8 +9,7 @@
  *   keys/<name>.p8        PKCS#8 private keys (0600)
  *   issued.jsonl          one line per issued card certificate
  */
-import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
+import { x509 } from './x509.ts';
 import { webcrypto, randomBytes, type KeyObject } from 'node:crypto';
 import { appendFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -19,10 +18,16 @@ import { CA_NAME, ocspResponderName } from './names.ts';
 import { holderSanValue, type HolderInfo } from './holder.ts';
 import { fifthBirthdayAfter } from './validity.ts';
 import { RSA_SHA256, SoftwareKeyStore, type CryptoKey, type KeyStore } from './keyStore.ts';
+import {
+  checkRevocation,
+  normalizeSerial,
+  type Revocation,
+  type RevocationReason,
+} from './revocation.ts';
+import { buildCrl } from './crl.ts';
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
-
-export type CertKind = 'auth' | 'sign'; // 利用者証明用 / 署名用
+export type { CertKind } from './kinds.ts';
+import type { CertKind } from './kinds.ts';
 
 export interface CardCertificates {
   readonly auth: Uint8Array;
@@ -40,7 +45,17 @@ export interface IssueCardRequest {
 
 export class PkiError extends Error {
   override readonly name = 'PkiError';
-  readonly code: 'PKI_DIR_NOT_EMPTY' | 'PKI_DIR_MISSING' | 'PKI_DIR_BAD' | 'PKI_BAD_REQUEST';
+  readonly code:
+    | 'PKI_DIR_NOT_EMPTY'
+    | 'PKI_DIR_MISSING'
+    | 'PKI_DIR_BAD'
+    | 'PKI_BAD_REQUEST'
+    | 'PKI_BAD_SERIAL'
+    | 'PKI_UNKNOWN_SERIAL'
+    | 'PKI_BAD_REASON'
+    | 'PKI_REASON_NOT_FOR_KIND'
+    | 'PKI_ALREADY_REVOKED'
+    | 'PKI_NO_BASE_CRL';
   constructor(code: PkiError['code'], message: string) {
     super(message);
     this.code = code;
@@ -55,6 +70,26 @@ export function defaultPkiDir(env: NodeJS.ProcessEnv = process.env): string {
 const DEFAULT_BASE_URL = 'http://127.0.0.1:8080';
 const CERT_NAMES = ['root', 'auth-ca', 'sign-ca', 'ocsp-auth', 'ocsp-sign'] as const;
 type CertName = (typeof CERT_NAMES)[number];
+
+/** CRL numbering per CA: full and delta CRLs share one sequence (RFC 5280 §5.2.3). */
+interface CrlState {
+  auth: { next: number; base?: { number: number; at: string } };
+  sign: { next: number; base?: { number: number; at: string } };
+}
+
+async function readJsonLines<T>(file: string): Promise<T[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as T);
+}
 
 interface IssuerMeta {
   readonly format: 'myna-pki';
@@ -90,6 +125,10 @@ export class JpkiIssuer {
   readonly #dir: string | undefined;
   readonly #keys: KeyStore;
   readonly #certs: Map<CertName, x509.X509Certificate>;
+  /** serial → kind of every card certificate this issuer made. */
+  readonly #issued = new Map<string, CertKind>();
+  readonly #revoked = new Map<string, Revocation>();
+  #crlState: CrlState = { auth: { next: 1 }, sign: { next: 1 } };
   readonly baseUrl: string;
 
   private constructor(
@@ -160,7 +199,30 @@ export class JpkiIssuer {
         );
       }
     }
-    return new JpkiIssuer(dir, new SoftwareKeyStore(join(dir, 'keys')), certs, meta.baseUrl);
+    const issuer = new JpkiIssuer(
+      dir,
+      new SoftwareKeyStore(join(dir, 'keys')),
+      certs,
+      meta.baseUrl,
+    );
+    try {
+      for (const l of await readJsonLines<{ serial: string; kind: CertKind }>(
+        join(dir, 'issued.jsonl'),
+      )) {
+        issuer.#issued.set(normalizeSerial(l.serial) ?? l.serial, l.kind);
+      }
+      for (const r of await readJsonLines<Revocation>(join(dir, 'revocations.jsonl'))) {
+        issuer.#revoked.set(r.serial, r);
+      }
+      const state = await readFile(join(dir, 'crl-state.json'), 'utf8').catch(() => undefined);
+      if (state !== undefined) issuer.#crlState = JSON.parse(state) as CrlState;
+    } catch {
+      throw new PkiError(
+        'PKI_DIR_BAD',
+        `${dir}: issued.jsonl, revocations.jsonl or crl-state.json is damaged`,
+      );
+    }
+    return issuer;
   }
 
   static async openOrInit(dir: string): Promise<JpkiIssuer> {
@@ -292,6 +354,91 @@ export class JpkiIssuer {
     return { auth, sign, authCa: this.authCaCertificate, signCa: this.signCaCertificate };
   }
 
+  /**
+   * Revokes a card certificate this issuer made. A change of the 4 info
+   * (`info-change`) revokes sign certificates only.
+   */
+  async revoke(serialHex: string, reason: string, at: Date = new Date()): Promise<Revocation> {
+    const serial = normalizeSerial(serialHex);
+    if (!serial)
+      throw new PkiError(
+        'PKI_BAD_SERIAL',
+        `not a certificate serial number: ${JSON.stringify(serialHex)}`,
+      );
+    const kind = this.#issued.get(serial);
+    if (!kind)
+      throw new PkiError(
+        'PKI_UNKNOWN_SERIAL',
+        `no card certificate with serial ${serial} was issued here`,
+      );
+    const refusal = checkRevocation(kind, reason, this.#revoked.get(serial));
+    if (refusal) throw new PkiError(refusal.code, refusal.message);
+    const r: Revocation = {
+      serial,
+      kind,
+      reason: reason as RevocationReason,
+      revokedAt: at.toISOString(),
+    };
+    if (this.#dir) {
+      await appendFile(join(this.#dir, 'revocations.jsonl'), JSON.stringify(r) + '\n', {
+        mode: 0o600,
+      });
+    }
+    this.#revoked.set(serial, r);
+    return r;
+  }
+
+  /** The revocation of a serial, if any. */
+  revocation(serialHex: string): Revocation | undefined {
+    const serial = normalizeSerial(serialHex);
+    return serial ? this.#revoked.get(serial) : undefined;
+  }
+
+  /** Whether this issuer made a card certificate with that serial, and of which kind. */
+  issuedKind(serialHex: string): CertKind | undefined {
+    const serial = normalizeSerial(serialHex);
+    return serial ? this.#issued.get(serial) : undefined;
+  }
+
+  /**
+   * Publishes a CRL of one CA: a full CRL of every revoked certificate, or (delta)
+   * those revoked since the last full CRL, which it names as its base.
+   * Full CRLs are valid for a day, delta CRLs for an hour.
+   */
+  async crl(kind: CertKind, opts: { delta?: boolean; now?: Date } = {}): Promise<Uint8Array> {
+    const now = opts.now ?? new Date();
+    const state = this.#crlState[kind];
+    const base = state.base;
+    if (opts.delta && !base) {
+      throw new PkiError('PKI_NO_BASE_CRL', `publish a full ${kind} CRL before a delta CRL`);
+    }
+    const all = [...this.#revoked.values()].filter((r) => r.kind === kind);
+    const entries = opts.delta ? all.filter((r) => r.revokedAt > base!.at) : all;
+    const ca = await this.#keys.get(`${kind}-ca`);
+    const number = state.next;
+    const der = await buildCrl({
+      ca: this.#certs.get(`${kind}-ca`)!,
+      caKey: ca.privateKey,
+      caPublicKey: ca.publicKey,
+      entries,
+      number,
+      ...(opts.delta ? { baseNumber: base!.number } : {}),
+      thisUpdate: now,
+      nextUpdate: new Date(now.getTime() + (opts.delta ? 3_600_000 : 86_400_000)),
+    });
+    state.next = number + 1;
+    if (!opts.delta) state.base = { number, at: now.toISOString() };
+    if (this.#dir) {
+      await mkdir(join(this.#dir, 'crl'), { recursive: true });
+      await writeFile(join(this.#dir, 'crl', `${kind}${opts.delta ? '-delta' : ''}.crl`), der);
+      await writeFile(
+        join(this.#dir, 'crl-state.json'),
+        JSON.stringify(this.#crlState, null, 2) + '\n',
+      );
+    }
+    return der;
+  }
+
   async #issueCard(
     kind: CertKind,
     publicKey: KeyObject,
@@ -337,6 +484,7 @@ export class JpkiIssuer {
       signingAlgorithm: RSA_SHA256,
       extensions,
     });
+    this.#issued.set(normalizeSerial(serialNumber)!, kind);
     if (this.#dir) {
       const line = { serial: serialNumber, kind, notBefore, notAfter, issuedAt: new Date() };
       await appendFile(join(this.#dir, 'issued.jsonl'), JSON.stringify(line) + '\n', {
