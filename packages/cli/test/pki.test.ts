@@ -44,6 +44,39 @@ test('myna pki init, chain, and card create --pki issue from that issuer', async
   await writeFile(leaf, cert.out + '\n');
   const v = spawnSync('openssl', ['verify', '-CAfile', chainFile, leaf]);
   assert.equal(v.status, 0, v.stdout.toString() + v.stderr.toString());
+
+  // revoke it, publish the auth CRL, and openssl now refuses the certificate
+  const serial = spawnSync('openssl', ['x509', '-noout', '-serial', '-in', leaf])
+    .stdout.toString()
+    .trim()
+    .replace(/^serial=/, '');
+  const wrong = await cli(
+    'pki',
+    'revoke',
+    '--dir',
+    dir,
+    '--serial',
+    serial,
+    '--reason',
+    'info-change',
+  );
+  assert.equal(wrong.code, 1, 'a change of the 4 info leaves the auth certificate valid');
+  const rev = await cli('pki', 'revoke', '--dir', dir, '--serial', serial, '--reason', 'lost');
+  assert.equal(rev.code, 0, rev.err);
+  const crlFile = join(home, 'auth.crl');
+  const crl = await cli('pki', 'crl', '--dir', dir, '--kind', 'auth', '--out', crlFile);
+  assert.equal(crl.code, 0, crl.err);
+  const withCrl = spawnSync('openssl', [
+    'verify',
+    '-crl_check',
+    '-CAfile',
+    chainFile,
+    '-CRLfile',
+    crlFile,
+    leaf,
+  ]);
+  assert.notEqual(withCrl.status, 0);
+  assert.match(withCrl.stdout.toString() + withCrl.stderr.toString(), /certificate revoked/);
 });
 
 test('myna pki: bad arguments and a missing issuer are clear errors', async () => {

@@ -1,5 +1,6 @@
 /** `myna pki …`: the test JPKI issuer (root, issuing CAs, OCSP responder certificates). */
-import { JpkiIssuer, PkiError, defaultPkiDir } from '@myna-ap/pki';
+import { writeFile } from 'node:fs/promises';
+import { JpkiIssuer, PkiError, REVOCATION_REASONS, defaultPkiDir } from '@myna-ap/pki';
 import { CliError, type CliCommand } from '../command.ts';
 import { t } from '../i18n.ts';
 
@@ -64,4 +65,71 @@ const chain: CliCommand = {
   },
 };
 
-export const pkiCommands: readonly CliCommand[] = [init, chain];
+const revoke: CliCommand = {
+  path: ['pki', 'revoke'],
+  summary: {
+    en: `revoke a card certificate (reasons: ${REVOCATION_REASONS.join(', ')})`,
+    ja: `カード証明書を失効（理由: ${REVOCATION_REASONS.join(', ')}）`,
+  },
+  usage: '--serial HEX --reason REASON [--dir DIR]',
+  options: { dir: { type: 'string' }, serial: { type: 'string' }, reason: { type: 'string' } },
+  async run({ values }, io) {
+    const dir = dirOf(values);
+    if (typeof values.serial !== 'string' || typeof values.reason !== 'string') {
+      throw new CliError({
+        en: '--serial and --reason are required',
+        ja: '--serial と --reason を指定してください',
+      });
+    }
+    const issuer = await JpkiIssuer.open(dir).catch((e: unknown) => asCliError(e, dir));
+    const r = await issuer
+      .revoke(values.serial, values.reason)
+      .catch((e: unknown) => asCliError(e, dir));
+    io.out(
+      t({
+        en: `revoked ${r.kind} certificate ${r.serial} (${r.reason}) at ${r.revokedAt}`,
+        ja: `${r.kind === 'sign' ? '署名用' : '利用者証明用'}証明書 ${r.serial} を失効しました（${r.reason}、${r.revokedAt}）`,
+      }),
+    );
+    return 0;
+  },
+};
+
+const crl: CliCommand = {
+  path: ['pki', 'crl'],
+  summary: {
+    en: 'publish a full (or --delta) CRL of the sign or auth CA as DER',
+    ja: '署名用または利用者証明用CAの CRL（--delta で差分）を DER で出力',
+  },
+  usage: '--out FILE [--kind sign|auth] [--delta] [--dir DIR]',
+  options: {
+    dir: { type: 'string' },
+    out: { type: 'string' },
+    kind: { type: 'string', default: 'sign' },
+    delta: { type: 'boolean', default: false },
+  },
+  async run({ values }, io) {
+    const dir = dirOf(values);
+    const kind = values.kind;
+    if (kind !== 'sign' && kind !== 'auth') {
+      throw new CliError({ en: '--kind must be sign or auth', ja: '--kind は sign か auth です' });
+    }
+    if (typeof values.out !== 'string' || values.out === '') {
+      throw new CliError({ en: '--out FILE is required', ja: '--out FILE を指定してください' });
+    }
+    const issuer = await JpkiIssuer.open(dir).catch((e: unknown) => asCliError(e, dir));
+    const der = await issuer
+      .crl(kind, { delta: values.delta === true })
+      .catch((e: unknown) => asCliError(e, dir));
+    await writeFile(values.out, der);
+    io.out(
+      t({
+        en: `${values.delta ? 'delta' : 'full'} ${kind} CRL written to ${values.out} (${der.length} bytes)`,
+        ja: `${kind} CA の${values.delta ? '差分' : '完全'} CRL を ${values.out} に書き出しました（${der.length} バイト）`,
+      }),
+    );
+    return 0;
+  },
+};
+
+export const pkiCommands: readonly CliCommand[] = [init, chain, revoke, crl];
