@@ -11,7 +11,7 @@
  */
 import { x509 } from './x509.ts';
 import { webcrypto, randomBytes, type KeyObject } from 'node:crypto';
-import { appendFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { CA_NAME, ocspResponderName } from './names.ts';
@@ -25,6 +25,7 @@ import {
   type RevocationReason,
 } from './revocation.ts';
 import { buildCrl } from './crl.ts';
+import { OcspResponder } from './ocsp.ts';
 
 export type { CertKind } from './kinds.ts';
 import type { CertKind } from './kinds.ts';
@@ -386,6 +387,47 @@ export class JpkiIssuer {
     }
     this.#revoked.set(serial, r);
     return r;
+  }
+
+  /** An OCSP responder answering for both CAs from this issuer's records. */
+  async ocspResponder(validityMs?: number): Promise<OcspResponder> {
+    const cas = [];
+    for (const kind of ['auth', 'sign'] as const) {
+      cas.push({
+        kind,
+        caCertificate: this.certificate(`${kind}-ca`),
+        responderCertificate: this.certificate(`ocsp-${kind}`),
+        responderKey: (await this.#keys.get(`ocsp-${kind}`)).privateKey,
+      });
+    }
+    return new OcspResponder(cas, this, validityMs);
+  }
+
+  #seen = { issued: -1, revoked: -1 };
+
+  /**
+   * Re-reads the issued and revocation records when another process (say
+   * `myna pki revoke`) has appended to them. Cheap when nothing changed.
+   */
+  async refresh(): Promise<void> {
+    if (!this.#dir) return;
+    const size = async (f: string) =>
+      (await stat(join(this.#dir!, f)).catch(() => undefined))?.size ?? 0;
+    const [issued, revoked] = [await size('issued.jsonl'), await size('revocations.jsonl')];
+    if (issued !== this.#seen.issued) {
+      for (const l of await readJsonLines<{ serial: string; kind: CertKind }>(
+        join(this.#dir, 'issued.jsonl'),
+      )) {
+        this.#issued.set(normalizeSerial(l.serial) ?? l.serial, l.kind);
+      }
+      this.#seen.issued = issued;
+    }
+    if (revoked !== this.#seen.revoked) {
+      for (const r of await readJsonLines<Revocation>(join(this.#dir, 'revocations.jsonl'))) {
+        this.#revoked.set(r.serial, r);
+      }
+      this.#seen.revoked = revoked;
+    }
   }
 
   /** The revocation of a serial, if any. */
