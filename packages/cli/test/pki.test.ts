@@ -88,3 +88,28 @@ test('myna pki: bad arguments and a missing issuer are clear errors', async () =
   assert.equal(bad.code, 1);
   assert.match(bad.err, /--base-url/);
 });
+
+test('myna pki serve prints its URL, serves CRLs and OCSP, and stops on SIGINT', async () => {
+  const { spawn } = await import('node:child_process');
+  const dir = join(await mkdtemp(join(tmpdir(), 'myna-cli-pki-')), 'pki');
+  assert.equal((await cli('pki', 'init', '--dir', dir)).code, 0);
+  const bin = new URL('../../../bin/myna.mjs', import.meta.url).pathname;
+  const child = spawn(process.execPath, [bin, 'pki', 'serve', '--dir', dir, '--port', '0'], {
+    env: { ...process.env, MYNA_LANG: 'en' },
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /serving at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`serve exited early (${code}): ${out}`)));
+  });
+  const crl = await fetch(`${url}/crl/auth.crl`);
+  assert.equal(crl.status, 200);
+  assert.equal((await fetch(`${url}/ocsp`, { method: 'PUT' })).status, 405);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  child.kill('SIGINT');
+  assert.equal(await exited, 0);
+});

@@ -1,6 +1,12 @@
 /** `myna pki …`: the test JPKI issuer (root, issuing CAs, OCSP responder certificates). */
 import { writeFile } from 'node:fs/promises';
-import { JpkiIssuer, PkiError, REVOCATION_REASONS, defaultPkiDir } from '@myna-ap/pki';
+import {
+  JpkiIssuer,
+  PkiError,
+  REVOCATION_REASONS,
+  defaultPkiDir,
+  startPkiServer,
+} from '@myna-ap/pki';
 import { CliError, type CliCommand } from '../command.ts';
 import { t } from '../i18n.ts';
 
@@ -132,4 +138,44 @@ const crl: CliCommand = {
   },
 };
 
-export const pkiCommands: readonly CliCommand[] = [init, chain, revoke, crl];
+const serve: CliCommand = {
+  path: ['pki', 'serve'],
+  summary: {
+    en: 'serve OCSP at /ocsp (GET and POST) and the latest CRLs under /crl/ until Ctrl-C',
+    ja: 'OCSP（/ocsp、GET・POST）と最新の CRL（/crl/）を提供（Ctrl-C で終了）',
+  },
+  usage: '[--dir DIR] [--port N] [--host ADDR]',
+  options: {
+    dir: { type: 'string' },
+    port: { type: 'string', default: '8080' },
+    host: { type: 'string', default: '127.0.0.1' },
+  },
+  async run({ values }, io) {
+    const dir = dirOf(values);
+    const port = Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new CliError({ en: `--port must be 0..65535`, ja: `--port は 0〜65535 です` });
+    }
+    const issuer = await JpkiIssuer.open(dir).catch((e: unknown) => asCliError(e, dir));
+    const server = await startPkiServer(issuer, {
+      port,
+      host: String(values.host),
+      log: (l) => io.err(l),
+    });
+    io.out(
+      t({
+        en: `JPKI test issuer serving at ${server.url}  (OCSP ${server.url}/ocsp, CRLs ${server.url}/crl/sign.crl, ${server.url}/crl/auth.crl); Ctrl-C stops`,
+        ja: `テスト用 JPKI 発行者を ${server.url} で提供中（OCSP ${server.url}/ocsp、CRL ${server.url}/crl/sign.crl・${server.url}/crl/auth.crl）。Ctrl-C で終了`,
+      }),
+    );
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    await server.close();
+    return 0;
+  },
+};
+
+export const pkiCommands: readonly CliCommand[] = [init, chain, revoke, crl, serve];
