@@ -7,3 +7,4 @@ export * from './revocation.ts';
 export type { CertKind } from './kinds.ts';
 export * from './ocsp.ts';
 export * from './server.ts';
+export * from './crlIndex.ts';
