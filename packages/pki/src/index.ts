@@ -8,3 +8,4 @@ export type { CertKind } from './kinds.ts';
 export * from './ocsp.ts';
 export * from './server.ts';
 export * from './crlIndex.ts';
+export * from './validate.ts';

@@ -1,0 +1,223 @@
+/**
+ * Certificate validation for business systems and the identity platform: the
+ * chain to our trust anchors, then revocation either by OCSP (one question per
+ * certificate) or by a local CRL index (the 地方認証PF CRL 方式, bulk).
+ */
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
+import { X509Certificate, createVerify, randomBytes } from 'node:crypto';
+import { OID_OCSP_BASIC, OID_OCSP_NONCE } from './ocsp.ts';
+import type { CrlIndex } from './crlIndex.ts';
+import { x509 } from './x509.ts';
+
+export type Validation =
+  | { readonly status: 'valid'; readonly checkedBy: 'ocsp' | 'crl' }
+  | { readonly status: 'revoked'; readonly revokedAt: Date; readonly reason: number }
+  | { readonly status: 'expired'; readonly notAfter: Date }
+  | { readonly status: 'not-yet-valid'; readonly notBefore: Date }
+  | { readonly status: 'unknown-issuer' }
+  | { readonly status: 'bad-signature' }
+  | { readonly status: 'unknown' } // the OCSP responder does not know the certificate
+  | { readonly status: 'unavailable'; readonly message: string }; // no trustworthy revocation answer
+
+/** The CA certificates we trust: the root and the issuing CAs under it (DER). */
+export interface TrustAnchors {
+  readonly root: Uint8Array;
+  readonly cas: readonly Uint8Array[];
+}
+
+interface ChainOk {
+  readonly leaf: X509Certificate;
+  readonly issuer: X509Certificate;
+  readonly issuerDer: Uint8Array;
+}
+
+/** Chain and validity period; revocation is checked by the callers below. */
+export function checkChain(
+  certDer: Uint8Array,
+  trust: TrustAnchors,
+  now: Date = new Date(),
+): ChainOk | Validation {
+  let leaf: X509Certificate;
+  try {
+    leaf = new X509Certificate(certDer);
+  } catch {
+    return { status: 'bad-signature' };
+  }
+  const root = new X509Certificate(trust.root);
+  // Match the issuer by key identifier (AKI = the CA's SKI), not by name alone: a
+  // CA of another hierarchy may carry the very same name.
+  const aki = keyIdOf(certDer, 'aki');
+  const issuerDer = trust.cas.find(
+    (c) =>
+      new X509Certificate(c).subject === leaf.issuer &&
+      (aki === undefined || keyIdOf(c, 'ski') === aki),
+  );
+  if (!issuerDer) return { status: 'unknown-issuer' };
+  const issuer = new X509Certificate(issuerDer);
+  if (!issuer.verify(root.publicKey) || !issuer.ca) return { status: 'unknown-issuer' };
+  if (!leaf.verify(issuer.publicKey)) return { status: 'bad-signature' };
+  const notBefore = new Date(leaf.validFrom);
+  const notAfter = new Date(leaf.validTo);
+  if (now < notBefore) return { status: 'not-yet-valid', notBefore };
+  if (now > notAfter) return { status: 'expired', notAfter };
+  return { leaf, issuer, issuerDer };
+}
+
+function keyIdOf(der: Uint8Array, which: 'aki' | 'ski'): string | undefined {
+  try {
+    const c = new x509.X509Certificate(der);
+    if (which === 'ski') return c.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
+    return c.getExtension(x509.AuthorityKeyIdentifierExtension)?.keyId;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Chain + a CRL index of the certificate's CA (kept fresh by the caller). */
+export function validateWithCrl(
+  certDer: Uint8Array,
+  trust: TrustAnchors,
+  index: CrlIndex,
+  now: Date = new Date(),
+): Validation {
+  const chain = checkChain(certDer, trust, now);
+  if ('status' in chain) return chain;
+  const hit = index.lookup(chain.leaf.serialNumber);
+  if (hit) return { status: 'revoked', revokedAt: hit.revokedAt, reason: hit.reason };
+  return { status: 'valid', checkedBy: 'crl' };
+}
+
+export interface OcspOptions {
+  /** Responder URL; default the certificate's AIA OCSP URL. */
+  readonly url?: string;
+  /** For tests and proxies; default global fetch. */
+  readonly fetch?: typeof fetch;
+  readonly timeoutMs?: number;
+}
+
+/** Chain + an OCSP question with a fresh nonce; the answer's signature, responder and nonce are checked. */
+export async function validateWithOcsp(
+  certDer: Uint8Array,
+  trust: TrustAnchors,
+  opts: OcspOptions = {},
+  now: Date = new Date(),
+): Promise<Validation> {
+  const chain = checkChain(certDer, trust, now);
+  if ('status' in chain) return chain;
+  const url = opts.url ?? /OCSP - URI:(\S+)/.exec(chain.leaf.infoAccess ?? '')?.[1];
+  if (!url) return { status: 'unavailable', message: 'no OCSP URL' };
+
+  const leaf = pkijs.Certificate.fromBER(certDer);
+  const issuer = pkijs.Certificate.fromBER(chain.issuerDer);
+  const nonce = new Uint8Array(randomBytes(16));
+  const req = new pkijs.OCSPRequest();
+  await req.createForCertificate(leaf, { hashAlgorithm: 'SHA-1', issuerCertificate: issuer });
+  req.tbsRequest.requestExtensions = [
+    new pkijs.Extension({
+      extnID: OID_OCSP_NONCE,
+      extnValue: new asn1js.OctetString({ valueHex: nonce }).toBER(false),
+    }),
+  ];
+  let body: Uint8Array;
+  try {
+    const res = await (opts.fetch ?? fetch)(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/ocsp-request' },
+      body: new Uint8Array(req.toSchema(true).toBER(false)),
+      signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
+    });
+    if (!res.ok)
+      return { status: 'unavailable', message: `OCSP responder answered HTTP ${res.status}` };
+    body = new Uint8Array(await res.arrayBuffer());
+  } catch (e) {
+    return {
+      status: 'unavailable',
+      message: `OCSP responder unreachable: ${(e as Error).message}`,
+    };
+  }
+  return readOcspAnswer(body, chain, nonce, now);
+}
+
+function readOcspAnswer(
+  body: Uint8Array,
+  chain: ChainOk,
+  nonce: Uint8Array,
+  now: Date,
+): Validation {
+  try {
+    const resp = pkijs.OCSPResponse.fromBER(body);
+    const code = resp.responseStatus.valueBlock.valueDec;
+    if (code !== 0 || !resp.responseBytes)
+      return { status: 'unavailable', message: `OCSP status ${code}` };
+    if (resp.responseBytes.responseType !== OID_OCSP_BASIC) {
+      return { status: 'unavailable', message: 'not a basic OCSP response' };
+    }
+    const basic = pkijs.BasicOCSPResponse.fromBER(
+      resp.responseBytes.response.valueBlock.valueHexView,
+    );
+    // The signer: a delegated responder certificate issued by the same CA, for OCSP signing.
+    const signerDer = basic.certs?.[0]?.toSchema().toBER(false);
+    if (!signerDer)
+      return { status: 'unavailable', message: 'OCSP response carries no responder certificate' };
+    const signer = new X509Certificate(new Uint8Array(signerDer));
+    if (
+      !signer.verify(chain.issuer.publicKey) ||
+      !(signer.keyUsage ?? []).includes('1.3.6.1.5.5.7.3.9')
+    ) {
+      return { status: 'unavailable', message: 'OCSP responder is not authorised by the CA' };
+    }
+    const ok = createVerify('sha256')
+      .update(basic.tbsResponseData.tbsView)
+      .verify(signer.publicKey, basic.signature.valueBlock.valueHexView);
+    if (!ok) return { status: 'unavailable', message: 'OCSP response signature does not verify' };
+    const echoed = basic.tbsResponseData.responseExtensions?.find(
+      (e) => e.extnID === OID_OCSP_NONCE,
+    );
+    const echoedValue = echoed
+      ? asn1js.fromBER(echoed.extnValue.valueBlock.valueHexView).result
+      : undefined;
+    const echoedBytes =
+      echoedValue instanceof asn1js.OctetString
+        ? echoedValue.valueBlock.valueHexView
+        : echoed?.extnValue.valueBlock.valueHexView;
+    if (!echoedBytes || Buffer.compare(Buffer.from(echoedBytes), Buffer.from(nonce)) !== 0) {
+      return {
+        status: 'unavailable',
+        message: 'OCSP nonce missing or different (replayed answer?)',
+      };
+    }
+    const serial = chain.leaf.serialNumber.toLowerCase().replace(/^(00)+/, '');
+    const single = basic.tbsResponseData.responses.find(
+      (r) =>
+        Buffer.from(r.certID.serialNumber.valueBlock.valueHexView)
+          .toString('hex')
+          .replace(/^(00)+/, '') === serial,
+    );
+    if (!single)
+      return { status: 'unavailable', message: 'OCSP answer is about another certificate' };
+    if (single.nextUpdate && single.nextUpdate < now)
+      return { status: 'unavailable', message: 'stale OCSP answer' };
+    const st = single.certStatus as asn1js.Constructed;
+    switch (st.idBlock.tagNumber) {
+      case 0:
+        return { status: 'valid', checkedBy: 'ocsp' };
+      case 1: {
+        const [time, reasonBox] = st.valueBlock.value as [
+          asn1js.GeneralizedTime,
+          asn1js.Constructed | undefined,
+        ];
+        const reasonEnum = reasonBox?.valueBlock.value[0] as asn1js.Enumerated | undefined;
+        return {
+          status: 'revoked',
+          revokedAt: time.toDate(),
+          reason: reasonEnum?.valueBlock.valueDec ?? -1,
+        };
+      }
+      default:
+        return { status: 'unknown' };
+    }
+  } catch (e) {
+    return { status: 'unavailable', message: `malformed OCSP response: ${(e as Error).message}` };
+  }
+}
