@@ -37,31 +37,42 @@ function readTlv(b: Uint8Array, at: number, limit: number): Tlv {
   return { tag, start: p, end: p + len, headerStart: at };
 }
 
+function digits(b: Uint8Array, at: number, n: number): number {
+  let v = 0;
+  for (let i = 0; i < n; i++) {
+    const d = b[at + i]! - 0x30;
+    if (d < 0 || d > 9) return NaN;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+/** UTCTime YYMMDDHHMMSSZ or GeneralizedTime YYYYMMDDHHMMSS[.f]Z, read from the bytes (hot path). */
 function readTime(b: Uint8Array, t: Tlv): number {
-  const s = Buffer.from(b.subarray(t.start, t.end)).toString('latin1');
-  let m: RegExpExecArray | null;
-  if (t.tag === 0x17 && (m = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(s))) {
-    const yy = Number(m[1]);
-    return Date.UTC(
-      yy < 50 ? 2000 + yy : 1900 + yy,
-      Number(m[2]) - 1,
-      Number(m[3]),
-      Number(m[4]),
-      Number(m[5]),
-      Number(m[6]),
-    );
+  const n = t.end - t.start;
+  let p = t.start;
+  let year: number;
+  if (t.tag === 0x17 && n === 13) {
+    const yy = digits(b, p, 2);
+    year = yy < 50 ? 2000 + yy : 1900 + yy;
+    p += 2;
+  } else if (t.tag === 0x18 && n >= 15) {
+    year = digits(b, p, 4);
+    p += 4;
+  } else {
+    throw new CrlParseError(`bad time at ${t.headerStart}`);
   }
-  if (t.tag === 0x18 && (m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:\.\d+)?Z$/.exec(s))) {
-    return Date.UTC(
-      Number(m[1]),
-      Number(m[2]) - 1,
-      Number(m[3]),
-      Number(m[4]),
-      Number(m[5]),
-      Number(m[6]),
-    );
-  }
-  throw new CrlParseError(`bad time ${JSON.stringify(s)}`);
+  const ms = Date.UTC(
+    year,
+    digits(b, p, 2) - 1,
+    digits(b, p + 2, 2),
+    digits(b, p + 4, 2),
+    digits(b, p + 6, 2),
+    digits(b, p + 8, 2),
+  );
+  if (b[t.end - 1] !== 0x5a || Number.isNaN(ms))
+    throw new CrlParseError(`bad time at ${t.headerStart}`);
+  return ms;
 }
 
 /** The parts of a CRL the index and the validator need. */
@@ -205,24 +216,53 @@ export interface RevokedEntry {
   readonly reason: number;
 }
 
+const LENGTH = 0xff;
+const REMOVED = 0x100;
+const STRIDE = 6;
+
+/** Big-endian word k (0..3) of b[s..e), zero-padded: the inline form of a serial in a slot. */
+function word(b: Uint8Array, s: number, e: number, k: number): number {
+  const p = s + 4 * k;
+  return (
+    (((p < e ? b[p]! : 0) << 24) |
+      ((p + 1 < e ? b[p + 1]! : 0) << 16) |
+      ((p + 2 < e ? b[p + 2]! : 0) << 8) |
+      (p + 3 < e ? b[p + 3]! : 0)) >>>
+    0
+  );
+}
+
+/** FNV-1a-style mix, four bytes at a time. */
 function hash(b: Uint8Array, start: number, end: number): number {
-  let h = 0x811c9dc5;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
-  return h >>> 0;
+  let h = 0x811c9dc5 ^ (end - start);
+  let i = start;
+  for (; i + 4 <= end; i += 4) {
+    h = Math.imul(
+      h ^ (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)),
+      0x01000193,
+    );
+    h ^= h >>> 15;
+  }
+  for (; i < end; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  return (h ^ (h >>> 13)) >>> 0;
 }
 
 /** Serial → revocation, for millions of entries. */
 export class CrlIndex {
+  // Entry i: serial bytes at meta[2i] in the pool, length and a removed flag in
+  // meta[2i+1]; revocation time and reason beside. The table holds, per slot,
+  // the entry + 1, the length and the serial itself packed in four words when it
+  // has at most 16 bytes: a probe is then settled by the slot alone, one memory
+  // access (random access to a large table is what a lookup costs).
   #pool = new Uint8Array(1 << 16);
   #poolUsed = 0;
-  #off = new Uint32Array(1024);
-  #len = new Uint8Array(1024);
+  #meta = new Uint32Array(2 * 1024);
   #at = new Float64Array(1024);
   #reason = new Int8Array(1024);
-  #removed = new Uint8Array(1024);
+  #capacity = 1024;
   #count = 0;
   #live = 0;
-  #slots = new Uint32Array(2048); // entry index + 1; 0 = empty
+  #slots = new Uint32Array(STRIDE * 2048);
   /** CRL number of the full CRL last applied, and of the last delta. */
   baseNumber: bigint | undefined;
   lastNumber: bigint | undefined;
@@ -236,7 +276,8 @@ export class CrlIndex {
     const info = parseCrl(der);
     if (info.deltaBase !== undefined) throw new CrlParseError('a delta CRL cannot start an index');
     const idx = new CrlIndex();
-    idx.#reserve(Math.max(16, Math.ceil(der.length / 40)));
+    // an entry of a 16-byte serial with a UTCTime takes 35-36 bytes of DER
+    idx.#reserve(Math.max(16, Math.ceil(der.length / 34)));
     info.forEachEntry((b, s, e, at, reason) => idx.#put(b, s, e, at, reason));
     idx.baseNumber = info.crlNumber;
     idx.lastNumber = info.crlNumber;
@@ -246,8 +287,9 @@ export class CrlIndex {
   /** Applies a delta CRL whose base is this index's full CRL (removeFromCRL entries un-revoke). */
   applyDelta(der: Uint8Array): number {
     const info = parseCrl(der);
-    if (info.deltaBase === undefined)
+    if (info.deltaBase === undefined) {
       throw new CrlParseError('not a delta CRL (no delta CRL indicator)');
+    }
     if (this.baseNumber !== undefined && info.deltaBase > this.baseNumber) {
       throw new CrlParseError(
         `delta CRL needs base #${info.deltaBase}, index holds #${this.baseNumber}`,
@@ -274,71 +316,109 @@ export class CrlIndex {
       typeof serial === 'string'
         ? Uint8Array.from(Buffer.from(serial.replace(/[\s:]/g, ''), 'hex'))
         : serial;
-    let s = 0;
-    while (s < b.length - 1 && b[s] === 0) s++;
-    const i = this.#find(b, s, b.length);
-    if (i < 0 || this.#removed[i]) return undefined;
+    const i = this.#findLive(b);
+    if (i < 0) return undefined;
     return { revokedAt: new Date(this.#at[i]!), reason: this.#reason[i]! };
+  }
+
+  /** Whether a serial (bytes, sign octet optional) is revoked: the hot path, no allocation. */
+  has(serial: Uint8Array): boolean {
+    return this.#findLive(serial) >= 0;
   }
 
   /** Bytes held by the index's arrays. */
   get byteSize(): number {
     return (
       this.#pool.byteLength +
-      this.#off.byteLength +
-      this.#len.byteLength +
+      this.#meta.byteLength +
       this.#at.byteLength +
       this.#reason.byteLength +
-      this.#removed.byteLength +
       this.#slots.byteLength
     );
   }
 
+  #findLive(b: Uint8Array): number {
+    let s = 0;
+    while (s < b.length - 1 && b[s] === 0) s++;
+    const i = this.#find(b, s, b.length);
+    return i >= 0 && (this.#meta[2 * i + 1]! & REMOVED) === 0 ? i : -1;
+  }
+
   #find(b: Uint8Array, s: number, e: number): number {
-    const mask = this.#slots.length - 1;
+    const slots = this.#slots;
+    const mask = slots.length / STRIDE - 1;
     const n = e - s;
-    for (let h = hash(b, s, e) & mask; ; h = (h + 1) & mask) {
-      const v = this.#slots[h]!;
-      if (v === 0) return -1;
-      const i = v - 1;
-      if (this.#len[i] === n) {
-        const o = this.#off[i]!;
-        let k = 0;
-        while (k < n && this.#pool[o + k] === b[s + k]) k++;
-        if (k === n) return i;
+    if (n <= 16) {
+      const w0 = word(b, s, e, 0);
+      const w1 = word(b, s, e, 1);
+      const w2 = word(b, s, e, 2);
+      const w3 = word(b, s, e, 3);
+      for (let j = hash(b, s, e) & mask; ; j = (j + 1) & mask) {
+        const q = j * STRIDE;
+        const v = slots[q]!;
+        if (v === 0) return -1;
+        if (
+          slots[q + 1] === n &&
+          slots[q + 2] === w0 &&
+          slots[q + 3] === w1 &&
+          slots[q + 4] === w2 &&
+          slots[q + 5] === w3
+        ) {
+          return v - 1;
+        }
       }
+    }
+    const meta = this.#meta;
+    const pool = this.#pool;
+    for (let j = hash(b, s, e) & mask; ; j = (j + 1) & mask) {
+      const q = j * STRIDE;
+      const v = slots[q]!;
+      if (v === 0) return -1;
+      if (slots[q + 1] !== n) continue;
+      const i = v - 1;
+      const o = meta[2 * i]!;
+      let k = 0;
+      while (k < n && pool[o + k] === b[s + k]) k++;
+      if (k === n) return i;
     }
   }
 
   #reserve(entries: number): void {
-    if (entries <= this.#off.length) return;
-    const grow = <T extends Uint32Array | Uint8Array | Float64Array | Int8Array>(
-      a: T,
-      n: number,
-    ): T => {
-      const c = new (a.constructor as new (n: number) => T)(n);
-      c.set(a);
-      return c;
-    };
-    this.#off = grow(this.#off, entries);
-    this.#len = grow(this.#len, entries);
-    this.#at = grow(this.#at, entries);
-    this.#reason = grow(this.#reason, entries);
-    this.#removed = grow(this.#removed, entries);
-    let cap = this.#slots.length;
-    while (cap < entries * 2) cap *= 2;
-    if (cap !== this.#slots.length) {
-      this.#slots = new Uint32Array(cap);
+    if (entries > this.#capacity) {
+      const meta = new Uint32Array(2 * entries);
+      meta.set(this.#meta);
+      this.#meta = meta;
+      const at = new Float64Array(entries);
+      at.set(this.#at);
+      this.#at = at;
+      const reason = new Int8Array(entries);
+      reason.set(this.#reason);
+      this.#reason = reason;
+      this.#capacity = entries;
+    }
+    // Load factor at most 2/3 with linear probing.
+    let cap = this.#slots.length / STRIDE;
+    while (cap * 2 < entries * 3) cap *= 2;
+    if (cap !== this.#slots.length / STRIDE) {
+      this.#slots = new Uint32Array(STRIDE * cap);
       for (let i = 0; i < this.#count; i++) this.#slot(i);
     }
   }
 
   #slot(i: number): void {
-    const mask = this.#slots.length - 1;
-    const o = this.#off[i]!;
-    for (let h = hash(this.#pool, o, o + this.#len[i]!) & mask; ; h = (h + 1) & mask) {
-      if (this.#slots[h] === 0) {
-        this.#slots[h] = i + 1;
+    const slots = this.#slots;
+    const mask = slots.length / STRIDE - 1;
+    const o = this.#meta[2 * i]!;
+    const n = this.#meta[2 * i + 1]! & LENGTH;
+    const pool = this.#pool;
+    for (let j = hash(pool, o, o + n) & mask; ; j = (j + 1) & mask) {
+      const q = j * STRIDE;
+      if (slots[q] === 0) {
+        slots[q] = i + 1;
+        slots[q + 1] = n;
+        if (n <= 16) {
+          for (let k = 0; k < 4; k++) slots[q + 2 + k] = word(pool, o, o + n, k);
+        }
         return;
       }
     }
@@ -347,14 +427,14 @@ export class CrlIndex {
   #put(b: Uint8Array, s: number, e: number, at: number, reason: number): void {
     const found = this.#find(b, s, e);
     if (found >= 0) {
-      if (this.#removed[found]) this.#live++;
-      this.#removed[found] = 0;
+      if (this.#meta[2 * found + 1]! & REMOVED) this.#live++;
+      this.#meta[2 * found + 1] = this.#meta[2 * found + 1]! & LENGTH;
       this.#at[found] = at;
       this.#reason[found] = reason;
       return;
     }
     if (e - s > 255) throw new CrlParseError('serial longer than 255 bytes');
-    if (this.#count === this.#off.length) this.#reserve(this.#count * 2);
+    if (this.#count === this.#capacity) this.#reserve(this.#count * 2);
     if (this.#poolUsed + (e - s) > this.#pool.length) {
       const p = new Uint8Array(Math.max(this.#pool.length * 2, this.#poolUsed + (e - s)));
       p.set(this.#pool.subarray(0, this.#poolUsed));
@@ -362,8 +442,8 @@ export class CrlIndex {
     }
     const i = this.#count++;
     this.#pool.set(b.subarray(s, e), this.#poolUsed);
-    this.#off[i] = this.#poolUsed;
-    this.#len[i] = e - s;
+    this.#meta[2 * i] = this.#poolUsed;
+    this.#meta[2 * i + 1] = e - s;
     this.#poolUsed += e - s;
     this.#at[i] = at;
     this.#reason[i] = reason;
@@ -373,8 +453,8 @@ export class CrlIndex {
 
   #remove(b: Uint8Array, s: number, e: number): void {
     const i = this.#find(b, s, e);
-    if (i >= 0 && !this.#removed[i]) {
-      this.#removed[i] = 1;
+    if (i >= 0 && (this.#meta[2 * i + 1]! & REMOVED) === 0) {
+      this.#meta[2 * i + 1] = this.#meta[2 * i + 1]! | REMOVED;
       this.#live--;
     }
   }
