@@ -8,7 +8,7 @@ import * as pkijs from 'pkijs';
 import { X509Certificate, createVerify, randomBytes } from 'node:crypto';
 import { OID_OCSP_BASIC, OID_OCSP_NONCE } from './ocsp.ts';
 import type { CrlIndex } from './crlIndex.ts';
-import { x509 } from './x509.ts';
+import { derChildren } from './der.ts';
 
 export type Validation =
   | { readonly status: 'valid'; readonly checkedBy: 'ocsp' | 'crl' }
@@ -32,6 +32,33 @@ interface ChainOk {
   readonly issuerDer: Uint8Array;
 }
 
+/** The trust anchors parsed and checked once (CA flag, signed by the root), kept per TrustAnchors object. */
+interface PreparedCa {
+  readonly der: Uint8Array;
+  readonly cert: X509Certificate;
+  readonly ski: string | undefined;
+  readonly trusted: boolean;
+}
+const prepared = new WeakMap<TrustAnchors, PreparedCa[]>();
+
+function prepare(trust: TrustAnchors): PreparedCa[] {
+  let cas = prepared.get(trust);
+  if (!cas) {
+    const root = new X509Certificate(trust.root);
+    cas = trust.cas.map((der) => {
+      const cert = new X509Certificate(der);
+      return {
+        der,
+        cert,
+        ski: keyIdOf(der, 'ski'),
+        trusted: cert.ca && cert.verify(root.publicKey),
+      };
+    });
+    prepared.set(trust, cas);
+  }
+  return cas;
+}
+
 /** Chain and validity period; revocation is checked by the callers below. */
 export function checkChain(
   certDer: Uint8Array,
@@ -44,31 +71,45 @@ export function checkChain(
   } catch {
     return { status: 'bad-signature' };
   }
-  const root = new X509Certificate(trust.root);
   // Match the issuer by key identifier (AKI = the CA's SKI), not by name alone: a
   // CA of another hierarchy may carry the very same name.
   const aki = keyIdOf(certDer, 'aki');
-  const issuerDer = trust.cas.find(
-    (c) =>
-      new X509Certificate(c).subject === leaf.issuer &&
-      (aki === undefined || keyIdOf(c, 'ski') === aki),
+  const ca = prepare(trust).find(
+    (c) => c.cert.subject === leaf.issuer && (aki === undefined || c.ski === aki),
   );
-  if (!issuerDer) return { status: 'unknown-issuer' };
-  const issuer = new X509Certificate(issuerDer);
-  if (!issuer.verify(root.publicKey) || !issuer.ca) return { status: 'unknown-issuer' };
-  if (!leaf.verify(issuer.publicKey)) return { status: 'bad-signature' };
+  if (!ca || !ca.trusted) return { status: 'unknown-issuer' };
+  if (!leaf.verify(ca.cert.publicKey)) return { status: 'bad-signature' };
   const notBefore = new Date(leaf.validFrom);
   const notAfter = new Date(leaf.validTo);
   if (now < notBefore) return { status: 'not-yet-valid', notBefore };
   if (now > notAfter) return { status: 'expired', notAfter };
-  return { leaf, issuer, issuerDer };
+  return { leaf, issuer: ca.cert, issuerDer: ca.der };
 }
 
+const OID_SKI = '551d0e';
+const OID_AKI = '551d23';
+
+/** The subject or authority key identifier (hex), read from the certificate's extensions. */
 function keyIdOf(der: Uint8Array, which: 'aki' | 'ski'): string | undefined {
   try {
-    const c = new x509.X509Certificate(der);
-    if (which === 'ski') return c.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
-    return c.getExtension(x509.AuthorityKeyIdentifierExtension)?.keyId;
+    const [cert] = derChildren(der);
+    const [tbs] = derChildren(cert!.value);
+    const exts = derChildren(tbs!.value).find((n) => n.tag === 0xa3);
+    if (!exts) return undefined;
+    const [list] = derChildren(exts.value);
+    for (const ext of derChildren(list!.value)) {
+      const parts = derChildren(ext.value);
+      if (Buffer.from(parts[0]!.value).toString('hex') !== (which === 'ski' ? OID_SKI : OID_AKI)) {
+        continue;
+      }
+      const [inner] = derChildren(parts[parts.length - 1]!.value);
+      if (which === 'ski') {
+        return inner!.tag === 0x04 ? Buffer.from(inner!.value).toString('hex') : undefined;
+      }
+      const keyId = derChildren(inner!.value).find((n) => n.tag === 0x80);
+      return keyId ? Buffer.from(keyId.value).toString('hex') : undefined;
+    }
+    return undefined;
   } catch {
     return undefined;
   }
