@@ -12,6 +12,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import { hexSchema, pinSchema } from './schemas.ts';
 import { fromHex, toHex } from '@myna-ap/apdu';
 import { FreeAreaImageError, parseFreeAreas, type FreeAreasImage } from './freeArea/image.ts';
 import { newFreeAreas } from './freeArea/keys.ts';
@@ -77,16 +78,8 @@ export class CardImageError extends Error {
   }
 }
 
-const hex = z.string().regex(/^(?:[0-9a-f]{2})*$/, 'lower-case hex bytes');
+const hex = hexSchema;
 const fid = z.string().regex(/^[0-9A-F]{4}$/, 'FID of 4 upper-case hex digits');
-const pinSchema = z
-  .object({
-    salt: hex,
-    digest: hex.length(64),
-    maxTries: z.number().int().min(1).max(15),
-    triesLeft: z.number().int().min(0).max(15),
-  })
-  .refine((p) => p.triesLeft <= p.maxTries, 'triesLeft must not exceed maxTries');
 const apSchema = z.object({
   files: z.record(fid, hex),
   pins: z.record(fid, pinSchema),

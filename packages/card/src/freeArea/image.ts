@@ -4,6 +4,7 @@
  * Bytes are lower-case hex. Changed only by one `card.update` per operation.
  */
 import { z } from 'zod';
+import { hexSchema, pinSchema } from '../schemas.ts';
 import type { AreaName, CardApType, EfAccess } from '@myna-ap/apdu';
 import type { PinImage } from '../image.ts';
 
@@ -60,16 +61,9 @@ export const AREA_NAMES: readonly AreaName[] = ['local', 'extended'];
 /** Bytes of card-side bookkeeping per card AP (AID, provider, keys, PIN object). */
 export const CARD_AP_OVERHEAD = 33;
 
-const hex = z.string().regex(/^(?:[0-9a-f]{2})*$/, 'lower-case hex bytes');
+const hex = hexSchema;
 const key16 = hex.length(32);
-const pin = z
-  .object({
-    salt: hex,
-    digest: hex.length(64),
-    maxTries: z.number().int().min(1).max(15),
-    triesLeft: z.number().int().min(0).max(15),
-  })
-  .refine((p) => p.triesLeft <= p.maxTries, 'triesLeft must not exceed maxTries');
+const pin = pinSchema;
 const cardAp = z.object({
   aid: hex.min(10).max(32),
   type: z.enum(['A', 'C', 'D', 'custom']),
