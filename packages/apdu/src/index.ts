@@ -10,3 +10,4 @@ export * from './crypto.ts';
 export * from './tlv.ts';
 export * from './describe.ts';
 export * from './exchange.ts';
+export * from './seeded.ts';

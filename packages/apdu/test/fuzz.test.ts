@@ -32,25 +32,14 @@ import {
   toHex,
   unpad80,
   type TlvNode,
+  seededRandom,
 } from '@myna-ap/apdu';
 
 const SOAK = process.env.MYNA_SOAK === '1';
 const ITERATIONS = SOAK ? 5_000_000 : 100_000;
 const SEED = Number(process.env.MYNA_FUZZ_SEED ?? (SOAK ? Date.now() % 2 ** 31 : 20261123)) >>> 0;
 
-/** mulberry32: small, fast, good enough to spread inputs; the seed replays a run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const rand = prng(SEED);
+const rand = seededRandom(SEED);
 const int = (n: number) => Math.floor(rand() * n);
 const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
 /** Bytes that sit on length and tag boundaries. */

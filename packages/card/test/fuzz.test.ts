@@ -10,24 +10,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isValidStatusWord, parseCommand, toHex } from '@myna-ap/apdu';
+import { isValidStatusWord, parseCommand, toHex, seededRandom } from '@myna-ap/apdu';
 import { DfApplet, type Card } from '@myna-ap/card';
 import { AIDS, HOLDER, fresh, issued } from './fixture.ts';
 
 const SOAK = process.env.MYNA_SOAK === '1';
 const COUNT = SOAK ? 2_000_000 : 100_000;
-
-/** mulberry32: small, fast, seedable. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -52,7 +40,7 @@ test(`fuzz: ${COUNT.toLocaleString('en')} random and mutated APDUs`, async () =>
   const { image, secrets } = await issued();
   const card: Card = await fresh();
   const seed = Number(process.env.MYNA_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
-  const rand = rng(seed);
+  const rand = seededRandom(seed);
   const int = (n: number) => Math.floor(rand() * n);
   const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
 

@@ -1,3 +1,4 @@
+import { seededRandom } from '@myna-ap/apdu';
 /**
  * Posts random and mutated requests to every route and asserts the server never
  * answers 5xx, and that every refusal has the documented shape. Seeded, so a
@@ -9,18 +10,6 @@ import { fixture, ADMIN_PW, PW, MAEBASHI_BODY, type Fixture } from './helpers.ts
 import { openDb } from '../src/db/open.ts';
 import { skipUnlessPostgres, startPostgres } from './pgCluster.ts';
 import { routes } from '../src/http/routes.ts';
-
-/** mulberry32: small, fast, seedable. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WEIRD_STRINGS = [
   '',
@@ -196,7 +185,7 @@ async function fuzz(f: Fixture, normalRuns: number, soakRuns: number): Promise<v
     const tokens = [admin, maeAdmin, undefined, 'myna_' + 'A'.repeat(43), 'garbage'];
     const n = process.env.MYNA_SOAK === '1' ? soakRuns : normalRuns;
     const seed = Number(process.env.MYNA_FUZZ_SEED ?? 20261123);
-    const r = prng(seed);
+    const r = seededRandom(seed);
     const statuses = new Map<number, number>();
     for (let i = 0; i < n; i++) {
       const route = routes[Math.floor(r() * routes.length)]!;
