@@ -1,7 +1,7 @@
 /** Full and delta CRLs (RFC 5280 §5) of one issuing CA. */
-import { x509 } from './x509.ts';
+import { signingKeyOf, x509 } from './x509.ts';
 import { der } from './der.ts';
-import { RSA_SHA256, type CryptoKey } from './keyStore.ts';
+import { RSA_SHA256, type IssuerKey } from './keyStore.ts';
 import { CRL_REASON, type Revocation } from './revocation.ts';
 
 /** DER INTEGER content of a non-negative integer (minimal, positive). */
@@ -18,8 +18,8 @@ export const OID_DELTA_CRL_INDICATOR = '2.5.29.27';
 
 export interface CrlParams {
   readonly ca: x509.X509Certificate;
-  readonly caKey: CryptoKey;
-  readonly caPublicKey: CryptoKey;
+  /** The CA's key, in its key store. */
+  readonly caKey: IssuerKey;
   readonly entries: readonly Revocation[];
   readonly number: number;
   /** For a delta CRL: the number of the full CRL it completes. */
@@ -30,7 +30,7 @@ export interface CrlParams {
 
 export async function buildCrl(p: CrlParams): Promise<Uint8Array> {
   const extensions: x509.Extension[] = [
-    await x509.AuthorityKeyIdentifierExtension.create(p.caPublicKey),
+    await x509.AuthorityKeyIdentifierExtension.create(p.caKey.publicKey),
     new x509.Extension(OID_CRL_NUMBER, false, der(0x02, integerContent(p.number))),
   ];
   if (p.baseNumber !== undefined) {
@@ -43,7 +43,7 @@ export async function buildCrl(p: CrlParams): Promise<Uint8Array> {
     thisUpdate: p.thisUpdate,
     nextUpdate: p.nextUpdate,
     signingAlgorithm: RSA_SHA256,
-    signingKey: p.caKey,
+    signingKey: signingKeyOf(p.caKey),
     extensions,
     entries: p.entries.map((r) => {
       const reason = CRL_REASON[r.reason];

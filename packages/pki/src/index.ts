@@ -1,6 +1,8 @@
 export * from './issuer.ts';
 export * from './holder.ts';
 export * from './keyStore.ts';
+export * from './pkcs11.ts';
+export * from './errors.ts';
 export * from './validity.ts';
 export { CA_NAME } from './names.ts';
 export * from './revocation.ts';

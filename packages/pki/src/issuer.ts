@@ -4,20 +4,34 @@
  * kept in a directory. `myna card create` gets the card's certificates here.
  *
  * Directory layout (documented in packages/pki/README.md):
- *   issuer.json           format, version, base URL, creation time
+ *   issuer.json           format, version, base URL, creation time, where the keys are
  *   certs/<name>.der      root, auth-ca, sign-ca, ocsp-auth, ocsp-sign
- *   keys/<name>.p8        PKCS#8 private keys (0600)
+ *   keys/<name>.p8        PKCS#8 private keys (0600), unless the keys are in a PKCS#11 token
  *   issued.jsonl          one line per issued card certificate
  */
-import { x509 } from './x509.ts';
+import { signingKeyOf, x509 } from './x509.ts';
 import { webcrypto, randomBytes, type KeyObject } from 'node:crypto';
-import { appendFile, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { CA_NAME, ocspResponderName } from './names.ts';
 import { holderSanValue, type HolderInfo } from './holder.ts';
 import { fifthBirthdayAfter } from './validity.ts';
-import { RSA_SHA256, SoftwareKeyStore, type CryptoKey, type KeyStore } from './keyStore.ts';
+import {
+  RSA_SHA256,
+  SoftwareKeyStore,
+  type CryptoKey,
+  type IssuerKey,
+  type KeyId,
+  type KeyStore,
+} from './keyStore.ts';
+import {
+  PKCS11_PIN_ENV,
+  Pkcs11KeyStore,
+  type Pkcs11Location,
+  type Pkcs11Settings,
+} from './pkcs11.ts';
+import { PkiError } from './errors.ts';
 import {
   checkRevocation,
   normalizeSerial,
@@ -44,24 +58,7 @@ export interface IssueCardRequest {
   readonly notBefore?: Date;
 }
 
-export class PkiError extends Error {
-  override readonly name = 'PkiError';
-  readonly code:
-    | 'PKI_DIR_NOT_EMPTY'
-    | 'PKI_DIR_MISSING'
-    | 'PKI_DIR_BAD'
-    | 'PKI_BAD_REQUEST'
-    | 'PKI_BAD_SERIAL'
-    | 'PKI_UNKNOWN_SERIAL'
-    | 'PKI_BAD_REASON'
-    | 'PKI_REASON_NOT_FOR_KIND'
-    | 'PKI_ALREADY_REVOKED'
-    | 'PKI_NO_BASE_CRL';
-  constructor(code: PkiError['code'], message: string) {
-    super(message);
-    this.code = code;
-  }
-}
+export { PkiError, type PkiErrorCode } from './errors.ts';
 
 /** `$MYNA_HOME/pki`; MYNA_HOME defaults to `~/.myna`. */
 export function defaultPkiDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -92,12 +89,38 @@ async function readJsonLines<T>(file: string): Promise<T[]> {
     .map((l) => JSON.parse(l) as T);
 }
 
+/** Where the issuer's keys are, in issuer.json. Absent: software keys in keys/. */
+export type KeyLocation =
+  | { readonly store: 'software'; readonly dir: 'keys' }
+  | (Pkcs11Location & {
+      readonly store: 'pkcs11';
+      /** CKA_LABEL prefix of this issuer's keys on the token. */
+      readonly labelPrefix: string;
+      /** Each key's CKA_LABEL and CKA_ID (hex; the SHA-1 of its public key, the certificate's SKI). */
+      readonly objects: Readonly<Record<string, { readonly label: string; readonly id: string }>>;
+    });
+
 interface IssuerMeta {
   readonly format: 'myna-pki';
   readonly version: 1;
   readonly baseUrl: string;
   readonly createdAt: string;
+  readonly keys?: KeyLocation;
 }
+
+export interface InitOptions {
+  /** Base of the OCSP and CRL URLs in card certificates; default http://127.0.0.1:8080. */
+  readonly baseUrl?: string;
+  /** Generate the keys in this PKCS#11 token instead of PKCS#8 files. */
+  readonly pkcs11?: Pkcs11Location & { readonly pin: string };
+}
+
+export interface OpenOptions {
+  /** The token's user PIN when the keys are in PKCS#11; default `$MYNA_PKCS11_PIN`. */
+  readonly pin?: string;
+}
+
+const KEY_NAMES = ['root', 'auth-ca', 'sign-ca', 'ocsp-auth', 'ocsp-sign'] as const;
 
 /** A random positive 16-byte serial number, as hex. */
 export function newSerial(): string {
@@ -122,30 +145,61 @@ async function caExtensions(pub: CryptoKey, issuerPub: CryptoKey | undefined, pa
   return ext;
 }
 
+/** issuer.json's `keys`, checked; absent means software keys (issuers made before PKCS#11). */
+function checkKeyLocation(keys: unknown, dir: string): KeyLocation {
+  if (keys === undefined) return { store: 'software', dir: 'keys' };
+  const k = keys as Partial<Record<string, unknown>>;
+  const bad = (what: string) =>
+    new PkiError('PKI_DIR_BAD', `${dir}/issuer.json: keys.${what} is missing or wrong`);
+  if (k.store === 'software') return { store: 'software', dir: 'keys' };
+  if (k.store !== 'pkcs11') throw bad('store');
+  if (typeof k.module !== 'string' || k.module === '') throw bad('module');
+  if (k.token !== undefined && typeof k.token !== 'string') throw bad('token');
+  if (k.token === undefined && !Number.isSafeInteger(k.slot)) throw bad('token');
+  if (typeof k.labelPrefix !== 'string') throw bad('labelPrefix');
+  if (typeof k.objects !== 'object' || k.objects === null) throw bad('objects');
+  return keys as KeyLocation;
+}
+
 export class JpkiIssuer {
   readonly #dir: string | undefined;
-  readonly #keys: KeyStore;
+  /** The key store, opened on first use (reading certificates or revoking needs no PIN). */
+  readonly #openKeys: () => Promise<KeyStore>;
+  #keyStore: Promise<KeyStore> | undefined;
+  readonly #keyCache = new Map<KeyId, Promise<IssuerKey>>();
   readonly #certs: Map<CertName, x509.X509Certificate>;
   /** serial → kind of every card certificate this issuer made. */
   readonly #issued = new Map<string, CertKind>();
   readonly #revoked = new Map<string, Revocation>();
   #crlState: CrlState = { auth: { next: 1 }, sign: { next: 1 } };
   readonly baseUrl: string;
+  /** Where the keys are: `software` (keys/ or memory) or `pkcs11` (a token). */
+  readonly keyLocation: KeyLocation | { readonly store: 'memory' };
 
   private constructor(
     dir: string | undefined,
-    keys: KeyStore,
+    keys: KeyStore | (() => Promise<KeyStore>),
     certs: Map<CertName, x509.X509Certificate>,
     baseUrl: string,
+    keyLocation: JpkiIssuer['keyLocation'],
   ) {
     this.#dir = dir;
-    this.#keys = keys;
+    if (typeof keys === 'function') this.#openKeys = keys;
+    else {
+      this.#keyStore = Promise.resolve(keys);
+      this.#openKeys = () => Promise.resolve(keys);
+    }
     this.#certs = certs;
     this.baseUrl = baseUrl;
+    this.keyLocation = keyLocation;
   }
 
-  /** A new hierarchy in `dir` (created if absent); refuses a directory that is not empty. */
-  static async init(dir: string, opts: { baseUrl?: string } = {}): Promise<JpkiIssuer> {
+  /**
+   * A new hierarchy in `dir` (created if absent); refuses a directory that is not
+   * empty. With `pkcs11`, every key is generated on that token and only their
+   * labels are written to issuer.json. A failure part-way removes what it made.
+   */
+  static async init(dir: string, opts: InitOptions = {}): Promise<JpkiIssuer> {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     if ((await readdir(dir)).length > 0) {
       throw new PkiError(
@@ -154,20 +208,67 @@ export class JpkiIssuer {
       );
     }
     const baseUrl = opts.baseUrl ?? DEFAULT_BASE_URL;
-    const issuer = await JpkiIssuer.#build(dir, new SoftwareKeyStore(join(dir, 'keys')), baseUrl);
-    const meta: IssuerMeta = {
-      format: 'myna-pki',
-      version: 1,
-      baseUrl,
-      createdAt: new Date().toISOString(),
-    };
-    await writeFile(join(dir, 'issuer.json'), JSON.stringify(meta, null, 2) + '\n', {
-      mode: 0o644,
-    });
-    return issuer;
+    let keys: KeyStore;
+    let location: (labels: Map<CertName, x509.X509Certificate>) => KeyLocation;
+    if (opts.pkcs11) {
+      const { module, token, slot, pin } = opts.pkcs11;
+      const where: Pkcs11Location =
+        token !== undefined ? { module, token } : { module, slot: slot! };
+      const labelPrefix = `myna-pki ${randomBytes(4).toString('hex')} `;
+      const store = await Pkcs11KeyStore.open({ ...where, pin, labelPrefix });
+      keys = store;
+      location = (certs) => ({
+        store: 'pkcs11',
+        ...where,
+        labelPrefix,
+        objects: Object.fromEntries(
+          KEY_NAMES.map((n) => [
+            n,
+            {
+              label: store.label(n),
+              id: certs.get(n)!.getExtension(x509.SubjectKeyIdentifierExtension)!.keyId,
+            },
+          ]),
+        ),
+      });
+    } else {
+      keys = new SoftwareKeyStore(join(dir, 'keys'));
+      location = () => ({ store: 'software', dir: 'keys' });
+    }
+    let certs: Map<CertName, x509.X509Certificate>;
+    try {
+      certs = await JpkiIssuer.#build(keys);
+      await mkdir(join(dir, 'certs'), { recursive: true });
+      for (const [name, cert] of certs) {
+        await writeFile(join(dir, 'certs', `${name}.der`), new Uint8Array(cert.rawData));
+      }
+      const meta: IssuerMeta = {
+        format: 'myna-pki',
+        version: 1,
+        baseUrl,
+        createdAt: new Date().toISOString(),
+        keys: location(certs),
+      };
+      await writeFile(join(dir, 'issuer.json'), JSON.stringify(meta, null, 2) + '\n', {
+        mode: 0o644,
+      });
+    } catch (e) {
+      // Leave neither orphan keys on the token nor a half-made directory.
+      for (const n of KEY_NAMES) await keys.remove(n).catch(() => undefined);
+      await keys.close().catch(() => undefined);
+      for (const f of await readdir(dir).catch(() => [] as string[])) {
+        await rm(join(dir, f), { recursive: true, force: true });
+      }
+      throw e;
+    }
+    return new JpkiIssuer(dir, keys, certs, baseUrl, location(certs));
   }
 
-  static async open(dir: string): Promise<JpkiIssuer> {
+  /**
+   * The issuer in `dir`. Keys in a PKCS#11 token are reached on first use with
+   * `opts.pin` or `$MYNA_PKCS11_PIN`; nothing that only reads or revokes needs it.
+   */
+  static async open(dir: string, opts: OpenOptions = {}): Promise<JpkiIssuer> {
     let meta: IssuerMeta;
     try {
       meta = JSON.parse(await readFile(join(dir, 'issuer.json'), 'utf8')) as IssuerMeta;
@@ -186,6 +287,7 @@ export class JpkiIssuer {
         `${dir}/issuer.json is not a myna-ap issuer (format/version)`,
       );
     }
+    const location = checkKeyLocation(meta.keys, dir);
     const certs = new Map<CertName, x509.X509Certificate>();
     for (const name of CERT_NAMES) {
       try {
@@ -200,12 +302,28 @@ export class JpkiIssuer {
         );
       }
     }
-    const issuer = new JpkiIssuer(
-      dir,
-      new SoftwareKeyStore(join(dir, 'keys')),
-      certs,
-      meta.baseUrl,
-    );
+    const openKeys =
+      location.store === 'software'
+        ? async () => new SoftwareKeyStore(join(dir, 'keys'))
+        : async () => {
+            const pin = opts.pin ?? process.env[PKCS11_PIN_ENV];
+            if (!pin) {
+              throw new PkiError(
+                'PKI_PKCS11_PIN_MISSING',
+                `the keys of the issuer in ${dir} are in the PKCS#11 token ${location.token !== undefined ? JSON.stringify(location.token) : `in slot ${location.slot}`}: set ${PKCS11_PIN_ENV} to its user PIN`,
+              );
+            }
+            const settings: Pkcs11Settings = {
+              module: location.module,
+              ...(location.token !== undefined
+                ? { token: location.token }
+                : { slot: location.slot! }),
+              pin,
+              labelPrefix: location.labelPrefix,
+            };
+            return Pkcs11KeyStore.open(settings);
+          };
+    const issuer = new JpkiIssuer(dir, openKeys, certs, meta.baseUrl, location);
     try {
       for (const l of await readJsonLines<{ serial: string; kind: CertKind }>(
         join(dir, 'issued.jsonl'),
@@ -226,9 +344,9 @@ export class JpkiIssuer {
     return issuer;
   }
 
-  static async openOrInit(dir: string): Promise<JpkiIssuer> {
+  static async openOrInit(dir: string, opts: OpenOptions = {}): Promise<JpkiIssuer> {
     try {
-      return await JpkiIssuer.open(dir);
+      return await JpkiIssuer.open(dir, opts);
     } catch (e) {
       if (e instanceof PkiError && e.code === 'PKI_DIR_MISSING') {
         try {
@@ -245,14 +363,56 @@ export class JpkiIssuer {
 
   /** A throwaway hierarchy in memory (tests). */
   static async createInMemory(opts: { baseUrl?: string } = {}): Promise<JpkiIssuer> {
-    return JpkiIssuer.#build(undefined, new SoftwareKeyStore(), opts.baseUrl ?? DEFAULT_BASE_URL);
+    const keys = new SoftwareKeyStore();
+    const certs = await JpkiIssuer.#build(keys);
+    return new JpkiIssuer(undefined, keys, certs, opts.baseUrl ?? DEFAULT_BASE_URL, {
+      store: 'memory',
+    });
   }
 
-  static async #build(
-    dir: string | undefined,
-    keys: KeyStore,
-    baseUrl: string,
-  ): Promise<JpkiIssuer> {
+  /** Releases the key store (PKCS#11 sessions); the issuer cannot sign afterwards. */
+  async close(): Promise<void> {
+    const store = this.#keyStore;
+    this.#keyStore = undefined;
+    this.#keyCache.clear();
+    if (store) await (await store.catch(() => undefined))?.close();
+  }
+
+  /**
+   * A key of this issuer, checked once against its certificate: a token that was
+   * re-initialised, or a key file swapped, is refused rather than signing with a
+   * key no certificate vouches for.
+   */
+  #key(name: (typeof KEY_NAMES)[number]): Promise<IssuerKey> {
+    let p = this.#keyCache.get(name);
+    if (!p) {
+      p = (async () => {
+        this.#keyStore ??= this.#openKeys();
+        let store: KeyStore;
+        try {
+          store = await this.#keyStore;
+        } catch (e) {
+          this.#keyStore = undefined; // a later call may bring the PIN or the token
+          throw e;
+        }
+        const key = await store.get(name);
+        const certSpki = new Uint8Array(this.#certs.get(name)!.publicKey.rawData);
+        if (Buffer.compare(Buffer.from(certSpki), Buffer.from(key.spki)) !== 0) {
+          throw new PkiError(
+            'PKI_KEY_MISMATCH',
+            `the ${store.kind} key ${name} is not the key of certs/${name}.der`,
+          );
+        }
+        return key;
+      })();
+      p.catch(() => this.#keyCache.delete(name));
+      this.#keyCache.set(name, p);
+    }
+    return p;
+  }
+
+  /** Generates the five keys in `keys` and certifies them. */
+  static async #build(keys: KeyStore): Promise<Map<CertName, x509.X509Certificate>> {
     const now = new Date();
     const notBefore = new Date(now.getTime() - 60_000);
     const certs = new Map<CertName, x509.X509Certificate>();
@@ -264,7 +424,7 @@ export class JpkiIssuer {
         name: CA_NAME.root,
         notBefore,
         notAfter: years(now, 20),
-        keys: root,
+        keys: { publicKey: root.publicKey, privateKey: signingKeyOf(root) },
         signingAlgorithm: RSA_SHA256,
         extensions: await caExtensions(root.publicKey, undefined, 1),
       }),
@@ -280,7 +440,7 @@ export class JpkiIssuer {
           notBefore,
           notAfter: years(now, 12),
           publicKey: ca.publicKey,
-          signingKey: root.privateKey,
+          signingKey: signingKeyOf(root),
           signingAlgorithm: RSA_SHA256,
           extensions: await caExtensions(ca.publicKey, root.publicKey, 0),
         }),
@@ -295,7 +455,7 @@ export class JpkiIssuer {
           notBefore,
           notAfter: years(now, 2),
           publicKey: responder.publicKey,
-          signingKey: ca.privateKey,
+          signingKey: signingKeyOf(ca),
           signingAlgorithm: RSA_SHA256,
           extensions: [
             new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
@@ -308,13 +468,7 @@ export class JpkiIssuer {
         }),
       );
     }
-    if (dir) {
-      await mkdir(join(dir, 'certs'), { recursive: true });
-      for (const [name, cert] of certs) {
-        await writeFile(join(dir, 'certs', `${name}.der`), new Uint8Array(cert.rawData));
-      }
-    }
-    return new JpkiIssuer(dir, keys, certs, baseUrl);
+    return certs;
   }
 
   /** DER of a CA or responder certificate. */
@@ -397,7 +551,7 @@ export class JpkiIssuer {
         kind,
         caCertificate: this.certificate(`${kind}-ca`),
         responderCertificate: this.certificate(`ocsp-${kind}`),
-        responderKey: (await this.#keys.get(`ocsp-${kind}`)).privateKey,
+        responderKey: await this.#key(`ocsp-${kind}`),
       });
     }
     return new OcspResponder(cas, this, validityMs);
@@ -456,12 +610,11 @@ export class JpkiIssuer {
     }
     const all = [...this.#revoked.values()].filter((r) => r.kind === kind);
     const entries = opts.delta ? all.filter((r) => r.revokedAt > base!.at) : all;
-    const ca = await this.#keys.get(`${kind}-ca`);
+    const ca = await this.#key(`${kind}-ca`);
     const number = state.next;
     const der = await buildCrl({
       ca: this.#certs.get(`${kind}-ca`)!,
-      caKey: ca.privateKey,
-      caPublicKey: ca.publicKey,
+      caKey: ca,
       entries,
       number,
       ...(opts.delta ? { baseNumber: base!.number } : {}),
@@ -498,7 +651,7 @@ export class JpkiIssuer {
       true,
       ['verify'],
     );
-    const ca = await this.#keys.get(`${kind}-ca`);
+    const ca = await this.#key(`${kind}-ca`);
     const serialNumber = newSerial();
     const usage =
       kind === 'sign'
@@ -522,7 +675,7 @@ export class JpkiIssuer {
       notBefore,
       notAfter,
       publicKey: pub,
-      signingKey: ca.privateKey,
+      signingKey: signingKeyOf(ca),
       signingAlgorithm: RSA_SHA256,
       extensions,
     });

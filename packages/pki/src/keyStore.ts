@@ -1,18 +1,22 @@
 /**
- * Where the issuer's private keys live. Keys are handed out as WebCrypto
- * `CryptoKey`s, so a PKCS#11 store (SoftHSM2 in tests, an HSM in production) fits
- * the same interface through a WebCrypto-over-PKCS#11 provider; the software
- * store below keeps PKCS#8 files (mode 0600) in the issuer directory.
+ * Where the issuer's private keys live, behind one interface shaped like an HSM:
+ * a key is generated inside the store, and the only thing the issuer ever asks
+ * of it is "sign these bytes" (sha256WithRSAEncryption). The private key is never
+ * handed out, so a PKCS#11 token (pkcs11.ts: SoftHSM2 in tests, an HSM in
+ * production) and the software store below are interchangeable.
  */
-import { webcrypto } from 'node:crypto';
+import { createPrivateKey, createPublicKey, webcrypto } from 'node:crypto';
+import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PkiError } from './errors.ts';
 
 export type CryptoKey = webcrypto.CryptoKey;
 export type CryptoKeyPair = webcrypto.CryptoKeyPair;
-import { mkdir, readFile, writeFile, access } from 'node:fs/promises';
-import { join } from 'node:path';
 
+/** A key's name in its store: `root`, `auth-ca`, `sign-ca`, `ocsp-auth`, `ocsp-sign`. */
 export type KeyId = string & { readonly __brand?: 'KeyId' };
 
+/** RSASSA-PKCS1-v1_5 with SHA-256 and a 2048-bit modulus: every key of the issuer. */
 export const RSA_SHA256 = {
   name: 'RSASSA-PKCS1-v1_5',
   hash: 'SHA-256',
@@ -20,41 +24,71 @@ export const RSA_SHA256 = {
   modulusLength: 2048,
 } as const;
 
-export interface KeyStore {
-  /** Generates an RSA-2048 key pair under `id`; refuses an id already in use. */
-  generate(id: KeyId): Promise<CryptoKeyPair>;
-  /** The key pair stored under `id`; throws when there is none. */
-  get(id: KeyId): Promise<CryptoKeyPair>;
+/** A private key inside a key store, as the issuer uses it. */
+export interface IssuerKey {
+  readonly id: KeyId;
+  /** The public half (WebCrypto, verify only): for certificates and key identifiers. */
+  readonly publicKey: CryptoKey;
+  /** SubjectPublicKeyInfo (DER) of the public half. */
+  readonly spki: Uint8Array;
+  /** A sha256WithRSAEncryption signature over `data`, made inside the store. */
+  sign(data: Uint8Array): Promise<Uint8Array>;
 }
 
-async function publicFromPrivate(priv: CryptoKey): Promise<CryptoKey> {
-  const jwk = await webcrypto.subtle.exportKey('jwk', priv);
-  return webcrypto.subtle.importKey(
-    'jwk',
-    { kty: jwk.kty, n: jwk.n, e: jwk.e, alg: 'RS256', ext: true },
-    RSA_SHA256,
-    true,
-    ['verify'],
-  );
+export interface KeyStore {
+  /** `software` (PKCS#8 files or memory) or `pkcs11` (a token). */
+  readonly kind: 'software' | 'pkcs11';
+  /** Generates an RSA-2048 key pair under `id`; refuses an id already in use (PKI_KEY_EXISTS). */
+  generate(id: KeyId): Promise<IssuerKey>;
+  /** The key stored under `id`; PKI_KEY_MISSING when there is none. */
+  get(id: KeyId): Promise<IssuerKey>;
+  /** Removes a key (used to undo a half-made issuer); no error when it is absent. */
+  remove(id: KeyId): Promise<void>;
+  /** Releases sessions and handles; the store is unusable afterwards. */
+  close(): Promise<void>;
 }
 
 const KEY_ID = /^[a-z][a-z0-9-]{0,63}$/;
 
-/** PKCS#8 files `<dir>/<id>.p8`, created with mode 0600. */
-export class SoftwareKeyStore implements KeyStore {
-  readonly #dir: string | undefined;
-  readonly #memory = new Map<string, CryptoKeyPair>();
+export function checkKeyId(id: string): void {
+  if (!KEY_ID.test(id)) throw new PkiError('PKI_BAD_REQUEST', `bad key id ${JSON.stringify(id)}`);
+}
 
-  /** `dir` undefined keeps keys in memory only (tests). */
+/** A WebCrypto verify key from SubjectPublicKeyInfo DER. */
+export async function importSpki(spki: Uint8Array): Promise<CryptoKey> {
+  return webcrypto.subtle.importKey('spki', spki, RSA_SHA256, true, ['verify']);
+}
+
+/** An IssuerKey over a WebCrypto private key held in this process. */
+async function softwareKey(id: KeyId, privateKey: CryptoKey, spki: Uint8Array): Promise<IssuerKey> {
+  return {
+    id,
+    publicKey: await importSpki(spki),
+    spki,
+    sign: async (data) => new Uint8Array(await webcrypto.subtle.sign(RSA_SHA256, privateKey, data)),
+  };
+}
+
+/**
+ * Software keys: PKCS#8 files `<dir>/<id>.p8` (mode 0600, directory 0700), or
+ * memory only when `dir` is undefined (tests). Keys loaded from a file are
+ * imported non-extractable.
+ */
+export class SoftwareKeyStore implements KeyStore {
+  readonly kind = 'software';
+  readonly #dir: string | undefined;
+  readonly #memory = new Map<string, IssuerKey>();
+
   constructor(dir?: string) {
     this.#dir = dir;
   }
 
-  async generate(id: KeyId): Promise<CryptoKeyPair> {
-    if (!KEY_ID.test(id)) throw new Error(`bad key id ${JSON.stringify(id)}`);
+  async generate(id: KeyId): Promise<IssuerKey> {
+    checkKeyId(id);
     if (this.#memory.has(id) || (this.#dir && (await exists(this.#file(id))))) {
-      throw new Error(`key ${id} already exists`);
+      throw new PkiError('PKI_KEY_EXISTS', `key ${id} already exists`);
     }
+    // Extractable once, to write the PKCS#8 file; kept only through the IssuerKey.
     const pair = (await webcrypto.subtle.generateKey(RSA_SHA256, true, [
       'sign',
       'verify',
@@ -64,19 +98,48 @@ export class SoftwareKeyStore implements KeyStore {
       const p8 = new Uint8Array(await webcrypto.subtle.exportKey('pkcs8', pair.privateKey));
       await writeFile(this.#file(id), p8, { mode: 0o600, flag: 'wx' });
     }
-    this.#memory.set(id, pair);
-    return pair;
+    const spki = new Uint8Array(await webcrypto.subtle.exportKey('spki', pair.publicKey));
+    const key = await softwareKey(id, pair.privateKey, spki);
+    this.#memory.set(id, key);
+    return key;
   }
 
-  async get(id: KeyId): Promise<CryptoKeyPair> {
+  async get(id: KeyId): Promise<IssuerKey> {
     const cached = this.#memory.get(id);
     if (cached) return cached;
-    if (!this.#dir || !KEY_ID.test(id)) throw new Error(`no key ${id}`);
-    const p8 = await readFile(this.#file(id));
-    const privateKey = await webcrypto.subtle.importKey('pkcs8', p8, RSA_SHA256, true, ['sign']);
-    const pair = { privateKey, publicKey: await publicFromPrivate(privateKey) };
-    this.#memory.set(id, pair);
-    return pair;
+    checkKeyId(id);
+    if (!this.#dir) throw new PkiError('PKI_KEY_MISSING', `no key ${id}`);
+    let p8: Buffer;
+    try {
+      p8 = await readFile(this.#file(id));
+    } catch {
+      throw new PkiError('PKI_KEY_MISSING', `no key file ${this.#file(id)}`);
+    }
+    let spki: Uint8Array;
+    let privateKey: CryptoKey;
+    try {
+      spki = new Uint8Array(
+        createPublicKey(createPrivateKey({ key: p8, format: 'der', type: 'pkcs8' })).export({
+          format: 'der',
+          type: 'spki',
+        }),
+      );
+      privateKey = await webcrypto.subtle.importKey('pkcs8', p8, RSA_SHA256, false, ['sign']);
+    } catch {
+      throw new PkiError('PKI_KEY_MISMATCH', `${this.#file(id)} is not an RSA PKCS#8 key`);
+    }
+    const key = await softwareKey(id, privateKey, spki);
+    this.#memory.set(id, key);
+    return key;
+  }
+
+  async remove(id: KeyId): Promise<void> {
+    this.#memory.delete(id);
+    if (this.#dir && KEY_ID.test(id)) await rm(this.#file(id), { force: true });
+  }
+
+  async close(): Promise<void> {
+    this.#memory.clear();
   }
 
   #file(id: string): string {

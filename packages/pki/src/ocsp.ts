@@ -8,7 +8,7 @@ import * as pkijs from 'pkijs';
 import { createHash, webcrypto } from 'node:crypto';
 import { x509 } from './x509.ts';
 import type { CertKind } from './kinds.ts';
-import type { CryptoKey } from './keyStore.ts';
+import type { IssuerKey } from './keyStore.ts';
 import type { Revocation } from './revocation.ts';
 import { CRL_REASON } from './revocation.ts';
 
@@ -22,6 +22,7 @@ pkijs.setEngine(
 
 export const OID_OCSP_BASIC = '1.3.6.1.5.5.7.48.1.1';
 export const OID_OCSP_NONCE = '1.3.6.1.5.5.7.48.1.2';
+const OID_SHA256_RSA = '1.2.840.113549.1.1.11';
 
 /** OCSPResponseStatus (RFC 6960 §4.2.1). */
 export const OCSP_STATUS = {
@@ -45,7 +46,8 @@ export interface OcspCa {
   readonly kind: CertKind;
   readonly caCertificate: Uint8Array; // DER
   readonly responderCertificate: Uint8Array; // DER
-  readonly responderKey: CryptoKey;
+  /** The responder's key, in its key store (a PKCS#11 token, say). */
+  readonly responderKey: IssuerKey;
 }
 
 /** What the responder asks of the issuer's records. */
@@ -154,7 +156,14 @@ export class OcspResponder {
       }),
       certs: [responder],
     });
-    await basic.sign(ca.responderKey, 'SHA-256');
+    // sha256WithRSAEncryption over the DER tbsResponseData, signed in the key store
+    basic.signatureAlgorithm = new pkijs.AlgorithmIdentifier({
+      algorithmId: OID_SHA256_RSA,
+      algorithmParams: new asn1js.Null(),
+    });
+    const tbs = new Uint8Array(basic.tbsResponseData.toSchema(true).toBER(false));
+    basic.tbsResponseData.tbsView = tbs;
+    basic.signature = new asn1js.BitString({ valueHex: await ca.responderKey.sign(tbs) });
     const res = new pkijs.OCSPResponse({
       responseStatus: new asn1js.Enumerated({ value: OCSP_STATUS.successful }),
       responseBytes: new pkijs.ResponseBytes({

@@ -58,6 +58,13 @@ async function openIssuer(dir: string): Promise<JpkiIssuer> {
 /** Turns the card package's typed errors into CLI errors with both languages. */
 function asCliError(e: unknown): never {
   if (e instanceof CardOptionError || e instanceof CardImageError) throw new CliError(e.text);
+  // issuing through the JPKI issuer: a PKCS#11 token without its PIN, say
+  if (e instanceof PkiError) {
+    throw new CliError({
+      en: `JPKI issuer: ${e.message}`,
+      ja: `JPKI 発行者で証明書を発行できません: ${e.message}`,
+    });
+  }
   throw e;
 }
 
@@ -106,7 +113,12 @@ export async function makeCardFile(o: MakeCardFileOptions): Promise<CreatedCard>
       openIssuer(o.pkiDir ?? defaultPkiDir()),
       openOrCreateCardIssuer(defaultCardIssuerDir()),
     ]);
-    const made = await createCard({ ...cardOptions(o), certificates, cardIssuer });
+    let made: CreatedCard;
+    try {
+      made = await createCard({ ...cardOptions(o), certificates, cardIssuer });
+    } finally {
+      await certificates.close(); // PKCS#11 sessions, when the issuer's keys are in a token
+    }
     await saveCardImage(o.out, made.image, { exclusive: !o.force });
     return made;
   } catch (e) {

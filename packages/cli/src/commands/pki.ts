@@ -2,6 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import {
   JpkiIssuer,
+  PKCS11_PIN_ENV,
   PkiError,
   REVOCATION_REASONS,
   defaultPkiDir,
@@ -14,14 +15,74 @@ function dirOf(values: Record<string, unknown>): string {
   return typeof values.dir === 'string' && values.dir !== '' ? values.dir : defaultPkiDir();
 }
 
+/** What an operator does about a PKCS#11 failure, in Japanese (the English is in the message). */
+const PKCS11_HINT_JA: Partial<Record<PkiError['code'], string>> = {
+  PKI_PKCS11_PIN_MISSING: `鍵は PKCS#11 トークンにあります。環境変数 ${PKCS11_PIN_ENV} に利用者 PIN を設定してください`,
+  PKI_PKCS11_LOGIN: 'PKCS#11 トークンが PIN を受け付けませんでした（PIN 誤り、またはロック）',
+  PKI_PKCS11_TOKEN_MISSING: '指定したラベル（またはスロット）の PKCS#11 トークンが見つかりません',
+  PKI_PKCS11_MODULE: 'PKCS#11 モジュールを読み込めません（パスを確認してください）',
+  PKI_KEY_MISSING: '鍵が見つかりません',
+  PKI_KEY_MISMATCH: '鍵が証明書と一致しません',
+};
+
 function asCliError(e: unknown, dir: string): never {
   if (e instanceof PkiError) {
+    const hint = PKCS11_HINT_JA[e.code];
     throw new CliError({
       en: `JPKI issuer in ${dir}: ${e.message}`,
-      ja: `JPKI 発行者（${dir}）: ${e.message}`,
+      ja: `JPKI 発行者（${dir}）: ${hint ? `${hint}（${e.message}）` : e.message}`,
     });
   }
   throw e;
+}
+
+/** Opens the issuer, runs `fn`, and always releases the key store (PKCS#11 sessions). */
+async function withIssuer<T>(dir: string, fn: (issuer: JpkiIssuer) => Promise<T>): Promise<T> {
+  const issuer = await JpkiIssuer.open(dir).catch((e: unknown) => asCliError(e, dir));
+  try {
+    return await fn(issuer).catch((e: unknown) => asCliError(e, dir));
+  } finally {
+    await issuer.close();
+  }
+}
+
+/** `--pkcs11-module PATH` with `--pkcs11-token LABEL` (or `--pkcs11-slot N`); the PIN from the environment only. */
+function pkcs11Options(values: Record<string, unknown>) {
+  const module = values['pkcs11-module'];
+  const token = values['pkcs11-token'];
+  const slot = values['pkcs11-slot'];
+  if (module === undefined && token === undefined && slot === undefined) return undefined;
+  if (typeof module !== 'string' || module === '') {
+    throw new CliError({
+      en: '--pkcs11-module PATH is required with --pkcs11-token or --pkcs11-slot (Debian SoftHSM2: /usr/lib/softhsm/libsofthsm2.so)',
+      ja: '--pkcs11-token または --pkcs11-slot には --pkcs11-module PATH が必要です（Debian の SoftHSM2: /usr/lib/softhsm/libsofthsm2.so）',
+    });
+  }
+  if ((token === undefined) === (slot === undefined)) {
+    throw new CliError({
+      en: 'give one of --pkcs11-token LABEL or --pkcs11-slot N',
+      ja: '--pkcs11-token LABEL か --pkcs11-slot N のどちらか一方を指定してください',
+    });
+  }
+  const slotNumber = slot === undefined ? undefined : Number(slot);
+  if (slotNumber !== undefined && !(Number.isSafeInteger(slotNumber) && slotNumber >= 0)) {
+    throw new CliError({
+      en: `--pkcs11-slot must be a slot number, got ${String(slot)}`,
+      ja: `--pkcs11-slot にはスロット番号を指定してください: ${String(slot)}`,
+    });
+  }
+  const pin = process.env[PKCS11_PIN_ENV];
+  if (!pin) {
+    throw new CliError({
+      en: `set ${PKCS11_PIN_ENV} to the token's user PIN (it is never taken from the command line)`,
+      ja: `環境変数 ${PKCS11_PIN_ENV} にトークンの利用者 PIN を設定してください（コマンドラインでは受け付けません）`,
+    });
+  }
+  return {
+    module,
+    ...(typeof token === 'string' ? { token } : { slot: slotNumber! }),
+    pin,
+  };
 }
 
 const init: CliCommand = {
@@ -30,10 +91,18 @@ const init: CliCommand = {
     en: 'create a test JPKI issuer: root, auth and sign CAs, OCSP responder certificates',
     ja: 'テスト用 JPKI 発行者（ルート、利用者証明用・署名用CA、OCSPレスポンダ証明書）を作成',
   },
-  usage: '[--dir DIR] [--base-url URL]',
-  options: { dir: { type: 'string' }, 'base-url': { type: 'string' } },
+  usage:
+    '[--dir DIR] [--base-url URL] [--pkcs11-module PATH (--pkcs11-token LABEL | --pkcs11-slot N)]   (PIN: $MYNA_PKCS11_PIN)',
+  options: {
+    dir: { type: 'string' },
+    'base-url': { type: 'string' },
+    'pkcs11-module': { type: 'string' },
+    'pkcs11-token': { type: 'string' },
+    'pkcs11-slot': { type: 'string' },
+  },
   async run({ values }, io) {
     const dir = dirOf(values);
+    const pkcs11 = pkcs11Options(values);
     const baseUrl = typeof values['base-url'] === 'string' ? values['base-url'] : undefined;
     if (baseUrl !== undefined && !/^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(baseUrl)) {
       throw new CliError({
@@ -41,16 +110,26 @@ const init: CliCommand = {
         ja: `--base-url は http(s) の URL を指定してください: ${baseUrl}`,
       });
     }
-    const issuer = await JpkiIssuer.init(
-      dir,
-      baseUrl ? { baseUrl: baseUrl.replace(/\/$/, '') } : {},
-    ).catch((e: unknown) => asCliError(e, dir));
+    const issuer = await JpkiIssuer.init(dir, {
+      ...(baseUrl ? { baseUrl: baseUrl.replace(/\/$/, '') } : {}),
+      ...(pkcs11 ? { pkcs11 } : {}),
+    }).catch((e: unknown) => asCliError(e, dir));
+    await issuer.close();
     io.out(
       t({
         en: `test JPKI issuer created in ${dir} (OCSP and CRL URLs under ${issuer.baseUrl}); TEST ONLY`,
         ja: `テスト用 JPKI 発行者を ${dir} に作成しました（OCSP・CRL の URL: ${issuer.baseUrl}）。試験専用です`,
       }),
     );
+    if (pkcs11) {
+      const where = 'token' in pkcs11 ? `token "${pkcs11.token}"` : `slot ${pkcs11.slot}`;
+      io.out(
+        t({
+          en: `keys generated in the PKCS#11 ${where} (${pkcs11.module}), not extractable; later commands need ${PKCS11_PIN_ENV}`,
+          ja: `鍵は PKCS#11 ${where}（${pkcs11.module}）内で生成しました（取り出し不可）。以後のコマンドには ${PKCS11_PIN_ENV} が必要です`,
+        }),
+      );
+    }
     return 0;
   },
 };
@@ -65,8 +144,8 @@ const chain: CliCommand = {
   options: { dir: { type: 'string' } },
   async run({ values }, io) {
     const dir = dirOf(values);
-    const issuer = await JpkiIssuer.open(dir).catch((e: unknown) => asCliError(e, dir));
-    io.out(issuer.chainPem().trimEnd());
+    const pem = await withIssuer(dir, async (issuer) => issuer.chainPem());
+    io.out(pem.trimEnd());
     return 0;
   },
 };
@@ -87,10 +166,9 @@ const revoke: CliCommand = {
         ja: '--serial と --reason を指定してください',
       });
     }
-    const issuer = await JpkiIssuer.open(dir).catch((e: unknown) => asCliError(e, dir));
-    const r = await issuer
-      .revoke(values.serial, values.reason)
-      .catch((e: unknown) => asCliError(e, dir));
+    const serial = values.serial;
+    const reason = values.reason;
+    const r = await withIssuer(dir, (issuer) => issuer.revoke(serial, reason));
     io.out(
       t({
         en: `revoked ${r.kind} certificate ${r.serial} (${r.reason}) at ${r.revokedAt}`,
@@ -123,10 +201,9 @@ const crl: CliCommand = {
     if (typeof values.out !== 'string' || values.out === '') {
       throw new CliError({ en: '--out FILE is required', ja: '--out FILE を指定してください' });
     }
-    const issuer = await JpkiIssuer.open(dir).catch((e: unknown) => asCliError(e, dir));
-    const der = await issuer
-      .crl(kind, { delta: values.delta === true })
-      .catch((e: unknown) => asCliError(e, dir));
+    const der = await withIssuer(dir, (issuer) =>
+      issuer.crl(kind, { delta: values.delta === true }),
+    );
     await writeFile(values.out, der);
     io.out(
       t({
@@ -161,6 +238,9 @@ const serve: CliCommand = {
       port,
       host: String(values.host),
       log: (l) => io.err(l),
+    }).catch(async (e: unknown) => {
+      await issuer.close();
+      return asCliError(e, dir);
     });
     io.out(
       t({
@@ -174,6 +254,7 @@ const serve: CliCommand = {
       process.once('SIGTERM', stop);
     });
     await server.close();
+    await issuer.close();
     return 0;
   },
 };
