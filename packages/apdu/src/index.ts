@@ -6,6 +6,7 @@ export * from './aid.ts';
 export * from './scp03.ts';
 export * from './gp.ts';
 export * from './cardap.ts';
+export * from './cardApKeys.ts';
 export * from './crypto.ts';
 export * from './tlv.ts';
 export * from './describe.ts';
