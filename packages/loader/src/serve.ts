@@ -1,5 +1,5 @@
 /** Starts a loader server: database (PGlite or PostgreSQL), migrations, first admin, HTTP. */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { mynaHome } from './credentials.ts';
 import { openDb } from './db/open.ts';
 import type { Db } from './db/db.ts';
@@ -7,6 +7,9 @@ import { buildServer } from './http/server.ts';
 import { bootstrapPlatformAdmin } from './store/operators.ts';
 import { DEFAULT_CONFIG } from './store/config.ts';
 import type { Ctx, LoaderConfig } from './store/context.ts';
+import { openSoftwareKeyStore, type LoaderKeyStore } from './keys/keyStore.ts';
+import { checkKeysAgainstDb } from './store/settings.ts';
+import type { JobsOptions } from './cardops/jobs.ts';
 
 export interface ServeOptions {
   readonly port?: number;
@@ -19,6 +22,11 @@ export interface ServeOptions {
   readonly adminPassword?: string | undefined;
   readonly config?: LoaderConfig;
   readonly logger?: boolean | Record<string, unknown>;
+  /** The key file (default: `keys/loader-keys.json` beside the data dir, or under $MYNA_HOME; made on first start). */
+  readonly keysFile?: string;
+  /** A key store given directly (wins over keysFile). */
+  readonly keys?: LoaderKeyStore;
+  readonly jobs?: JobsOptions;
 }
 
 export interface RunningServer {
@@ -26,7 +34,16 @@ export interface RunningServer {
   readonly db: Db;
   /** Set when this start created the first platform operator. */
   readonly bootstrap: { login: string; password: string } | undefined;
+  /** True when the area keys are the published TEST keys (say so loudly). */
+  readonly testAreaKeys: boolean;
+  readonly ctx: Ctx;
   close(): Promise<void>;
+}
+
+/** Next to the PGlite data dir (`…/db` → `…/keys/loader-keys.json`), else under $MYNA_HOME. */
+export function defaultKeysFile(o: Pick<ServeOptions, 'dataDir' | 'databaseUrl'>): string {
+  const base = o.dataDir && !o.databaseUrl ? dirname(o.dataDir) : mynaHome();
+  return join(base, 'keys', 'loader-keys.json');
 }
 
 export async function startServer(o: ServeOptions = {}): Promise<RunningServer> {
@@ -34,17 +51,22 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
     databaseUrl: o.databaseUrl,
     dataDir: o.databaseUrl ? undefined : (o.dataDir ?? join(mynaHome(), 'db')),
   });
-  const ctx: Ctx = { db, config: o.config ?? DEFAULT_CONFIG, now: () => new Date() };
   try {
+    const keys = o.keys ?? (await openSoftwareKeyStore(o.keysFile ?? defaultKeysFile(o)));
+    const ctx: Ctx = { db, config: o.config ?? DEFAULT_CONFIG, now: () => new Date(), keys };
+    await checkKeysAgainstDb(db, keys.checkValue);
     const bootstrap = await bootstrapPlatformAdmin(ctx, o.adminPassword);
     const app = buildServer(ctx, {
       logger: o.logger ?? false,
+      ...(o.jobs ? { jobs: o.jobs } : {}),
     });
     const address = await app.listen({ port: o.port ?? 8380, host: o.host ?? '127.0.0.1' });
     return {
       url: address,
       db,
       bootstrap,
+      testAreaKeys: keys.testAreaKeys,
+      ctx,
       async close() {
         await app.close();
         await db.close();

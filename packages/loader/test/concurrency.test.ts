@@ -10,6 +10,9 @@ import { openDb } from '../src/db/open.ts';
 import { openPostgres } from '../src/db/postgres.ts';
 import type { Ctx } from '../src/store/context.ts';
 import { TEST_CONFIG } from '../src/store/config.ts';
+import { MemoryKeyStore } from '../src/keys/keyStore.ts';
+
+const TEST_KEYS = new MemoryKeyStore('test');
 import { createProvider } from '../src/store/providers.ts';
 import {
   authenticate,
@@ -32,7 +35,7 @@ test(
     try {
       const setup = await openDb({ databaseUrl: pg.url });
       const now = () => new Date('2026-06-01T10:00:00+09:00');
-      const ctx0: Ctx = { db: setup, config: TEST_CONFIG, now };
+      const ctx0: Ctx = { db: setup, config: TEST_CONFIG, keys: TEST_KEYS, now };
       await bootstrapPlatformAdmin(ctx0, 'platform admin pw');
       const platform = await authenticate(
         ctx0,
@@ -74,7 +77,7 @@ test(
       // Four server processes' worth of pools, approving at once.
       const dbs = [0, 1, 2, 3].map(() => openPostgres(pg.url, 4));
       try {
-        const ctxs: Ctx[] = dbs.map((db) => ({ db, config: TEST_CONFIG, now }));
+        const ctxs: Ctx[] = dbs.map((db) => ({ db, config: TEST_CONFIG, keys: TEST_KEYS, now }));
         const approved = await Promise.all(
           requested.map((r, i) => approveCardAp(ctxs[i % 4]!, platform, r.id)),
         );

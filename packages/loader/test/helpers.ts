@@ -4,6 +4,9 @@ import { freshPglite } from './pgCluster.ts';
 import type { Db } from '../src/db/db.ts';
 import { buildServer } from '../src/http/server.ts';
 import { TEST_CONFIG } from '../src/store/config.ts';
+import { MemoryKeyStore } from '../src/keys/keyStore.ts';
+
+const TEST_KEYS = new MemoryKeyStore('test');
 import type { Ctx } from '../src/store/context.ts';
 import { bootstrapPlatformAdmin } from '../src/store/operators.ts';
 
@@ -30,7 +33,7 @@ export async function fixture(
   open: () => Promise<Db> = freshPglite,
 ): Promise<Fixture> {
   const db = await open();
-  const ctx: Ctx = { db, config: TEST_CONFIG, now };
+  const ctx: Ctx = { db, config: TEST_CONFIG, keys: TEST_KEYS, now };
   await bootstrapPlatformAdmin(ctx, ADMIN_PW);
   const app = buildServer(ctx);
   const call: Fixture['call'] = async (method, url, body, token) => {

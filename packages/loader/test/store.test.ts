@@ -4,6 +4,9 @@ import { openDb } from '../src/db/open.ts';
 import type { Db } from '../src/db/db.ts';
 import type { Ctx } from '../src/store/context.ts';
 import { TEST_CONFIG } from '../src/store/config.ts';
+import { MemoryKeyStore } from '../src/keys/keyStore.ts';
+
+const TEST_KEYS = new MemoryKeyStore('test');
 import {
   createProvider,
   getProvider,
@@ -45,7 +48,7 @@ const PW = 'long enough password';
 
 async function scenario(db: Db): Promise<void> {
   let clock = new Date('2026-06-01T10:00:00+09:00');
-  const ctx: Ctx = { db, config: TEST_CONFIG, now: () => clock };
+  const ctx: Ctx = { db, config: TEST_CONFIG, keys: TEST_KEYS, now: () => clock };
   const boot = await bootstrapPlatformAdmin(ctx, 'platform admin pw');
   assert.equal(boot?.login, 'admin');
   assert.equal(await bootstrapPlatformAdmin(ctx), undefined, 'only once');

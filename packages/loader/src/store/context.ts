@@ -1,5 +1,6 @@
 /** What every store function gets: the database, the clock and the policies. */
 import type { Db } from '../db/db.ts';
+import type { LoaderKeyStore } from '../keys/keyStore.ts';
 import type { ScryptCost } from '../domain/password.ts';
 import type { LockoutPolicy } from '../domain/login.ts';
 import type { ServiceHours } from '../domain/rules/serviceHours.ts';
@@ -18,7 +19,21 @@ export interface Ctx {
   readonly db: Db;
   readonly config: LoaderConfig;
   readonly now: () => Date;
+  /** Area master keys and card AP keys (never sent to a terminal). */
+  readonly keys: LoaderKeyStore;
+  /**
+   * Checks a card's JPKI auth certificate (chain + OCSP or CRL), for diagnose;
+   * absent: only its validity dates are checked.
+   */
+  readonly certificateCheck?: CertificateCheck | undefined;
 }
+
+/** The answer of a certificate check (the shapes of @myna-ap/pki's `Validation`). */
+export interface CertificateStatus {
+  readonly status: string;
+  readonly [detail: string]: unknown;
+}
+export type CertificateCheck = (certDer: Uint8Array) => Promise<CertificateStatus>;
 
 /** The operator behind a request, after authentication. */
 export interface Session extends Actor {

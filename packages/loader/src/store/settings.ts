@@ -82,3 +82,25 @@ export async function setServiceHours(
   });
   return h;
 }
+
+/**
+ * Servers over one database must hold the same keys, or a card loaded by one
+ * could not be served by another. The first server records the key check value;
+ * a server whose keys differ refuses to start.
+ */
+export async function checkKeysAgainstDb(db: Queryable, checkValue: string): Promise<void> {
+  await db.query(
+    `INSERT INTO settings (key, value) VALUES ('key_check', $1::jsonb) ON CONFLICT (key) DO NOTHING`,
+    [JSON.stringify(checkValue)],
+  );
+  const r = await db.query<{ value: unknown }>(
+    "SELECT value FROM settings WHERE key = 'key_check'",
+  );
+  const recorded = r.rows[0]?.value;
+  if (recorded !== checkValue) {
+    throw new LoaderError('KEYS_MISMATCH', {
+      en: `this server's keys (check value ${checkValue}) are not the keys this database was used with (${String(recorded)}): use the same key file on every server`,
+      ja: `このサーバの鍵（検査値 ${checkValue}）は、このデータベースで使われている鍵（${String(recorded)}）と異なります。全サーバで同じ鍵ファイルを使ってください`,
+    });
+  }
+}
