@@ -5,3 +5,4 @@
 export { ApiClient, ApiError } from './client.ts';
 export * from './credentials.ts';
 export type { Text } from './errors.ts';
+export { relayJob, type JobReply, type CardTransmit, type RelayOptions } from './relay.ts';

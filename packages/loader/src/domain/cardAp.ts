@@ -5,6 +5,7 @@
 import { CARD_AP_MAX_SIZE, USER_ID_LENGTH, type AreaName, type CardApType } from '@myna-ap/apdu';
 import { z } from 'zod';
 import { LoaderError } from '../errors.ts';
+import { dataRoom } from './installSpec.ts';
 
 export type { CardApType };
 export type CardApStatus = 'requested' | 'approved' | 'rejected' | 'suspended' | 'retired';
@@ -108,7 +109,7 @@ export function checkRequest(req: CardApRequest): AccessConditions {
     );
   }
   const dataLen = (req.initialData?.length ?? 0) / 2;
-  if (USER_ID_LENGTH + dataLen > req.size) {
+  if (dataLen > dataRoom(req.type, req.size)) {
     throw bad(
       'CARDAP_DATA_TOO_LARGE',
       `the initial data (${dataLen} bytes) and the 13-byte user ID exceed the size ${req.size}`,

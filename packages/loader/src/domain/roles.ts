@@ -35,6 +35,10 @@ export type Action =
   | 'card.load'
   | 'card.delete'
   | 'card.diagnose'
+  | 'card.move_in'
+  | 'cardap.keys'
+  | 'card.status'
+  | 'feed.read'
   | 'consent.record'
   | 'hours.override'
   | 'audit.read'
@@ -69,6 +73,9 @@ const PROVIDER_ROLES: Readonly<Record<Exclude<Role, 'platform'>, ReadonlySet<Act
     'card.load',
     'card.delete',
     'card.diagnose',
+    'card.move_in',
+    'cardap.keys',
+    'feed.read',
     'consent.record',
     'hours.override',
     'audit.read',
@@ -80,6 +87,7 @@ const PROVIDER_ROLES: Readonly<Record<Exclude<Role, 'platform'>, ReadonlySet<Act
     'card.load',
     'card.delete',
     'card.diagnose',
+    'card.move_in',
     'consent.record',
   ]),
   auditor: new Set<Action>([
@@ -87,6 +95,7 @@ const PROVIDER_ROLES: Readonly<Record<Exclude<Role, 'platform'>, ReadonlySet<Act
     'operator.read',
     'terminal.read',
     'cardap.read',
+    'feed.read',
     'audit.read',
     'audit.verify',
   ]),
@@ -105,6 +114,8 @@ const PLATFORM: ReadonlySet<Action> = new Set<Action>([
   'cardap.approve',
   'cardap.suspend',
   'cardap.retire',
+  'card.status',
+  'feed.read',
   'audit.read',
   'audit.verify',
 ]);
@@ -114,6 +125,7 @@ const AT_TERMINAL: ReadonlySet<Action> = new Set<Action>([
   'card.load',
   'card.delete',
   'card.diagnose',
+  'card.move_in',
 ]);
 
 export function can(actor: Actor, action: Action, resource: Resource = {}): boolean {

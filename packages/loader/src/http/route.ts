@@ -5,6 +5,12 @@
  */
 import type { z } from 'zod';
 import type { Ctx, Session } from '../store/context.ts';
+import type { CardJobs } from '../cardops/jobs.ts';
+
+/** What a handler gets: the store context and the server's running card jobs. */
+export interface ApiCtx extends Ctx {
+  readonly jobs: CardJobs;
+}
 
 export interface RouteInput<P, Q, B> {
   readonly params: P;
@@ -37,7 +43,7 @@ export interface Route<
   /** Documentation of the success body. */
   readonly response?: z.ZodType;
   readonly status?: number;
-  handler(ctx: Ctx, input: RouteInput<z.infer<P>, z.infer<Q>, z.infer<B>>): Promise<RouteResult>;
+  handler(ctx: ApiCtx, input: RouteInput<z.infer<P>, z.infer<Q>, z.infer<B>>): Promise<RouteResult>;
 }
 
 /** Keeps the schema types flowing into the handler. */

@@ -57,6 +57,7 @@ import type { NewProvider } from '../domain/provider.ts';
 import type { ProviderId, TerminalId, CardApId, CardId } from '../domain/ids.ts';
 import type { Role } from '../domain/roles.ts';
 import { cardApRequestSchema, type CardApStatus } from '../domain/cardAp.ts';
+import { cardRoutes } from './cardRoutes.ts';
 
 const ok = (body: unknown, status = 200) => ({ status, body });
 
@@ -463,4 +464,5 @@ export const routes: readonly Route[] = [
       return ok(await verifyAudit(ctx.db));
     },
   }),
+  ...cardRoutes,
 ];

@@ -72,12 +72,24 @@ export const newOperatorBody = z
   })
   .strict();
 
+export const areaSchema = z.enum(['local', 'extended']);
+
+/** An auto-load preset (自動搭載): card AP ids, or {cardApId, area} where the area must be said. */
+export const autoLoadSchema = z
+  .array(
+    z.union([
+      opaqueIdSchema.transform((cardApId) => ({ cardApId })),
+      z.object({ cardApId: opaqueIdSchema, area: areaSchema.optional() }).strict(),
+    ]),
+  )
+  .max(20);
+
 export const newTerminalBody = z
   .object({
     id: terminalIdSchema,
     providerId: providerIdSchema,
     name: z.string().min(1).max(100),
-    autoLoad: z.array(opaqueIdSchema).max(20).default([]),
+    autoLoad: autoLoadSchema.default([]),
   })
   .strict();
 
@@ -107,6 +119,7 @@ export const consentBody = z
 
 export const idParams = z.object({ id: opaqueIdSchema }).strict();
 export const providerParams = z.object({ id: providerIdSchema }).strict();
+export const terminalParams = z.object({ id: terminalIdSchema }).strict();
 export const cardParams = z.object({ cardId: cardIdSchema }).strict();
 export const noQuery = z.object({}).strict();
 export const intString = (max: number) =>

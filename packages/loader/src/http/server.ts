@@ -9,7 +9,8 @@ import { LoaderError } from '../errors.ts';
 import { sqlState } from '../db/db.ts';
 import type { Ctx } from '../store/context.ts';
 import { authenticate } from '../store/operators.ts';
-import type { Route } from './route.ts';
+import type { ApiCtx, Route } from './route.ts';
+import { CardJobs, type JobsOptions } from '../cardops/jobs.ts';
 import { routes as defaultRoutes } from './routes.ts';
 import { openApiDocument } from './openapi.ts';
 
@@ -21,6 +22,8 @@ export interface ServerOptions {
   readonly routes?: readonly Route[];
   /** Largest accepted body (default 64 KiB: nothing in this API is larger). */
   readonly bodyLimit?: number;
+  /** Card jobs (the APDU relay): limits and timeouts. */
+  readonly jobs?: JobsOptions;
 }
 
 function send(
@@ -135,6 +138,12 @@ export function buildServer(ctx: Ctx, options: ServerOptions = {}): FastifyInsta
   });
   // The API speaks JSON only.
   app.removeContentTypeParser('text/plain');
+  const jobs = new CardJobs({
+    ...options.jobs,
+    onFault: (e) => app.log.error({ err: e }, 'card job fault'),
+  });
+  const api: ApiCtx = { ...ctx, jobs };
+  app.addHook('onClose', async () => jobs.close());
 
   app.setErrorHandler((err, req, reply) => {
     if (err instanceof LoaderError) {
@@ -215,7 +224,7 @@ export function buildServer(ctx: Ctx, options: ServerOptions = {}): FastifyInsta
           token = bearer(req) ?? '';
           session = await authenticate(ctx, token);
         }
-        const res = await r.handler(ctx, { params, query, body, session, token });
+        const res = await r.handler(api, { params, query, body, session, token });
         return reply.code(res.status ?? 200).send(res.body);
       },
     });

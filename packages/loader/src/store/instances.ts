@@ -4,7 +4,8 @@
  * that need no card, records the pending row and spends a fresh user ID.
  * `settle` applies a saga event. The card half comes with the transport.
  */
-import type { AreaName } from '@myna-ap/apdu';
+import { fromHex, type AreaName } from '@myna-ap/apdu';
+import type { ApprovedVersion } from '../domain/installSpec.ts';
 import { LoaderError, notFound } from '../errors.ts';
 import { appendAudit, writeTransaction } from '../audit.ts';
 import type { Queryable } from '../db/db.ts';
@@ -97,20 +98,23 @@ function view(r: InstanceRow): InstanceView {
   };
 }
 
-/** Registers a card the first time it is met; updates where its holder lives when told. */
+/**
+ * Registers a card the first time it is met, and says where its holder is
+ * registered: what the resident system supplies wins and is kept; otherwise the
+ * code already recorded (set by a move-in or an earlier supply); otherwise what
+ * the card's 共通カードAP says.
+ */
 export async function upsertCard(
   tx: Queryable,
   cardId: CardId,
-  municipalityCode: string | null,
+  municipality: { readonly supplied?: string | null; readonly fromCard?: string | null } = {},
 ): Promise<{ status: string; municipalityCode: string | null }> {
-  await tx.query(
-    `INSERT INTO cards (card_id, municipality_code) VALUES ($1, $2)
-     ON CONFLICT (card_id) DO UPDATE SET municipality_code = COALESCE(EXCLUDED.municipality_code, cards.municipality_code)`,
-    [cardId, municipalityCode],
-  );
   const r = await tx.query<{ status: string; municipality_code: string | null }>(
-    'SELECT status, municipality_code FROM cards WHERE card_id = $1',
-    [cardId],
+    `INSERT INTO cards (card_id, municipality_code) VALUES ($1, COALESCE($2, $3))
+     ON CONFLICT (card_id) DO UPDATE
+       SET municipality_code = COALESCE($2, cards.municipality_code, $3)
+     RETURNING status, municipality_code`,
+    [cardId, municipality.supplied ?? null, municipality.fromCard ?? null],
   );
   return {
     status: r.rows[0]?.status ?? 'active',
@@ -141,7 +145,7 @@ export async function recordConsent(
     const owner = ap.rows[0]?.provider_id;
     if (!owner || owner !== s.providerId) throw notFound('card AP', c.cardApId);
     authorize(s, 'consent.record', { providerId: s.providerId, terminalId });
-    await upsertCard(tx, c.cardId, null);
+    await upsertCard(tx, c.cardId);
     const id = newId<ConsentId>('cs');
     await tx.query(
       `INSERT INTO consents (id, card_id, card_ap_id, provider_id, purpose, method, given_at, recorded_by, note)
@@ -172,14 +176,44 @@ export async function recordConsent(
   });
 }
 
+/**
+ * Service hours (サービス提供時間) for a card write at `ctx.now()`: open, or opened
+ * by an administrator's override (the caller logs `overridden`); else refused.
+ */
+export async function checkHours(
+  ctx: Ctx,
+  s: Session,
+  override: boolean,
+): Promise<{ overridden: boolean }> {
+  if (override && !can(s, 'hours.override', { providerId: s.providerId })) {
+    throw new LoaderError(
+      'FORBIDDEN',
+      {
+        en: 'only an administrator may work outside service hours',
+        ja: 'サービス提供時間外の操作は管理者のみ可能です',
+      },
+      403,
+    );
+  }
+  return checkServiceHours(
+    ctx.now(),
+    override,
+    await currentServiceHours(ctx.db, ctx.config.serviceHours),
+  );
+}
+
 export interface ReserveLoad {
   readonly cardId: CardId;
   readonly cardApId: CardApId;
   readonly area: AreaName;
   readonly terminalId: TerminalId;
   readonly consentId: ConsentId;
-  /** Where the holder is registered (card's address or the resident system). */
+  /** Where the holder is registered, as the resident system says (wins over the card). */
   readonly holderMunicipality: string | null;
+  /** The 市区町村コード read from the card's 共通カードAP. */
+  readonly cardMunicipality?: string | null;
+  /** The bulk loading batch this load belongs to. */
+  readonly batchId?: string | undefined;
   /** Administrator override of the service hours (logged). */
   readonly overrideHours?: boolean;
   /** For tests of the collision retry only. */
@@ -193,21 +227,7 @@ export interface ReserveLoad {
  */
 export async function reserveLoad(ctx: Ctx, s: Session, r: ReserveLoad): Promise<InstanceView> {
   const now = ctx.now();
-  if (r.overrideHours && !can(s, 'hours.override', { providerId: s.providerId })) {
-    throw new LoaderError(
-      'FORBIDDEN',
-      {
-        en: 'only an administrator may load outside service hours',
-        ja: 'サービス提供時間外の搭載は管理者のみ可能です',
-      },
-      403,
-    );
-  }
-  const hours = checkServiceHours(
-    now,
-    r.overrideHours === true,
-    await currentServiceHours(ctx.db, ctx.config.serviceHours),
-  );
+  const hours = await checkHours(ctx, s, r.overrideHours === true);
   return writeTransaction(ctx.db, async (tx) => {
     const ap = (
       await tx.query<{
@@ -225,7 +245,10 @@ export async function reserveLoad(ctx: Ctx, s: Session, r: ReserveLoad): Promise
     checkLoadable(ap.status, ap.areas, r.area);
     const provider = await findProvider(tx, ap.provider_id);
     if (!provider) throw notFound('provider', ap.provider_id);
-    const card = await upsertCard(tx, r.cardId, r.holderMunicipality);
+    const card = await upsertCard(tx, r.cardId, {
+      supplied: r.holderMunicipality,
+      fromCard: r.cardMunicipality ?? null,
+    });
     if (card.status !== 'active') {
       throw new LoaderError(
         'CARD_NOT_ACTIVE',
@@ -233,7 +256,7 @@ export async function reserveLoad(ctx: Ctx, s: Session, r: ReserveLoad): Promise
         409,
       );
     }
-    const elig = areaEligibility(provider, r.area, r.holderMunicipality ?? card.municipalityCode);
+    const elig = areaEligibility(provider, r.area, card.municipalityCode);
     if (!elig.ok) throw elig.error;
     const consent = (
       await tx.query<{ card_id: string; card_ap_id: string; purpose: string }>(
@@ -262,8 +285,8 @@ export async function reserveLoad(ctx: Ctx, s: Session, r: ReserveLoad): Promise
       try {
         const ins = await tx.query(
           `INSERT INTO card_ap_instances (id, card_id, area, card_ap_id, version, aid, user_id, provider_id,
-             terminal_id, state, step, consent_id, created_at, created_by, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', 'reserved', $10, $11, $12, $11)
+             terminal_id, state, step, consent_id, created_at, created_by, updated_at, batch_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', 'reserved', $10, $11, $12, $11, $13)
            ON CONFLICT (user_id) DO NOTHING`,
           [
             id,
@@ -278,6 +301,7 @@ export async function reserveLoad(ctx: Ctx, s: Session, r: ReserveLoad): Promise
             r.consentId,
             now,
             s.operatorId,
+            r.batchId ?? null,
           ],
         );
         if (ins.rowCount === 1) break;
@@ -423,4 +447,107 @@ export async function recoverInstance(
     d.action === 'none' ? undefined : { action: d.action },
   );
   return { instance, action: d.action };
+}
+
+/** Why a card AP instance is deleted (card_ap_instances.delete_reason). */
+export type DeleteReason = 'holder_request' | 'move_in' | 'rollback' | 'retired';
+
+/**
+ * Delete, database half: `loaded → deleting` with who, why and (for a move-in)
+ * which procedure, written before the DELETE goes to the card.
+ */
+export async function startDelete(
+  ctx: Ctx,
+  actor: string,
+  id: InstanceId,
+  reason: DeleteReason,
+  moveInId: string | null = null,
+  /** More writes that must commit with the state change (move-in notices). */
+  also?: (tx: Queryable, row: InstanceView) => Promise<void>,
+): Promise<InstanceView> {
+  const now = ctx.now();
+  return writeTransaction(ctx.db, async (tx) => {
+    const row = (
+      await tx.query<InstanceRow>('SELECT * FROM card_ap_instances WHERE id = $1 FOR UPDATE', [id])
+    ).rows[0];
+    if (!row) throw notFound('instance', id);
+    if (transition(row.state, 'delete_started') === undefined) {
+      throw new LoaderError(
+        'SAGA_BAD_EVENT',
+        {
+          en: `a ${row.state} instance cannot be deleted`,
+          ja: `状態「${row.state}」のカードAPは削除できません`,
+        },
+        409,
+      );
+    }
+    await tx.query(
+      `UPDATE card_ap_instances SET state = 'deleting', step = 'delete_started', updated_at = $2,
+         delete_reason = $3, deleted_by = $4, move_in_id = $5 WHERE id = $1`,
+      [id, now, reason, actor.startsWith('op_') ? actor : null, moveInId],
+    );
+    await appendAudit(
+      tx,
+      {
+        actor,
+        action: 'instance.delete_started',
+        target: id,
+        detail: {
+          providerId: row.provider_id,
+          cardId: row.card_id,
+          from: row.state,
+          to: 'deleting',
+          reason,
+          ...(moveInId ? { moveInId } : {}),
+        },
+      },
+      now,
+    );
+    const updated = view(
+      (await tx.query<InstanceRow>('SELECT * FROM card_ap_instances WHERE id = $1', [id])).rows[0]!,
+    );
+    if (also) await also(tx, updated);
+    return updated;
+  });
+}
+
+/** Live instances (pending, loaded, deleting) of a card, oldest first. */
+export async function liveInstances(q: Queryable, cardId: CardId): Promise<InstanceView[]> {
+  const r = await q.query<InstanceRow>(
+    "SELECT * FROM card_ap_instances WHERE card_id = $1 AND state IN ('pending', 'loaded', 'deleting') ORDER BY created_at, id",
+    [cardId],
+  );
+  return r.rows.map(view);
+}
+
+/** What the card AP's approved `version` fixes for an INSTALL. */
+export async function approvedVersion(
+  q: Queryable,
+  cardApId: CardApId,
+  version: number,
+): Promise<ApprovedVersion> {
+  const r = (
+    await q.query<{
+      type: ApprovedVersion['type'];
+      aid: Uint8Array;
+      provider_id: string;
+      size: number;
+      access: ApprovedVersion['access'];
+      spec: { initialData?: string };
+    }>(
+      `SELECT c.type, c.aid, c.provider_id, v.size, v.access, v.spec
+         FROM card_aps c JOIN card_ap_versions v ON v.card_ap_id = c.id
+        WHERE c.id = $1 AND v.version = $2`,
+      [cardApId, version],
+    )
+  ).rows[0];
+  if (!r) throw notFound('card AP version', `${cardApId}@${version}`);
+  return {
+    type: r.type,
+    aid: r.aid,
+    providerId: r.provider_id,
+    size: Number(r.size),
+    access: r.access,
+    initialData: r.spec.initialData ? fromHex(r.spec.initialData) : undefined,
+  };
 }

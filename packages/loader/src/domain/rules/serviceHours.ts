@@ -64,12 +64,12 @@ export function checkServiceHours(
     'OUTSIDE_SERVICE_HOURS',
     d.reason === 'closed_day'
       ? {
-          en: 'loading is closed for the year-end holidays (12/29–1/3)',
-          ja: '年末年始（12月29日〜1月3日）はサービス提供時間外です',
+          en: 'loading is closed for the year-end holidays (12/29–1/3); an administrator may override',
+          ja: '年末年始（12月29日〜1月3日）はサービス提供時間外です（管理者は時間外操作が可能です）',
         }
       : {
-          en: `loading is open ${hhmm(hours.openMinute)}–${hhmm(hours.closeMinute)} (Japan time)`,
-          ja: `サービス提供時間（${hhmm(hours.openMinute)}〜${hhmm(hours.closeMinute)}）外です`,
+          en: `loading is open ${hhmm(hours.openMinute)}–${hhmm(hours.closeMinute)} (Japan time); an administrator may override`,
+          ja: `サービス提供時間（${hhmm(hours.openMinute)}〜${hhmm(hours.closeMinute)}）外です（管理者は時間外操作が可能です）`,
         },
     409,
     { reason: d.reason },
