@@ -79,3 +79,94 @@ export function derChildren(b: Uint8Array): DerNode[] {
   }
   return out;
 }
+
+/** One TLV inside a buffer: tag, and where its value starts and ends. */
+export interface Tlv {
+  readonly tag: number;
+  readonly headerStart: number;
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * Reads the TLV at `at`, which must end by `limit` (its container's end): DER only
+ * (single-byte tags, definite lengths of at most 4 length octets). A length that
+ * runs past the container is refused before anything is allocated, so a lying
+ * length field costs nothing.
+ */
+export function readTlv(
+  b: Uint8Array,
+  at: number,
+  limit: number,
+  fail: (message: string) => Error = (m) => new DerError(m),
+): Tlv {
+  if (at + 2 > limit) throw fail(`truncated DER at ${at}`);
+  const tag = b[at]!;
+  if ((tag & 0x1f) === 0x1f) throw fail(`multi-byte tag at ${at}`);
+  let len = b[at + 1]!;
+  let p = at + 2;
+  if (len & 0x80) {
+    const n = len & 0x7f;
+    if (n === 0) throw fail(`indefinite length at ${at}`);
+    if (n > 4 || p + n > limit) throw fail(`bad length at ${at}`);
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + b[p + i]!;
+    p += n;
+  }
+  if (p + len > limit) throw fail(`value at ${at} runs past its container`);
+  return { tag, headerStart: at, start: p, end: p + len };
+}
+
+/** GeneralizedTime `YYYYMMDDHHMMSSZ` (DER: UTC, no fraction). */
+export function generalizedTime(d: Date): Uint8Array {
+  const s = d.toISOString(); // YYYY-MM-DDTHH:MM:SS.sssZ
+  return der(
+    0x18,
+    Buffer.from(
+      s.slice(0, 4) +
+        s.slice(5, 7) +
+        s.slice(8, 10) +
+        s.slice(11, 13) +
+        s.slice(14, 16) +
+        s.slice(17, 19) +
+        'Z',
+      'latin1',
+    ),
+  );
+}
+
+/** The parts of a DER certificate the responder and the CRL writer need. */
+export interface CertificateParts {
+  /** subject Name, DER */
+  readonly subject: Uint8Array;
+  /** subjectPublicKey BIT STRING content without its unused-bits octet (what key hashes cover) */
+  readonly keyBits: Uint8Array;
+  /** subjectKeyIdentifier, when present */
+  readonly ski: Uint8Array | undefined;
+}
+
+/** Reads a certificate's subject, public key bits and SKI. Throws DerError. */
+export function certificateParts(cert: Uint8Array): CertificateParts {
+  const [c] = derChildren(cert);
+  const [tbs] = derChildren(c?.value ?? new Uint8Array(0));
+  const fields = derChildren(tbs?.value ?? new Uint8Array(0));
+  const off = fields[0]?.tag === 0xa0 ? 1 : 0; // [0] version
+  // serialNumber, signature, issuer, validity, subject, subjectPublicKeyInfo
+  const subject = fields[off + 4];
+  const spki = fields[off + 5];
+  if (subject?.tag !== 0x30 || spki?.tag !== 0x30) throw new DerError('not a certificate');
+  const bits = derChildren(spki.value)[1];
+  if (bits?.tag !== 0x03 || bits.value.length < 1) throw new DerError('bad subjectPublicKey');
+  let ski: Uint8Array | undefined;
+  const exts = fields.find((f) => f.tag === 0xa3);
+  for (const ext of exts
+    ? derChildren(derChildren(exts.value)[0]?.value ?? new Uint8Array(0))
+    : []) {
+    const parts = derChildren(ext.value);
+    if (parts[0]?.tag === 0x06 && Buffer.from(parts[0].value).toString('hex') === '551d0e') {
+      const inner = derChildren(parts[parts.length - 1]!.value)[0];
+      if (inner?.tag === 0x04) ski = inner.value;
+    }
+  }
+  return { subject: der(0x30, subject.value), keyBits: bits.value.subarray(1), ski };
+}

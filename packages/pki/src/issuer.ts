@@ -11,7 +11,8 @@
  */
 import { signingKeyOf, x509 } from './x509.ts';
 import { webcrypto, randomBytes, type KeyObject } from 'node:crypto';
-import { appendFile, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { appendFile, mkdir, open, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { CA_NAME, ocspResponderName } from './names.ts';
@@ -75,18 +76,54 @@ interface CrlState {
   sign: { next: number; base?: { number: number; at: string } };
 }
 
-async function readJsonLines<T>(file: string): Promise<T[]> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw e;
+/**
+ * An append-only JSON Lines file read incrementally: each `readNew` returns the
+ * complete lines added since the last one, so picking up one new revocation
+ * costs one line, not the whole national list. A shorter file than before
+ * (rewritten) is read again from the start.
+ */
+class JsonLinesTail<T> {
+  readonly #file: string;
+  #offset = 0;
+
+  constructor(file: string) {
+    this.#file = file;
   }
-  return text
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as T);
+
+  /** Whether the file grew or shrank since the last read (one stat, synchronous: ~µs). */
+  changed(): boolean {
+    return (statSync(this.#file, { throwIfNoEntry: false })?.size ?? 0) !== this.#offset;
+  }
+
+  async readNew(): Promise<T[]> {
+    let fh;
+    try {
+      fh = await open(this.#file, 'r');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+    try {
+      const { size } = await fh.stat();
+      if (size < this.#offset) this.#offset = 0;
+      if (size === this.#offset) return [];
+      const buf = Buffer.allocUnsafe(size - this.#offset);
+      let got = 0;
+      while (got < buf.length) {
+        const { bytesRead } = await fh.read(buf, got, buf.length - got, this.#offset + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      const end = buf.lastIndexOf(0x0a, got - 1) + 1; // a line being written stays for next time
+      const text = buf.toString('utf8', 0, end);
+      this.#offset += end;
+      const out: T[] = [];
+      for (const line of text.split('\n')) if (line.trim() !== '') out.push(JSON.parse(line) as T);
+      return out;
+    } finally {
+      await fh.close();
+    }
+  }
 }
 
 /** Where the issuer's keys are, in issuer.json. Absent: software keys in keys/. */
@@ -184,6 +221,12 @@ export class JpkiIssuer {
     keyLocation: JpkiIssuer['keyLocation'],
   ) {
     this.#dir = dir;
+    if (dir) {
+      this.#tails = {
+        issued: new JsonLinesTail(join(dir, 'issued.jsonl')),
+        revoked: new JsonLinesTail(join(dir, 'revocations.jsonl')),
+      };
+    }
     if (typeof keys === 'function') this.#openKeys = keys;
     else {
       this.#keyStore = Promise.resolve(keys);
@@ -325,14 +368,7 @@ export class JpkiIssuer {
           };
     const issuer = new JpkiIssuer(dir, openKeys, certs, meta.baseUrl, location);
     try {
-      for (const l of await readJsonLines<{ serial: string; kind: CertKind }>(
-        join(dir, 'issued.jsonl'),
-      )) {
-        issuer.#issued.set(normalizeSerial(l.serial) ?? l.serial, l.kind);
-      }
-      for (const r of await readJsonLines<Revocation>(join(dir, 'revocations.jsonl'))) {
-        issuer.#revoked.set(r.serial, r);
-      }
+      await issuer.refresh();
       const state = await readFile(join(dir, 'crl-state.json'), 'utf8').catch(() => undefined);
       if (state !== undefined) issuer.#crlState = JSON.parse(state) as CrlState;
     } catch {
@@ -557,30 +593,25 @@ export class JpkiIssuer {
     return new OcspResponder(cas, this, validityMs);
   }
 
-  #seen = { issued: -1, revoked: -1 };
+  #tails: {
+    readonly issued: JsonLinesTail<{ serial: string; kind: CertKind }>;
+    readonly revoked: JsonLinesTail<Revocation>;
+  } = { issued: new JsonLinesTail(''), revoked: new JsonLinesTail('') };
 
   /**
-   * Re-reads the issued and revocation records when another process (say
-   * `myna pki revoke`) has appended to them. Cheap when nothing changed.
+   * Reads the issued and revocation records that another process (say
+   * `myna pki revoke`) has appended since the last call: the new lines only.
+   * Cheap when nothing changed (two stat calls), so the server calls it per request.
    */
   async refresh(): Promise<void> {
     if (!this.#dir) return;
-    const size = async (f: string) =>
-      (await stat(join(this.#dir!, f)).catch(() => undefined))?.size ?? 0;
-    const [issued, revoked] = [await size('issued.jsonl'), await size('revocations.jsonl')];
-    if (issued !== this.#seen.issued) {
-      for (const l of await readJsonLines<{ serial: string; kind: CertKind }>(
-        join(this.#dir, 'issued.jsonl'),
-      )) {
+    if (this.#tails.issued.changed()) {
+      for (const l of await this.#tails.issued.readNew()) {
         this.#issued.set(normalizeSerial(l.serial) ?? l.serial, l.kind);
       }
-      this.#seen.issued = issued;
     }
-    if (revoked !== this.#seen.revoked) {
-      for (const r of await readJsonLines<Revocation>(join(this.#dir, 'revocations.jsonl'))) {
-        this.#revoked.set(r.serial, r);
-      }
-      this.#seen.revoked = revoked;
+    if (this.#tails.revoked.changed()) {
+      for (const r of await this.#tails.revoked.readNew()) this.#revoked.set(r.serial, r);
     }
   }
 
@@ -613,7 +644,7 @@ export class JpkiIssuer {
     const ca = await this.#key(`${kind}-ca`);
     const number = state.next;
     const der = await buildCrl({
-      ca: this.#certs.get(`${kind}-ca`)!,
+      ca: this.certificate(`${kind}-ca`),
       caKey: ca,
       entries,
       number,

@@ -2,27 +2,21 @@
  * OCSP responder (RFC 6960) for the two issuing CAs. Each answer is signed by
  * that CA's delegated responder certificate (EKU OCSPSigning). Pure: DER request
  * in, DER response out; the HTTP side is in server.ts.
+ *
+ * Requests are read and responses written directly in DER: the object model of
+ * an X.509 library costs milliseconds per request (parsing the responder
+ * certificate alone took ~3 ms with pkijs), and at national scale the responder
+ * should cost little more than its one RSA signature.
  */
-import * as asn1js from 'asn1js';
-import * as pkijs from 'pkijs';
-import { createHash, webcrypto } from 'node:crypto';
-import { x509 } from './x509.ts';
+import { createHash } from 'node:crypto';
+import { certificateParts, der, generalizedTime, oidContent, readTlv, type Tlv } from './der.ts';
 import type { CertKind } from './kinds.ts';
 import type { IssuerKey } from './keyStore.ts';
 import type { Revocation } from './revocation.ts';
 import { CRL_REASON } from './revocation.ts';
 
-pkijs.setEngine(
-  'node-webcrypto',
-  new pkijs.CryptoEngine({
-    name: 'node-webcrypto',
-    crypto: webcrypto as unknown as ConstructorParameters<typeof pkijs.CryptoEngine>[0]['crypto'],
-  }),
-);
-
 export const OID_OCSP_BASIC = '1.3.6.1.5.5.7.48.1.1';
 export const OID_OCSP_NONCE = '1.3.6.1.5.5.7.48.1.2';
-const OID_SHA256_RSA = '1.2.840.113549.1.1.11';
 
 /** OCSPResponseStatus (RFC 6960 §4.2.1). */
 export const OCSP_STATUS = {
@@ -34,11 +28,16 @@ export const OCSP_STATUS = {
   unauthorized: 6,
 } as const;
 
+/** At most this many CertIDs in one request (one signature answers them all). */
+export const MAX_OCSP_CERT_IDS = 16;
+/** Largest nonce extension value we echo (RFC 8954: a nonce of 1–32 octets, plus its header). */
+const MAX_NONCE_VALUE = 40;
+
 const HASHES: Record<string, string> = {
-  '1.3.14.3.2.26': 'sha1',
-  '2.16.840.1.101.3.4.2.1': 'sha256',
-  '2.16.840.1.101.3.4.2.2': 'sha384',
-  '2.16.840.1.101.3.4.2.3': 'sha512',
+  '2b0e03021a': 'sha1', // 1.3.14.3.2.26
+  '608648016503040201': 'sha256',
+  '608648016503040202': 'sha384',
+  '608648016503040203': 'sha512',
 };
 
 /** What the responder needs to know of one CA. */
@@ -56,145 +55,253 @@ export interface OcspRecords {
   revocation(serialHex: string): Revocation | undefined;
 }
 
-interface CaMatch {
+/** A request that is not a DER OCSPRequest we answer (answered `malformedRequest`). */
+export class OcspRequestError extends Error {
+  override readonly name = 'OcspRequestError';
+  readonly code = 'BAD_OCSP_REQUEST';
+}
+
+const bad = (m: string) => new OcspRequestError(m);
+
+/** One CertID of a request, with its raw DER (echoed in the answer). */
+export interface OcspCertId {
+  /** The hash algorithm's OID content octets, hex. */
+  readonly hashAlgorithm: string;
+  readonly issuerNameHash: Uint8Array;
+  readonly issuerKeyHash: Uint8Array;
+  /** The serial number's INTEGER content octets. */
+  readonly serialNumber: Uint8Array;
+  readonly der: Uint8Array;
+}
+
+export interface OcspRequestInfo {
+  readonly certIds: readonly OcspCertId[];
+  /** The whole nonce Extension (DER), echoed as it came. */
+  readonly nonceExtension?: Uint8Array;
+  /** The nonce extension's extnValue content. */
+  readonly nonce?: Uint8Array;
+}
+
+const NONCE_OID_HEX = Buffer.from(oidContent(OID_OCSP_NONCE)).toString('hex');
+
+function expect(b: Uint8Array, at: number, limit: number, tag: number, what: string): Tlv {
+  const t = readTlv(b, at, limit, bad);
+  if (t.tag !== tag)
+    throw bad(`${what}: expected tag ${tag.toString(16)}, got ${t.tag.toString(16)}`);
+  return t;
+}
+
+/**
+ * Reads a DER OCSPRequest (RFC 6960 §4.1.1) without building objects. Throws
+ * OcspRequestError for anything else: truncated or trailing bytes, wrong tags,
+ * lengths past their container, no CertID or too many, an oversized nonce.
+ * Its work is bounded by the input's length (the grammar has fixed depth).
+ */
+export function parseOcspRequest(b: Uint8Array): OcspRequestInfo {
+  const outer = expect(b, 0, b.length, 0x30, 'OCSPRequest');
+  if (outer.end !== b.length) throw bad('bytes after the OCSPRequest');
+  const tbs = expect(b, outer.start, outer.end, 0x30, 'TBSRequest');
+  if (tbs.end < outer.end) expect(b, tbs.end, outer.end, 0xa0, 'optionalSignature'); // not checked
+  let p = tbs.start;
+  let t = readTlv(b, p, tbs.end, bad);
+  if (t.tag === 0xa0) {
+    const v = expect(b, t.start, t.end, 0x02, 'version');
+    if (v.end - v.start !== 1 || b[v.start] !== 0) throw bad('unsupported OCSP request version');
+    p = t.end;
+    t = readTlv(b, p, tbs.end, bad);
+  }
+  if (t.tag === 0xa1) {
+    p = t.end; // requestorName: not used
+    t = readTlv(b, p, tbs.end, bad);
+  }
+  if (t.tag !== 0x30) throw bad('requestList is not a SEQUENCE');
+  const certIds: OcspCertId[] = [];
+  for (let q = t.start; q < t.end;) {
+    const req = expect(b, q, t.end, 0x30, 'Request');
+    if (certIds.length === MAX_OCSP_CERT_IDS) throw bad(`more than ${MAX_OCSP_CERT_IDS} CertIDs`);
+    const id = expect(b, req.start, req.end, 0x30, 'CertID');
+    if (id.end < req.end) expect(b, id.end, req.end, 0xa0, 'singleRequestExtensions');
+    const alg = expect(b, id.start, id.end, 0x30, 'hashAlgorithm');
+    const oid = expect(b, alg.start, alg.end, 0x06, 'hashAlgorithm OID');
+    if (oid.end < alg.end) {
+      const params = readTlv(b, oid.end, alg.end, bad);
+      if (params.end !== alg.end) throw bad('hashAlgorithm has trailing bytes');
+    }
+    const nameHash = expect(b, alg.end, id.end, 0x04, 'issuerNameHash');
+    const keyHash = expect(b, nameHash.end, id.end, 0x04, 'issuerKeyHash');
+    const serial = expect(b, keyHash.end, id.end, 0x02, 'serialNumber');
+    if (serial.end !== id.end) throw bad('CertID has trailing bytes');
+    if (serial.end === serial.start || serial.end - serial.start > 32) {
+      throw bad('serialNumber must be 1 to 32 octets');
+    }
+    certIds.push({
+      hashAlgorithm: Buffer.from(b.subarray(oid.start, oid.end)).toString('hex'),
+      issuerNameHash: b.subarray(nameHash.start, nameHash.end),
+      issuerKeyHash: b.subarray(keyHash.start, keyHash.end),
+      serialNumber: b.subarray(serial.start, serial.end),
+      der: b.subarray(id.headerStart, id.end),
+    });
+    q = req.end;
+  }
+  if (certIds.length === 0) throw bad('no CertID in the request');
+  p = t.end;
+  let nonceExtension: Uint8Array | undefined;
+  let nonce: Uint8Array | undefined;
+  if (p < tbs.end) {
+    const box = expect(b, p, tbs.end, 0xa2, 'requestExtensions');
+    if (box.end !== tbs.end) throw bad('bytes after requestExtensions');
+    const list = expect(b, box.start, box.end, 0x30, 'Extensions');
+    if (list.end !== box.end) throw bad('bytes after Extensions');
+    for (let q = list.start; q < list.end;) {
+      const ext = expect(b, q, list.end, 0x30, 'Extension');
+      const id = expect(b, ext.start, ext.end, 0x06, 'extnID');
+      let v = readTlv(b, id.end, ext.end, bad);
+      if (v.tag === 0x01) v = readTlv(b, v.end, ext.end, bad); // critical
+      if (v.tag !== 0x04 || v.end !== ext.end) throw bad('bad extnValue');
+      if (Buffer.from(b.subarray(id.start, id.end)).toString('hex') === NONCE_OID_HEX) {
+        if (nonce) throw bad('two nonce extensions');
+        if (v.end === v.start || v.end - v.start > MAX_NONCE_VALUE) {
+          throw bad(`nonce must be 1 to ${MAX_NONCE_VALUE} octets`);
+        }
+        nonceExtension = b.subarray(ext.headerStart, ext.end);
+        nonce = b.subarray(v.start, v.end);
+      }
+      q = ext.end;
+    }
+  } else if (p !== tbs.end) {
+    throw bad('bytes after requestList');
+  }
+  return { certIds, ...(nonceExtension ? { nonceExtension, nonce: nonce! } : {}) };
+}
+
+/** An OCSPResponse that carries only a status (no responseBytes). */
+export function ocspStatusOnly(status: number): Uint8Array {
+  return Uint8Array.of(0x30, 0x03, 0x0a, 0x01, status);
+}
+
+function hexOf(b: Uint8Array): string {
+  return Buffer.from(b).toString('hex');
+}
+
+const SHA256_RSA = der(
+  0x30,
+  der(0x06, oidContent('1.2.840.113549.1.1.11')),
+  Uint8Array.of(0x05, 0x00),
+);
+const BASIC_OID = der(0x06, oidContent(OID_OCSP_BASIC));
+const GOOD = Uint8Array.of(0x80, 0x00); // good [0] IMPLICIT NULL
+const UNKNOWN = Uint8Array.of(0x82, 0x00); // unknown [2] IMPLICIT UnknownInfo (NULL)
+
+interface PreparedCa {
   readonly ca: OcspCa;
   readonly nameDer: Uint8Array;
   readonly keyBits: Uint8Array;
-}
-
-function statusOnly(status: number): Uint8Array {
-  const r = new pkijs.OCSPResponse({ responseStatus: new asn1js.Enumerated({ value: status }) });
-  return new Uint8Array(r.toSchema().toBER(false));
-}
-
-function hexOf(b: ArrayBuffer | Uint8Array): string {
-  return Buffer.from(b instanceof Uint8Array ? b : new Uint8Array(b)).toString('hex');
+  /** hash OID hex → [name hash hex, key hash hex], computed on first use. */
+  readonly hashes: Map<string, readonly [string, string]>;
+  /** responderID byKey [2] EXPLICIT KeyHash (SHA-1 of the responder's public key bits). */
+  readonly responderId: Uint8Array;
+  /** certs [0] EXPLICIT SEQUENCE OF Certificate: the responder certificate. */
+  readonly certs: Uint8Array;
 }
 
 export class OcspResponder {
-  readonly #cas: CaMatch[];
+  readonly #cas: PreparedCa[];
   readonly #records: OcspRecords;
   /** How long a good/revoked answer may be cached by clients. */
   readonly validityMs: number;
 
   constructor(cas: readonly OcspCa[], records: OcspRecords, validityMs = 3_600_000) {
     this.#cas = cas.map((ca) => {
-      const cert = new x509.X509Certificate(ca.caCertificate);
-      const parsed = pkijs.Certificate.fromBER(ca.caCertificate);
+      const { subject: name, keyBits } = certificateParts(ca.caCertificate);
+      const responder = certificateParts(ca.responderCertificate);
+      const keyHash = createHash('sha1').update(responder.keyBits).digest();
       return {
         ca,
-        nameDer: new Uint8Array(cert.subjectName.toArrayBuffer()),
-        keyBits: new Uint8Array(
-          parsed.subjectPublicKeyInfo.subjectPublicKey.valueBlock.valueHexView,
-        ),
+        nameDer: name,
+        keyBits,
+        hashes: new Map(),
+        responderId: der(0xa2, der(0x04, keyHash)),
+        certs: der(0xa0, der(0x30, ca.responderCertificate)),
       };
     });
     this.#records = records;
     this.validityMs = validityMs;
   }
 
-  /** Answers one DER OCSPRequest. Never throws on bad input: malformedRequest instead. */
-  async respond(requestDer: Uint8Array, now: Date = new Date()): Promise<Uint8Array> {
-    let req: pkijs.OCSPRequest;
-    try {
-      const asn = asn1js.fromBER(requestDer);
-      if (asn.offset === -1 || asn.offset !== requestDer.length)
-        return statusOnly(OCSP_STATUS.malformedRequest);
-      req = new pkijs.OCSPRequest({ schema: asn.result });
-    } catch {
-      return statusOnly(OCSP_STATUS.malformedRequest);
+  #hashes(c: PreparedCa, oidHex: string): readonly [string, string] | undefined {
+    let h = c.hashes.get(oidHex);
+    if (!h) {
+      const alg = HASHES[oidHex];
+      if (!alg) return undefined;
+      h = [
+        createHash(alg).update(c.nameDer).digest('hex'),
+        createHash(alg).update(c.keyBits).digest('hex'),
+      ];
+      c.hashes.set(oidHex, h);
     }
-    const list = req.tbsRequest.requestList;
-    if (list.length === 0 || list.length > 16) return statusOnly(OCSP_STATUS.malformedRequest);
-
-    // Every CertID must name the same CA: one responder certificate signs the answer.
-    let owner: CaMatch | undefined;
-    const singles: pkijs.SingleResponse[] = [];
-    for (const r of list) {
-      const id = r.reqCert;
-      const hash = HASHES[id.hashAlgorithm.algorithmId];
-      if (!hash) return statusOnly(OCSP_STATUS.malformedRequest);
-      const nameHash = hexOf(id.issuerNameHash.valueBlock.valueHexView);
-      const keyHash = hexOf(id.issuerKeyHash.valueBlock.valueHexView);
-      const match = this.#cas.find(
-        (c) =>
-          createHash(hash).update(c.nameDer).digest('hex') === nameHash &&
-          createHash(hash).update(c.keyBits).digest('hex') === keyHash,
-      );
-      if (!match || (owner && owner !== match)) return statusOnly(OCSP_STATUS.unauthorized);
-      owner = match;
-      const serial = hexOf(id.serialNumber.valueBlock.valueHexView);
-      singles.push(
-        new pkijs.SingleResponse({
-          certID: id,
-          certStatus: this.#status(match.ca.kind, serial),
-          thisUpdate: now,
-          nextUpdate: new Date(now.getTime() + this.validityMs),
-        }),
-      );
-    }
-    const ca = owner!.ca;
-    const responder = pkijs.Certificate.fromBER(ca.responderCertificate);
-    const keyHash = createHash('sha1')
-      .update(responder.subjectPublicKeyInfo.subjectPublicKey.valueBlock.valueHexView)
-      .digest();
-    const nonce = req.tbsRequest.requestExtensions?.find((e) => e.extnID === OID_OCSP_NONCE);
-    if (
-      nonce &&
-      (nonce.extnValue.valueBlock.valueHexView.length > 40 ||
-        nonce.extnValue.valueBlock.valueHexView.length === 0)
-    ) {
-      return statusOnly(OCSP_STATUS.malformedRequest);
-    }
-    const basic = new pkijs.BasicOCSPResponse({
-      tbsResponseData: new pkijs.ResponseData({
-        // byKey: KeyHash (SHA-1 of the responder's public key bits); pkijs adds the [2] tag
-        responderID: new asn1js.OctetString({ valueHex: keyHash }),
-        producedAt: now,
-        responses: singles,
-        ...(nonce ? { responseExtensions: [nonce] } : {}),
-      }),
-      certs: [responder],
-    });
-    // sha256WithRSAEncryption over the DER tbsResponseData, signed in the key store
-    basic.signatureAlgorithm = new pkijs.AlgorithmIdentifier({
-      algorithmId: OID_SHA256_RSA,
-      algorithmParams: new asn1js.Null(),
-    });
-    const tbs = new Uint8Array(basic.tbsResponseData.toSchema(true).toBER(false));
-    basic.tbsResponseData.tbsView = tbs;
-    basic.signature = new asn1js.BitString({ valueHex: await ca.responderKey.sign(tbs) });
-    const res = new pkijs.OCSPResponse({
-      responseStatus: new asn1js.Enumerated({ value: OCSP_STATUS.successful }),
-      responseBytes: new pkijs.ResponseBytes({
-        responseType: OID_OCSP_BASIC,
-        response: new asn1js.OctetString({ valueHex: basic.toSchema().toBER(false) }),
-      }),
-    });
-    return new Uint8Array(res.toSchema().toBER(false));
+    return h;
   }
 
-  #status(kind: CertKind, serial: string): asn1js.BaseBlock {
-    const issued = this.#records.issuedKind(serial);
-    if (issued !== kind) {
-      // unknown [2] IMPLICIT NULL
-      return new asn1js.Primitive({ idBlock: { tagClass: 3, tagNumber: 2 } });
+  /** Answers one DER OCSPRequest. Never throws on bad input: malformedRequest instead. */
+  async respond(requestDer: Uint8Array, now: Date = new Date()): Promise<Uint8Array> {
+    let req: OcspRequestInfo;
+    try {
+      req = parseOcspRequest(requestDer);
+    } catch (e) {
+      if (e instanceof OcspRequestError) return ocspStatusOnly(OCSP_STATUS.malformedRequest);
+      throw e;
     }
-    const rev = this.#records.revocation(serial);
-    if (!rev) return new asn1js.Primitive({ idBlock: { tagClass: 3, tagNumber: 0 } });
-    // revoked [1] IMPLICIT RevokedInfo { revocationTime, [0] EXPLICIT CRLReason }
-    const value: asn1js.BaseBlock[] = [
-      new asn1js.GeneralizedTime({ valueDate: new Date(rev.revokedAt) }),
-    ];
-    const reason = CRL_REASON[rev.reason];
-    if (reason !== 0) {
-      value.push(
-        new asn1js.Constructed({
-          idBlock: { tagClass: 3, tagNumber: 0 },
-          value: [new asn1js.Enumerated({ value: reason })],
-        }),
+    // Every CertID must name the same CA: one responder certificate signs the answer.
+    let owner: PreparedCa | undefined;
+    const singles: Uint8Array[] = [];
+    const thisUpdate = generalizedTime(now);
+    const nextUpdate = der(0xa0, generalizedTime(new Date(now.getTime() + this.validityMs)));
+    for (const id of req.certIds) {
+      if (!HASHES[id.hashAlgorithm]) return ocspStatusOnly(OCSP_STATUS.malformedRequest);
+      const nameHash = hexOf(id.issuerNameHash);
+      const keyHash = hexOf(id.issuerKeyHash);
+      const match = this.#cas.find((c) => {
+        const h = this.#hashes(c, id.hashAlgorithm)!;
+        return h[0] === nameHash && h[1] === keyHash;
+      });
+      if (!match || (owner && owner !== match)) return ocspStatusOnly(OCSP_STATUS.unauthorized);
+      owner = match;
+      singles.push(
+        der(0x30, id.der, this.#status(match.ca.kind, id.serialNumber), thisUpdate, nextUpdate),
       );
     }
-    return new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 1 }, value });
+    const ca = owner!;
+    const tbs = der(
+      0x30,
+      ca.responderId,
+      thisUpdate, // producedAt
+      der(0x30, ...singles),
+      ...(req.nonceExtension ? [der(0xa1, der(0x30, req.nonceExtension))] : []),
+    );
+    // sha256WithRSAEncryption over the DER tbsResponseData, signed in the key store
+    const signature = await ca.ca.responderKey.sign(tbs);
+    const basic = der(0x30, tbs, SHA256_RSA, der(0x03, Uint8Array.of(0), signature), ca.certs);
+    return der(
+      0x30,
+      Uint8Array.of(0x0a, 0x01, OCSP_STATUS.successful),
+      der(0xa0, der(0x30, BASIC_OID, der(0x04, basic))),
+    );
+  }
+
+  #status(kind: CertKind, serialContent: Uint8Array): Uint8Array {
+    // the serial as the issuer's records spell it: hex, no leading zero octets
+    let s = 0;
+    while (s < serialContent.length - 1 && serialContent[s] === 0) s++;
+    const serial = hexOf(serialContent.subarray(s));
+    if (this.#records.issuedKind(serial) !== kind) return UNKNOWN;
+    const rev = this.#records.revocation(serial);
+    if (!rev) return GOOD;
+    // revoked [1] IMPLICIT RevokedInfo { revocationTime, [0] EXPLICIT CRLReason }
+    const reason = CRL_REASON[rev.reason];
+    return der(
+      0xa1,
+      generalizedTime(new Date(rev.revokedAt)),
+      ...(reason !== 0 ? [der(0xa0, Uint8Array.of(0x0a, 0x01, reason))] : []),
+    );
   }
 }

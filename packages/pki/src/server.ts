@@ -66,7 +66,12 @@ export async function startPkiServer(
 
   const server: Server = createServer((req, res) => {
     const send = (status: number, type: string, body: Uint8Array | string) => {
-      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+      // Content-Length, not chunked: some OCSP clients read only a sized body.
+      res.writeHead(status, {
+        'content-type': type,
+        'content-length': typeof body === 'string' ? Buffer.byteLength(body) : body.length,
+        'cache-control': 'no-store',
+      });
       res.end(body);
     };
     const url = (req.url ?? '/').slice(0, 16 * 1024);
