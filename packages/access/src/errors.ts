@@ -8,6 +8,10 @@ export type AccessErrorCode =
   | 'PIN_FORMAT' // 暗証番号の形式誤り (nothing was sent to the card)
   | 'NOT_MYNA_CARD' // the application is not on this card
   | 'BAD_DATA' // an EF's content is not what the layout says
+  | 'CARD_AP_NOT_FOUND' // no such card AP on the card
+  | 'KEYS_REQUIRED' // a protected card AP read without its key package
+  | 'KEYS_REJECTED' // the card AP did not accept the keys (another provider's card AP)
+  | 'KEY_PACKAGE_MISMATCH' // the key package is for another AID
   | 'CARD_ERROR'; // any other unexpected status word
 
 export type AccessText = { readonly en: string; readonly ja: string };

@@ -15,7 +15,7 @@
  * the business system derives it, the holder never types it.
  */
 import { ApduError, concat, fromHex, toHex } from './bytes.ts';
-import type { CardApKeys, CardApType } from './gp.ts';
+import type { CardApKeys, CardApType, EfAccess } from './gp.ts';
 import { keyDiversificationData, scp03Kdf } from './scp03.ts';
 
 /** Derivation constants of the per-card card AP keys (outside SCP03's 00..07 and the areas' 41..43). */
@@ -79,6 +79,12 @@ export interface CardApKeyPackage {
   readonly keys: { readonly enc: string; readonly mac: string };
   /** `fixed`: the PIN is `cardApFixedPin`; otherwise the holder chose it at loading. */
   readonly pin: { readonly fixed: boolean } | null;
+  /** Custom card APs: the EFs of the input file (FID, size, access). */
+  readonly efs?: readonly {
+    readonly fid: number;
+    readonly size: number;
+    readonly access: EfAccess;
+  }[];
   readonly issuedAt: string;
 }
 
@@ -127,6 +133,28 @@ export function parseKeyPackage(v: unknown): CardApKeyPackage {
   if (pin !== null && (typeof pin !== 'object' || typeof pin.fixed !== 'boolean')) {
     throw new KeyPackageError('pin must be null or { "fixed": true|false }');
   }
+  let efs: CardApKeyPackage['efs'];
+  if (o.efs !== undefined) {
+    if (!Array.isArray(o.efs) || o.efs.length > 16)
+      throw new KeyPackageError('efs must be a list of at most 16 EFs');
+    efs = o.efs.map((e: unknown, n) => {
+      const x = e as Record<string, unknown> | null;
+      if (
+        !x ||
+        !Number.isInteger(x.fid) ||
+        (x.fid as number) < 1 ||
+        (x.fid as number) > 0xfffe ||
+        !Number.isInteger(x.size) ||
+        (x.size as number) < 1 ||
+        !['free', 'protected', 'encrypted'].includes(x.access as string)
+      ) {
+        throw new KeyPackageError(
+          `efs[${n}] needs fid, size and access (free, protected, encrypted)`,
+        );
+      }
+      return { fid: x.fid as number, size: x.size as number, access: x.access as EfAccess };
+    });
+  }
   return {
     format: KEY_PACKAGE_FORMAT,
     version: 1,
@@ -137,6 +165,7 @@ export function parseKeyPackage(v: unknown): CardApKeyPackage {
     aid: aid.toUpperCase(),
     keys: { enc: keys.enc.toUpperCase(), mac: keys.mac.toUpperCase() },
     pin: pin === null ? null : { fixed: pin.fixed as boolean },
+    ...(efs ? { efs } : {}),
     issuedAt: str('issuedAt'),
   };
 }

@@ -63,6 +63,7 @@ export async function exportKeyPackage(
     aid: toHex(r.aid).toUpperCase(),
     keys: { enc: toHex(master.enc).toUpperCase(), mac: toHex(master.mac).toUpperCase() },
     pin: { fixed: r.access.pin.fixed },
+    ...(r.access.efs ? { efs: r.access.efs } : {}),
     issuedAt: ctx.now().toISOString(),
   };
   await writeTransaction(ctx.db, async (tx) => {
