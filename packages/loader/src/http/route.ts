@@ -24,6 +24,8 @@ export interface RouteInput<P, Q, B> {
 export interface RouteResult {
   readonly status?: number;
   readonly body: unknown;
+  /** Extra response headers (e.g. `content-type: text/csv` for a CSV answer). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface Route<

@@ -58,6 +58,7 @@ import type { ProviderId, TerminalId, CardApId, CardId } from '../domain/ids.ts'
 import type { Role } from '../domain/roles.ts';
 import { cardApRequestSchema, type CardApStatus } from '../domain/cardAp.ts';
 import { cardRoutes } from './cardRoutes.ts';
+import { feedRoutes } from './feedRoutes.ts';
 
 const ok = (body: unknown, status = 200) => ({ status, body });
 
@@ -465,4 +466,5 @@ export const routes: readonly Route[] = [
     },
   }),
   ...cardRoutes,
+  ...feedRoutes,
 ];

@@ -225,6 +225,7 @@ export function buildServer(ctx: Ctx, options: ServerOptions = {}): FastifyInsta
           session = await authenticate(ctx, token);
         }
         const res = await r.handler(api, { params, query, body, session, token });
+        if (res.headers) void reply.headers(res.headers);
         return reply.code(res.status ?? 200).send(res.body);
       },
     });
