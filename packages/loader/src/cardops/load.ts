@@ -26,6 +26,7 @@ import {
 import { install, openArea, type AreaChannel, type InstallRefusal } from './areaSession.ts';
 import { cardRefused, checkAuthPinNotLocked, readIdentity } from './cardReads.ts';
 import { recoverCard, type Recovered } from './recover.ts';
+import { checkBatchOpen } from '../store/batches.ts';
 
 export interface LoadItem {
   readonly cardApId: CardApId;
@@ -191,6 +192,7 @@ export async function loadOnCard(
   authorize(s, 'card.load', { providerId: s.providerId, terminalId: req.terminalId });
   // Fail before touching the card for what needs no card.
   await checkHours(ctx, s, req.overrideHours === true);
+  if (req.batchId !== undefined) await checkBatchOpen(ctx.db, s, req.batchId, req.terminalId);
   const planned = await plan(ctx, s, req);
   const card = await readIdentity(
     t,

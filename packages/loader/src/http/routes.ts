@@ -59,6 +59,7 @@ import type { Role } from '../domain/roles.ts';
 import { cardApRequestSchema, type CardApStatus } from '../domain/cardAp.ts';
 import { cardRoutes } from './cardRoutes.ts';
 import { feedRoutes } from './feedRoutes.ts';
+import { batchRoutes } from './batchRoutes.ts';
 
 const ok = (body: unknown, status = 200) => ({ status, body });
 
@@ -467,4 +468,5 @@ export const routes: readonly Route[] = [
   }),
   ...cardRoutes,
   ...feedRoutes,
+  ...batchRoutes,
 ];
