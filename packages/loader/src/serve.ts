@@ -6,7 +6,7 @@ import type { Db } from './db/db.ts';
 import { buildServer } from './http/server.ts';
 import { bootstrapPlatformAdmin } from './store/operators.ts';
 import { DEFAULT_CONFIG } from './store/config.ts';
-import type { Ctx, LoaderConfig } from './store/context.ts';
+import type { CertificateCheck, Ctx, LoaderConfig } from './store/context.ts';
 import { openSoftwareKeyStore, type LoaderKeyStore } from './keys/keyStore.ts';
 import { checkKeysAgainstDb } from './store/settings.ts';
 import type { JobsOptions } from './cardops/jobs.ts';
@@ -27,6 +27,8 @@ export interface ServeOptions {
   /** A key store given directly (wins over keysFile). */
   readonly keys?: LoaderKeyStore;
   readonly jobs?: JobsOptions;
+  /** Checks a card's JPKI certificate in diagnose (chain + revocation). */
+  readonly certificateCheck?: CertificateCheck | undefined;
 }
 
 export interface RunningServer {
@@ -53,7 +55,13 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
   });
   try {
     const keys = o.keys ?? (await openSoftwareKeyStore(o.keysFile ?? defaultKeysFile(o)));
-    const ctx: Ctx = { db, config: o.config ?? DEFAULT_CONFIG, now: () => new Date(), keys };
+    const ctx: Ctx = {
+      db,
+      config: o.config ?? DEFAULT_CONFIG,
+      now: () => new Date(),
+      keys,
+      certificateCheck: o.certificateCheck,
+    };
     await checkKeysAgainstDb(db, keys.checkValue);
     const bootstrap = await bootstrapPlatformAdmin(ctx, o.adminPassword);
     const app = buildServer(ctx, {
