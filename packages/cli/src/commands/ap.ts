@@ -1,5 +1,5 @@
 /** `myna ap request|approve|list`: the card AP registry (カードAP管理). */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { CliError, type CliCommand } from '../command.ts';
 import { t } from '../i18n.ts';
 import { SERVER_OPTIONS, api, int, need, str, strs, table } from './serve.ts';
@@ -151,4 +151,40 @@ const list: CliCommand = {
   },
 };
 
-export const apCommands: readonly CliCommand[] = [request, approve, list];
+const keys: CliCommand = {
+  path: ['ap', 'keys'],
+  summary: {
+    en: 'download a card AP’s key package for your business systems (administrators; audited)',
+    ja: 'カードAPの鍵パッケージを業務システム用に取得（管理者。監査ログに記録）',
+  },
+  usage: 'ID --out FILE',
+  options: { ...SERVER_OPTIONS, out: { type: 'string' } },
+  positionals: true,
+  async run({ values, positionals }, io) {
+    const id = positionals[0];
+    if (!id || positionals.length > 1)
+      throw new CliError({ en: 'give one card AP ID', ja: 'カードAPのIDを1つ指定してください' }, 2);
+    const out = need(values.out, 'out');
+    const pkg = await api<{ aid: string; type: string }>(values, (c) =>
+      c.get(`/v1/card-aps/${encodeURIComponent(id)}/keys`),
+    );
+    // The master keys of every card holding this card AP: readable by the owner only.
+    try {
+      await writeFile(out, JSON.stringify(pkg, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
+    } catch (e) {
+      throw new CliError({
+        en: `cannot write ${out}: ${(e as Error).message} (an existing file is never overwritten)`,
+        ja: `${out} に書き込めません（既存のファイルは上書きしません）`,
+      });
+    }
+    io.out(
+      t({
+        en: `key package of ${id} (type ${pkg.type}, AID ${pkg.aid}) written to ${out} (mode 0600): keep it like a password`,
+        ja: `${id}（タイプ${pkg.type}、AID ${pkg.aid}）の鍵パッケージを ${out} に保存しました（0600）。パスワードと同様に管理してください`,
+      }),
+    );
+    return 0;
+  },
+};
+
+export const apCommands: readonly CliCommand[] = [request, approve, list, keys];

@@ -1,41 +1,140 @@
 /**
- * `myna demo` (what `npm start` runs): makes ./demo/card.json with the default
- * test holder if it is not there yet, then says what to try next.
+ * `myna demo` (what `npm start` runs): the card AP loading system on the
+ * embedded database with a demo municipality, a demo operator (logged in for
+ * you) and an emulated demo card in ./demo/card.json; then it prints the
+ * commands that load a type C card AP onto that card and read it back.
  */
 import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CliCommand } from '../command.ts';
+import { mynaHome, saveCredentials } from '@myna-ap/loader/client';
+import { CliError, type CliCommand } from '../command.ts';
 import { t } from '../i18n.ts';
 import { DEFAULT_HOLDER, describeCreated, makeCardFile } from './card.ts';
+import { int, str, untilSignal } from './serve.ts';
+import { JpkiIssuer, defaultPkiDir } from '@myna-ap/pki';
+import { crlCertificateCheck } from './jpkiCheck.ts';
 
 const demo: CliCommand = {
   path: ['demo'],
   summary: {
-    en: 'make a demo card in ./demo and show what to try',
-    ja: './demo にデモ用カードを作成し、次の操作を案内',
+    en: 'run the loading system with a demo provider, operator and card, and show what to try',
+    ja: 'デモ用のサービス提供者・オペレーター・カードでカードAP搭載システムを起動し、試し方を表示',
   },
-  usage: '',
-  options: {},
-  async run(_args, io) {
+  usage: '[--port N] [--host H]',
+  options: { port: { type: 'string' }, host: { type: 'string' } },
+  async run({ values }, io) {
+    const port = int(values.port, 'port') ?? 8380;
+    if (port > 65535)
+      throw new CliError({ en: '--port must be 0..65535', ja: '--port は 0〜65535 です' }, 2);
     const dir = 'demo';
     const file = join(dir, 'card.json');
-    let made = false;
     try {
       await access(file);
+      io.out(
+        t({
+          en: `${file} already exists; using it`,
+          ja: `${file} は作成済みです。そのまま使います`,
+        }),
+      );
     } catch {
       await mkdir(dir, { recursive: true });
       const created = await makeCardFile({ out: file, holder: DEFAULT_HOLDER });
       for (const line of describeCreated(file, created, DEFAULT_HOLDER)) io.out(line);
-      made = true;
     }
-    if (!made) io.out(t({ en: `${file} already exists; using it`, ja: `${file} は作成済みです` }));
-    io.out('');
-    io.out(t({ en: 'Next, try:', ja: '次はこちらを試してください:' }));
-    io.out(`  npx myna card show ${file}`);
-    io.out(`  npx myna card cert ${file} auth`);
-    io.out(
-      `  npx myna card create --out my-card.json --name "…" --address "…" --birth 1985-04-01 --sex 1`,
-    );
+
+    const home = mynaHome();
+    const { startServer, seedDemo, LoaderError } = await import('@myna-ap/loader');
+    // diagnose checks the demo card's certificate against the issuer it came from (CRL method).
+    const pkiDir = defaultPkiDir();
+    const issuer = await JpkiIssuer.openOrInit(pkiDir);
+    try {
+      await issuer.crl('auth');
+    } finally {
+      await issuer.close();
+    }
+    const certificateCheck = await crlCertificateCheck(pkiDir);
+    let server;
+    try {
+      server = await startServer({
+        port,
+        host: str(values.host) ?? '127.0.0.1',
+        dataDir: join(home, 'db'),
+        certificateCheck,
+        logger: {
+          level: process.env.MYNA_LOG_LEVEL ?? 'warn',
+          redact: ['req.headers.authorization'],
+        },
+      });
+    } catch (e) {
+      if (e instanceof LoaderError)
+        throw new CliError({ en: `${e.text.en} [${e.code}]`, ja: `${e.text.ja} [${e.code}]` });
+      if ((e as { code?: string }).code === 'EADDRINUSE') {
+        throw new CliError({
+          en: `port ${port} is in use: is a server already running? (or try --port)`,
+          ja: `ポート ${port} は使用中です。既にサーバが起動していませんか（--port で変更できます）`,
+        });
+      }
+      throw e;
+    }
+    try {
+      const info = await seedDemo(server.ctx, join(home, 'demo.json'));
+      await saveCredentials({
+        server: server.url,
+        token: info.login.token,
+        login: info.operator,
+        expiresAt: info.login.expiresAt,
+      });
+      if (server.bootstrap) {
+        io.out(
+          t({
+            en: `platform operator "admin" created, password "${server.bootstrap.password}" (shown once)`,
+            ja: `機構オペレーター admin を作成しました。パスワード「${server.bootstrap.password}」（この表示は一度だけです）`,
+          }),
+        );
+      }
+      io.out('');
+      io.out(
+        t({
+          en: `myna-ap card AP loading system (demo) at ${server.url} — PGlite in ${join(home, 'db')}`,
+          ja: `myna-ap カードAP搭載システム（デモ）: ${server.url} — PGlite（${join(home, 'db')}）`,
+        }),
+      );
+      io.out(
+        t({
+          en: `  provider ${info.providerId} (千代田区, made up), terminal ${info.terminalId}, operator ${info.operator} (logged in for you)`,
+          ja: `  サービス提供者 ${info.providerId}（架空の千代田区）、端末 ${info.terminalId}、オペレーター ${info.operator}（ログイン済み）`,
+        }),
+      );
+      io.out(
+        t({
+          en: `  card AP ${info.cardApId}: type C, extended area, AID ${info.aid} (the terminal loads it without choosing)`,
+          ja: `  カードAP ${info.cardApId}: タイプC、拡張利用領域、AID ${info.aid}（端末の自動搭載に設定済み）`,
+        }),
+      );
+      if (server.testAreaKeys) {
+        io.out(
+          t({
+            en: '  area keys: the published TEST keys (emulated cards only; never for real cards)',
+            ja: '  領域鍵: 公開されているテスト鍵です（エミュレータ用。実カードには使わないでください）',
+          }),
+        );
+      }
+      io.out('');
+      io.out(
+        t({
+          en: 'In another terminal, load the card AP onto the demo card and read it back:',
+          ja: '別の端末で、デモカードにカードAPを搭載して読み出してください:',
+        }),
+      );
+      io.out(`  npx myna load --card ${file}`);
+      io.out(`  npx myna read --card ${file} --aid ${info.aid}`);
+      io.out(`  npx myna diagnose --card ${file}`);
+      io.out('');
+      io.out(t({ en: 'Ctrl-C stops the server.', ja: 'Ctrl-C でサーバを停止します。' }));
+      await untilSignal();
+    } finally {
+      await server.close();
+    }
     return 0;
   },
 };

@@ -10,6 +10,7 @@ import { providerCommands } from './provider.ts';
 import { apCommands } from './ap.ts';
 import { operatorCommands } from './operator.ts';
 import { pkiCommands } from './pki.ts';
+import { cardJobCommands } from './cardJobs.ts';
 
 export const commands: readonly CliCommand[] = [
   ...cardCommands,
@@ -22,4 +23,5 @@ export const commands: readonly CliCommand[] = [
   ...apCommands,
   ...operatorCommands,
   ...pkiCommands,
+  ...cardJobCommands,
 ];

@@ -12,7 +12,7 @@ import { t } from '../i18n.ts';
 import { SERVER_OPTIONS, api, need, str, strs, table } from './serve.ts';
 
 /** A password from an environment variable or the first line of stdin (never a flag: flags show in `ps`). */
-function readPassword(envName: string, fromStdin: boolean): string {
+export function readPassword(envName: string, fromStdin: boolean): string {
   const env = process.env[envName];
   if (env !== undefined && env !== '' && !fromStdin) return env;
   if (!fromStdin) {
@@ -170,7 +170,7 @@ const operatorList: CliCommand = {
 const terminalAdd: CliCommand = {
   path: ['terminal', 'add'],
   summary: { en: 'register a loading terminal (搭載端末)', ja: '搭載端末を登録' },
-  usage: '--id ID --provider ID --name NAME [--auto-load CARD_AP_ID]...',
+  usage: '--id ID --provider ID --name NAME [--auto-load CARD_AP_ID[:local|extended]]...',
   options: {
     ...SERVER_OPTIONS,
     id: { type: 'string' },
@@ -183,11 +183,60 @@ const terminalAdd: CliCommand = {
       id: need(values.id, 'id'),
       providerId: need(values.provider, 'provider'),
       name: str(values.name) ?? need(values.id, 'id'),
-      autoLoad: strs(values['auto-load']),
+      autoLoad: autoLoadItems(strs(values['auto-load'])),
     };
     const r = await api<{ id: string }>(values, (c) => c.post('/v1/terminals', body));
     if (values.json) io.out(JSON.stringify(r, null, 2));
     else io.out(t({ en: `terminal ${r.id} registered`, ja: `端末 ${r.id} を登録しました` }));
+    return 0;
+  },
+};
+
+/** `ap_…[:local|extended]` → the API's preset entries. */
+function autoLoadItems(specs: readonly string[]): { cardApId: string; area?: string }[] {
+  return specs.map((spec) => {
+    const [cardApId = '', area] = spec.split(':');
+    if (area !== undefined && area !== 'local' && area !== 'extended') {
+      throw new CliError(
+        {
+          en: `${spec}: the area is local or extended`,
+          ja: `${spec}: 領域は local または extended です`,
+        },
+        2,
+      );
+    }
+    return { cardApId, ...(area ? { area } : {}) };
+  });
+}
+
+const terminalAutoLoad: CliCommand = {
+  path: ['terminal', 'auto-load'],
+  summary: {
+    en: 'set the card APs a terminal loads without choosing (自動搭載); none clears it',
+    ja: '端末の自動搭載（選択なしで搭載するカードAP）を設定。指定なしで解除',
+  },
+  usage: 'TERMINAL_ID [--ap CARD_AP_ID[:local|extended]]...',
+  options: { ...SERVER_OPTIONS, ap: { type: 'string', multiple: true } },
+  positionals: true,
+  async run({ values, positionals }, io) {
+    const id = positionals[0];
+    if (!id || positionals.length > 1)
+      throw new CliError({ en: 'give one terminal ID', ja: '端末IDを1つ指定してください' }, 2);
+    const r = await api<{ autoLoad: { cardApId: string; area: string }[] }>(values, (c) =>
+      c.post(`/v1/terminals/${encodeURIComponent(id)}/auto-load`, {
+        autoLoad: autoLoadItems(strs(values.ap)),
+      }),
+    );
+    if (values.json) io.out(JSON.stringify(r, null, 2));
+    else
+      io.out(
+        r.autoLoad.length === 0
+          ? t({ en: `terminal ${id}: no auto-load`, ja: `端末 ${id}: 自動搭載なし` })
+          : t({
+              en: `terminal ${id} loads ${r.autoLoad.map((a) => `${a.cardApId} (${a.area})`).join(', ')}`,
+              ja: `端末 ${id} の自動搭載: ${r.autoLoad.map((a) => `${a.cardApId}（${a.area}）`).join('、')}`,
+            }),
+      );
     return 0;
   },
 };
@@ -200,7 +249,17 @@ const terminalList: CliCommand = {
   async run({ values }, io) {
     const rows = await api<Record<string, unknown>[]>(values, (c) => c.get('/v1/terminals'));
     if (values.json) io.out(JSON.stringify(rows, null, 2));
-    else table(io.out, rows, ['id', 'providerId', 'name', 'autoLoad', 'status']);
+    else
+      table(
+        io.out,
+        rows.map((r) => ({
+          ...r,
+          autoLoad: (r.autoLoad as { cardApId: string; area?: string }[]).map(
+            (a) => `${a.cardApId}:${a.area ?? ''}`,
+          ),
+        })),
+        ['id', 'providerId', 'name', 'autoLoad', 'status'],
+      );
     return 0;
   },
 };
@@ -261,5 +320,6 @@ export const operatorCommands: readonly CliCommand[] = [
   operatorAdd,
   operatorList,
   terminalAdd,
+  terminalAutoLoad,
   terminalList,
 ];

@@ -6,7 +6,7 @@
  * with the card AP reads the loading system adds (`--aid AID`).
  */
 import { X509Certificate, createHash } from 'node:crypto';
-import { loadCardFile, CardImageError } from '@myna-ap/card';
+import { loadCardFile, saveCardFile, CardImageError, type Card } from '@myna-ap/card';
 import {
   InProcessChannel,
   PcscChannel,
@@ -14,7 +14,10 @@ import {
   listReaders,
   type CardChannel,
 } from '@myna-ap/transport';
-import { MynaClient, type CertificateKind } from '@myna-ap/access';
+import { readFile } from 'node:fs/promises';
+import { parseKeyPackage, toHex, type CardApKeyPackage } from '@myna-ap/apdu';
+import { MynaClient, readCardAp, type CardApReading, type CertificateKind } from '@myna-ap/access';
+import { readPassword } from './operator.ts';
 import { CliError, type CliCommand, type CliIo } from '../command.ts';
 import { currentLang, t } from '../i18n.ts';
 import { asCliError } from './readers.ts';
@@ -140,6 +143,53 @@ async function readSummary(
   }
 }
 
+async function keyPackageFrom(file: string): Promise<CardApKeyPackage> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new CliError({
+      en: `cannot read ${file}: ${(e as Error).message}`,
+      ja: `${file} を読めません`,
+    });
+  }
+  try {
+    return parseKeyPackage(JSON.parse(text));
+  } catch (e) {
+    throw new CliError({
+      en: `${file}: ${(e as Error).message}`,
+      ja: `${file} は鍵パッケージとして正しくありません`,
+    });
+  }
+}
+
+function printCardAp(io: CliIo, r: CardApReading): void {
+  const ja = currentLang() === 'ja';
+  io.out(`${ja ? 'カードAP' : 'card AP'} ${r.aid} (${ja ? 'タイプ' : 'type'} ${r.type})`);
+  io.out(`  ${ja ? '利用者ID' : 'user ID'}: ${r.userId}`);
+  if (r.items) {
+    for (const i of r.items)
+      io.out(
+        `  ${ja ? '情報' : 'item'} ${i.tag.toString(16).toUpperCase()}: ${toHex(i.value).toUpperCase()}  "${Buffer.from(
+          i.value,
+        )
+          .toString('latin1')
+          .replace(/[^\x20-\x7e]/g, '.')}"`,
+      );
+  }
+  if (r.records)
+    r.records.forEach((rec, n) =>
+      io.out(`  ${ja ? 'レコード' : 'record'} ${n + 2}: ${toHex(rec).toUpperCase()}`),
+    );
+  if (r.efs)
+    for (const e of r.efs)
+      io.out(
+        `  EF ${e.fid.toString(16).toUpperCase().padStart(4, '0')}: ${toHex(e.data).toUpperCase()}`,
+      );
+  if (!r.items && !r.records && !r.efs)
+    io.out(`  ${ja ? 'データ' : 'data'}: ${toHex(r.data).toUpperCase()}`);
+}
+
 export const readCommands: readonly CliCommand[] = [
   {
     path: ['read'],
@@ -148,13 +198,16 @@ export const readCommands: readonly CliCommand[] = [
       ja: 'マイナンバーカードを読む（リーダまたはカードファイル）: JPKI 証明書・暗証番号の残り回数・基本4情報（--pin）',
     },
     usage:
-      '[--reader N|NAME | --card FILE] [--pin PIN] [--sign-password PW] [--cert auth|sign|authCa|signCa] [--json]',
+      '[--reader N|NAME | --card FILE] [--pin PIN] [--sign-password PW] [--cert auth|sign|authCa|signCa] [--json]  |  --aid AID [--keys KEY_PACKAGE.json] [--cardap-pin-stdin] (card AP PIN: MYNA_CARDAP_PIN)',
     options: {
       ...cardSourceOptions,
       pin: { type: 'string' },
       'sign-password': { type: 'string' },
       cert: { type: 'string' },
       json: { type: 'boolean' },
+      aid: { type: 'string' },
+      keys: { type: 'string' },
+      'cardap-pin-stdin': { type: 'boolean' },
     },
     async run({ values }, io) {
       const cert = values.cert;
@@ -167,8 +220,49 @@ export const readCommands: readonly CliCommand[] = [
           2,
         );
       }
+      const aid = typeof values.aid === 'string' ? values.aid.replace(/[\s:]/g, '') : undefined;
+      if (aid !== undefined && !/^([0-9A-Fa-f]{2}){5,16}$/.test(aid)) {
+        throw new CliError(
+          { en: '--aid is 5 to 16 bytes in hex', ja: '--aid は5〜16バイトの16進数です' },
+          2,
+        );
+      }
+      const keyPackage =
+        typeof values.keys === 'string' ? await keyPackageFrom(values.keys) : undefined;
+      const wantsPin =
+        values['cardap-pin-stdin'] === true || process.env.MYNA_CARDAP_PIN !== undefined;
+      const cardApPin = wantsPin
+        ? readPassword('MYNA_CARDAP_PIN', values['cardap-pin-stdin'] === true)
+        : undefined;
       const channel = await openCardSource(values);
+      // A card file is the card: a wrong PIN tried here stays counted in it.
+      const fileCard =
+        channel instanceof InProcessChannel ? (channel.card as Card | undefined) : undefined;
+      const generation = fileCard?.generation;
       try {
+        if (aid !== undefined) {
+          // A card AP (free areas): the access module, as a business system reads it.
+          const r = await readCardAp(channel, { aid, keyPackage, pin: cardApPin });
+          if (values.json) {
+            io.out(
+              JSON.stringify(
+                {
+                  ...r,
+                  data: toHex(r.data).toUpperCase(),
+                  items: r.items?.map((i) => ({
+                    tag: i.tag.toString(16).toUpperCase(),
+                    value: toHex(i.value).toUpperCase(),
+                  })),
+                  records: r.records?.map((x) => toHex(x).toUpperCase()),
+                  efs: r.efs?.map((e) => ({ fid: e.fid, data: toHex(e.data).toUpperCase() })),
+                },
+                null,
+                2,
+              ),
+            );
+          } else printCardAp(io, r);
+          return 0;
+        }
         const c = new MynaClient(channel);
         if (cert !== undefined) {
           if (cert === 'sign') {
@@ -190,6 +284,9 @@ export const readCommands: readonly CliCommand[] = [
         throw asCliError(e);
       } finally {
         await channel.close();
+        if (fileCard && fileCard.generation !== generation && typeof values.card === 'string') {
+          await saveCardFile(values.card, fileCard);
+        }
       }
     },
   },

@@ -89,17 +89,32 @@ export function table(
     );
 }
 
+/** Resolves on Ctrl-C or SIGTERM (the servers run until then). */
+export function untilSignal(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
 const serve: CliCommand = {
   path: ['serve'],
   summary: {
     en: 'run the card AP loading server (embedded DB, or DATABASE_URL)',
     ja: 'カードAP搭載システムのサーバを起動（組込みDB、または DATABASE_URL）',
   },
-  usage: '[--port N] [--host H] [--data-dir DIR]',
+  usage: '[--port N] [--host H] [--data-dir DIR] [--keys FILE] [--jpki ISSUER_DIR]',
   options: {
     port: { type: 'string' },
     host: { type: 'string' },
     'data-dir': { type: 'string' },
+    keys: { type: 'string' },
+    jpki: { type: 'string' },
   },
   async run({ values }, io) {
     const port = int(values.port, 'port') ?? 8380;
@@ -109,6 +124,11 @@ const serve: CliCommand = {
     const dataDir = str(values['data-dir']) ?? join(mynaHome(), 'db');
     // The server half (database, Fastify) loads only for this command.
     const { startServer, LoaderError } = await import('@myna-ap/loader');
+    const jpki = str(values.jpki);
+    const certificateCheck = jpki
+      ? await (await import('./jpkiCheck.ts')).crlCertificateCheck(jpki)
+      : undefined;
+    const keysFile = str(values.keys) ?? process.env.MYNA_KEYS_FILE;
     let server;
     try {
       server = await startServer({
@@ -117,6 +137,8 @@ const serve: CliCommand = {
         dataDir,
         databaseUrl,
         adminPassword: process.env.MYNA_ADMIN_PASSWORD,
+        ...(keysFile ? { keysFile } : {}),
+        certificateCheck,
         logger: {
           level: process.env.MYNA_LOG_LEVEL ?? 'warn',
           redact: ['req.headers.authorization'],
@@ -146,6 +168,14 @@ const serve: CliCommand = {
         ja: `データベース: ${databaseUrl ? 'PostgreSQL（DATABASE_URL）' : `PGlite（${dataDir}）`}`,
       }),
     );
+    if (server.testAreaKeys) {
+      io.out(
+        t({
+          en: 'area keys: the published TEST keys, for emulated cards only — put real master keys in the key file before a real card is loaded',
+          ja: '領域鍵: 公開されているテスト鍵です（エミュレータ専用）。実カードを扱う前に鍵ファイルへ本番のマスター鍵を設定してください',
+        }),
+      );
+    }
     if (server.bootstrap) {
       io.out(
         t({
@@ -154,11 +184,7 @@ const serve: CliCommand = {
         }),
       );
     }
-    await new Promise<void>((resolve) => {
-      const stop = () => resolve();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
+    await untilSignal();
     await server.close();
     return 0;
   },
