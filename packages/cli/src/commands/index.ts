@@ -10,6 +10,7 @@ import { providerCommands } from './provider.ts';
 import { apCommands } from './ap.ts';
 import { operatorCommands } from './operator.ts';
 import { pkiCommands } from './pki.ts';
+import { feedCommands } from './feed.ts';
 import { cardJobCommands } from './cardJobs.ts';
 
 export const commands: readonly CliCommand[] = [
@@ -23,5 +24,6 @@ export const commands: readonly CliCommand[] = [
   ...apCommands,
   ...operatorCommands,
   ...pkiCommands,
+  ...feedCommands,
   ...cardJobCommands,
 ];

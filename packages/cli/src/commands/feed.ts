@@ -1,0 +1,395 @@
+/**
+ * The status feed (カード一時停止等のステータスのオンライン提供) from the command line:
+ * `myna feed` (changes since a seq, `--follow` to keep polling), `myna feed daily`
+ * (the daily list, JSON or CSV for batch jobs), `myna notices`, and
+ * `myna card status` (the platform records a card's status).
+ */
+import { writeFile } from 'node:fs/promises';
+import { ApiError, type ApiClient } from '@myna-ap/loader/client';
+import { CliError, type CliCommand, type CliIo } from '../command.ts';
+import { t } from '../i18n.ts';
+import { SERVER_OPTIONS, api, int, need, str, table } from './serve.ts';
+
+interface FeedCardAp {
+  instanceId: string;
+  cardApId: string;
+  aid: string;
+  userId: string;
+}
+
+interface StatusEvent {
+  seq: number;
+  cardId: string;
+  status: string;
+  previous: string;
+  source: string;
+  at: string;
+  cardAps?: FeedCardAp[];
+}
+
+interface Page {
+  events: StatusEvent[];
+  next: number;
+}
+
+interface Notice {
+  seq: number;
+  providerId: string;
+  kind: string;
+  cardId: string;
+  instanceId: string | null;
+  detail: Record<string, unknown>;
+  createdAt: string;
+}
+
+const STATUSES = ['lost', 'suspended', 'revoked', 'active'];
+const SOURCES = ['call_center', 'jpki_revocation', 'operator', 'issuer'];
+/** The server's page size limit; the CLI reads page after page. */
+const PAGE = 1000;
+
+function row(e: StatusEvent): Record<string, unknown> {
+  return {
+    seq: e.seq,
+    at: e.at,
+    cardId: e.cardId,
+    change: `${e.previous}→${e.status}`,
+    source: e.source,
+    userIds: e.cardAps?.map((a) => a.userId),
+  };
+}
+
+const FEED_COLS = ['seq', 'at', 'cardId', 'change', 'source', 'userIds'] as const;
+
+/** Every event after `since`, page by page. */
+async function readAll(c: ApiClient, since: number): Promise<Page> {
+  const events: StatusEvent[] = [];
+  let next = since;
+  for (;;) {
+    const p = await c.get<Page>(`/v1/feed?since=${next}&limit=${PAGE}`);
+    events.push(...p.events);
+    next = p.next;
+    if (p.events.length < PAGE) return { events, next };
+  }
+}
+
+/** Resolves on Ctrl-C or SIGTERM, and removes its listeners either way. */
+function stopSignal(): { stopped: Promise<void>; done: () => void } {
+  let done = () => {};
+  const stopped = new Promise<void>((resolve) => {
+    const stop = () => {
+      done();
+      resolve();
+    };
+    done = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  return { stopped, done };
+}
+
+function nextHint(io: CliIo, next: number): void {
+  io.err(
+    t({
+      en: `next time: myna feed --since ${next}`,
+      ja: `次回: myna feed --since ${next}`,
+    }),
+  );
+}
+
+const feed: CliCommand = {
+  path: ['feed'],
+  summary: {
+    en: 'card status changes (lost, suspended, revoked) since a seq; --follow keeps polling',
+    ja: 'カードのステータス変更（紛失・一時停止・失効）を取得。--follow で継続して取得',
+  },
+  usage: '[--since N] [--follow [--interval SECONDS]] [--json]',
+  options: {
+    ...SERVER_OPTIONS,
+    since: { type: 'string' },
+    follow: { type: 'boolean' },
+    interval: { type: 'string' },
+  },
+  async run({ values }, io) {
+    const since = int(values.since, 'since') ?? 0;
+    const interval = int(values.interval, 'interval') ?? 5;
+    if (interval < 1 || interval > 3600)
+      throw new CliError(
+        { en: '--interval is 1 to 3600 seconds', ja: '--interval は 1〜3600 秒です' },
+        2,
+      );
+    if (!values.follow) {
+      const p = await api(values, (c) => readAll(c, since));
+      if (values.json) io.out(JSON.stringify(p, null, 2));
+      else {
+        table(io.out, p.events.map(row), FEED_COLS);
+        nextHint(io, p.next);
+      }
+      return 0;
+    }
+    // --follow: one line per event as it comes (JSON lines with --json), until Ctrl-C.
+    const { stopped, done } = stopSignal();
+    let stop = false;
+    void stopped.then(() => (stop = true));
+    let next = since;
+    let warned = false;
+    if (!values.json) io.out(FEED_COLS.join('  '));
+    try {
+      while (!stop) {
+        try {
+          const p = await api(values, (c) => readAll(c, next));
+          for (const e of p.events) {
+            if (values.json) io.out(JSON.stringify(e));
+            else
+              io.out(
+                FEED_COLS.map((k) => {
+                  const v = row(e)[k];
+                  return Array.isArray(v) ? v.join(',') : String(v ?? '-');
+                }).join('  '),
+              );
+          }
+          next = p.next;
+          warned = false;
+        } catch (e) {
+          // The server restarting is no reason to stop following; a refusal is.
+          if (!(e instanceof CliError) || !/SERVER_UNREACHABLE/.test(e.text.en)) throw e;
+          if (!warned) io.err(t(e.text));
+          warned = true;
+        }
+        await Promise.race([stopped, new Promise((r) => setTimeout(r, interval * 1000))]);
+      }
+    } finally {
+      done();
+    }
+    nextHint(io, next);
+    return 0;
+  },
+};
+
+/** Today in Japan, minus `days`, as YYYY-MM-DD. */
+function japanDate(days: number): string {
+  return new Date(Date.now() + 9 * 3_600_000 - days * 86_400_000).toISOString().slice(0, 10);
+}
+
+interface DailyList {
+  date: string;
+  complete: boolean;
+  cards: {
+    cardId: string;
+    status: string;
+    source: string;
+    changedAt: string;
+    seq: number;
+    changes: number;
+    cardAps?: FeedCardAp[];
+  }[];
+}
+
+/** GET of a non-JSON answer (the CSV), refusals still read as the API's errors. */
+async function getText(c: ApiClient, path: string): Promise<string> {
+  let res: Response;
+  try {
+    res = await fetch(c.base + path, {
+      headers: c.token ? { authorization: `Bearer ${c.token}` } : {},
+      signal: AbortSignal.timeout(c.timeoutMs),
+    });
+  } catch (e) {
+    throw new ApiError(
+      'SERVER_UNREACHABLE',
+      {
+        en: `cannot reach the loader at ${c.base} (${(e as Error).message})`,
+        ja: `${c.base} のサーバに接続できません`,
+      },
+      0,
+    );
+  }
+  const body = await res.text();
+  if (!res.ok) {
+    let j: { code?: string; message?: { en: string; ja: string } } = {};
+    try {
+      j = JSON.parse(body) as typeof j;
+    } catch {
+      // not our JSON: keep the HTTP status
+    }
+    throw new ApiError(
+      j.code ?? `HTTP_${res.status}`,
+      j.message ?? { en: `HTTP ${res.status}`, ja: `HTTP ${res.status}` },
+      res.status,
+    );
+  }
+  return body;
+}
+
+const daily: CliCommand = {
+  path: ['feed', 'daily'],
+  summary: {
+    en: 'the daily list (1日1回連携): cards whose status changed that day, Japan time (default yesterday)',
+    ja: '日次のステータス一覧（1日1回連携）: その日（日本時間、既定は前日）にステータスが変わったカード',
+  },
+  usage: '[--date YYYY-MM-DD] [--csv [--out FILE]] [--json]',
+  options: {
+    ...SERVER_OPTIONS,
+    date: { type: 'string' },
+    csv: { type: 'boolean' },
+    out: { type: 'string' },
+  },
+  async run({ values }, io) {
+    const date = str(values.date) ?? japanDate(1);
+    if (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(date))
+      throw new CliError(
+        { en: '--date is YYYY-MM-DD', ja: '--date は YYYY-MM-DD で指定してください' },
+        2,
+      );
+    const q = `/v1/feed/daily?date=${encodeURIComponent(date)}`;
+    if (values.csv) {
+      const csv = await api(values, (c) => getText(c, `${q}&format=csv`));
+      const out = str(values.out);
+      if (out) {
+        await writeFile(out, csv, 'utf8'); // the server's bytes: UTF-8, CRLF
+        io.err(t({ en: `written to ${out}`, ja: `${out} に書き出しました` }));
+      }
+      // io.out adds "\n": the last record's "\r\n" comes out whole.
+      else io.out(csv.replace(/\n$/, ''));
+      return 0;
+    }
+    const list = await api<DailyList>(values, (c) => c.get(q));
+    if (values.json) {
+      io.out(JSON.stringify(list, null, 2));
+      return 0;
+    }
+    table(
+      io.out,
+      list.cards.map((c) => ({ ...c, userIds: c.cardAps?.map((a) => a.userId) })),
+      ['cardId', 'status', 'source', 'changedAt', 'changes', 'userIds'],
+    );
+    if (!list.complete)
+      io.err(
+        t({
+          en: `${list.date} is not over yet (Japan time): the list may still grow`,
+          ja: `${list.date}（日本時間）はまだ終わっていません。一覧は増える可能性があります`,
+        }),
+      );
+    return 0;
+  },
+};
+
+const notices: CliCommand = {
+  path: ['notices'],
+  summary: {
+    en: 'your provider’s notices: card APs removed on a move-in, status changes of cards holding them',
+    ja: '自団体あての通知: 転入で削除されたカードAP、カードAPを搭載したカードのステータス変更',
+  },
+  usage: '[--after N] [--json]',
+  options: { ...SERVER_OPTIONS, after: { type: 'string' } },
+  async run({ values }, io) {
+    let next = int(values.after, 'after') ?? 0;
+    const all: Notice[] = [];
+    await api(values, async (c) => {
+      for (;;) {
+        const p = await c.get<{ notices: Notice[]; next: number }>(
+          `/v1/notices?after=${next}&limit=${PAGE}`,
+        );
+        all.push(...p.notices);
+        next = p.next;
+        if (p.notices.length < PAGE) return;
+      }
+    });
+    if (values.json) {
+      io.out(JSON.stringify({ notices: all, next }, null, 2));
+      return 0;
+    }
+    table(
+      io.out,
+      all.map((n) => ({
+        ...n,
+        cardApId: n.detail.cardApId,
+        userId: n.detail.userId,
+        what:
+          n.kind === 'card_status'
+            ? `${String(n.detail.previous)}→${String(n.detail.status)} (${String(n.detail.source)})`
+            : `${String(n.detail.from ?? '-')}→${String(n.detail.to)}`,
+      })),
+      ['seq', 'createdAt', 'providerId', 'kind', 'cardId', 'cardApId', 'userId', 'what'],
+    );
+    io.err(
+      t({
+        en: `next time: myna notices --after ${next}`,
+        ja: `次回: myna notices --after ${next}`,
+      }),
+    );
+    return 0;
+  },
+};
+
+const cardStatus: CliCommand = {
+  path: ['card', 'status'],
+  summary: {
+    en: 'record a card’s status: lost, suspended, revoked, or active again (platform operators)',
+    ja: 'カードのステータスを記録: 紛失・一時停止・失効・利用再開（機構オペレーター）',
+  },
+  usage:
+    'CARD_ID --set lost|suspended|revoked|active --source call_center|jpki_revocation|operator|issuer [--note TEXT] [--json]',
+  options: {
+    ...SERVER_OPTIONS,
+    set: { type: 'string' },
+    source: { type: 'string' },
+    note: { type: 'string' },
+  },
+  positionals: true,
+  async run({ values, positionals }, io) {
+    const cardId = positionals[0];
+    if (!cardId || positionals.length > 1)
+      throw new CliError(
+        {
+          en: 'give one card ID (the card serial in hex)',
+          ja: 'カードID（カードのシリアル番号、16進）を1つ指定してください',
+        },
+        2,
+      );
+    const status = need(values.set, 'set');
+    const source = need(values.source, 'source');
+    if (!STATUSES.includes(status))
+      throw new CliError(
+        {
+          en: `--set is one of ${STATUSES.join(', ')}`,
+          ja: `--set は ${STATUSES.join('・')} のいずれかです`,
+        },
+        2,
+      );
+    if (!SOURCES.includes(source))
+      throw new CliError(
+        {
+          en: `--source is one of ${SOURCES.join(', ')}`,
+          ja: `--source は ${SOURCES.join('・')} のいずれかです`,
+        },
+        2,
+      );
+    const note = str(values.note);
+    const r = await api<{
+      cardId: string;
+      status: string;
+      previous: string;
+      seq: number;
+      notified: string[];
+    }>(values, (c) =>
+      c.post(`/v1/cards/${encodeURIComponent(cardId)}/status`, {
+        status,
+        source,
+        ...(note === undefined ? {} : { note }),
+      }),
+    );
+    if (values.json) io.out(JSON.stringify(r, null, 2));
+    else
+      io.out(
+        t({
+          en: `card ${r.cardId}: ${r.previous} → ${r.status} (feed seq ${r.seq}); providers told: ${r.notified.join(', ') || 'none'}`,
+          ja: `カード ${r.cardId}: ${r.previous} → ${r.status}（フィード seq ${r.seq}）。通知先: ${r.notified.join('、') || 'なし'}`,
+        }),
+      );
+    return 0;
+  },
+};
+
+export const feedCommands: readonly CliCommand[] = [feed, daily, notices, cardStatus];
