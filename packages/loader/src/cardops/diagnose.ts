@@ -21,6 +21,7 @@ import {
 import { TransportError } from '@myna-ap/transport';
 import { AID } from '@myna-ap/card';
 import { LoaderError, type Text } from '../errors.ts';
+import { statusJa, type CardStatus } from '../domain/cardStatus.ts';
 import type { TerminalId } from '../domain/ids.ts';
 import { authorize, type Ctx, type Session } from '../store/context.ts';
 import { liveInstances } from '../store/instances.ts';
@@ -55,7 +56,10 @@ export interface AreaReport {
   readonly free: number | null;
   /** Card APs of your provider on the card. */
   readonly yours: readonly { aid: string; type: string; size: number; recorded: boolean }[];
-  /** Card APs of other providers: how many, and the bytes they take. */
+  /**
+   * Card APs of other providers: how many (never whose). When the area's channel
+   * does not open, whose they are cannot be told: every card AP counts here.
+   */
   readonly others: number;
   readonly error?: Text | undefined;
 }
@@ -133,16 +137,25 @@ export async function diagnose(
   const id = await part(() => readIdentity(t, true));
   if (!id.ok) {
     const why = textOf(id.e);
-    find(
-      'error',
-      'UNREADABLE',
-      `the card could not be identified: ${why.en}`,
-      `カードを識別できません: ${why.ja}`,
-    );
-    advice.push({
-      en: 'Wipe the card’s contacts, place it again (flat on the reader, one card only), or try another reader; if it still fails, the card may be broken: the holder asks the municipality to reissue it.',
-      ja: 'カードの接点を拭き、リーダに1枚だけ平らに置き直すか、別のリーダで試してください。それでも読めない場合はカードの故障が考えられます。市区町村で再交付の手続きをご案内ください。',
-    });
+    if (id.e instanceof LoaderError && id.e.code === 'NOT_MYNA_CARD') {
+      // It answers, but it is another card (a bank card, a transit card…): nothing to repair.
+      find('error', 'NOT_MYNA_CARD', why.en, why.ja);
+      advice.push({
+        en: 'This card is not a My Number Card (no 共通カードAP, or no serial): ask the holder for the My Number Card and place it alone on the reader.',
+        ja: 'このカードはマイナンバーカードではありません（共通カードAPまたはカード識別番号がありません）。マイナンバーカードを1枚だけリーダに置いてください。',
+      });
+    } else {
+      find(
+        'error',
+        'UNREADABLE',
+        `the card could not be identified: ${why.en}`,
+        `カードを識別できません: ${why.ja}`,
+      );
+      advice.push({
+        en: 'Wipe the card’s contacts, place it again (flat on the reader, one card only), or try another reader; if it still fails, the card may be broken: the holder asks the municipality to reissue it.',
+        ja: 'カードの接点を拭き、リーダに1枚だけ平らに置き直すか、別のリーダで試してください。それでも読めない場合はカードの故障が考えられます。市区町村で再交付の手続きをご案内ください。',
+      });
+    }
     return {
       readable: false,
       cardId: null,
@@ -163,7 +176,7 @@ export async function diagnose(
   const expiry = (await part(() => readExpiry(t))) as
     { ok: true; v: string | null } | { ok: false };
   const cardRow = (
-    await ctx.db.query<{ status: string }>('SELECT status FROM cards WHERE card_id = $1', [
+    await ctx.db.query<{ status: CardStatus }>('SELECT status FROM cards WHERE card_id = $1', [
       card.cardId,
     ])
   ).rows[0];
@@ -173,15 +186,23 @@ export async function diagnose(
       'error',
       'CARD_NOT_ACTIVE',
       `the card is recorded as ${status}`,
-      `このカードは「${status}」として記録されています`,
+      `このカードは「${statusJa(status)}」として記録されています`,
     );
-    advice.push({
-      en: `Do not load onto this card: it is reported ${status}. The holder contacts the My Number Card call center or the municipality.`,
-      ja: `このカードには搭載しないでください（${status}）。本人からマイナンバーカードコールセンターまたは市区町村へ連絡するようご案内ください。`,
-    });
+    advice.push(
+      status === 'revoked'
+        ? {
+            en: 'Do not load onto this card: it is revoked, for good. The holder uses the new card the municipality issues.',
+            ja: 'このカードには搭載しないでください（失効済み）。市区町村で交付される新しいカードをご利用いただくようご案内ください。',
+          }
+        : {
+            en: `Do not load onto this card: it is reported ${status}. If the holder has found it, the holder asks the municipality (or the My Number Card call center) to lift the ${status === 'lost' ? 'loss report' : 'suspension'}; then try again.`,
+            ja: `このカードには搭載しないでください（${statusJa(status)}）。カードが見つかった場合は、本人から市区町村（またはマイナンバーカードコールセンター）へ${status === 'lost' ? '紛失届' : '一時停止'}の解除を依頼するようご案内ください。解除後にやり直してください。`,
+          },
+    );
   }
   const exp = expiry.ok ? expiry.v : null;
-  if (exp && exp < ctx.now().toISOString().slice(0, 10)) {
+  // The card is valid through its expiry date, in Japan (its last day ends at 24:00 JST).
+  if (exp && exp < japanDate(ctx.now())) {
     find(
       'error',
       'CARD_EXPIRED',
@@ -260,11 +281,15 @@ export async function diagnose(
     certificate.status !== 'not_checked' &&
     certificate.status !== 'dates_ok'
   ) {
+    const said = CERT_STATUS[certificate.status] ?? {
+      en: certificate.status,
+      ja: certificate.status,
+    };
     find(
       certificate.status === 'unavailable' ? 'warning' : 'error',
       'CERTIFICATE',
-      `the auth certificate is ${certificate.status}${certificate.detail ? ` (${certificate.detail})` : ''}`,
-      `利用者証明用電子証明書: ${certificate.status}${certificate.detail ? `（${certificate.detail}）` : ''}`,
+      `the auth certificate ${said.en}${certificate.detail ? ` (${certificate.detail})` : ''}`,
+      `利用者証明用電子証明書は${said.ja}${certificate.detail ? `（${certificate.detail}）` : ''}`,
     );
     if (certificate.status === 'expired' || certificate.status === 'revoked') {
       advice.push({
@@ -393,6 +418,43 @@ export async function diagnose(
   };
 }
 
+/** YYYY-MM-DD of `d` in Japan (UTC+9, no daylight saving). */
+function japanDate(d: Date): string {
+  return new Date(d.getTime() + 9 * 3_600_000).toISOString().slice(0, 10);
+}
+
+/** Certificate statuses (those of @myna-ap/pki's Validation, and ours) in plain words. */
+const CERT_STATUS: Readonly<Record<string, Text>> = {
+  revoked: { en: 'is revoked', ja: '失効しています' },
+  expired: { en: 'has expired', ja: '有効期限が切れています' },
+  'not-yet-valid': { en: 'is not valid yet', ja: 'まだ有効期間が始まっていません' },
+  'unknown-issuer': {
+    en: 'was not issued by a trusted JPKI CA',
+    ja: '信頼する公的個人認証の認証局が発行したものではありません',
+  },
+  'bad-signature': { en: 'has a bad signature', ja: '署名が正しくありません' },
+  unknown: {
+    en: 'is unknown to the OCSP responder',
+    ja: '失効確認サーバ（OCSP）に登録がありません',
+  },
+  unavailable: {
+    en: 'could not be checked for revocation',
+    ja: '失効の確認ができませんでした',
+  },
+  malformed: { en: 'is not a readable certificate', ja: '証明書として読み取れません' },
+  unreadable: { en: 'could not be read from the card', ja: 'カードから読み出せませんでした' },
+};
+
+/** RFC 5280 CRLReason codes the JPKI uses, for the report. */
+const REVOCATION_REASON: Readonly<Record<number, string>> = {
+  0: 'unspecified',
+  1: 'keyCompromise (紛失・鍵の危殆化)',
+  3: 'affiliationChanged (記載事項変更)',
+  4: 'superseded',
+  5: 'cessationOfOperation (死亡等)',
+  6: 'certificateHold',
+};
+
 async function certificateStatus(
   ctx: Ctx,
   der: Uint8Array,
@@ -405,7 +467,8 @@ async function certificateStatus(
     if (new Date(c.validTo) < now) return { status: 'expired', notAfter };
     if (new Date(c.validFrom) > now) return { status: 'not-yet-valid', notAfter };
   } catch (e) {
-    return { status: 'bad-signature', detail: (e as Error).message };
+    // Not DER we can parse: nothing was checked, so no claim about a signature.
+    return { status: 'malformed', detail: (e as Error).message };
   }
   if (!ctx.certificateCheck)
     return {
@@ -415,12 +478,16 @@ async function certificateStatus(
     };
   try {
     const v = await ctx.certificateCheck(der);
-    const detail =
-      typeof v.message === 'string'
-        ? v.message
-        : v.reason !== undefined
-          ? `reason ${String(v.reason)}`
+    let detail: string | undefined;
+    if (typeof v.message === 'string') detail = v.message;
+    else if (v.status === 'revoked') {
+      const at = v.revokedAt instanceof Date ? v.revokedAt.toISOString() : undefined;
+      const why =
+        typeof v.reason === 'number'
+          ? (REVOCATION_REASON[v.reason] ?? `reason ${v.reason}`)
           : undefined;
+      detail = [at && `since ${at}`, why].filter(Boolean).join(', ') || undefined;
+    }
     return { status: v.status, notAfter, ...(detail ? { detail } : {}) };
   } catch (e) {
     return { status: 'unavailable', notAfter, detail: (e as Error).message };
