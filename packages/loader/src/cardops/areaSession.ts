@@ -10,6 +10,8 @@ import {
   SW,
   Scp03Error,
   aidLabel,
+  bytesEqual,
+  keyDiversificationData,
   areaCapacity,
   deleteCardAp,
   installCardAp,
@@ -25,21 +27,29 @@ import {
 import { LoaderError } from '../errors.ts';
 import { AREA_JA } from '../domain/rules/area.ts';
 import type { LoaderKeyStore } from '../keys/keyStore.ts';
-import { cardRefused } from './cardReads.ts';
+import { cardRefused, type CardIdentity } from './cardReads.ts';
 
 export interface AreaChannel {
   readonly area: AreaName;
   readonly session: SecureSession;
 }
 
-/** SELECT the area's SD and open its channel (3 APDUs). */
+/**
+ * SELECT the area's SD and open its channel (3 APDUs), on the card identified as
+ * `card`. The serial was read in plain, so a terminal (or a relay that swaps
+ * cards) could have changed it; the channel's keys are diversified from the KDD
+ * the card proves with its cryptogram, and KDD = SHA-256(serial)[0..9]. A
+ * mismatch means the saga would write one card's rows for another card: refused.
+ */
 export async function openArea(
   t: Transmit,
   keys: LoaderKeyStore,
   area: AreaName,
+  card: Pick<CardIdentity, 'serial'>,
 ): Promise<AreaChannel> {
+  let session: SecureSession;
   try {
-    return { area, session: await openAreaSession(t, area, keys.areaMasters()) };
+    session = await openAreaSession(t, area, keys.areaMasters());
   } catch (e) {
     if (e instanceof CardStatusError && e.sw === SW.FILE_NOT_FOUND) {
       throw new LoaderError(
@@ -66,6 +76,18 @@ export async function openArea(
     }
     throw e;
   }
+  const kdd = session.host.initializeUpdate?.keyDiversificationData;
+  if (!kdd || !bytesEqual(kdd, keyDiversificationData(card.serial))) {
+    throw new LoaderError(
+      'CARD_CHANGED',
+      {
+        en: 'the card in the reader is not the card identified at the start (its secure channel belongs to another card): present one card only and start again',
+        ja: 'リーダのカードが最初に読み取ったカードと異なります（セキュアチャネルが別のカードのものです）。カードを1枚だけ置いてやり直してください',
+      },
+      409,
+    );
+  }
+  return { area, session };
 }
 
 export async function capacityOf(a: AreaChannel): Promise<AreaCapacity> {

@@ -112,7 +112,7 @@ export async function deleteOnCard(
       }
     }
     // The channel first: a card that refuses our keys must not leave a `deleting` row.
-    if (channel?.area !== inst.area) channel = await openArea(t, ctx.keys, inst.area);
+    if (channel?.area !== inst.area) channel = await openArea(t, ctx.keys, inst.area, card);
     await recordConsent(ctx, s, req.terminalId, {
       cardId: card.cardId,
       cardApId: inst.cardApId,

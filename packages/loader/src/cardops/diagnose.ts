@@ -306,7 +306,7 @@ export async function diagnose(
   for (const area of ['local', 'extended'] as const) {
     const label = AREA_LABEL[area];
     const a = await part(async () => {
-      const ch = await openArea(t, ctx.keys, area);
+      const ch = await openArea(t, ctx.keys, area, card);
       const cap = parseCapacity(
         await (async () => {
           const r = await ch.session.send(getCapacityCommand());

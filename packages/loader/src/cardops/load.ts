@@ -264,7 +264,7 @@ export async function loadOnCard(
       }
       if (!channel) {
         try {
-          channel = await openArea(t, ctx.keys, area);
+          channel = await openArea(t, ctx.keys, area, card);
         } catch (e) {
           if (!(e instanceof LoaderError)) throw e;
           // Nothing was sent for this instance: it failed, and so will the rest of the area.

@@ -119,7 +119,7 @@ export async function moveIn(
   const removed: MoveInOutcome['removed'][number][] = [];
   let channel: AreaChannel | undefined;
   for (const inst of live.filter((i) => i.area === 'local' && i.state === 'loaded')) {
-    channel ??= await openArea(t, ctx.keys, 'local');
+    channel ??= await openArea(t, ctx.keys, 'local', card);
     // The notices commit with `deleting`: a removal that has begun is always reported.
     await startDelete(ctx, s.operatorId, inst.id, 'move_in', moveInId, async (tx) => {
       const users = await tx.query<{ provider_id: string }>(

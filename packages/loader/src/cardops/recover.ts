@@ -38,7 +38,7 @@ export async function recoverCard(
   for (const area of ['local', 'extended'] as const) {
     const here = open.filter((i) => i.area === area);
     if (here.length === 0) continue;
-    const a = await openArea(t, ctx.keys, area);
+    const a = await openArea(t, ctx.keys, area, card);
     const onCard = new Map(
       (await cardApsOf(a)).map((e) => [aidLabel(e.aid), new TextDecoder().decode(e.providerId)]),
     );
