@@ -313,6 +313,9 @@ export class CardJobs {
     const j = this.#own(operatorId, id);
     const key = answer instanceof Uint8Array ? toHex(answer) : `!${answer}`;
     if (j.last && j.last.seq === seq && j.last.answer === key) {
+      // A retry that overtook the work its first copy started (the DB between two
+      // APDUs): wait for that step like the first copy does, then the same reply.
+      if (j.state === 'running' && j.seq === seq && !j.waiting) await j.nextStep();
       if (j.state !== 'running' || j.seq > seq) return j.view();
     }
     if (j.state !== 'running') {
