@@ -33,6 +33,9 @@ const WEIRD_STRINGS = [
   'NaN',
   '-1',
   '1e309',
+  '2026-06-01',
+  'csv',
+  'AB'.repeat(16),
 ];
 
 function randomValue(r: () => number, depth = 0): unknown {
@@ -88,9 +91,51 @@ function enc(s: string): string {
   }
 }
 
+/** Several valid bodies for one route (one is picked per request). */
+const ONE_OF = Symbol('oneOf');
+type OneOf = { readonly [ONE_OF]: readonly unknown[] };
+const oneOf = (...xs: unknown[]): OneOf => ({ [ONE_OF]: xs });
+const isOneOf = (v: unknown): v is OneOf => typeof v === 'object' && v !== null && ONE_OF in v;
+
 /** Valid bodies to start mutations from. */
 function examples(cardApId: string): Record<string, unknown> {
+  const consent = { method: 'counter_form', note: '窓口' };
   return {
+    '/v1/jobs': oneOf(
+      {
+        op: 'load',
+        terminalId: 'counter-1',
+        cardAps: [{ cardApId, area: 'extended', data: 'CAFE', pin: '4321' }],
+        consent,
+        holderMunicipality: '102016',
+        overrideHours: false,
+      },
+      { op: 'load', terminalId: 'counter-1', consent },
+      {
+        op: 'delete',
+        terminalId: 'counter-1',
+        cardApIds: [cardApId],
+        consent,
+        holderMunicipality: '102016',
+      },
+      { op: 'diagnose', terminalId: 'counter-1' },
+      { op: 'move_in', terminalId: 'counter-1', toMunicipality: '102016', overrideHours: true },
+    ),
+    '/v1/jobs/:id/exchange': oneOf(
+      { seq: 1, response: '9000' },
+      { seq: 1, response: '6A82' },
+      { seq: 2, response: '00'.repeat(16) + '9000' },
+      { seq: 1, error: 'CARD_REMOVED' },
+      { seq: 3, error: 'PCSC_ERROR' },
+    ),
+    '/v1/jobs/:id/cancel': {},
+    '/v1/terminals/:id/auto-load': { autoLoad: [cardApId, { cardApId, area: 'extended' }] },
+    '/v1/cards/:cardId/status': oneOf(
+      { status: 'lost', source: 'call_center', note: '受付 1' },
+      { status: 'active', source: 'issuer' },
+      { status: 'suspended', source: 'operator' },
+      { status: 'revoked', source: 'jpki_revocation' },
+    ),
     '/v1/login': { login: 'admin', password: ADMIN_PW },
     '/v1/providers': { ...MAEBASHI_BODY, id: 'FUZZ' },
     '/v1/providers/:id/status': { status: 'suspended' },
@@ -134,6 +179,16 @@ function examples(cardApId: string): Record<string, unknown> {
     },
   };
 }
+
+/** Valid query strings of the GET routes that take one, to start from. */
+const QUERIES: Readonly<Record<string, string>> = {
+  '/v1/feed': 'since=0&limit=5',
+  '/v1/feed/daily': 'date=2026-06-01&format=csv',
+  '/v1/notices': 'after=0&limit=5',
+  '/v1/audit': 'after=0&limit=10',
+  '/v1/card-aps': 'status=approved',
+  '/v1/service-hours': 'at=2026-06-01T10%3A00%3A00%2B09%3A00',
+};
 
 function mutate(r: () => number, v: unknown): unknown {
   if (v === null || typeof v !== 'object') return r() < 0.5 ? randomValue(r) : v;
@@ -182,32 +237,87 @@ async function fuzz(f: Fixture, normalRuns: number, soakRuns: number): Promise<v
     );
     assert.equal(ap.status, 201);
     const ex = examples(ap.json.id);
+    // A card job to relay answers to (its id joins the path parameters).
+    const job = await f.call(
+      'POST',
+      '/v1/jobs',
+      { op: 'diagnose', terminalId: 'counter-1' },
+      maeAdmin,
+    );
+    assert.equal(job.status, 201, JSON.stringify(job.json));
+    // The id that fits a path parameter, so requests get past the validators.
+    const fits = (path: string, name: string): string =>
+      name === 'cardId'
+        ? 'AB'.repeat(16)
+        : path.startsWith('/v1/jobs')
+          ? job.json.id
+          : path.startsWith('/v1/terminals')
+            ? 'counter-1'
+            : path.startsWith('/v1/providers')
+              ? 'MAEBASHI'
+              : ap.json.id;
+    const ids = [ap.json.id, job.json.id, 'MAEBASHI', 'counter-1', 'AB'.repeat(16)];
     const tokens = [admin, maeAdmin, undefined, 'myna_' + 'A'.repeat(43), 'garbage'];
+    // The fuzz logs out and changes passwords now and then: log in again where it can.
+    const relogin = async () => {
+      for (const [k, login, pw] of [
+        [0, 'admin', ADMIN_PW],
+        [1, 'mae-admin', PW],
+      ] as const) {
+        const li = await f.call('POST', '/v1/login', { login, password: pw });
+        if (li.status === 200) tokens[k] = li.json.token as string;
+      }
+    };
     const n = process.env.MYNA_SOAK === '1' ? soakRuns : normalRuns;
     const seed = Number(process.env.MYNA_FUZZ_SEED ?? 20261123);
     const r = seededRandom(seed);
     const statuses = new Map<number, number>();
     for (let i = 0; i < n; i++) {
       const route = routes[Math.floor(r() * routes.length)]!;
-      let url = route.path.replace(/:([A-Za-z]+)/g, () => {
+      if (i % 100 === 99) await relogin();
+      let url = route.path.replace(/:([A-Za-z]+)/g, (_m, name: string) => {
         const pick = r();
         const v =
-          pick < 0.4
-            ? ap.json.id
-            : pick < 0.6
-              ? 'MAEBASHI'
+          pick < 0.5
+            ? fits(route.path, name)
+            : pick < 0.7
+              ? ids[Math.floor(r() * ids.length)]!
               : WEIRD_STRINGS[Math.floor(r() * WEIRD_STRINGS.length)]!;
         return enc(v);
       });
-      if (r() < 0.3) {
-        const q = ['limit', 'after', 'status', 'providerId', 'at', 'x'][Math.floor(r() * 6)]!;
+      const query = QUERIES[route.path];
+      if (query !== undefined && r() < 0.5) {
+        // The valid query, or one of its values replaced.
+        const parts = query.split('&');
+        if (r() < 0.5) {
+          const k = Math.floor(r() * parts.length);
+          parts[k] = `${parts[k]!.split('=')[0]!}=${enc(String(randomValue(r)))}`;
+        }
+        url += `?${parts.join('&')}`;
+      } else if (r() < 0.3) {
+        const keys = [
+          'limit',
+          'after',
+          'status',
+          'providerId',
+          'at',
+          'since',
+          'date',
+          'format',
+          'x',
+        ];
+        const q = keys[Math.floor(r() * keys.length)]!;
         url += `?${q}=${enc(String(randomValue(r)))}`;
+        // Now and then a second parameter (the daily list needs a date and a format).
+        if (r() < 0.3)
+          url += `&${keys[Math.floor(r() * keys.length)]!}=${enc(String(randomValue(r)))}`;
       }
       const token = tokens[Math.floor(r() * tokens.length)];
       const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
       let payload: string | undefined;
       if (route.method === 'POST') {
-        const base = ex[route.path];
+        const given = ex[route.path];
+        const base = isOneOf(given) ? given[ONE_OF][Math.floor(r() * given[ONE_OF].length)] : given;
         const choice = r();
         const body =
           choice < 0.5 && base !== undefined
