@@ -38,7 +38,6 @@ const SHA256_RSA = der(
   der(0x06, oidContent('1.2.840.113549.1.1.11')),
   Uint8Array.of(0x05, 0x00),
 );
-const REASON_OID = der(0x06, oidContent('2.5.29.21'));
 
 /** DER length octets. */
 function lengthOctets(n: number): number[] {
@@ -63,45 +62,81 @@ function time(d: Date): Uint8Array {
     : der(0x18, Buffer.from(digits + 'Z', 'latin1'));
 }
 
-/** The revokedCertificates SEQUENCE, written into one buffer. */
+/** crlEntryExtensions { reasonCode } up to the reason's value. */
+// prettier-ignore
+const REASON_EXT_HEAD = Uint8Array.of(
+  0x30, 0x0c, 0x30, 0x0a, 0x06, 0x03, 0x55, 0x1d, 0x15, 0x04, 0x03, 0x0a, 0x01,
+);
+
+/** Whether an ISO time string is exactly `YYYY-MM-DDTHH:MM:SS[.sss]Z` (what the issuer writes). */
+function isIsoUtc(t: string): boolean {
+  return (
+    (t.length === 24 || t.length === 20) &&
+    t.charCodeAt(4) === 0x2d &&
+    t.charCodeAt(7) === 0x2d &&
+    t.charCodeAt(10) === 0x54 &&
+    t.charCodeAt(13) === 0x3a &&
+    t.charCodeAt(16) === 0x3a &&
+    t.charCodeAt(t.length - 1) === 0x5a
+  );
+}
+
+/** Positions in an ISO string of the digits of YYYYMMDDHHMMSS. */
+const ISO_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
+
+/**
+ * The revokedCertificates SEQUENCE, written into one buffer in two passes (sizes,
+ * then bytes) with no object per entry: a national CRL has millions of them.
+ */
 function revokedList(entries: readonly Revocation[]): Uint8Array {
-  const encoded = entries.map((r) => {
-    let serial = Buffer.from(r.serial.length % 2 ? '0' + r.serial : r.serial, 'hex');
-    if (serial[0]! & 0x80) serial = Buffer.concat([Buffer.of(0), serial]); // positive INTEGER
-    const reason = CRL_REASON[r.reason];
-    return {
-      serial,
-      when: time(new Date(r.revokedAt)),
-      // crlEntryExtensions { reasonCode } unless unspecified
-      ext:
-        reason === 0
-          ? undefined
-          : der(0x30, der(0x30, REASON_OID, der(0x04, Uint8Array.of(0x0a, 0x01, reason)))),
-    };
-  });
+  const iso = entries.map((r) =>
+    isIsoUtc(r.revokedAt) ? r.revokedAt : new Date(r.revokedAt).toISOString(),
+  );
+  const innerOf = (i: number): number => {
+    const r = entries[i]!;
+    const hexLen = r.serial.length + (r.serial.length % 2);
+    const first = parseInt(r.serial.length % 2 ? '0' + r.serial[0] : r.serial.slice(0, 2), 16);
+    const serialLen = hexLen / 2 + (first & 0x80 ? 1 : 0);
+    const t = iso[i]!;
+    const timeLen = t < '2050' ? 13 : 15;
+    return (
+      2 + serialLen + 2 + timeLen + (CRL_REASON[r.reason] === 0 ? 0 : REASON_EXT_HEAD.length + 1)
+    );
+  };
   let body = 0;
-  const sizes = encoded.map((e) => {
-    const inner = 2 + e.serial.length + e.when.length + (e.ext?.length ?? 0);
-    const size = 1 + lengthOctets(inner).length + inner;
-    body += size;
-    return inner;
-  });
+  for (let i = 0; i < entries.length; i++) {
+    const inner = innerOf(i);
+    body += 1 + lengthOctets(inner).length + inner;
+  }
   const head = [0x30, ...lengthOctets(body)];
   const out = Buffer.allocUnsafe(head.length + body);
   out.set(head, 0);
   let o = head.length;
-  for (let i = 0; i < encoded.length; i++) {
-    const e = encoded[i]!;
-    const h = [0x30, ...lengthOctets(sizes[i]!), 0x02, e.serial.length];
-    out.set(h, o);
-    o += h.length;
-    out.set(e.serial, o);
-    o += e.serial.length;
-    out.set(e.when, o);
-    o += e.when.length;
-    if (e.ext) {
-      out.set(e.ext, o);
-      o += e.ext.length;
+  for (let i = 0; i < entries.length; i++) {
+    const r = entries[i]!;
+    const inner = innerOf(i);
+    out[o++] = 0x30;
+    for (const x of lengthOctets(inner)) out[o++] = x;
+    // userCertificate INTEGER (positive: a 00 octet before a high first bit)
+    const hex = r.serial.length % 2 ? '0' + r.serial : r.serial;
+    const pad = parseInt(hex.slice(0, 2), 16) & 0x80 ? 1 : 0;
+    out[o++] = 0x02;
+    out[o++] = hex.length / 2 + pad;
+    if (pad) out[o++] = 0;
+    o += out.write(hex, o, 'hex');
+    // revocationDate: UTCTime through 2049, GeneralizedTime after
+    const t = iso[i]!;
+    const utc = t < '2050';
+    out[o++] = utc ? 0x17 : 0x18;
+    out[o++] = utc ? 13 : 15;
+    for (let k = utc ? 2 : 0; k < ISO_DIGITS.length; k++) out[o++] = t.charCodeAt(ISO_DIGITS[k]!);
+    out[o++] = 0x5a; // Z
+    const reason = CRL_REASON[r.reason];
+    if (reason !== 0) {
+      // crlEntryExtensions { reasonCode }: 30 0c 30 0a 06 03 55 1d 15 04 03 0a 01 <reason>
+      out.set(REASON_EXT_HEAD, o);
+      o += REASON_EXT_HEAD.length;
+      out[o++] = reason;
     }
   }
   return out;

@@ -5,11 +5,22 @@
  * an open-addressing hash table, so a lookup is a few array reads. Delta CRLs
  * update it in place.
  */
-import { createVerify } from 'node:crypto';
+import { X509Certificate, createVerify, type KeyObject } from 'node:crypto';
+import { certificateParts } from './der.ts';
 
 export class CrlParseError extends Error {
   override readonly name = 'CrlParseError';
   readonly code = 'BAD_CRL';
+}
+
+/** A well-formed CRL that is not the one asked for: another issuer, or a bad signature. */
+export class CrlTrustError extends Error {
+  override readonly name = 'CrlTrustError';
+  readonly code: 'CRL_WRONG_ISSUER' | 'CRL_BAD_SIGNATURE';
+  constructor(code: CrlTrustError['code'], message: string) {
+    super(message);
+    this.code = code;
+  }
 }
 
 interface Tlv {
@@ -85,6 +96,7 @@ export interface CrlInfo {
   readonly nextUpdate: number | undefined;
   readonly crlNumber: bigint | undefined;
   readonly deltaBase: bigint | undefined; // delta CRL indicator
+  readonly authorityKeyId: string | undefined; // hex, from the AKI extension
   /** Calls `entry` for each revoked certificate (serial value bytes, time, reason or -1). */
   forEachEntry(
     entry: (b: Uint8Array, start: number, end: number, at: number, reason: number) => void,
@@ -94,6 +106,7 @@ export interface CrlInfo {
 const OID_SHA256_RSA = '2a864886f70d01010b';
 const OID_CRL_NUMBER = '551d14';
 const OID_DELTA = '551d1b';
+const OID_AKI = '551d23';
 const OID_REASON = '551d15';
 
 function intValue(b: Uint8Array, t: Tlv): bigint {
@@ -131,6 +144,7 @@ export function parseCrl(b: Uint8Array): CrlInfo {
   let revoked: Tlv | undefined;
   let crlNumber: bigint | undefined;
   let deltaBase: bigint | undefined;
+  let authorityKeyId: string | undefined;
   while (p < tbsT.end) {
     const x = readTlv(b, p, tbsT.end);
     if (x.tag === 0x17 || x.tag === 0x18) nextUpdate = readTime(b, x);
@@ -147,6 +161,14 @@ export function parseCrl(b: Uint8Array): CrlInfo {
           const n = intValue(b, readTlv(b, v.start, v.end));
           if (oid === OID_CRL_NUMBER) crlNumber = n;
           else deltaBase = n;
+        } else if (oid === OID_AKI) {
+          const seq = readTlv(b, v.start, v.end);
+          for (let r = seq.start; r < seq.end;) {
+            const f = readTlv(b, r, seq.end);
+            if (f.tag === 0x80)
+              authorityKeyId = Buffer.from(b.subarray(f.start, f.end)).toString('hex');
+            r = f.end;
+          }
         }
         q = ext.end;
       }
@@ -163,6 +185,7 @@ export function parseCrl(b: Uint8Array): CrlInfo {
     nextUpdate,
     crlNumber,
     deltaBase,
+    authorityKeyId,
     forEachEntry(entry) {
       if (!rev) return 0;
       let n = 0;
@@ -266,16 +289,40 @@ export class CrlIndex {
   /** CRL number of the full CRL last applied, and of the last delta. */
   baseNumber: bigint | undefined;
   lastNumber: bigint | undefined;
+  /** The CRLs' issuer (DER Name) and authority key identifier (hex), from the full CRL. */
+  issuer: Uint8Array = new Uint8Array(0);
+  authorityKeyId: string | undefined;
+  /** When the last CRL applied (full or delta) said the next one is due: stale after. */
+  nextUpdate: Date | undefined;
+  /** The CA key every CRL of this index is verified with, when it was built with one. */
+  #caKey: KeyObject | undefined;
+  #caSki: string | undefined;
 
   get size(): number {
     return this.#live;
   }
 
-  /** Builds an index from a full DER CRL (signature checked by the caller). */
-  static fromCrl(der: Uint8Array): CrlIndex {
+  /**
+   * Builds an index from a full DER CRL. With `caCertificate` the CRL must be that
+   * CA's (issuer name and key identifier) and carry its valid signature, and so
+   * must every delta applied later (CrlTrustError); without, the caller has
+   * checked the signature (verifyCrlSignature).
+   */
+  static fromCrl(der: Uint8Array, opts: { caCertificate?: Uint8Array } = {}): CrlIndex {
     const info = parseCrl(der);
     if (info.deltaBase !== undefined) throw new CrlParseError('a delta CRL cannot start an index');
     const idx = new CrlIndex();
+    if (opts.caCertificate) {
+      const ca = new X509Certificate(opts.caCertificate);
+      const parts = certificateParts(opts.caCertificate);
+      idx.#caKey = ca.publicKey;
+      idx.#caSki = parts.ski ? Buffer.from(parts.ski).toString('hex') : undefined;
+      idx.issuer = parts.subject;
+      idx.#checkTrust(info);
+    }
+    idx.issuer = Uint8Array.from(info.issuer);
+    idx.authorityKeyId = info.authorityKeyId;
+    idx.nextUpdate = info.nextUpdate === undefined ? undefined : new Date(info.nextUpdate);
     // an entry of a 16-byte serial with a UTCTime takes 35-36 bytes of DER
     idx.#reserve(Math.max(16, Math.ceil(der.length / 34)));
     info.forEachEntry((b, s, e, at, reason) => idx.#put(b, s, e, at, reason));
@@ -290,6 +337,7 @@ export class CrlIndex {
     if (info.deltaBase === undefined) {
       throw new CrlParseError('not a delta CRL (no delta CRL indicator)');
     }
+    this.#checkTrust(info);
     if (this.baseNumber !== undefined && info.deltaBase > this.baseNumber) {
       throw new CrlParseError(
         `delta CRL needs base #${info.deltaBase}, index holds #${this.baseNumber}`,
@@ -307,7 +355,24 @@ export class CrlIndex {
       else this.#put(b, s, e, at, reason);
     });
     this.lastNumber = info.crlNumber;
+    this.nextUpdate = info.nextUpdate === undefined ? undefined : new Date(info.nextUpdate);
     return n;
+  }
+
+  /** A CRL for this index: the same issuer, and when bound to a CA, its signature. */
+  #checkTrust(info: CrlInfo): void {
+    if (Buffer.compare(Buffer.from(info.issuer), Buffer.from(this.issuer)) !== 0) {
+      throw new CrlTrustError('CRL_WRONG_ISSUER', 'the CRL is of another issuer');
+    }
+    if (this.#caSki && info.authorityKeyId && info.authorityKeyId !== this.#caSki) {
+      throw new CrlTrustError('CRL_WRONG_ISSUER', 'the CRL is signed by another key of that name');
+    }
+    if (this.#caKey && !verifyCrlSignature(info, this.#caKey)) {
+      throw new CrlTrustError(
+        'CRL_BAD_SIGNATURE',
+        'the CRL signature does not verify with the CA key',
+      );
+    }
   }
 
   /** The revocation of a serial (hex or bytes, with or without a leading 00), if any. */

@@ -16,9 +16,20 @@ function encodeLength(n: number): Uint8Array {
   return Uint8Array.of(0x80 | bytes.length, ...bytes);
 }
 
+/** One DER TLV of `tag` around the concatenated `content` (one allocation, one copy). */
 export function der(tag: number, ...content: Uint8Array[]): Uint8Array {
-  const body = Buffer.concat(content);
-  return Uint8Array.from(Buffer.concat([Uint8Array.of(tag), encodeLength(body.length), body]));
+  let n = 0;
+  for (const c of content) n += c.length;
+  const len = encodeLength(n);
+  const out = new Uint8Array(1 + len.length + n);
+  out[0] = tag;
+  out.set(len, 1);
+  let o = 1 + len.length;
+  for (const c of content) {
+    out.set(c, o);
+    o += c.length;
+  }
+  return out;
 }
 
 /** OBJECT IDENTIFIER content octets (X.690 8.19) of a dotted OID. */
@@ -137,6 +148,8 @@ export function generalizedTime(d: Date): Uint8Array {
 
 /** The parts of a DER certificate the responder and the CRL writer need. */
 export interface CertificateParts {
+  /** issuer Name, DER */
+  readonly issuer: Uint8Array;
   /** subject Name, DER */
   readonly subject: Uint8Array;
   /** subjectPublicKey BIT STRING content without its unused-bits octet (what key hashes cover) */
@@ -152,9 +165,12 @@ export function certificateParts(cert: Uint8Array): CertificateParts {
   const fields = derChildren(tbs?.value ?? new Uint8Array(0));
   const off = fields[0]?.tag === 0xa0 ? 1 : 0; // [0] version
   // serialNumber, signature, issuer, validity, subject, subjectPublicKeyInfo
+  const issuer = fields[off + 2];
   const subject = fields[off + 4];
   const spki = fields[off + 5];
-  if (subject?.tag !== 0x30 || spki?.tag !== 0x30) throw new DerError('not a certificate');
+  if (issuer?.tag !== 0x30 || subject?.tag !== 0x30 || spki?.tag !== 0x30) {
+    throw new DerError('not a certificate');
+  }
   const bits = derChildren(spki.value)[1];
   if (bits?.tag !== 0x03 || bits.value.length < 1) throw new DerError('bad subjectPublicKey');
   let ski: Uint8Array | undefined;
@@ -168,5 +184,10 @@ export function certificateParts(cert: Uint8Array): CertificateParts {
       if (inner?.tag === 0x04) ski = inner.value;
     }
   }
-  return { subject: der(0x30, subject.value), keyBits: bits.value.subarray(1), ski };
+  return {
+    issuer: der(0x30, issuer.value),
+    subject: der(0x30, subject.value),
+    keyBits: bits.value.subarray(1),
+    ski,
+  };
 }

@@ -34,6 +34,7 @@ import {
 } from './pkcs11.ts';
 import { PkiError } from './errors.ts';
 import {
+  REVOCATION_REASONS,
   checkRevocation,
   normalizeSerial,
   type Revocation,
@@ -84,10 +85,12 @@ interface CrlState {
  */
 class JsonLinesTail<T> {
   readonly #file: string;
+  readonly #parse: (buf: Buffer, start: number, end: number) => T;
   #offset = 0;
 
-  constructor(file: string) {
+  constructor(file: string, parse: (buf: Buffer, start: number, end: number) => T) {
     this.#file = file;
+    this.#parse = parse;
   }
 
   /** Whether the file grew or shrank since the last read (one stat, synchronous: ~µs). */
@@ -115,15 +118,61 @@ class JsonLinesTail<T> {
         got += bytesRead;
       }
       const end = buf.lastIndexOf(0x0a, got - 1) + 1; // a line being written stays for next time
-      const text = buf.toString('utf8', 0, end);
       this.#offset += end;
       const out: T[] = [];
-      for (const line of text.split('\n')) if (line.trim() !== '') out.push(JSON.parse(line) as T);
+      for (let a = 0; a < end;) {
+        const b = buf.indexOf(0x0a, a);
+        if (b > a && !(b === a + 1 && buf[a] === 0x0d)) out.push(this.#parse(buf, a, b));
+        a = b + 1;
+      }
       return out;
     } finally {
       await fh.close();
     }
   }
+}
+
+const json = (buf: Buffer, a: number, b: number): unknown => JSON.parse(buf.toString('utf8', a, b));
+const PREFIX_SERIAL = Buffer.from('{"serial":"');
+const KIND_SIGN = Buffer.from('","kind":"sign"');
+const KIND_AUTH = Buffer.from('","kind":"auth"');
+const CANONICAL_SERIAL = /^(?!00)(?:[0-9a-f]{2})+$/;
+
+/**
+ * One line of issued.jsonl: serial and kind. The lines this issuer writes are
+ * read without JSON.parse (a national issuer reads millions at start); anything
+ * else goes through it. Strings are copied out of the buffer, never sliced from it.
+ */
+function issuedLine(buf: Buffer, a: number, b: number): { serial: string; kind: CertKind } {
+  if (buf.compare(PREFIX_SERIAL, 0, PREFIX_SERIAL.length, a, a + PREFIX_SERIAL.length) === 0) {
+    const q = buf.indexOf(0x22, a + PREFIX_SERIAL.length);
+    if (q > 0 && q < b) {
+      const serial = buf.toString('latin1', a + PREFIX_SERIAL.length, q);
+      const tail = (k: Buffer) => buf.compare(k, 0, k.length, q, q + k.length) === 0;
+      const kind = tail(KIND_SIGN) ? 'sign' : tail(KIND_AUTH) ? 'auth' : undefined;
+      if (kind && CANONICAL_SERIAL.test(serial)) return { serial, kind };
+    }
+  }
+  const l = json(buf, a, b) as { serial: string; kind: string };
+  if (typeof l.serial !== 'string' || (l.kind !== 'auth' && l.kind !== 'sign')) {
+    throw new Error('bad issued line');
+  }
+  return { serial: normalizeSerial(l.serial) ?? l.serial, kind: l.kind };
+}
+
+/** One line of revocations.jsonl, its kind and reason the shared constants (memory at scale). */
+function revocationLine(buf: Buffer, a: number, b: number): Revocation {
+  const r = json(buf, a, b) as Revocation;
+  const reason = REVOCATION_REASONS.find((x) => x === r.reason);
+  if (typeof r.serial !== 'string' || !reason || typeof r.revokedAt !== 'string') {
+    throw new Error('bad revocation line');
+  }
+  return {
+    serial: r.serial,
+    kind: r.kind === 'auth' ? 'auth' : 'sign',
+    reason,
+    revokedAt: r.revokedAt,
+  };
 }
 
 /** Where the issuer's keys are, in issuer.json. Absent: software keys in keys/. */
@@ -223,8 +272,8 @@ export class JpkiIssuer {
     this.#dir = dir;
     if (dir) {
       this.#tails = {
-        issued: new JsonLinesTail(join(dir, 'issued.jsonl')),
-        revoked: new JsonLinesTail(join(dir, 'revocations.jsonl')),
+        issued: new JsonLinesTail(join(dir, 'issued.jsonl'), issuedLine),
+        revoked: new JsonLinesTail(join(dir, 'revocations.jsonl'), revocationLine),
       };
     }
     if (typeof keys === 'function') this.#openKeys = keys;
@@ -596,7 +645,7 @@ export class JpkiIssuer {
   #tails: {
     readonly issued: JsonLinesTail<{ serial: string; kind: CertKind }>;
     readonly revoked: JsonLinesTail<Revocation>;
-  } = { issued: new JsonLinesTail(''), revoked: new JsonLinesTail('') };
+  } = { issued: new JsonLinesTail('', issuedLine), revoked: new JsonLinesTail('', revocationLine) };
 
   /**
    * Reads the issued and revocation records that another process (say
@@ -606,9 +655,7 @@ export class JpkiIssuer {
   async refresh(): Promise<void> {
     if (!this.#dir) return;
     if (this.#tails.issued.changed()) {
-      for (const l of await this.#tails.issued.readNew()) {
-        this.#issued.set(normalizeSerial(l.serial) ?? l.serial, l.kind);
-      }
+      for (const l of await this.#tails.issued.readNew()) this.#issued.set(l.serial, l.kind);
     }
     if (this.#tails.revoked.changed()) {
       for (const r of await this.#tails.revoked.readNew()) this.#revoked.set(r.serial, r);

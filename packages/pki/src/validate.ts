@@ -8,7 +8,7 @@ import * as pkijs from 'pkijs';
 import { X509Certificate, createVerify, randomBytes } from 'node:crypto';
 import { OID_OCSP_BASIC, OID_OCSP_NONCE } from './ocsp.ts';
 import type { CrlIndex } from './crlIndex.ts';
-import { derChildren } from './der.ts';
+import { certificateParts, derChildren } from './der.ts';
 
 export type Validation =
   | { readonly status: 'valid'; readonly checkedBy: 'ocsp' | 'crl' }
@@ -124,6 +124,21 @@ export function validateWithCrl(
 ): Validation {
   const chain = checkChain(certDer, trust, now);
   if ('status' in chain) return chain;
+  // The index must be of this certificate's CA, and still current.
+  const issuerDer = certificateParts(certDer).issuer;
+  if (Buffer.compare(Buffer.from(index.issuer), Buffer.from(issuerDer)) !== 0) {
+    return { status: 'unavailable', message: 'the CRL index is of another CA' };
+  }
+  const caSki = prepare(trust).find((c) => c.der === chain.issuerDer)?.ski;
+  if (index.authorityKeyId && caSki && index.authorityKeyId !== caSki) {
+    return { status: 'unavailable', message: 'the CRL index is of another key of that CA name' };
+  }
+  if (index.nextUpdate && now > index.nextUpdate) {
+    return {
+      status: 'unavailable',
+      message: `the CRL expired at ${index.nextUpdate.toISOString()}: fetch a fresh one`,
+    };
+  }
   const hit = index.lookup(chain.leaf.serialNumber);
   if (hit) return { status: 'revoked', revokedAt: hit.revokedAt, reason: hit.reason };
   return { status: 'valid', checkedBy: 'crl' };
@@ -170,13 +185,70 @@ export async function validateWithOcsp(
     });
     if (!res.ok)
       return { status: 'unavailable', message: `OCSP responder answered HTTP ${res.status}` };
-    body = new Uint8Array(await res.arrayBuffer());
+    const read = await readCapped(res, MAX_OCSP_RESPONSE);
+    if (!read) {
+      return {
+        status: 'unavailable',
+        message: `OCSP response larger than ${MAX_OCSP_RESPONSE} bytes`,
+      };
+    }
+    body = read;
   } catch (e) {
     return {
       status: 'unavailable',
       message: `OCSP responder unreachable: ${(e as Error).message}`,
     };
   }
+  return readOcspAnswer(body, chain, nonce, now);
+}
+
+/** Largest OCSP response read: a real one is a few KiB; a hostile one may be endless. */
+export const MAX_OCSP_RESPONSE = 256 * 1024;
+
+/** The body, or undefined once it passes `max` bytes (the rest is not read). */
+async function readCapped(res: Response, max: number): Promise<Uint8Array | undefined> {
+  const declared = Number(res.headers.get('content-length') ?? NaN);
+  if (declared > max) {
+    await res.body?.cancel();
+    return undefined;
+  }
+  if (!res.body) return new Uint8Array(0);
+  const parts: Uint8Array[] = [];
+  let n = 0;
+  const reader = res.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    n += value.length;
+    if (n > max) {
+      await reader.cancel();
+      return undefined;
+    }
+    parts.push(value);
+  }
+  return new Uint8Array(Buffer.concat(parts));
+}
+
+/**
+ * Checks an OCSP response fetched by the caller for `certDer` (asked with
+ * `nonce`): the chain, the responder's authority and signature, the nonce, the
+ * status. The same rules as validateWithOcsp; nothing else yields `valid`.
+ */
+export function checkOcspResponse(
+  body: Uint8Array,
+  certDer: Uint8Array,
+  trust: TrustAnchors,
+  nonce: Uint8Array,
+  now: Date = new Date(),
+): Validation {
+  if (body.length > MAX_OCSP_RESPONSE) {
+    return {
+      status: 'unavailable',
+      message: `OCSP response larger than ${MAX_OCSP_RESPONSE} bytes`,
+    };
+  }
+  const chain = checkChain(certDer, trust, now);
+  if ('status' in chain) return chain;
   return readOcspAnswer(body, chain, nonce, now);
 }
 
