@@ -79,7 +79,7 @@ export async function setCardStatus(
 ): Promise<StatusChange> {
   authorize(s, 'card.status');
   return writeTransaction(ctx.db, async (tx) => {
-    // Inside the lock: `at` never runs behind an event committed before this one.
+    // Taken inside the lock (and again on a retry): on one clock, `at` follows seq order.
     const now = ctx.now();
     await tx.query('INSERT INTO cards (card_id) VALUES ($1) ON CONFLICT (card_id) DO NOTHING', [
       cardId,
