@@ -2,10 +2,9 @@
  * The loader's certificate check for `diagnose`, by the CRL method of the
  * 地方認証PF (seeds/003): the trust anchors and the latest published CRL of a
  * JPKI issuer directory — public parts only, no issuer key is opened. The CRL
- * file is re-read when it changes; a missing, expired or badly signed CRL makes
- * the answer `unavailable`, never `valid`.
+ * file is re-read when it changes; a missing, expired, foreign or badly signed
+ * CRL makes the answer `unavailable`, never `valid`.
  */
-import { X509Certificate } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -34,9 +33,8 @@ export async function crlCertificateCheck(dir: string): Promise<CertificateCheck
     root: await der(dir, 'root'),
     cas: [await der(dir, 'auth-ca'), await der(dir, 'sign-ca')],
   };
-  const authCa = new X509Certificate(trust.cas[0]!);
   const file = join(dir, 'crl', 'auth.crl');
-  let cached: { mtimeMs: number; index: CrlIndex; nextUpdate: number | undefined } | undefined;
+  let cached: { stamp: string; index: CrlIndex } | undefined;
   return async (cert) => {
     let st;
     try {
@@ -47,17 +45,20 @@ export async function crlCertificateCheck(dir: string): Promise<CertificateCheck
         message: `no CRL published in ${join(dir, 'crl')} (run \`myna pki crl --dir ${dir} --kind auth --out auth.crl\`)`,
       };
     }
-    if (!cached || cached.mtimeMs !== st.mtimeMs) {
-      const bytes = new Uint8Array(await readFile(file));
-      const info = parseCrl(bytes);
-      if (!verifyCrlSignature(info, authCa.publicKey)) {
-        return { status: 'unavailable', message: `${file} is not signed by the auth CA` };
+    const stamp = `${st.mtimeMs}:${st.size}:${st.ino}`;
+    if (!cached || cached.stamp !== stamp) {
+      try {
+        // Bound to the auth CA: its name, key and signature, or no index at all.
+        const index = CrlIndex.fromCrl(new Uint8Array(await readFile(file)), {
+          caCertificate: trust.cas[0],
+        });
+        cached = { stamp, index };
+      } catch (e) {
+        cached = undefined;
+        return { status: 'unavailable', message: `${file}: ${(e as Error).message}` };
       }
-      cached = { mtimeMs: st.mtimeMs, index: CrlIndex.fromCrl(bytes), nextUpdate: info.nextUpdate };
     }
-    if (cached.nextUpdate !== undefined && cached.nextUpdate < Date.now()) {
-      return { status: 'unavailable', message: `the CRL in ${file} expired: publish a fresh one` };
-    }
+    // An expired CRL or one of another CA is `unavailable` here too.
     return validateWithCrl(cert, trust, cached.index);
   };
 }
