@@ -41,7 +41,7 @@ test('serve --jpki: valid by the CRL, revoked after a fresh CRL, unavailable wit
   const file = join(dir, 'crl', 'auth.crl');
   const good = await readFile(file);
   const bad = Buffer.from(good);
-  bad[bad.length - 1] ^= 0xff;
+  bad[bad.length - 1] = bad[bad.length - 1]! ^ 0xff;
   await writeFile(file, bad);
   assert.equal((await check(certs.auth)).status, 'unavailable');
   await writeFile(file, await issuer.crl('sign'));
