@@ -222,7 +222,7 @@ async function lossReachesItsProvidersOnly(f: FeedWorld): Promise<void> {
     all.events.map((e: { cardId: string }) => e.cardId),
     [id1, id2, cardIdOf(unseen)],
   );
-  assert.equal(all.events[0].cardAps, undefined, 'the platform is not handed user IDs');
+  assert.equal(all.events[0].cardAps, undefined, 'the platform’s feed is per card');
   // A loading operator reads no feed; only the platform records a status.
   assert.equal(refusal(await http.call('GET', '/v1/feed', tok.op), 403), 'FORBIDDEN');
   assert.equal(refusal(await http.call('GET', '/v1/notices', tok.op), 403), 'FORBIDDEN');
