@@ -127,13 +127,34 @@ async function killDuringLoads(backend: Backend): Promise<void> {
   let server = await startChild(env);
   for (let round = 1; round <= KILLS; round++) {
     const client = await login(server.url);
-    const state = { stop: false, done: 0 };
-    const terminal = async () => {
+    const state = { stop: false, done: 0, steps: 0 };
+    const victim = server;
+    /**
+     * The kill: once enough loads are done, at the next INSTALL (CLA 84, INS E6)
+     * one of the terminals meets — so at least one load is surely cut between its
+     * reserve and its settle: before the card sees the INSTALL (odd rounds) or
+     * after the card did it, its answer lost (even rounds).
+     */
+    const killing =
+      (card: Card): CardTransmit =>
+      async (b) => {
+        if (!state.stop && state.done >= LOADS_BEFORE_KILL && b[0] === 0x84 && b[1] === 0xe6) {
+          state.stop = true;
+          const res = round % 2 === 0 ? card.transmit(b) : undefined;
+          victim.proc.kill('SIGKILL');
+          if (res) return res;
+          throw new Error('the server was killed before the card got the INSTALL');
+        }
+        return card.transmit(b);
+      };
+    const terminal = async (_: unknown, i: number) => {
+      // Staggered starts, so that the terminals are at different steps when the kill comes.
+      while (state.steps < i * 3) await new Promise((r) => setTimeout(r, 1));
       while (!state.stop) {
         const card = await newCard();
         cards.push(card);
         try {
-          const j = await relayJob(client, tx(card), body);
+          const j = await relayJob(client, killing(card), body, { onStep: () => state.steps++ });
           if (j.state === 'done') state.done++;
           else interrupted++;
         } catch {
@@ -142,10 +163,7 @@ async function killDuringLoads(backend: Backend): Promise<void> {
       }
     };
     const terminals = Array.from({ length: TERMINALS }, terminal);
-    while (state.done < LOADS_BEFORE_KILL) await new Promise((r) => setTimeout(r, 2));
-    state.stop = true;
-    server.proc.kill('SIGKILL');
-    assert.equal(await server.exited, 'SIGKILL');
+    assert.equal(await victim.exited, 'SIGKILL');
     await Promise.all(terminals);
     // The same database opens again after a kill -9 (PGlite: its data dir, its lock).
     server = await startChild(env);
@@ -188,6 +206,7 @@ async function killDuringLoads(backend: Backend): Promise<void> {
       if (i % 3 !== 0) assert.equal(a.loaded, 3, `card ${i}: the load finished`);
     }
     await assertDbInvariants(db, 'after the kills');
+    assert.ok(recovered >= KILLS, 'each kill cut a load between its reserve and its settle');
     console.log(
       `# ${cards.length} cards, ${interrupted} loads cut by ${KILLS} kill(s), ${recovered} instances settled on the next contact, ${loaded} card APs loaded`,
     );
