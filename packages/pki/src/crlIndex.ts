@@ -127,6 +127,9 @@ export function parseCrl(b: Uint8Array): CrlInfo {
   if (algT.tag !== 0x30 || sigT.tag !== 0x03 || sigT.end !== outer.end) {
     throw new CrlParseError('bad signatureAlgorithm or signature');
   }
+  if (sigT.end === sigT.start || b[sigT.start] !== 0) {
+    throw new CrlParseError('signature BIT STRING must have no unused bits');
+  }
   const oidT = readTlv(b, algT.start, algT.end);
   let p = tbsT.start;
   let t = readTlv(b, p, tbsT.end);
@@ -134,7 +137,16 @@ export function parseCrl(b: Uint8Array): CrlInfo {
     p = t.end; // version
     t = readTlv(b, p, tbsT.end);
   }
-  p = t.end; // inner signature AlgorithmIdentifier
+  // the inner signature AlgorithmIdentifier must be the outer one (RFC 5280 §5.1.2.2)
+  if (
+    Buffer.compare(
+      Buffer.from(b.subarray(t.headerStart, t.end)),
+      Buffer.from(b.subarray(algT.headerStart, algT.end)),
+    ) !== 0
+  ) {
+    throw new CrlParseError('signature algorithm differs inside and outside tbsCertList');
+  }
+  p = t.end;
   const issuerT = readTlv(b, p, tbsT.end);
   if (issuerT.tag !== 0x30) throw new CrlParseError('issuer is not a Name');
   const thisT = readTlv(b, issuerT.end, tbsT.end);

@@ -160,7 +160,9 @@ export interface CertificateParts {
 
 /** Reads a certificate's subject, public key bits and SKI. Throws DerError. */
 export function certificateParts(cert: Uint8Array): CertificateParts {
-  const [c] = derChildren(cert);
+  const top = derChildren(cert);
+  if (top.length !== 1) throw new DerError('not one DER certificate');
+  const [c] = top;
   const [tbs] = derChildren(c?.value ?? new Uint8Array(0));
   const fields = derChildren(tbs?.value ?? new Uint8Array(0));
   const off = fields[0]?.tag === 0xa0 ? 1 : 0; // [0] version

@@ -52,11 +52,16 @@ export function holderSanValue(h: HolderInfo): Uint8Array {
 
 /**
  * Reads the 4 info back from a certificate (DER). `undefined` when the certificate
- * carries none (an auth certificate); throws DerError on a malformed extension.
+ * carries none (an auth certificate); throws DerError on a malformed certificate or extension.
  */
 export function readHolderInfo(certDer: Uint8Array): HolderInfo | undefined {
-  const cert = new x509.X509Certificate(certDer);
-  const ext = cert.getExtension(SAN_OID);
+  let ext: x509.Extension | null;
+  try {
+    ext = new x509.X509Certificate(certDer).getExtension(SAN_OID);
+  } catch {
+    // the library's own errors (it parses lazily): one typed error for callers
+    throw new DerError('not a DER certificate');
+  }
   if (!ext) return undefined;
   const seq = derChildren(new Uint8Array(ext.value));
   if (seq.length !== 1 || seq[0]!.tag !== 0x30)

@@ -11,3 +11,4 @@ export * from './ocsp.ts';
 export * from './server.ts';
 export * from './crlIndex.ts';
 export * from './validate.ts';
+export { DerError } from './der.ts';

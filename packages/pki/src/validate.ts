@@ -28,6 +28,8 @@ export interface TrustAnchors {
 
 interface ChainOk {
   readonly leaf: X509Certificate;
+  /** The leaf's issuer Name, DER. */
+  readonly leafIssuer: Uint8Array;
   readonly issuer: X509Certificate;
   readonly issuerDer: Uint8Array;
 }
@@ -66,8 +68,11 @@ export function checkChain(
   now: Date = new Date(),
 ): ChainOk | Validation {
   let leaf: X509Certificate;
+  let leafIssuer: Uint8Array;
   try {
+    // node's parser, and ours (strict DER: no trailing bytes, every length in bounds)
     leaf = new X509Certificate(certDer);
+    leafIssuer = certificateParts(certDer).issuer;
   } catch {
     return { status: 'bad-signature' };
   }
@@ -83,7 +88,7 @@ export function checkChain(
   const notAfter = new Date(leaf.validTo);
   if (now < notBefore) return { status: 'not-yet-valid', notBefore };
   if (now > notAfter) return { status: 'expired', notAfter };
-  return { leaf, issuer: ca.cert, issuerDer: ca.der };
+  return { leaf, leafIssuer, issuer: ca.cert, issuerDer: ca.der };
 }
 
 const OID_SKI = '551d0e';
@@ -125,8 +130,7 @@ export function validateWithCrl(
   const chain = checkChain(certDer, trust, now);
   if ('status' in chain) return chain;
   // The index must be of this certificate's CA, and still current.
-  const issuerDer = certificateParts(certDer).issuer;
-  if (Buffer.compare(Buffer.from(index.issuer), Buffer.from(issuerDer)) !== 0) {
+  if (Buffer.compare(Buffer.from(index.issuer), Buffer.from(chain.leafIssuer)) !== 0) {
     return { status: 'unavailable', message: 'the CRL index is of another CA' };
   }
   const caSki = prepare(trust).find((c) => c.der === chain.issuerDer)?.ski;
@@ -259,7 +263,11 @@ function readOcspAnswer(
   now: Date,
 ): Validation {
   try {
-    const resp = pkijs.OCSPResponse.fromBER(body);
+    const asn = asn1js.fromBER(body);
+    if (asn.offset === -1 || asn.offset !== body.length) {
+      return { status: 'unavailable', message: 'not a single DER OCSP response' };
+    }
+    const resp = new pkijs.OCSPResponse({ schema: asn.result });
     const code = resp.responseStatus.valueBlock.valueDec;
     if (code !== 0 || !resp.responseBytes)
       return { status: 'unavailable', message: `OCSP status ${code}` };

@@ -129,23 +129,9 @@ test('the issuer’s own CRLs index with reasons, and verify against the CA cert
   assert.equal(authIdx.lookup(new X509Certificate(c.auth).serialNumber)?.reason, 5);
 });
 
-test('bad CRLs: truncated, garbage, mutated — CrlParseError or a clean result, never anything else', () => {
+test('bad CRLs: truncated or garbage DER is a CrlParseError', () => {
   assert.throws(() => parseCrl(full.subarray(0, 100)), CrlParseError);
   assert.throws(() => parseCrl(Uint8Array.of(0x30, 0x80, 0, 0)), CrlParseError);
   assert.throws(() => parseCrl(new Uint8Array(0)), CrlParseError);
-  const small = makeCrl(revoked.slice(0, 5), { number: 1, reason: 1 });
-  let seed = 12345;
-  const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
-  for (let i = 0; i < 5000; i++) {
-    const m = Uint8Array.from(small);
-    for (let k = 0; k < 1 + rnd() * 3; k++)
-      m[Math.floor(rnd() * m.length)] = Math.floor(rnd() * 256);
-    const input = i % 4 === 0 ? m.subarray(0, Math.floor(rnd() * m.length)) : m;
-    try {
-      const idx = CrlIndex.fromCrl(input);
-      idx.lookup(revoked[0]!);
-    } catch (e) {
-      assert.ok(e instanceof CrlParseError, `seed 12345 iteration ${i}: ${String(e)}`);
-    }
-  }
+  // the seeded fuzz of this parser is in fuzz.test.ts
 });

@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { X509Certificate, generateKeyPairSync } from 'node:crypto';
 import {
   CrlIndex,
+  CrlParseError,
+  CrlTrustError,
   JpkiIssuer,
+  MAX_OCSP_RESPONSE,
   startPkiServer,
   validateWithCrl,
   validateWithOcsp,
@@ -131,4 +134,63 @@ test('OCSP trouble is "unavailable", never "valid": replayed answer, unreachable
   } finally {
     await rogue.close();
   }
+});
+
+test('CRL trouble is "unavailable" or a typed error: another CA, an expired CRL, a bad signature', async () => {
+  const signCrl = await issuer.crl('sign');
+  const authCrl = await issuer.crl('auth');
+  // an index of the auth CA asked about a sign certificate: no answer, not "valid"
+  const wrongCa = validateWithCrl(good.sign, trust, CrlIndex.fromCrl(authCrl), soon);
+  assert.equal(wrongCa.status, 'unavailable');
+  assert.match((wrongCa as { message: string }).message, /another CA/);
+  // the other hierarchy's CRL has the same issuer name but another key
+  const rogue = validateWithCrl(good.sign, trust, CrlIndex.fromCrl(await other.crl('sign')), soon);
+  assert.equal(rogue.status, 'unavailable');
+  // a full CRL is good for a day: after that the index says so
+  const later = new Date(Date.now() + 2 * 86_400_000);
+  const stale = validateWithCrl(good.sign, trust, CrlIndex.fromCrl(signCrl), later);
+  assert.equal(stale.status, 'unavailable');
+  assert.match((stale as { message: string }).message, /expired/);
+  // bound to its CA, an index takes only that CA's CRLs, with a valid signature
+  const bind = { caCertificate: issuer.signCaCertificate };
+  assert.throws(
+    () => CrlIndex.fromCrl(authCrl, bind),
+    (e: unknown) => e instanceof CrlTrustError && e.code === 'CRL_WRONG_ISSUER',
+  );
+  const otherCrl = await other.crl('sign');
+  assert.throws(
+    () => CrlIndex.fromCrl(otherCrl, bind),
+    (e: unknown) => e instanceof CrlTrustError,
+  );
+  const forged = Uint8Array.from(signCrl);
+  forged[forged.length - 5] = forged[forged.length - 5]! ^ 0x01;
+  assert.throws(
+    () => CrlIndex.fromCrl(forged, bind),
+    (e: unknown) => e instanceof CrlTrustError && e.code === 'CRL_BAD_SIGNATURE',
+  );
+  const bound = CrlIndex.fromCrl(signCrl, bind);
+  await issuer.revoke(new X509Certificate(good.auth).serialNumber, 'death');
+  assert.throws(
+    () => bound.applyDelta(Uint8Array.from(authCrl)),
+    (e: unknown) => e instanceof CrlParseError || e instanceof CrlTrustError,
+  );
+  const delta = await issuer.crl('sign', { delta: true });
+  assert.equal(bound.applyDelta(delta), 0);
+});
+
+test('an oversized or trailing-garbage OCSP response is "unavailable"', async () => {
+  const big: typeof fetch = async () => new Response(new Uint8Array(MAX_OCSP_RESPONSE + 1));
+  const r = await validateWithOcsp(good.sign, trust, { url, fetch: big }, soon);
+  assert.equal(r.status, 'unavailable');
+  assert.match((r as { message: string }).message, /larger than/);
+  const trailing: typeof fetch = async (input, init) => {
+    const res = await fetch(input, init);
+    return new Response(
+      Buffer.concat([Buffer.from(await res.arrayBuffer()), Buffer.of(0x00, 0x00)]),
+    );
+  };
+  assert.equal(
+    (await validateWithOcsp(good.sign, trust, { url, fetch: trailing }, soon)).status,
+    'unavailable',
+  );
 });
