@@ -1,0 +1,208 @@
+/**
+ * Helpers of bench/load.bench.ts (and its HTTP client process, bench/loadClient.ts):
+ * a PostgreSQL cluster with the server's durable defaults, terminals with one
+ * loading operator each, and the names of the APDUs a load sends.
+ */
+import { spawnSync } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EXTENDED_SD_AID, LOCAL_SD_AID } from '@myna-ap/apdu';
+import { AID } from '@myna-ap/card';
+import type { World } from '../packages/loader/test/cardWorld.ts';
+import type { Db, Queryable } from '../packages/loader/src/db/db.ts';
+import type { Session } from '../packages/loader/src/store/context.ts';
+import type { TerminalId } from '../packages/loader/src/domain/ids.ts';
+import { authenticate, createOperator, login } from '../packages/loader/src/store/operators.ts';
+import { createTerminal } from '../packages/loader/src/store/terminals.ts';
+
+export interface BenchTerminal {
+  readonly id: TerminalId;
+  readonly session: Session;
+  readonly token: string;
+}
+
+const PW = 'bench operator password';
+
+/** `n` terminals of the world's municipality, each with its own loading operator (and token). */
+export async function addTerminals(w: World, n: number): Promise<BenchTerminal[]> {
+  const out: BenchTerminal[] = [];
+  const providerId = w.admin.providerId!;
+  for (let i = 0; i < n; i++) {
+    const id = `bench-${i}` as TerminalId;
+    await createTerminal(w.ctx, w.admin, { id, providerId, name: `窓口${i}`, autoLoad: [] });
+    await createOperator(w.ctx, w.admin, {
+      login: `bench-op-${i}`,
+      displayName: `搭載担当${i}`,
+      role: 'loading_operator',
+      providerId,
+      password: PW,
+      terminals: [id],
+    });
+    const token = (await login(w.ctx, `bench-op-${i}`, PW)).token;
+    out.push({ id, session: await authenticate(w.ctx, token), token });
+  }
+  return out;
+}
+
+export interface PgServer {
+  readonly url: string;
+  stop(): void;
+}
+
+function findPgBin(): string | undefined {
+  const which = spawnSync('sh', ['-c', 'command -v initdb'], { encoding: 'utf8' });
+  if (which.status === 0 && which.stdout.trim())
+    return which.stdout.trim().replace(/\/initdb$/, '');
+  const base = '/usr/lib/postgresql';
+  if (!existsSync(base)) return undefined;
+  for (const v of readdirSync(base).sort((a, b) => Number(b) - Number(a)))
+    if (existsSync(join(base, v, 'bin', 'initdb'))) return join(base, v, 'bin');
+  return undefined;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      const port = typeof a === 'object' && a ? a.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Why the PostgreSQL half cannot run here, or undefined. */
+export function pgUnavailable(): string | undefined {
+  if (!findPgBin()) return 'PostgreSQL server binaries (initdb, pg_ctl) not found';
+  if (process.getuid?.() === 0 && spawnSync('id', ['-u', 'postgres']).status !== 0)
+    return 'running as root and there is no postgres user to run the server';
+  return undefined;
+}
+
+/**
+ * A throwaway cluster like test/pgCluster.ts, but with the server's durable
+ * defaults (fsync and synchronous_commit on: a commit waits for the WAL flush),
+ * as a production server runs; the tests turn fsync off.
+ */
+export async function startDurablePostgres(): Promise<PgServer> {
+  const bin = findPgBin();
+  if (!bin) throw new Error('PostgreSQL binaries not found');
+  const root = process.getuid?.() === 0;
+  const dir = mkdtempSync(join(tmpdir(), 'myna-pg-bench-'));
+  const data = join(dir, 'data');
+  if (root) {
+    const id = (f: string) =>
+      Number(spawnSync('id', [f, 'postgres'], { encoding: 'utf8' }).stdout.trim());
+    chownSync(dir, id('-u'), id('-g'));
+  }
+  const run = (cmd: string, args: string[]) => {
+    const full = join(bin, cmd);
+    const r = root
+      ? spawnSync('runuser', ['-u', 'postgres', '--', full, ...args], { encoding: 'utf8' })
+      : spawnSync(full, args, { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr || r.stdout}`);
+  };
+  run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
+  const port = await freePort();
+  run('pg_ctl', [
+    '-D',
+    data,
+    '-l',
+    join(dir, 'log'),
+    '-w',
+    '-o',
+    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=60`,
+    'start',
+  ]);
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    stop() {
+      try {
+        run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+export interface DbCounts {
+  /** Statements sent through the Db interface (inside transactions and outside). */
+  statements: number;
+  transactions: number;
+}
+
+/**
+ * The same database, counting what goes through the `Db` interface. The
+ * transaction's own BEGIN / SET / LOCK / COMMIT are inside the implementation
+ * and not counted here (`transactionOverhead` says how many each backend sends).
+ */
+export function countingDb(db: Db): { db: Db; counts: DbCounts } {
+  const counts: DbCounts = { statements: 0, transactions: 0 };
+  const wrap = (q: Queryable): Queryable => ({
+    query: (sql, params) => {
+      counts.statements++;
+      return q.query(sql, params);
+    },
+    exec: (sql) => {
+      counts.statements++;
+      return q.exec(sql);
+    },
+  });
+  const outer = wrap(db);
+  return {
+    counts,
+    db: {
+      kind: db.kind,
+      query: outer.query,
+      exec: outer.exec,
+      transaction: (fn, o) => {
+        counts.transactions++;
+        return db.transaction((tx) => fn(wrap(tx)), o);
+      },
+      close: () => db.close(),
+    } as Db,
+  };
+}
+
+const same = (a: Uint8Array, b: Uint8Array) =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** What a command APDU of a load is, from its header (and the AID of a SELECT). */
+export function apduName(c: Uint8Array): string {
+  const [cla, ins, p1, p2] = [c[0]!, c[1]!, c[2]!, c[3]!];
+  if (ins === 0xa4 && p1 === 0x04) {
+    const aid = c.subarray(5, 5 + c[4]!);
+    if (same(aid, AID.common)) return 'SELECT 共通カードAP';
+    if (same(aid, AID.jpki)) return 'SELECT JPKI AP';
+    if (same(aid, LOCAL_SD_AID)) return 'SELECT SD (local)';
+    if (same(aid, EXTENDED_SD_AID)) return 'SELECT SD (extended)';
+    return 'SELECT (other)';
+  }
+  if (ins === 0xb0 && p1 === 0x81) return 'READ BINARY serial (SFI 1)';
+  if (ins === 0xb0 && p1 === 0x82) return 'READ BINARY municipality (SFI 2)';
+  if (ins === 0x20 && c.length <= 4) return `VERIFY empty (PIN tries, P2 ${p2.toString(16)})`;
+  if (ins === 0x50) return 'INITIALIZE UPDATE';
+  if (ins === 0x82) return 'EXTERNAL AUTHENTICATE';
+  if (ins === 0xe6) return 'INSTALL';
+  if (ins === 0xe2) return 'STORE DATA';
+  if (ins === 0xca) return 'GET DATA';
+  if (ins === 0xf2) return 'GET STATUS';
+  return `CLA ${cla.toString(16)} INS ${ins.toString(16)}`;
+}
+
+/** The APDUs the card protocol itself requires (card README §8 + reading the serial). */
+export function isMinimum(name: string): boolean {
+  return (
+    name === 'SELECT 共通カードAP' ||
+    name === 'READ BINARY serial (SFI 1)' ||
+    name.startsWith('SELECT SD') ||
+    name === 'INITIALIZE UPDATE' ||
+    name === 'EXTERNAL AUTHENTICATE' ||
+    name === 'INSTALL' ||
+    name === 'STORE DATA'
+  );
+}
