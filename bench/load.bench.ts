@@ -42,7 +42,7 @@ const N_PER32 = Math.max(2, Math.round(10 * SCALE));
 const WARMUP = 2; // loads per terminal before the clock starts
 /** What each transaction sends besides its statements (packages/loader/src/db). */
 const TX_OVERHEAD =
-  'BEGIN, SET TRANSACTION, LOCK, COMMIT on PGlite (4 calls); BEGIN, LOCK, COMMIT on PostgreSQL (3 round trips)';
+  'BEGIN, SET TRANSACTION + LOCK (one call), COMMIT on PGlite (3 calls); BEGIN + LOCK (one simple query), COMMIT on PostgreSQL (2 round trips)';
 const CONSENT = { method: 'counter_form' as const };
 
 interface Measured {

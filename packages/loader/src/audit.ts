@@ -90,12 +90,14 @@ export async function appendAudit(
     detail,
   };
   const hash = rowHash(h.hash, row);
+  // The row and the new head in one statement (one round trip fewer per write).
   await tx.query(
-    `INSERT INTO audit_log (seq, at, actor, action, target, detail, prev_hash, hash)
-     VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8)`,
+    `WITH appended AS (
+       INSERT INTO audit_log (seq, at, actor, action, target, detail, prev_hash, hash)
+       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8))
+     UPDATE audit_head SET seq = $1, hash = $8 WHERE id = 1`,
     [row.seq, row.at, row.actor, row.action, row.target, JSON.stringify(detail), h.hash, hash],
   );
-  await tx.query('UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1', [row.seq, hash]);
   return { ...row, prevHash: h.hash, hash };
 }
 

@@ -49,12 +49,15 @@ export async function openPglite(
       return withRetries(
         () =>
           pg.transaction(async (tx) => {
-            await tx.query(
-              options?.isolation === 'read committed'
-                ? 'SET TRANSACTION ISOLATION LEVEL READ COMMITTED'
-                : 'SET TRANSACTION ISOLATION LEVEL SERIALIZABLE',
+            // The isolation level and the locks in one call (statements run in order).
+            await tx.exec(
+              [
+                options?.isolation === 'read committed'
+                  ? 'SET TRANSACTION ISOLATION LEVEL READ COMMITTED'
+                  : 'SET TRANSACTION ISOLATION LEVEL SERIALIZABLE',
+                ...lockStatements(options?.lockTables),
+              ].join('; '),
             );
-            for (const l of lockStatements(options?.lockTables)) await tx.query(l);
             return fn({
               query: (sql, params) => q(tx, sql, params),
               exec: async (sql) => {

@@ -44,8 +44,13 @@ export function openPostgres(connectionString: string, poolSize = 10): Db {
         const client = await pool.connect();
         let broken = false;
         try {
-          await client.query(beginStatement(options?.isolation ?? 'serializable'));
-          for (const l of lockStatements(options?.lockTables)) await client.query(l);
+          // BEGIN and the locks in one round trip (a simple query: statements run in order).
+          await client.query(
+            [
+              beginStatement(options?.isolation ?? 'serializable'),
+              ...lockStatements(options?.lockTables),
+            ].join('; '),
+          );
           const out = await fn({
             query: (sql, params) => run(client, sql, params),
             exec: async (sql) => {

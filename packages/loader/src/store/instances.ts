@@ -280,14 +280,16 @@ export async function reserveLoad(ctx: Ctx, s: Session, r: ReserveLoad): Promise
       );
     }
     const id = newId<InstanceId>('in');
+    let inserted: InstanceRow | undefined;
     for (let attempt = 1; ; attempt++) {
       const userId: UserId = newUserId(r.random ?? cryptoRandom);
       try {
-        const ins = await tx.query(
+        const ins = await tx.query<InstanceRow>(
           `INSERT INTO card_ap_instances (id, card_id, area, card_ap_id, version, aid, user_id, provider_id,
              terminal_id, state, step, consent_id, created_at, created_by, updated_at, batch_id)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', 'reserved', $10, $11, $12, $11, $13)
-           ON CONFLICT (user_id) DO NOTHING`,
+           ON CONFLICT (user_id) DO NOTHING
+           RETURNING *`,
           [
             id,
             r.cardId,
@@ -304,7 +306,8 @@ export async function reserveLoad(ctx: Ctx, s: Session, r: ReserveLoad): Promise
             r.batchId ?? null,
           ],
         );
-        if (ins.rowCount === 1) break;
+        inserted = ins.rows[0];
+        if (inserted) break;
       } catch (e) {
         if (uniqueViolation(e) === 'card_ap_instances_live') {
           throw new LoaderError(
@@ -344,9 +347,7 @@ export async function reserveLoad(ctx: Ctx, s: Session, r: ReserveLoad): Promise
       },
       now,
     );
-    return view(
-      (await tx.query<InstanceRow>('SELECT * FROM card_ap_instances WHERE id = $1', [id])).rows[0]!,
-    );
+    return view(inserted);
   });
 }
 
@@ -376,11 +377,12 @@ export async function settle(
         409,
       );
     }
-    await tx.query(
+    const updated = await tx.query<InstanceRow>(
       `UPDATE card_ap_instances SET state = $2, step = $3, updated_at = $4,
          loaded_at = CASE WHEN $2 = 'loaded' THEN $4 ELSE loaded_at END,
          deleted_at = CASE WHEN $2 = 'deleted' THEN $4 ELSE deleted_at END,
-         error = $5::jsonb WHERE id = $1`,
+         error = $5::jsonb WHERE id = $1
+       RETURNING *`,
       [id, next, step, now, error ? JSON.stringify(error) : null],
     );
     await appendAudit(
@@ -393,9 +395,7 @@ export async function settle(
       },
       now,
     );
-    return view(
-      (await tx.query<InstanceRow>('SELECT * FROM card_ap_instances WHERE id = $1', [id])).rows[0]!,
-    );
+    return view(updated.rows[0]!);
   });
 }
 
