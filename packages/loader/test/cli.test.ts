@@ -7,29 +7,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '@myna-ap/cli';
 import { startServer } from '../src/serve.ts';
 import { TEST_CONFIG } from '../src/store/config.ts';
-
-async function myna(args: string[], env: Record<string, string | undefined> = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const saved: Record<string, string | undefined> = {};
-  for (const [k, v] of Object.entries(env)) {
-    saved[k] = process.env[k];
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-  try {
-    const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
-}
+import { myna } from './cliRun.ts';
 
 test('CLI: login, provider add/list/show, terminal, operator add/list, ap request/approve/list', async () => {
   const home = mkdtempSync(join(tmpdir(), 'myna-cli-'));

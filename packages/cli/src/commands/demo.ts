@@ -10,7 +10,7 @@ import { mynaHome, saveCredentials } from '@myna-ap/loader/client';
 import { CliError, type CliCommand } from '../command.ts';
 import { t } from '../i18n.ts';
 import { DEFAULT_HOLDER, describeCreated, makeCardFile } from './card.ts';
-import { int, str, untilSignal } from './serve.ts';
+import { int, startLoader, str, untilSignal } from './serve.ts';
 import { JpkiIssuer, defaultPkiDir } from '@myna-ap/pki';
 import { crlCertificateCheck } from './jpkiCheck.ts';
 
@@ -43,7 +43,7 @@ const demo: CliCommand = {
     }
 
     const home = mynaHome();
-    const { startServer, seedDemo, LoaderError } = await import('@myna-ap/loader');
+    const { seedDemo } = await import('@myna-ap/loader');
     // diagnose checks the demo card's certificate against the issuer it came from (CRL method).
     const pkiDir = defaultPkiDir();
     const issuer = await JpkiIssuer.openOrInit(pkiDir);
@@ -53,29 +53,11 @@ const demo: CliCommand = {
       await issuer.close();
     }
     const certificateCheck = await crlCertificateCheck(pkiDir);
-    let server;
-    try {
-      server = await startServer({
-        port,
-        host: str(values.host) ?? '127.0.0.1',
-        dataDir: join(home, 'db'),
-        certificateCheck,
-        logger: {
-          level: process.env.MYNA_LOG_LEVEL ?? 'warn',
-          redact: ['req.headers.authorization'],
-        },
-      });
-    } catch (e) {
-      if (e instanceof LoaderError)
-        throw new CliError({ en: `${e.text.en} [${e.code}]`, ja: `${e.text.ja} [${e.code}]` });
-      if ((e as { code?: string }).code === 'EADDRINUSE') {
-        throw new CliError({
-          en: `port ${port} is in use: is a server already running? (or try --port)`,
-          ja: `ポート ${port} は使用中です。既にサーバが起動していませんか（--port で変更できます）`,
-        });
-      }
-      throw e;
-    }
+    const server = await startLoader(port, {
+      host: str(values.host) ?? '127.0.0.1',
+      dataDir: join(home, 'db'),
+      certificateCheck,
+    });
     try {
       const info = await seedDemo(server.ctx, join(home, 'demo.json'));
       await saveCredentials({

@@ -7,13 +7,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  CrlIndex,
-  parseCrl,
-  validateWithCrl,
-  verifyCrlSignature,
-  type TrustAnchors,
-} from '@myna-ap/pki';
+import { CrlIndex, validateWithCrl, type TrustAnchors } from '@myna-ap/pki';
 import type { CertificateCheck } from '@myna-ap/loader';
 import { CliError } from '../command.ts';
 

@@ -89,6 +89,37 @@ export function table(
     );
 }
 
+/**
+ * Starts the loader server (loaded only for the commands that serve) with the
+ * CLI's logging, turning its refusals and a taken port into CliErrors.
+ */
+export async function startLoader(
+  port: number,
+  o: Omit<import('@myna-ap/loader').ServeOptions, 'port' | 'logger'>,
+): Promise<import('@myna-ap/loader').RunningServer> {
+  const { startServer, LoaderError } = await import('@myna-ap/loader');
+  try {
+    return await startServer({
+      ...o,
+      port,
+      logger: {
+        level: process.env.MYNA_LOG_LEVEL ?? 'warn',
+        redact: ['req.headers.authorization'],
+      },
+    });
+  } catch (e) {
+    if (e instanceof LoaderError)
+      throw new CliError({ en: `${e.text.en} [${e.code}]`, ja: `${e.text.ja} [${e.code}]` });
+    if ((e as { code?: string }).code === 'EADDRINUSE') {
+      throw new CliError({
+        en: `port ${port} is in use: is a server already running? (or try --port)`,
+        ja: `ポート ${port} は使用中です。既にサーバが起動していませんか（--port で変更できます）`,
+      });
+    }
+    throw e;
+  }
+}
+
 /** Resolves on Ctrl-C or SIGTERM (the servers run until then). */
 export function untilSignal(): Promise<void> {
   return new Promise<void>((resolve) => {
@@ -123,39 +154,19 @@ const serve: CliCommand = {
     const databaseUrl = process.env.DATABASE_URL;
     const dataDir = str(values['data-dir']) ?? join(mynaHome(), 'db');
     // The server half (database, Fastify) loads only for this command.
-    const { startServer, LoaderError } = await import('@myna-ap/loader');
     const jpki = str(values.jpki);
     const certificateCheck = jpki
       ? await (await import('./jpkiCheck.ts')).crlCertificateCheck(jpki)
       : undefined;
     const keysFile = str(values.keys) ?? process.env.MYNA_KEYS_FILE;
-    let server;
-    try {
-      server = await startServer({
-        port,
-        host: str(values.host) ?? '127.0.0.1',
-        dataDir,
-        databaseUrl,
-        adminPassword: process.env.MYNA_ADMIN_PASSWORD,
-        ...(keysFile ? { keysFile } : {}),
-        certificateCheck,
-        logger: {
-          level: process.env.MYNA_LOG_LEVEL ?? 'warn',
-          redact: ['req.headers.authorization'],
-        },
-      });
-    } catch (e) {
-      if (e instanceof LoaderError)
-        throw new CliError({ en: `${e.text.en} [${e.code}]`, ja: `${e.text.ja} [${e.code}]` });
-      const code = (e as { code?: string }).code;
-      if (code === 'EADDRINUSE') {
-        throw new CliError({
-          en: `port ${port} is in use (try --port)`,
-          ja: `ポート ${port} は使用中です（--port で変更）`,
-        });
-      }
-      throw e;
-    }
+    const server = await startLoader(port, {
+      host: str(values.host) ?? '127.0.0.1',
+      dataDir,
+      databaseUrl,
+      adminPassword: process.env.MYNA_ADMIN_PASSWORD,
+      ...(keysFile ? { keysFile } : {}),
+      certificateCheck,
+    });
     io.out(
       t({
         en: `myna loader listening on ${server.url}`,
