@@ -42,6 +42,7 @@ import {
 } from './revocation.ts';
 import { buildCrl } from './crl.ts';
 import { OcspResponder } from './ocsp.ts';
+import { SerialTable } from './serialTable.ts';
 
 export type { CertKind } from './kinds.ts';
 import type { CertKind } from './kinds.ts';
@@ -78,19 +79,26 @@ interface CrlState {
 }
 
 /**
- * An append-only JSON Lines file read incrementally: each `readNew` returns the
- * complete lines added since the last one, so picking up one new revocation
+ * An append-only JSON Lines file read incrementally: each `readNew` hands over
+ * the complete lines added since the last one, so picking up one new revocation
  * costs one line, not the whole national list. A shorter file than before
  * (rewritten) is read again from the start.
  */
-class JsonLinesTail<T> {
+class JsonLinesTail {
   readonly #file: string;
-  readonly #parse: (buf: Buffer, start: number, end: number) => T;
+  readonly #onLine: (buf: Buffer, start: number, end: number) => void;
   #offset = 0;
 
-  constructor(file: string, parse: (buf: Buffer, start: number, end: number) => T) {
+  readonly #onSize: ((bytes: number) => void) | undefined;
+
+  constructor(
+    file: string,
+    onLine: (buf: Buffer, start: number, end: number) => void,
+    onSize?: (bytes: number) => void,
+  ) {
     this.#file = file;
-    this.#parse = parse;
+    this.#onLine = onLine;
+    this.#onSize = onSize;
   }
 
   /** Whether the file grew or shrank since the last read (one stat, synchronous: ~µs). */
@@ -98,18 +106,19 @@ class JsonLinesTail<T> {
     return (statSync(this.#file, { throwIfNoEntry: false })?.size ?? 0) !== this.#offset;
   }
 
-  async readNew(): Promise<T[]> {
+  async readNew(): Promise<void> {
     let fh;
     try {
       fh = await open(this.#file, 'r');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw e;
     }
     try {
       const { size } = await fh.stat();
       if (size < this.#offset) this.#offset = 0;
-      if (size === this.#offset) return [];
+      if (size === this.#offset) return;
+      this.#onSize?.(size - this.#offset);
       const buf = Buffer.allocUnsafe(size - this.#offset);
       let got = 0;
       while (got < buf.length) {
@@ -118,14 +127,12 @@ class JsonLinesTail<T> {
         got += bytesRead;
       }
       const end = buf.lastIndexOf(0x0a, got - 1) + 1; // a line being written stays for next time
-      this.#offset += end;
-      const out: T[] = [];
       for (let a = 0; a < end;) {
         const b = buf.indexOf(0x0a, a);
-        if (b > a && !(b === a + 1 && buf[a] === 0x0d)) out.push(this.#parse(buf, a, b));
+        if (b > a && !(b === a + 1 && buf[a] === 0x0d)) this.#onLine(buf, a, b);
         a = b + 1;
       }
-      return out;
+      this.#offset += end;
     } finally {
       await fh.close();
     }
@@ -133,46 +140,76 @@ class JsonLinesTail<T> {
 }
 
 const json = (buf: Buffer, a: number, b: number): unknown => JSON.parse(buf.toString('utf8', a, b));
-const PREFIX_SERIAL = Buffer.from('{"serial":"');
-const KIND_SIGN = Buffer.from('","kind":"sign"');
-const KIND_AUTH = Buffer.from('","kind":"auth"');
-const CANONICAL_SERIAL = /^(?!00)(?:[0-9a-f]{2})+$/;
+const SERIAL_AT = Buffer.from('{"serial":"');
+const KIND_AT = Buffer.from('","kind":"');
+const REASON_AT = Buffer.from('","reason":"');
+const TIME_AT = Buffer.from('","revokedAt":"');
 
-/**
- * One line of issued.jsonl: serial and kind. The lines this issuer writes are
- * read without JSON.parse (a national issuer reads millions at start); anything
- * else goes through it. Strings are copied out of the buffer, never sliced from it.
- */
-function issuedLine(buf: Buffer, a: number, b: number): { serial: string; kind: CertKind } {
-  if (buf.compare(PREFIX_SERIAL, 0, PREFIX_SERIAL.length, a, a + PREFIX_SERIAL.length) === 0) {
-    const q = buf.indexOf(0x22, a + PREFIX_SERIAL.length);
-    if (q > 0 && q < b) {
-      const serial = buf.toString('latin1', a + PREFIX_SERIAL.length, q);
-      const tail = (k: Buffer) => buf.compare(k, 0, k.length, q, q + k.length) === 0;
-      const kind = tail(KIND_SIGN) ? 'sign' : tail(KIND_AUTH) ? 'auth' : undefined;
-      if (kind && CANONICAL_SERIAL.test(serial)) return { serial, kind };
-    }
-  }
-  const l = json(buf, a, b) as { serial: string; kind: string };
-  if (typeof l.serial !== 'string' || (l.kind !== 'auth' && l.kind !== 'sign')) {
-    throw new Error('bad issued line');
-  }
-  return { serial: normalizeSerial(l.serial) ?? l.serial, kind: l.kind };
+/** Whether `buf` holds `what` at `at`. */
+function has(buf: Buffer, at: number, what: Buffer): boolean {
+  if (at + what.length > buf.length) return false;
+  for (let i = 0; i < what.length; i++) if (buf[at + i] !== what[i]) return false;
+  return true;
 }
 
-/** One line of revocations.jsonl, its kind and reason the shared constants (memory at scale). */
-function revocationLine(buf: Buffer, a: number, b: number): Revocation {
-  const r = json(buf, a, b) as Revocation;
-  const reason = REVOCATION_REASONS.find((x) => x === r.reason);
-  if (typeof r.serial !== 'string' || !reason || typeof r.revokedAt !== 'string') {
-    throw new Error('bad revocation line');
+/** The kind at `at` (`auth` or `sign` then a quote), or undefined. */
+function kindAt(buf: Buffer, at: number): CertKind | undefined {
+  if (buf[at + 4] !== 0x22) return undefined;
+  const k = buf.toString('latin1', at, at + 4);
+  return k === 'sign' || k === 'auth' ? k : undefined;
+}
+
+class BadLine extends Error {}
+
+/**
+ * One line of issued.jsonl into the table. The lines this issuer writes are read
+ * straight from the bytes (a national issuer reads millions at start); anything
+ * else goes through JSON.parse.
+ */
+function issuedLine(table: SerialTable, buf: Buffer, a: number, b: number): void {
+  if (has(buf, a, SERIAL_AT)) {
+    const s = a + SERIAL_AT.length;
+    const q = buf.indexOf(0x22, s);
+    if (q > s && q < b && has(buf, q, KIND_AT)) {
+      const kind = kindAt(buf, q + KIND_AT.length);
+      if (kind && table.issued(buf, s, q, kind)) return;
+    }
   }
-  return {
-    serial: r.serial,
-    kind: r.kind === 'auth' ? 'auth' : 'sign',
-    reason,
-    revokedAt: r.revokedAt,
-  };
+  const l = json(buf, a, b) as { serial?: unknown; kind?: unknown };
+  if (typeof l.serial !== 'string' || (l.kind !== 'auth' && l.kind !== 'sign')) throw new BadLine();
+  const serial = normalizeSerial(l.serial);
+  if (!serial || !table.issued(serial, 0, serial.length, l.kind)) throw new BadLine();
+}
+
+/** One line of revocations.jsonl into the table (fast path as for issued lines). */
+function revocationLine(table: SerialTable, buf: Buffer, a: number, b: number): void {
+  if (has(buf, a, SERIAL_AT)) {
+    const s = a + SERIAL_AT.length;
+    const q = buf.indexOf(0x22, s);
+    if (q > s && q < b && has(buf, q, KIND_AT)) {
+      const kind = kindAt(buf, q + KIND_AT.length);
+      const r = q + KIND_AT.length + 4;
+      if (kind && has(buf, r, REASON_AT)) {
+        const rq = buf.indexOf(0x22, r + REASON_AT.length);
+        const reason = REVOCATION_REASONS.find(
+          (x) => x === buf.toString('latin1', r + REASON_AT.length, rq),
+        );
+        if (reason && has(buf, rq, TIME_AT)) {
+          const t = rq + TIME_AT.length;
+          const tq = buf.indexOf(0x22, t);
+          const at = Date.parse(buf.toString('latin1', t, tq));
+          if (tq < b && !Number.isNaN(at) && table.revoked(buf, s, q, kind, reason, at)) return;
+        }
+      }
+    }
+  }
+  const r = json(buf, a, b) as Partial<Record<keyof Revocation, unknown>>;
+  const reason = REVOCATION_REASONS.find((x) => x === r.reason);
+  const serial = typeof r.serial === 'string' ? normalizeSerial(r.serial) : undefined;
+  const at = typeof r.revokedAt === 'string' ? Date.parse(r.revokedAt) : NaN;
+  const kind = r.kind === 'auth' ? 'auth' : 'sign';
+  if (!serial || !reason || Number.isNaN(at)) throw new BadLine();
+  table.revoked(serial, 0, serial.length, kind, reason, at);
 }
 
 /** Where the issuer's keys are, in issuer.json. Absent: software keys in keys/. */
@@ -255,8 +292,8 @@ export class JpkiIssuer {
   readonly #keyCache = new Map<KeyId, Promise<IssuerKey>>();
   readonly #certs: Map<CertName, x509.X509Certificate>;
   /** serial → kind of every card certificate this issuer made. */
-  readonly #issued = new Map<string, CertKind>();
-  readonly #revoked = new Map<string, Revocation>();
+  /** Every card certificate issued here: kind, and revocation if any. */
+  readonly #table = new SerialTable();
   #crlState: CrlState = { auth: { next: 1 }, sign: { next: 1 } };
   readonly baseUrl: string;
   /** Where the keys are: `software` (keys/ or memory) or `pkcs11` (a token). */
@@ -272,8 +309,15 @@ export class JpkiIssuer {
     this.#dir = dir;
     if (dir) {
       this.#tails = {
-        issued: new JsonLinesTail(join(dir, 'issued.jsonl'), issuedLine),
-        revoked: new JsonLinesTail(join(dir, 'revocations.jsonl'), revocationLine),
+        issued: new JsonLinesTail(
+          join(dir, 'issued.jsonl'),
+          (b, s, e) => issuedLine(this.#table, b, s, e),
+          // a line of this issuer's is ~130 bytes: room for them all at once
+          (bytes) => this.#table.reserve(this.#table.size + Math.ceil(bytes / 120)),
+        ),
+        revoked: new JsonLinesTail(join(dir, 'revocations.jsonl'), (b, s, e) =>
+          revocationLine(this.#table, b, s, e),
+        ),
       };
     }
     if (typeof keys === 'function') this.#openKeys = keys;
@@ -605,13 +649,13 @@ export class JpkiIssuer {
         'PKI_BAD_SERIAL',
         `not a certificate serial number: ${JSON.stringify(serialHex)}`,
       );
-    const kind = this.#issued.get(serial);
+    const kind = this.issuedKind(serial);
     if (!kind)
       throw new PkiError(
         'PKI_UNKNOWN_SERIAL',
         `no card certificate with serial ${serial} was issued here`,
       );
-    const refusal = checkRevocation(kind, reason, this.#revoked.get(serial));
+    const refusal = checkRevocation(kind, reason, this.revocation(serial));
     if (refusal) throw new PkiError(refusal.code, refusal.message);
     const r: Revocation = {
       serial,
@@ -624,7 +668,7 @@ export class JpkiIssuer {
         mode: 0o600,
       });
     }
-    this.#revoked.set(serial, r);
+    this.#table.revoked(serial, 0, serial.length, kind, r.reason, at.getTime());
     return r;
   }
 
@@ -642,10 +686,7 @@ export class JpkiIssuer {
     return new OcspResponder(cas, this, validityMs);
   }
 
-  #tails: {
-    readonly issued: JsonLinesTail<{ serial: string; kind: CertKind }>;
-    readonly revoked: JsonLinesTail<Revocation>;
-  } = { issued: new JsonLinesTail('', issuedLine), revoked: new JsonLinesTail('', revocationLine) };
+  #tails: { readonly issued: JsonLinesTail; readonly revoked: JsonLinesTail } | undefined;
 
   /**
    * Reads the issued and revocation records that another process (say
@@ -654,24 +695,31 @@ export class JpkiIssuer {
    */
   async refresh(): Promise<void> {
     if (!this.#dir) return;
-    if (this.#tails.issued.changed()) {
-      for (const l of await this.#tails.issued.readNew()) this.#issued.set(l.serial, l.kind);
-    }
-    if (this.#tails.revoked.changed()) {
-      for (const r of await this.#tails.revoked.readNew()) this.#revoked.set(r.serial, r);
-    }
+    const tails = this.#tails;
+    if (!tails) return;
+    if (tails.issued.changed()) await tails.issued.readNew();
+    if (tails.revoked.changed()) await tails.revoked.readNew();
   }
 
   /** The revocation of a serial, if any. */
   revocation(serialHex: string): Revocation | undefined {
     const serial = normalizeSerial(serialHex);
-    return serial ? this.#revoked.get(serial) : undefined;
+    const i = serial ? this.#table.indexOf(serial) : -1;
+    const r = i >= 0 ? this.#table.revocationOf(i) : undefined;
+    if (!r) return undefined;
+    return {
+      serial: this.#table.serialOf(i),
+      kind: this.#table.kindOf(i),
+      reason: r.reason,
+      revokedAt: new Date(r.atMs).toISOString(),
+    };
   }
 
   /** Whether this issuer made a card certificate with that serial, and of which kind. */
   issuedKind(serialHex: string): CertKind | undefined {
     const serial = normalizeSerial(serialHex);
-    return serial ? this.#issued.get(serial) : undefined;
+    const i = serial ? this.#table.indexOf(serial) : -1;
+    return i >= 0 ? this.#table.kindOf(i) : undefined;
   }
 
   /**
@@ -686,8 +734,19 @@ export class JpkiIssuer {
     if (opts.delta && !base) {
       throw new PkiError('PKI_NO_BASE_CRL', `publish a full ${kind} CRL before a delta CRL`);
     }
-    const all = [...this.#revoked.values()].filter((r) => r.kind === kind);
-    const entries = opts.delta ? all.filter((r) => r.revokedAt > base!.at) : all;
+    const since = opts.delta ? Date.parse(base!.at) : -Infinity;
+    const entries: Revocation[] = [];
+    this.#table.forEachRevoked(kind, (i) => {
+      const r = this.#table.revocationOf(i)!;
+      if (r.atMs > since) {
+        entries.push({
+          serial: this.#table.serialOf(i),
+          kind,
+          reason: r.reason,
+          revokedAt: new Date(r.atMs).toISOString(),
+        });
+      }
+    });
     const ca = await this.#key(`${kind}-ca`);
     const number = state.next;
     const der = await buildCrl({
@@ -757,7 +816,8 @@ export class JpkiIssuer {
       signingAlgorithm: RSA_SHA256,
       extensions,
     });
-    this.#issued.set(normalizeSerial(serialNumber)!, kind);
+    const canonical = normalizeSerial(serialNumber)!;
+    this.#table.issued(canonical, 0, canonical.length, kind);
     if (this.#dir) {
       const line = { serial: serialNumber, kind, notBefore, notAfter, issuedAt: new Date() };
       await appendFile(join(this.#dir, 'issued.jsonl'), JSON.stringify(line) + '\n', {
