@@ -55,7 +55,10 @@ export async function startPkiServer(
     for (const kind of ['auth', 'sign'] as const) crls.set(`${kind}.crl`, await issuer.crl(kind));
   };
   await issuer.refresh();
-  await publish();
+  // OCSP answers need no CRL: listen at once, publish the first CRLs meanwhile (a
+  // national CRL takes a few seconds to write); /crl/ requests wait for them.
+  const firstCrls = publish();
+  firstCrls.catch((e: unknown) => log(`CRL publication failed: ${String(e)}`));
   const timer = setInterval(() => {
     issuer
       .refresh()
@@ -105,7 +108,10 @@ export async function startPkiServer(
       if (m && req.method === 'GET') {
         const kind = m[1] as CertKind;
         await issuer.refresh();
-        const body = m[2] ? await issuer.crl(kind, { delta: true }) : crls.get(`${kind}.crl`)!;
+        await firstCrls.catch(() => undefined);
+        const full = crls.get(`${kind}.crl`);
+        if (!m[2] && !full) return send(503, 'text/plain', 'CRL not published yet\n');
+        const body = m[2] ? await issuer.crl(kind, { delta: true }) : full!;
         return send(200, 'application/pkix-crl', body);
       }
       if (path === '/healthz') return send(200, 'text/plain', 'ok\n');
