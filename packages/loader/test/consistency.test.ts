@@ -15,7 +15,7 @@
  * Each cut gets one of the three contacts, in turn; MYNA_SOAK=1 tries all three
  * for every cut, and also cuts the contact itself.
  */
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fromHex, type Transmit } from '@myna-ap/apdu';
 import type { Card } from '@myna-ap/card';
@@ -218,9 +218,14 @@ async function meet(
 
 const counts: Record<string, number> = {};
 
-test('load of one card AP, type C / A / D / custom, cut at every APDU', async (t) => {
-  const w = await world();
-  t.after(() => w.db.close());
+// One loading system for all: every scenario works on cards of its own.
+let w: World;
+before(async () => {
+  w = await world();
+});
+after(() => w.db.close());
+
+test('load of one card AP, type C / A / D / custom, cut at every APDU', async () => {
   const aids = await aidsOf(w);
   const scenarios = [
     loadScenario(w, aids, 'load C', [{ cardApId: w.aps.C }]),
@@ -235,9 +240,7 @@ test('load of one card AP, type C / A / D / custom, cut at every APDU', async (t
   for (const s of scenarios) counts[s.name] = await cutEverywhere(w, s, w.op);
 });
 
-test('load of four card APs into both areas, cut at every APDU', async (t) => {
-  const w = await world();
-  t.after(() => w.db.close());
+test('load of four card APs into both areas, cut at every APDU', async () => {
   const aids = await aidsOf(w);
   const s = loadScenario(w, aids, 'load C+A+D+custom', [
     { cardApId: w.aps.C },
@@ -248,9 +251,7 @@ test('load of four card APs into both areas, cut at every APDU', async (t) => {
   counts[s.name] = await cutEverywhere(w, s, w.op);
 });
 
-test('delete of two card APs in both areas, cut at every APDU', async (t) => {
-  const w = await world();
-  t.after(() => w.db.close());
+test('delete of two card APs in both areas, cut at every APDU', async () => {
   const aids = await aidsOf(w);
   const items: LoadItem[] = [{ cardApId: w.aps.C }, { cardApId: w.aps.D, data: fromHex('CAFE') }];
   const req = { terminalId: T, cardApIds: [w.aps.C, w.aps.D], consent };
@@ -274,9 +275,7 @@ test('delete of two card APs in both areas, cut at every APDU', async (t) => {
   counts[s.name] = await cutEverywhere(w, s, w.op);
 });
 
-test('move-in (two local card APs go, one extended stays), cut at every APDU', async (t) => {
-  const w = await world();
-  t.after(() => w.db.close());
+test('move-in (two local card APs go, one extended stays), cut at every APDU', async () => {
   const aids = await aidsOf(w);
   const mae = await otherMunicipality(w, 'MAEBASHI', '102016');
   const items: LoadItem[] = [
@@ -326,7 +325,7 @@ test('move-in (two local card APs go, one extended stays), cut at every APDU', a
   assert.deepEqual(dup.rows, []);
 });
 
-test.after(() => {
+after(() => {
   // The APDU count of each uncut operation (the docs and the bench quote them).
   console.log(`# APDUs per operation: ${JSON.stringify(counts)}`);
 });
