@@ -73,7 +73,7 @@ export async function deleteOnCard(
     });
   }
   const card: CardIdentity = await readIdentity(t, true);
-  const recovered = await recoverCard(ctx, s.operatorId, t, card);
+  const recovered = await recoverCard(ctx, s.operatorId, t, card, s.providerId);
   const provider = await findProvider(ctx.db, s.providerId!);
   const holder = await upsertCard(ctx.db, card.cardId, {
     supplied: req.holderMunicipality ?? null,

@@ -216,7 +216,7 @@ export async function diagnose(
   }
 
   // Recovery first: it is a contact with the card like any other.
-  const rec = await part(() => recoverCard(ctx, s.operatorId, t, card));
+  const rec = await part(() => recoverCard(ctx, s.operatorId, t, card, s.providerId));
   const recovered = rec.ok ? rec.v : [];
   if (!rec.ok)
     find(

@@ -198,7 +198,7 @@ export async function loadOnCard(
     t,
     planned.some((p) => p.area === 'local'),
   );
-  const recovered = await recoverCard(ctx, s.operatorId, t, card);
+  const recovered = await recoverCard(ctx, s.operatorId, t, card, s.providerId);
   await checkAuthPinNotLocked(t);
 
   const results: LoadResult[] = [];

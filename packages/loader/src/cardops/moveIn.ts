@@ -68,7 +68,7 @@ export async function moveIn(
   }
   await checkHours(ctx, s, req.overrideHours === true);
   const card = await readIdentity(t, true);
-  const recovered = await recoverCard(ctx, s.operatorId, t, card);
+  const recovered = await recoverCard(ctx, s.operatorId, t, card, s.providerId);
 
   // Where the holder was, and the procedure's record, before any card step.
   const { moveInId, from } = await writeTransaction(ctx.db, async (tx) => {

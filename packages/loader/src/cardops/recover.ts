@@ -26,11 +26,17 @@ export interface Recovered {
   readonly action: Reconciliation['action'];
 }
 
+/**
+ * Settles every unfinished instance of the card, whoever's it is (the card is the
+ * judge). Lists only those of the provider `viewer` (the operator's), when given:
+ * which card APs a holder has is each provider's own to know.
+ */
 export async function recoverCard(
   ctx: Ctx,
   actor: string,
   t: Transmit,
   card: CardIdentity,
+  viewer?: string | null,
 ): Promise<Recovered[]> {
   const open = await unfinishedInstances(ctx, card.cardId);
   if (open.length === 0) return [];
@@ -52,6 +58,7 @@ export async function recoverCard(
         await remove(a, instanceAid(i));
         final = await settle(ctx, actor, i.id, 'deleted', 'recovered:deleted');
       }
+      if (typeof viewer === 'string' && i.providerId !== viewer) continue;
       out.push({
         instanceId: i.id,
         cardApId: i.cardApId,
