@@ -329,3 +329,28 @@ after(() => {
   // The APDU count of each uncut operation (the docs and the bench quote them).
   console.log(`# APDUs per operation: ${JSON.stringify(counts)}`);
 });
+
+test('another provider meets the card next: it settles the cut-short load but is not told of it', async () => {
+  const aids = await aidsOf(w);
+  const card = await newCard();
+  // 千代田区's load of type C, cut after the card did the INSTALL (APDU 8): pending.
+  const cut = cutAt(card, 8, 'after');
+  await assert.rejects(
+    loadOnCard(w.ctx, w.op, cut.transmit, {
+      terminalId: T,
+      items: [{ cardApId: w.aps.C }],
+      consent,
+    }),
+    { code: 'CARD_REMOVED' },
+  );
+  // The holder goes to a counter of 高崎市 (another provider), which diagnoses the card.
+  const other = await otherMunicipality(w, 'TAKASAKI', '102024');
+  const r = await diagnose(w.ctx, other.op, tx(card), { terminalId: other.terminal });
+  // Settled (the card is the judge, whoever meets it) …
+  await assertAgreement(w.db, w.ctx.keys, card, 'settled by another provider', { readBack: true });
+  // … but which card APs a holder has is each provider's own to know: neither named nor listed.
+  assert.deepEqual(r.recovered, [], 'another provider’s settled instance is not reported');
+  assert.equal(r.areas.find((a) => a.area === 'extended')?.others, 1, 'counted, not named');
+  assert.ok(!JSON.stringify(r).includes(aids[w.aps.C]!), 'the AID appears nowhere in the report');
+  assert.ok(!JSON.stringify(r).includes(w.aps.C), 'nor the card AP');
+});
