@@ -13,7 +13,7 @@ import { createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
@@ -217,6 +217,7 @@ function runLoad(reqFile: string, port: number, path: string): Promise<LoadResul
 }
 
 async function benchMain() {
+  const loadStart = loadavg()[0]!.toFixed(1);
   const { JpkiIssuer } = await import('@myna-ap/pki');
   const dir = await mkdtemp(join(tmpdir(), 'myna-ocsp-bench-'));
   const children: ChildProcess[] = [];
@@ -514,7 +515,7 @@ async function benchMain() {
       'ocsp',
       `## OCSP responder: ours vs \`openssl ocsp\` with a ${N.toLocaleString()}-entry index (bench/ocsp.bench.ts)
 
-Machine: ${machine()}. Command: \`npm run bench -- ocsp\` (MYNA_OCSP_N=${N}, ${REQUESTS.toLocaleString()} requests after ${WARMUP.toLocaleString()} warm-up, ${CONCURRENCY} in flight). Date: ${new Date().toISOString().slice(0, 10)}.
+Machine: ${machine()}; load average ${loadStart} at the start, ${loadavg()[0]!.toFixed(1)} at the end (other work on the machine shows here). Command: \`npm run bench -- ocsp\` (MYNA_OCSP_N=${N}, ${REQUESTS.toLocaleString()} requests after ${WARMUP.toLocaleString()} warm-up, ${CONCURRENCY} in flight). Date: ${new Date().toISOString().slice(0, 10)}.
 
 Same index for both: ${N.toLocaleString()} revoked + ${GOOD.toLocaleString()} good serials of the test 署名用 CA (ours: issued.jsonl + revocations.jsonl of the issuer directory; openssl: index.txt). Same requests: good / revoked / unknown in equal parts, SHA-1 CertID, a 16-byte nonce each; every answer is signed (RSA-2048, SHA-256) by the delegated responder key from a software key file (in the SoftHSM2 row: generated in the token, signing there; its own CA, so its own requests of the same mix and serials). Load from a second process on loopback, one connection per request; latency is request sent → response read.
 
@@ -524,8 +525,8 @@ ${row(ours)}
 ${oursP11 ? row(oursP11) + '\n' : ''}${row(one)}
 ${row(multi)}
 
-- Ours vs openssl ocsp (one process): ${ratio(ours.rps, one.rps)} the responses per second, p99 ${ratio(one.lat.p99, ours.lat.p99)} ${ours.lat.p99 <= one.lat.p99 ? 'lower' : 'higher (ratio openssl/ours)'}.
-- Ours vs openssl ocsp -multi 2: ${ratio(ours.rps, multi.rps)} the responses per second.
+- Ours vs openssl ocsp (one process): ${ratio(ours.rps, one.rps)} the responses per second; p99 ${ms(ours.lat.p99)} vs ${ms(one.lat.p99)}; server CPU per response ${ratio(ours.cpuPerReqMs, one.cpuPerReqMs)} openssl's.
+- Ours vs openssl ocsp -multi 2: ${ratio(ours.rps, multi.rps)} the responses per second.${oursP11 ? `\n- Ours with the key in SoftHSM2 vs a software key: ${ratio(oursP11.rps, ours.rps)} the responses per second.` : ''}
 - Both answered every request of the mix correctly (checked: status, nonce echoed, signature) and none failed.
 - Ours is one Node process: the event loop parses, looks up and writes each answer, and the RSA signature runs on libuv's thread pool; \`openssl ocsp -multi 2\` is two forked responders.
 `,

@@ -84,6 +84,8 @@ interface CrlState {
  * costs one line, not the whole national list. A shorter file than before
  * (rewritten) is read again from the start.
  */
+const CHUNK = 8 << 20;
+
 class JsonLinesTail {
   readonly #file: string;
   readonly #onLine: (buf: Buffer, start: number, end: number) => void;
@@ -119,20 +121,28 @@ class JsonLinesTail {
       if (size < this.#offset) this.#offset = 0;
       if (size === this.#offset) return;
       this.#onSize?.(size - this.#offset);
-      const buf = Buffer.allocUnsafe(size - this.#offset);
-      let got = 0;
-      while (got < buf.length) {
-        const { bytesRead } = await fh.read(buf, got, buf.length - got, this.#offset + got);
+      // In chunks: a national list is hundreds of megabytes, its lines ~130 bytes.
+      const buf = Buffer.allocUnsafe(Math.min(size - this.#offset, CHUNK));
+      let kept = 0; // bytes of an unfinished line carried to the next chunk
+      while (this.#offset + kept < size) {
+        const want = Math.min(buf.length - kept, size - this.#offset - kept);
+        const { bytesRead } = await fh.read(buf, kept, want, this.#offset + kept);
         if (bytesRead === 0) break;
-        got += bytesRead;
+        const got = kept + bytesRead;
+        const end = buf.lastIndexOf(0x0a, got - 1) + 1; // a line being written stays for next time
+        if (end === 0) {
+          if (got === buf.length) throw new Error(`a line longer than ${CHUNK} bytes`);
+          break;
+        }
+        for (let a = 0; a < end;) {
+          const b = buf.indexOf(0x0a, a);
+          if (b > a && !(b === a + 1 && buf[a] === 0x0d)) this.#onLine(buf, a, b);
+          a = b + 1;
+        }
+        this.#offset += end;
+        buf.copy(buf, 0, end, got);
+        kept = got - end;
       }
-      const end = buf.lastIndexOf(0x0a, got - 1) + 1; // a line being written stays for next time
-      for (let a = 0; a < end;) {
-        const b = buf.indexOf(0x0a, a);
-        if (b > a && !(b === a + 1 && buf[a] === 0x0d)) this.#onLine(buf, a, b);
-        a = b + 1;
-      }
-      this.#offset += end;
     } finally {
       await fh.close();
     }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate, generateKeyPairSync } from 'node:crypto';
-import { mkdtemp, readFile, writeFile, stat, readdir } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, writeFile, stat, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -172,4 +172,28 @@ test('openOrInit creates an issuer in a missing directory, then reopens it', asy
 
 test('readHolderInfo rejects a garbage certificate', () => {
   assert.throws(() => readHolderInfo(Uint8Array.of(0x30, 0x03, 0x02, 0x01)));
+});
+
+test('records larger than one read chunk (8 MiB) are read whole, lines across chunk ends included', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'myna-pki-big-'));
+  await JpkiIssuer.init(dir);
+  const iso = new Date().toISOString();
+  const serials = Array.from({ length: 70_000 }, (_, i) =>
+    (0x100000 + i).toString(16).padStart(32, '1'),
+  );
+  const lines = serials.map(
+    (s, i) =>
+      `{"serial":"${s}","kind":"${i % 2 ? 'sign' : 'auth'}","notBefore":"${iso}","notAfter":"${iso}","issuedAt":"${iso}"}\n`,
+  );
+  await writeFile(join(dir, 'issued.jsonl'), lines.join(''));
+  assert.ok(lines.join('').length > 8 << 20);
+  const issuer = await JpkiIssuer.open(dir);
+  for (let i = 0; i < serials.length; i++) {
+    assert.equal(issuer.issuedKind(serials[i]!), i % 2 ? 'sign' : 'auth', serials[i]);
+  }
+  // appended later: only the new line is read, and found
+  const late = 'ab'.repeat(16);
+  await appendFile(join(dir, 'issued.jsonl'), `{"serial":"${late}","kind":"sign"}\n`);
+  await issuer.refresh();
+  assert.equal(issuer.issuedKind(late), 'sign');
 });
