@@ -7,7 +7,7 @@
  * job, or a diagnose job). Then card and DB agree for every card (agreement.ts),
  * and the database rules hold. MYNA_SOAK=1: more cards, several kills.
  */
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -18,7 +18,6 @@ import { fileURLToPath } from 'node:url';
 import { toHex } from '@myna-ap/apdu';
 import type { Card } from '@myna-ap/card';
 import { openDb } from '../src/db/open.ts';
-import { openPglite } from '../src/db/pglite.ts';
 import type { Db } from '../src/db/db.ts';
 import { MemoryKeyStore } from '../src/keys/keyStore.ts';
 import { ApiClient, relayJob, type CardTransmit } from '../src/clientEntry.ts';
@@ -26,7 +25,7 @@ import type { DiagnoseReport } from '../src/cardops/diagnose.ts';
 import type { LoadOutcome } from '../src/cardops/load.ts';
 import { T, newCard, world } from './cardWorld.ts';
 import { PW } from './helpers.ts';
-import { freshPglite, skipUnlessPostgres, startPostgres } from './pgCluster.ts';
+import { skipUnlessPostgres, startPostgres } from './pgCluster.ts';
 import { assertAgreement, assertDbInvariants } from './agreement.ts';
 
 const SOAK = process.env.MYNA_SOAK === '1';
@@ -98,10 +97,7 @@ async function pool<T>(items: readonly T[], n: number, f: (x: T) => Promise<void
 interface Backend {
   /** Environment of the server child. */
   readonly env: Record<string, string>;
-  /**
-   * The database, open in this process (PGlite: only while no server holds the
-   * data dir). The first open makes it.
-   */
+  /** The database, open in this process (PGlite: only while no server holds the data dir). */
   open(): Promise<Db>;
   /** PGlite: this process must let go of the data dir before a server starts. */
   readonly exclusive: boolean;
@@ -215,50 +211,44 @@ async function killDuringLoads(backend: Backend): Promise<void> {
   }
 }
 
-test('kill -9 during concurrent loads, restart on the same PGlite data dir', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'myna-kill-'));
-  const dataDir = join(dir, 'db');
-  let made = false;
-  try {
-    await killDuringLoads({
-      env: { MYNA_TEST_DATA_DIR: dataDir, MYNA_HOME: dir, DATABASE_URL: '' },
-      async open() {
-        if (made) return openDb({ dataDir });
-        made = true;
-        // A migrated database copied into the data dir: initdb in WebAssembly on disk is slow.
-        const template = (await freshPglite()) as Db & { dump(): Promise<Blob> };
-        const dump = await template.dump();
-        await template.close();
-        return openPglite(dataDir, { template: dump });
-      },
-      exclusive: true,
-    });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-
-test(
-  'kill -9 during concurrent loads, restart on PostgreSQL',
-  { skip: skipUnlessPostgres() },
-  async () => {
-    const pg = await startPostgres();
+// The two databases side by side: most of the time is spent waiting on the child servers.
+describe('kill -9', { concurrency: 2 }, () => {
+  test('kill -9 during concurrent loads, restart on the same PGlite data dir', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'myna-kill-'));
-    // One database per run, so that a given MYNA_TEST_DATABASE_URL is left as it was.
-    const name = `kill_${randomBytes(4).toString('hex')}`;
-    const admin = await openDb({ databaseUrl: pg.url, migrate: false });
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.close();
-    const url = pg.url.replace(/\/[^/?]*(\?|$)/, `/${name}$1`);
+    const dataDir = join(dir, 'db');
     try {
       await killDuringLoads({
-        env: { DATABASE_URL: url, MYNA_HOME: dir },
-        open: () => openDb({ databaseUrl: url }),
-        exclusive: false,
+        env: { MYNA_TEST_DATA_DIR: dataDir, MYNA_HOME: dir, DATABASE_URL: '' },
+        open: () => openDb({ dataDir }),
+        exclusive: true,
       });
     } finally {
       rmSync(dir, { recursive: true, force: true });
-      await pg.stop();
     }
-  },
-);
+  });
+
+  test(
+    'kill -9 during concurrent loads, restart on PostgreSQL',
+    { skip: skipUnlessPostgres() },
+    async () => {
+      const pg = await startPostgres();
+      const dir = mkdtempSync(join(tmpdir(), 'myna-kill-'));
+      // One database per run, so that a given MYNA_TEST_DATABASE_URL is left as it was.
+      const name = `kill_${randomBytes(4).toString('hex')}`;
+      const admin = await openDb({ databaseUrl: pg.url, migrate: false });
+      await admin.query(`CREATE DATABASE ${name}`);
+      await admin.close();
+      const url = pg.url.replace(/\/[^/?]*(\?|$)/, `/${name}$1`);
+      try {
+        await killDuringLoads({
+          env: { DATABASE_URL: url, MYNA_HOME: dir },
+          open: () => openDb({ databaseUrl: url }),
+          exclusive: false,
+        });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+        await pg.stop();
+      }
+    },
+  );
+});
