@@ -40,7 +40,20 @@ export class ApiClient {
         0,
       );
     }
-    const text = await res.text();
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (e) {
+      // The server went away after the headers: as unreachable as before them.
+      throw new ApiError(
+        'SERVER_UNREACHABLE',
+        {
+          en: `the loader at ${this.base} stopped answering mid-reply (${(e as Error).message})`,
+          ja: `${this.base} のサーバが応答の途中で切断しました`,
+        },
+        0,
+      );
+    }
     let json: unknown;
     try {
       json = text.length > 0 ? JSON.parse(text) : undefined;

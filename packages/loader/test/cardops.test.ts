@@ -14,6 +14,7 @@ import { moveIn } from '../src/cardops/moveIn.ts';
 import { listInstances } from '../src/store/instances.ts';
 import { setAutoLoad } from '../src/store/terminals.ts';
 import { verifyAudit } from '../src/audit.ts';
+import { MemoryKeyStore } from '../src/keys/keyStore.ts';
 import { CHIYODA, T, cardIdOf, newCard, otherMunicipality, world } from './cardWorld.ts';
 
 const tx =
@@ -312,4 +313,38 @@ test('move-in: the local card APs go, the extended ones stay, the providers are 
   });
   assert.equal(r.results[0]?.error?.code, 'AREA_LOCAL_NOT_RESIDENT');
   assert.equal((await verifyAudit(w.db)).ok, true);
+});
+
+test('a card whose area refuses our keys, or data that cannot go in: refused, no user ID spent, no row', async (t) => {
+  const w = await world();
+  t.after(() => w.db.close());
+  const other = new MemoryKeyStore({
+    local: {
+      enc: new Uint8Array(16).fill(1),
+      mac: new Uint8Array(16).fill(2),
+      dek: new Uint8Array(16).fill(3),
+    },
+    extended: {
+      enc: new Uint8Array(16).fill(4),
+      mac: new Uint8Array(16).fill(5),
+      dek: new Uint8Array(16).fill(6),
+    },
+  });
+  const card = await newCard();
+  const r = await loadOnCard({ ...w.ctx, keys: other }, w.op, tx(card), {
+    terminalId: T,
+    items: [{ cardApId: w.aps.C }],
+    consent,
+  });
+  assert.equal(r.results[0]?.error?.code, 'AREA_KEYS_MISMATCH');
+  const bad = await loadOnCard(w.ctx, w.op, tx(card), {
+    terminalId: T,
+    items: [{ cardApId: w.aps.D, data: new Uint8Array(300) }],
+    consent,
+  });
+  assert.equal(bad.results[0]?.error?.code, 'CARDAP_DATA_TOO_LARGE');
+  const rows = await w.db.query('SELECT 1 FROM card_ap_instances WHERE card_id = $1', [
+    cardIdOf(card),
+  ]);
+  assert.equal(rows.rows.length, 0);
 });

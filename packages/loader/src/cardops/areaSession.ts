@@ -65,8 +65,8 @@ export async function openArea(
       throw new LoaderError(
         'AREA_KEYS_MISMATCH',
         {
-          en: `the card did not accept this server's ${area} area keys (${e.message}): a card made for other keys, or test keys on one side only`,
-          ja: `カードが${AREA_JA[area]}の鍵を受け付けませんでした。別の鍵で発行されたカードか、片方だけがテスト鍵です`,
+          en: `the card did not accept this server's ${area} area keys (${e.message}): a card made for other keys, test keys on one side only, or answers corrupted on the way from the terminal`,
+          ja: `カードが${AREA_JA[area]}の鍵を受け付けませんでした。別の鍵で発行されたカードか、片方だけがテスト鍵か、端末からの応答が途中で壊れています`,
         },
         409,
       );

@@ -178,6 +178,35 @@ function refusalError(r: InstallRefusal, area: AreaName, v: ApprovedVersion): Lo
   }
 }
 
+/** The refusal `buildInstallSpec` would give for the card AP's current version, if any. */
+async function dryRun(
+  ctx: Ctx,
+  item: LoadItem,
+  serial: Uint8Array,
+): Promise<LoaderError | undefined> {
+  const v = (
+    await ctx.db.query<{ version: number }>('SELECT version FROM card_aps WHERE id = $1', [
+      item.cardApId,
+    ])
+  ).rows[0]?.version;
+  if (!v) return undefined; // not approved: the reservation says so
+  const version = await approvedVersion(ctx.db, item.cardApId, Number(v));
+  try {
+    buildInstallSpec({
+      version,
+      userId: new Uint8Array(13),
+      cardSerial: serial,
+      master: ctx.keys.cardApMaster(version.aid),
+      pin: item.pin,
+      data: item.data,
+    });
+    return undefined;
+  } catch (e) {
+    if (e instanceof LoaderError) return e;
+    throw e;
+  }
+}
+
 /**
  * Loads card APs onto the card behind `t`. Rule refusals of one card AP (area,
  * duplicate, capacity…) are reported per card AP and the others go on; a card or
@@ -203,9 +232,19 @@ export async function loadOnCard(
 
   const results: LoadResult[] = [];
   for (const area of ['local', 'extended'] as const) {
+    const here = planned.filter((x) => x.area === area);
+    if (here.length === 0) continue;
+    // The channel first: a card that refuses our keys, or is not the card it said it
+    // was (CARD_CHANGED), costs no user ID and leaves no row.
     let channel: AreaChannel | undefined;
     let areaError: LoaderError | undefined;
-    for (const p of planned.filter((x) => x.area === area)) {
+    try {
+      channel = await openArea(t, ctx.keys, area, card);
+    } catch (e) {
+      if (!(e instanceof LoaderError)) throw e;
+      areaError = e;
+    }
+    for (const p of here) {
       const refuse = (e: LoaderError, instanceId?: string) =>
         results.push({
           cardApId: p.item.cardApId,
@@ -218,6 +257,13 @@ export async function loadOnCard(
         });
       if (areaError) {
         refuse(areaError);
+        continue;
+      }
+      // What this holder's PIN and data would make of the current version, before a
+      // user ID is spent on an INSTALL that cannot be built.
+      const dry = await dryRun(ctx, p.item, card.serial);
+      if (dry) {
+        refuse(dry);
         continue;
       }
       let instance;
@@ -262,26 +308,7 @@ export async function loadOnCard(
         refuse(e, instance.id);
         continue;
       }
-      if (!channel) {
-        try {
-          channel = await openArea(t, ctx.keys, area, card);
-        } catch (e) {
-          if (!(e instanceof LoaderError)) throw e;
-          // Nothing was sent for this instance: it failed, and so will the rest of the area.
-          await settle(
-            ctx,
-            s.operatorId,
-            instance.id,
-            'install_refused',
-            'open_area',
-            itemError(e),
-          );
-          areaError = e;
-          refuse(e, instance.id);
-          continue;
-        }
-      }
-      const refusal = await install(channel, spec);
+      const refusal = await install(channel!, spec);
       if (refusal) {
         const e = refusalError(refusal, area, version);
         await settle(ctx, s.operatorId, instance.id, 'install_refused', 'install', itemError(e));
