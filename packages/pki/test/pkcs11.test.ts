@@ -277,6 +277,20 @@ test(
         return true;
       });
       await lost.close();
+      // the token by slot number instead of label: the same keys
+      const bySlot = await Pkcs11KeyStore.open({
+        module: t.module,
+        slot: t.slot,
+        pin: t.pin,
+        labelPrefix: meta.keys.labelPrefix as string,
+      });
+      const signKey = await bySlot.get('sign-ca');
+      const caSpki = new X509Certificate(certs.signCa).publicKey.export({
+        format: 'der',
+        type: 'spki',
+      });
+      assert.deepEqual(Buffer.from(signKey.spki), caSpki);
+      await bySlot.close();
       await assert.rejects(
         Pkcs11KeyStore.open({
           module: '/nonexistent/libp11.so',

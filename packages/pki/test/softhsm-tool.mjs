@@ -5,6 +5,7 @@
 // on argv or from a terminal).
 //   SOFTHSM2_CONF, P11_MODULE, P11_LABEL, P11_SO_PIN, P11_PIN
 //   node softhsm-tool.mjs init               → initialises a free slot's token
+//   node softhsm-tool.mjs slot               → JSON: the token's slot id
 //   node softhsm-tool.mjs inspect LABEL...   → JSON: attributes and export attempts per key
 import pkcs11js from 'pkcs11js';
 import { Buffer } from 'node:buffer';
@@ -31,6 +32,14 @@ try {
     lib.C_Logout(s);
     lib.C_CloseSession(s);
     console.log(JSON.stringify({ ok: true }));
+  } else if (cmd === 'slot') {
+    // the slot id of the labelled token, as --pkcs11-slot takes it (SoftHSM2 gives an
+    // initialised token a new id when it loads it, so ask a fresh process)
+    const slot = lib
+      .C_GetSlotList(true)
+      .find((s) => lib.C_GetTokenInfo(s).label.trim() === env.P11_LABEL);
+    const id = slot.length === 8 ? slot.readBigUInt64LE(0) : BigInt(slot.readUInt32LE(0));
+    console.log(JSON.stringify({ slot: Number(id) }));
   } else if (cmd === 'inspect') {
     const slot = lib
       .C_GetSlotList(true)

@@ -35,6 +35,8 @@ export function skipUnlessSoftHsm(): string | false {
 export interface TestToken {
   readonly module: string;
   readonly label: string;
+  /** The slot the token was made in (SoftHSM2 renumbers it on initialisation). */
+  readonly slot: number;
   readonly pin: string;
   /** SOFTHSM2_CONF (and the PINs for the inspection tool), for child processes. */
   readonly env: NodeJS.ProcessEnv;
@@ -64,7 +66,10 @@ export function makeSoftHsmToken(label = 'myna-test'): TestToken {
   };
   const r = spawnSync(process.execPath, [TOOL, 'init'], { env, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`could not make a SoftHSM2 token: ${r.stderr}`);
-  return { module: SOFTHSM_MODULE, label, pin, env };
+  const q = spawnSync(process.execPath, [TOOL, 'slot'], { env, encoding: 'utf8' });
+  if (q.status !== 0) throw new Error(`could not find the SoftHSM2 token's slot: ${q.stderr}`);
+  const { slot } = JSON.parse(q.stdout) as { slot: number };
+  return { module: SOFTHSM_MODULE, label, slot, pin, env };
 }
 
 export interface KeyInspection {
