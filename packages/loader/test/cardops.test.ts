@@ -348,3 +348,29 @@ test('a card whose area refuses our keys, or data that cannot go in: refused, no
   ]);
   assert.equal(rows.rows.length, 0);
 });
+
+test('after hours a delete needs an administrator’s override, which the audit log keeps', async (t) => {
+  const w = await world();
+  t.after(() => w.db.close());
+  const card = await newCard();
+  await loadOnCard(w.ctx, w.op, tx(card), {
+    terminalId: T,
+    items: [{ cardApId: w.aps.C }],
+    consent,
+  });
+  w.setNow(new Date('2026-12-30T10:00:00+09:00')); // 年末年始
+  const req = { terminalId: T, cardApIds: [w.aps.C], consent };
+  await assert.rejects(deleteOnCard(w.ctx, w.op, tx(card), req), { code: 'OUTSIDE_SERVICE_HOURS' });
+  await assert.rejects(deleteOnCard(w.ctx, w.op, tx(card), { ...req, overrideHours: true }), {
+    code: 'FORBIDDEN',
+  });
+  const d = await deleteOnCard(w.ctx, w.admin, tx(card), { ...req, overrideHours: true });
+  assert.equal(d.results[0]?.status, 'deleted');
+  const rows = await w.db.query<{ actor: string; detail: { op: string } }>(
+    "SELECT actor, detail FROM audit_log WHERE action = 'hours.override'",
+  );
+  assert.deepEqual(
+    rows.rows.map((r) => [r.actor, r.detail.op]),
+    [[w.admin.operatorId, 'delete']],
+  );
+});

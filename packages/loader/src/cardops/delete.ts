@@ -65,7 +65,10 @@ export async function deleteOnCard(
   req: DeleteRequest,
 ): Promise<DeleteOutcome> {
   authorize(s, 'card.delete', { providerId: s.providerId, terminalId: req.terminalId });
-  await checkHours(ctx, s, req.overrideHours === true);
+  await checkHours(ctx, s, req.overrideHours === true, {
+    op: 'delete',
+    terminalId: req.terminalId,
+  });
   if (req.cardApIds.length === 0 || new Set(req.cardApIds).size !== req.cardApIds.length) {
     throw new LoaderError('CARDAP_REPEATED', {
       en: 'name each card AP to delete once',

@@ -66,7 +66,10 @@ export async function moveIn(
       403,
     );
   }
-  await checkHours(ctx, s, req.overrideHours === true);
+  await checkHours(ctx, s, req.overrideHours === true, {
+    op: 'move_in',
+    terminalId: req.terminalId,
+  });
   const card = await readIdentity(t, true);
   const recovered = await recoverCard(ctx, s.operatorId, t, card, s.providerId);
 

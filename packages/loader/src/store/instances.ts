@@ -184,6 +184,8 @@ export async function checkHours(
   ctx: Ctx,
   s: Session,
   override: boolean,
+  /** When given, an override is written to the audit log as `hours.override` for this operation. */
+  logAs?: { readonly op: 'delete' | 'move_in'; readonly terminalId: string },
 ): Promise<{ overridden: boolean }> {
   if (override && !can(s, 'hours.override', { providerId: s.providerId })) {
     throw new LoaderError(
@@ -195,11 +197,25 @@ export async function checkHours(
       403,
     );
   }
-  return checkServiceHours(
+  const d = checkServiceHours(
     ctx.now(),
     override,
     await currentServiceHours(ctx.db, ctx.config.serviceHours),
   );
+  if (d.overridden && logAs) {
+    await writeTransaction(ctx.db, (tx) =>
+      appendAudit(
+        tx,
+        {
+          actor: s.operatorId,
+          action: 'hours.override',
+          detail: { providerId: s.providerId, op: logAs.op, terminalId: logAs.terminalId },
+        },
+        ctx.now(),
+      ),
+    );
+  }
+  return d;
 }
 
 export interface ReserveLoad {
