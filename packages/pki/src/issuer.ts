@@ -85,6 +85,9 @@ interface CrlState {
  * (rewritten) is read again from the start.
  */
 const CHUNK = 8 << 20;
+/** Entries handled between two turns of the event loop in long loops (CRLs). */
+const YIELD_EVERY = 65_536;
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 class JsonLinesTail {
   readonly #file: string;
@@ -746,19 +749,31 @@ export class JpkiIssuer {
     }
     const since = opts.delta ? Date.parse(base!.at) : -Infinity;
     const entries: Revocation[] = [];
-    this.#table.forEachRevoked(kind, (i) => {
-      const r = this.#table.revocationOf(i)!;
-      if (r.atMs > since) {
-        entries.push({
-          serial: this.#table.serialOf(i),
-          kind,
-          reason: r.reason,
-          revokedAt: new Date(r.atMs).toISOString(),
-        });
-      }
-    });
+    // In slices, letting the event loop in between: a running server keeps answering
+    // OCSP while a national CRL is gathered.
+    for (let from = 0; from < this.#table.size; from += YIELD_EVERY) {
+      this.#table.forEachRevoked(
+        kind,
+        (i) => {
+          const r = this.#table.revocationOf(i)!;
+          if (r.atMs > since) {
+            entries.push({
+              serial: this.#table.serialOf(i),
+              kind,
+              reason: r.reason,
+              revokedAt: new Date(r.atMs).toISOString(),
+            });
+          }
+        },
+        from,
+        from + YIELD_EVERY,
+      );
+      await yieldToEventLoop();
+    }
     const ca = await this.#key(`${kind}-ca`);
+    // taken before the next await: two CRLs made at once never share a number
     const number = state.next;
+    state.next = number + 1;
     const der = await buildCrl({
       ca: this.certificate(`${kind}-ca`),
       caKey: ca,
@@ -768,8 +783,9 @@ export class JpkiIssuer {
       thisUpdate: now,
       nextUpdate: new Date(now.getTime() + (opts.delta ? 3_600_000 : 86_400_000)),
     });
-    state.next = number + 1;
-    if (!opts.delta) state.base = { number, at: now.toISOString() };
+    if (!opts.delta && (!state.base || state.base.number < number)) {
+      state.base = { number, at: now.toISOString() };
+    }
     if (this.#dir) {
       await mkdir(join(this.#dir, 'crl'), { recursive: true });
       await writeFile(join(this.#dir, 'crl', `${kind}${opts.delta ? '-delta' : ''}.crl`), der);

@@ -236,10 +236,10 @@ export class SerialTable {
     return Buffer.from(this.#pool.subarray(o, o + this.#length[i]!)).toString('hex');
   }
 
-  /** Calls `fn` for every revoked entry of `kind`, in the order recorded. */
-  forEachRevoked(kind: CertKind, fn: (i: number) => void): void {
+  /** Calls `fn` for every revoked entry of `kind` among entries [from, to), in the order recorded. */
+  forEachRevoked(kind: CertKind, fn: (i: number) => void, from = 0, to = this.#count): void {
     const k = kind === 'sign' ? 1 : 0;
-    for (let i = 0; i < this.#count; i++) {
+    for (let i = from; i < Math.min(to, this.#count); i++) {
       if (this.#reason[i] !== NOT_REVOKED && this.#kind[i] === k) fn(i);
     }
   }
