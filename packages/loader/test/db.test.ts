@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openPglite } from '../src/db/pglite.ts';
+import { openPglite, pgliteFsyncCount } from '../src/db/pglite.ts';
 import { openPostgres } from '../src/db/postgres.ts';
 import { migrate, readMigrations } from '../src/db/migrate.ts';
 import { openDb } from '../src/db/open.ts';
@@ -89,6 +89,28 @@ test('PGlite in a data dir keeps its data across restarts', async () => {
     const r = await b.query<{ value: boolean }>("SELECT value FROM settings WHERE key = 'kept'");
     assert.equal(r.rows[0]?.value, true);
     await b.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('PGlite in a data dir is durable: fsync on, the WAL flushed with fsync at every commit', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'myna-pglite-'));
+  try {
+    const db = await openDb({ dataDir: join(dir, 'db') });
+    const show = async (name: string) =>
+      Object.values((await db.query<Record<string, string>>(`SHOW ${name}`)).rows[0] ?? {})[0];
+    assert.equal(await show('fsync'), 'on');
+    assert.equal(await show('wal_sync_method'), 'fsync');
+    const before = pgliteFsyncCount();
+    for (let i = 0; i < 3; i++) {
+      await db.transaction((tx) =>
+        tx.query('INSERT INTO settings (key, value) VALUES ($1, $2)', [`k${i}`, 'true']),
+      );
+    }
+    // Each commit reached the disk (a no-op fsync would leave the count where it was).
+    assert.ok(pgliteFsyncCount() - before >= 3, `${pgliteFsyncCount() - before} fsyncs`);
+    await db.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,5 +1,7 @@
 /** The embedded database: PGlite (PostgreSQL compiled to WebAssembly), in memory or in a data dir. */
 import { PGlite } from '@electric-sql/pglite';
+import { NodeFS } from '@electric-sql/pglite/nodefs';
+import { fsyncSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import type { Db, QueryResult, Queryable, TransactionOptions } from './db.ts';
 import { lockStatements, withRetries } from './db.ts';
@@ -9,6 +11,50 @@ export interface PgliteOptions {
   /** Start from this dump (`dumpPglite`) instead of running initdb: much faster, for tests. */
   readonly template?: Blob;
 }
+
+let fsyncs = 0;
+/** How many fsyncs the embedded databases of this process have made (tests). */
+export function pgliteFsyncCount(): number {
+  return fsyncs;
+}
+
+/**
+ * PGlite on a data dir, made durable. Out of the box it starts PostgreSQL with
+ * `-F` (fsync off) and its Node file system has no fsync at all: a commit
+ * survives `kill -9` (the OS has the pages) but not a power cut, which could even
+ * leave the database torn. So: the file system's fsync reaches the disk
+ * (`fsyncSync` on the real file descriptor, directories included), PostgreSQL
+ * runs with fsync on, and the WAL is flushed with fsync (`fdatasync` is a
+ * different call the file system drops). About 0.6 ms a commit here.
+ */
+class DurableNodeFS extends NodeFS {
+  override async init(pg: unknown, opts: Record<string, unknown>) {
+    const r = await super.init(pg as never, opts as never);
+    const o = r.emscriptenOpts as { preRun?: ((mod: unknown) => void)[] };
+    o.preRun = [
+      ...(o.preRun ?? []),
+      (mod) => {
+        const ops = (mod as { NODEFS: { stream_ops: Record<string, unknown> } }).NODEFS.stream_ops;
+        ops.fsync = (stream: { nfd?: number }) => {
+          if (stream.nfd !== undefined) {
+            fsyncSync(stream.nfd);
+            fsyncs++;
+          }
+          return 0;
+        };
+      },
+    ];
+    return r;
+  }
+}
+
+const DURABLE_START = [
+  ...PGlite.defaultStartParams.filter((p) => p !== '-F'),
+  '-c',
+  'fsync=on',
+  '-c',
+  'wal_sync_method=fsync',
+];
 
 export async function openPglite(
   dataDir?: string,
@@ -22,7 +68,8 @@ export async function openPglite(
   let pg: PGlite;
   try {
     pg = await PGlite.create({
-      ...(dataDir ? { dataDir } : {}),
+      // In memory (tests) nothing is durable anyway.
+      ...(dataDir ? { fs: new DurableNodeFS(dataDir), startParams: DURABLE_START } : {}),
       ...(options.template ? { loadDataDir: options.template } : {}),
     });
   } catch (e) {
