@@ -5,7 +5,8 @@
  * the job's APDUs to a fresh emulated card, card after card.
  *
  *   parent → { type: 'run', url, terminals: [{ id, token }], cardApId, perTerminal, warmup }
- *   child  → { type: 'done', wallMs, latencies, apdus, roundTrips, failures }
+ *   child  → { type: 'start' } when the timed loads begin (cards made, warm-up done),
+ *            { type: 'done', wallMs, latencies, apdus, roundTrips, failures } when they end
  */
 import type { Card } from '@myna-ap/card';
 import { ApiClient } from '../packages/loader/src/client.ts';
@@ -80,6 +81,7 @@ async function run(m: RunMessage): Promise<DoneMessage> {
       for (let i = 0; i < m.warmup; i++) await loadOne(c.client, cards.pop()!, c.id, m.cardApId);
     }),
   );
+  process.send!({ type: 'start' });
   const start = performance.now();
   await Promise.all(
     clients.map(async (c) => {
