@@ -20,12 +20,19 @@ export function integerContent(n: number): Uint8Array {
 export const OID_CRL_NUMBER = '2.5.29.20';
 export const OID_DELTA_CRL_INDICATOR = '2.5.29.27';
 
+/** Entries by position; an array of Revocation is one. */
+export interface CrlEntries {
+  readonly length: number;
+  at(i: number): Revocation | undefined;
+}
+
 export interface CrlParams {
   /** The CA certificate (DER): its subject is the CRL's issuer, its SKI the AKI. */
   readonly ca: Uint8Array;
   /** The CA's key, in its key store. */
   readonly caKey: IssuerKey;
-  readonly entries: readonly Revocation[];
+  /** The revoked certificates: an array, or a view that makes each on demand (no million objects). */
+  readonly entries: CrlEntries;
   readonly number: number;
   /** For a delta CRL: the number of the full CRL it completes. */
   readonly baseNumber?: number;
@@ -91,16 +98,14 @@ const ISO_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
  * The revokedCertificates SEQUENCE, written into one buffer in two passes (sizes,
  * then bytes) with no object per entry: a national CRL has millions of them.
  */
-async function revokedList(entries: readonly Revocation[]): Promise<Uint8Array> {
-  const iso = entries.map((r) =>
-    isIsoUtc(r.revokedAt) ? r.revokedAt : new Date(r.revokedAt).toISOString(),
-  );
-  const innerOf = (i: number): number => {
-    const r = entries[i]!;
+async function revokedList(entries: CrlEntries): Promise<Uint8Array> {
+  const isoOf = (r: Revocation) =>
+    isIsoUtc(r.revokedAt) ? r.revokedAt : new Date(r.revokedAt).toISOString();
+  const innerOf = (r: Revocation): number => {
     const hexLen = r.serial.length + (r.serial.length % 2);
     const first = parseInt(r.serial.length % 2 ? '0' + r.serial[0] : r.serial.slice(0, 2), 16);
     const serialLen = hexLen / 2 + (first & 0x80 ? 1 : 0);
-    const t = iso[i]!;
+    const t = isoOf(r);
     const timeLen = t < '2050' ? 13 : 15;
     return (
       2 + serialLen + 2 + timeLen + (CRL_REASON[r.reason] === 0 ? 0 : REASON_EXT_HEAD.length + 1)
@@ -108,7 +113,8 @@ async function revokedList(entries: readonly Revocation[]): Promise<Uint8Array> 
   };
   let body = 0;
   for (let i = 0; i < entries.length; i++) {
-    const inner = innerOf(i);
+    if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop(); // a server keeps answering
+    const inner = innerOf(entries.at(i)!);
     body += 1 + lengthOctets(inner).length + inner;
   }
   const head = [0x30, ...lengthOctets(body)];
@@ -117,8 +123,8 @@ async function revokedList(entries: readonly Revocation[]): Promise<Uint8Array> 
   let o = head.length;
   for (let i = 0; i < entries.length; i++) {
     if (i % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop(); // a server keeps answering
-    const r = entries[i]!;
-    const inner = innerOf(i);
+    const r = entries.at(i)!;
+    const inner = innerOf(r);
     out[o++] = 0x30;
     for (const x of lengthOctets(inner)) out[o++] = x;
     // userCertificate INTEGER (positive: a 00 octet before a high first bit)
@@ -129,7 +135,7 @@ async function revokedList(entries: readonly Revocation[]): Promise<Uint8Array> 
     if (pad) out[o++] = 0;
     o += out.write(hex, o, 'hex');
     // revocationDate: UTCTime through 2049, GeneralizedTime after
-    const t = iso[i]!;
+    const t = isoOf(r);
     const utc = t < '2050';
     out[o++] = utc ? 0x17 : 0x18;
     out[o++] = utc ? 13 : 15;

@@ -40,7 +40,7 @@ import {
   type Revocation,
   type RevocationReason,
 } from './revocation.ts';
-import { buildCrl } from './crl.ts';
+import { buildCrl, type CrlEntries } from './crl.ts';
 import { OcspResponder } from './ocsp.ts';
 import { SerialTable } from './serialTable.ts';
 
@@ -748,28 +748,34 @@ export class JpkiIssuer {
       throw new PkiError('PKI_NO_BASE_CRL', `publish a full ${kind} CRL before a delta CRL`);
     }
     const since = opts.delta ? Date.parse(base!.at) : -Infinity;
-    const entries: Revocation[] = [];
     // In slices, letting the event loop in between: a running server keeps answering
-    // OCSP while a national CRL is gathered.
-    for (let from = 0; from < this.#table.size; from += YIELD_EVERY) {
-      this.#table.forEachRevoked(
+    // OCSP while a national CRL is gathered. Positions only; each entry is made when written.
+    const picked: number[] = [];
+    const table = this.#table;
+    for (let from = 0; from < table.size; from += YIELD_EVERY) {
+      table.forEachRevoked(
         kind,
         (i) => {
-          const r = this.#table.revocationOf(i)!;
-          if (r.atMs > since) {
-            entries.push({
-              serial: this.#table.serialOf(i),
-              kind,
-              reason: r.reason,
-              revokedAt: new Date(r.atMs).toISOString(),
-            });
-          }
+          if (table.revocationOf(i)!.atMs > since) picked.push(i);
         },
         from,
         from + YIELD_EVERY,
       );
       await yieldToEventLoop();
     }
+    const entries: CrlEntries = {
+      length: picked.length,
+      at: (k) => {
+        const i = picked[k]!;
+        const r = table.revocationOf(i)!;
+        return {
+          serial: table.serialOf(i),
+          kind,
+          reason: r.reason,
+          revokedAt: new Date(r.atMs).toISOString(),
+        };
+      },
+    };
     const ca = await this.#key(`${kind}-ca`);
     // taken before the next await: two CRLs made at once never share a number
     const number = state.next;
