@@ -130,6 +130,14 @@ test('rules: local area only for the holder’s municipality, no duplicate, capa
     consent,
   });
   assert.equal(r2.results[0]?.error?.code, 'ALREADY_LOADED');
+  // Refusals are failures the audit log keeps, with their codes.
+  const refused = await w.db.query<{ detail: { code: string } }>(
+    "SELECT detail FROM audit_log WHERE action = 'load.refused' ORDER BY seq",
+  );
+  assert.deepEqual(
+    refused.rows.map((r) => r.detail.code),
+    ['AREA_LOCAL_NOT_RESIDENT', 'ALREADY_LOADED'],
+  );
   // A card with little room: the card refuses, the loader says how much is left.
   const small = await newCard({ capacity: { extended: 100 } });
   const r3 = await loadOnCard(w.ctx, w.op, tx(small), {

@@ -224,6 +224,12 @@ test('the card pulled (CARD_REMOVED) before and after the INSTALL: interrupted; 
       rows.rows.map((x) => x.state),
       ['pending'],
     );
+    // The failure is in the audit log, with its cause and how far the card got.
+    const failed = await w.db.query<{ detail: { code: string; apdus: number } }>(
+      "SELECT detail FROM audit_log WHERE action = 'load.failed' ORDER BY seq DESC LIMIT 1",
+    );
+    assert.deepEqual(failed.rows[0]?.detail.code, 'CARD_REMOVED');
+    assert.equal(failed.rows[0]?.detail.apdus, 8);
     // The next job on that card: a load of the same card AP settles it first.
     const again = await relayJob(new ApiClient(base, w.tokens.op), tx(card), loadC());
     assert.equal(again.state, 'done');

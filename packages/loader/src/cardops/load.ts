@@ -11,6 +11,7 @@
  */
 import { fromHex, type AreaName, type Transmit } from '@myna-ap/apdu';
 import { LoaderError, notFound, type Text } from '../errors.ts';
+import { appendAudit, writeTransaction } from '../audit.ts';
 import type { CardApId, TerminalId } from '../domain/ids.ts';
 import { buildInstallSpec, type ApprovedVersion } from '../domain/installSpec.ts';
 import { checkCapacity } from '../domain/rules/capacity.ts';
@@ -18,7 +19,6 @@ import { authorize, type Ctx, type Session } from '../store/context.ts';
 import {
   approvedVersion,
   checkHours,
-  recordConsent,
   reserveLoad,
   settle,
   type ConsentInput,
@@ -178,19 +178,25 @@ function refusalError(r: InstallRefusal, area: AreaName, v: ApprovedVersion): Lo
   }
 }
 
-/** The refusal `buildInstallSpec` would give for the card AP's current version, if any. */
+/**
+ * The card AP's current version and the refusal `buildInstallSpec` would give for
+ * this holder's PIN and data, if any (undefined version: not approved yet).
+ */
 async function dryRun(
   ctx: Ctx,
   item: LoadItem,
   serial: Uint8Array,
-): Promise<LoaderError | undefined> {
+): Promise<{ version?: ApprovedVersion & { number: number }; error?: LoaderError }> {
   const v = (
     await ctx.db.query<{ version: number }>('SELECT version FROM card_aps WHERE id = $1', [
       item.cardApId,
     ])
   ).rows[0]?.version;
-  if (!v) return undefined; // not approved: the reservation says so
-  const version = await approvedVersion(ctx.db, item.cardApId, Number(v));
+  if (!v) return {}; // not approved: the reservation says so
+  const version = {
+    ...(await approvedVersion(ctx.db, item.cardApId, Number(v))),
+    number: Number(v),
+  };
   try {
     buildInstallSpec({
       version,
@@ -200,11 +206,33 @@ async function dryRun(
       pin: item.pin,
       data: item.data,
     });
-    return undefined;
+    return { version };
   } catch (e) {
-    if (e instanceof LoaderError) return e;
+    if (e instanceof LoaderError) return { error: e };
     throw e;
   }
+}
+
+/** A refusal is a failure the audit log keeps, with its code (nothing was written to the card). */
+async function auditRefusal(
+  ctx: Ctx,
+  s: Session,
+  cardId: string,
+  cardApId: string,
+  e: LoaderError,
+): Promise<void> {
+  await writeTransaction(ctx.db, (tx) =>
+    appendAudit(
+      tx,
+      {
+        actor: s.operatorId,
+        action: 'load.refused',
+        target: cardApId,
+        detail: { providerId: s.providerId, cardId, cardApId, code: e.code },
+      },
+      ctx.now(),
+    ),
+  );
 }
 
 /**
@@ -245,7 +273,9 @@ export async function loadOnCard(
       areaError = e;
     }
     for (const p of here) {
-      const refuse = (e: LoaderError, instanceId?: string) =>
+      const refuse = async (e: LoaderError, instanceId?: string) => {
+        // A refusal with an instance was settled `failed`, which is audited already.
+        if (!instanceId) await auditRefusal(ctx, s, card.cardId, p.item.cardApId, e);
         results.push({
           cardApId: p.item.cardApId,
           name: p.name,
@@ -255,32 +285,27 @@ export async function loadOnCard(
           ...(instanceId ? { instanceId } : {}),
           error: itemError(e),
         });
+      };
       if (areaError) {
-        refuse(areaError);
+        await refuse(areaError);
         continue;
       }
       // What this holder's PIN and data would make of the current version, before a
       // user ID is spent on an INSTALL that cannot be built.
       const dry = await dryRun(ctx, p.item, card.serial);
-      if (dry) {
-        refuse(dry);
+      if (dry.error) {
+        await refuse(dry.error);
         continue;
       }
       let instance;
       try {
-        const consentId = await recordConsent(ctx, s, req.terminalId, {
-          cardId: card.cardId,
-          cardApId: p.item.cardApId,
-          purpose: 'load',
-          method: req.consent.method,
-          note: req.consent.note,
-        });
+        // The consent and the reservation commit together: one transaction.
         instance = await reserveLoad(ctx, s, {
           cardId: card.cardId,
           cardApId: p.item.cardApId,
           area,
           terminalId: req.terminalId,
-          consentId,
+          consent: req.consent,
           holderMunicipality: req.holderMunicipality ?? null,
           cardMunicipality: card.municipalityCode,
           overrideHours: req.overrideHours === true,
@@ -288,10 +313,13 @@ export async function loadOnCard(
         });
       } catch (e) {
         if (!(e instanceof LoaderError)) throw e;
-        refuse(e);
+        await refuse(e);
         continue;
       }
-      const version = await approvedVersion(ctx.db, p.item.cardApId, instance.version);
+      const version =
+        dry.version && dry.version.number === instance.version
+          ? dry.version
+          : await approvedVersion(ctx.db, p.item.cardApId, instance.version);
       let spec;
       try {
         spec = buildInstallSpec({
@@ -305,14 +333,14 @@ export async function loadOnCard(
       } catch (e) {
         if (!(e instanceof LoaderError)) throw e;
         await settle(ctx, s.operatorId, instance.id, 'install_refused', 'spec', itemError(e));
-        refuse(e, instance.id);
+        await refuse(e, instance.id);
         continue;
       }
       const refusal = await install(channel!, spec);
       if (refusal) {
         const e = refusalError(refusal, area, version);
         await settle(ctx, s.operatorId, instance.id, 'install_refused', 'install', itemError(e));
-        refuse(e, instance.id);
+        await refuse(e, instance.id);
         continue;
       }
       await settle(ctx, s.operatorId, instance.id, 'installed', 'installed');

@@ -3,7 +3,9 @@
  * delete, diagnose, move-in) and the key packages providers give their business
  * systems.
  */
-import { fromHex } from '@myna-ap/apdu';
+import { fromHex, type Transmit } from '@myna-ap/apdu';
+import { appendAudit, writeTransaction } from '../audit.ts';
+import type { Ctx, Session } from '../store/context.ts';
 import { z } from 'zod';
 import { route, type Route } from './route.ts';
 import {
@@ -25,6 +27,50 @@ import { exportKeyPackage } from '../store/keyPackages.ts';
 import { setAutoLoad } from '../store/terminals.ts';
 
 const ok = (body: unknown, status = 200) => ({ status, body });
+
+/**
+ * A card operation that ends in failure once the card was touched (the card
+ * pulled, the terminal gone, a locked PIN…) leaves an audit row saying so; a
+ * refusal before any APDU is the caller's plain 4xx and changes nothing.
+ */
+function auditedRun<T>(
+  ctx: Ctx,
+  s: Session,
+  op: string,
+  terminalId: string,
+  run: (t: Transmit) => Promise<T>,
+): (t: Transmit) => Promise<T> {
+  return async (t) => {
+    let apdus = 0;
+    try {
+      return await run((apdu) => {
+        apdus++;
+        return t(apdu);
+      });
+    } catch (e) {
+      if (apdus > 0) {
+        const code = (e as { code?: unknown }).code;
+        await writeTransaction(ctx.db, (tx) =>
+          appendAudit(
+            tx,
+            {
+              actor: s.operatorId,
+              action: `${op}.failed`,
+              detail: {
+                providerId: s.providerId,
+                terminalId,
+                code: typeof code === 'string' ? code : 'INTERNAL',
+                apdus,
+              },
+            },
+            ctx.now(),
+          ),
+        ).catch(() => undefined); // the failure itself is what the caller must hear
+      }
+      throw e;
+    }
+  };
+}
 
 const hexBytes = (maxBytes: number) =>
   z
@@ -131,7 +177,7 @@ export const cardRoutes: readonly Route[] = [
     status: 201,
     async handler(ctx, { session, body }) {
       const terminalId = body.terminalId as TerminalId;
-      let run;
+      let run: (t: Transmit) => Promise<unknown>;
       switch (body.op) {
         case 'load': {
           const items = (body.cardAps ?? []).map((i) => ({
@@ -140,7 +186,7 @@ export const cardRoutes: readonly Route[] = [
             data: i.data === undefined ? undefined : fromHex(i.data),
             pin: i.pin === undefined ? undefined : checkCardApPin(i.pin),
           }));
-          run = (t: Parameters<typeof loadOnCard>[2]) =>
+          run = (t) =>
             loadOnCard(ctx, session, t, {
               terminalId,
               items,
@@ -152,7 +198,7 @@ export const cardRoutes: readonly Route[] = [
           break;
         }
         case 'delete':
-          run = (t: Parameters<typeof loadOnCard>[2]) =>
+          run = (t) =>
             deleteOnCard(ctx, session, t, {
               terminalId,
               cardApIds: body.cardApIds as CardApId[],
@@ -162,10 +208,10 @@ export const cardRoutes: readonly Route[] = [
             });
           break;
         case 'diagnose':
-          run = (t: Parameters<typeof loadOnCard>[2]) => diagnose(ctx, session, t, { terminalId });
+          run = (t) => diagnose(ctx, session, t, { terminalId });
           break;
         case 'move_in':
-          run = (t: Parameters<typeof loadOnCard>[2]) =>
+          run = (t) =>
             moveIn(ctx, session, t, {
               terminalId,
               toMunicipality: body.toMunicipality,
@@ -173,7 +219,14 @@ export const cardRoutes: readonly Route[] = [
             });
           break;
       }
-      return ok(await ctx.jobs.start(session.operatorId, body.op, run), 201);
+      return ok(
+        await ctx.jobs.start(
+          session.operatorId,
+          body.op,
+          auditedRun(ctx, session, body.op, terminalId, run),
+        ),
+        201,
+      );
     },
   }),
   route({

@@ -137,43 +137,42 @@ export async function recordConsent(
   terminalId: TerminalId,
   c: ConsentInput,
 ): Promise<ConsentId> {
-  return writeTransaction(ctx.db, async (tx) => {
-    const ap = await tx.query<{ provider_id: string }>(
-      'SELECT provider_id FROM card_aps WHERE id = $1',
-      [c.cardApId],
-    );
-    const owner = ap.rows[0]?.provider_id;
-    if (!owner || owner !== s.providerId) throw notFound('card AP', c.cardApId);
-    authorize(s, 'consent.record', { providerId: s.providerId, terminalId });
-    await upsertCard(tx, c.cardId);
-    const id = newId<ConsentId>('cs');
-    await tx.query(
-      `INSERT INTO consents (id, card_id, card_ap_id, provider_id, purpose, method, given_at, recorded_by, note)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [
-        id,
-        c.cardId,
-        c.cardApId,
-        owner,
-        c.purpose,
-        c.method,
-        ctx.now(),
-        s.operatorId,
-        c.note ?? null,
-      ],
-    );
-    await appendAudit(
-      tx,
-      {
-        actor: s.operatorId,
-        action: 'consent.record',
-        target: id,
-        detail: { providerId: owner, cardId: c.cardId, cardApId: c.cardApId, purpose: c.purpose },
-      },
-      ctx.now(),
-    );
-    return id;
-  });
+  return writeTransaction(ctx.db, (tx) => insertConsent(tx, ctx, s, terminalId, c));
+}
+
+/** The consent row and its audit row, inside the caller's transaction. */
+async function insertConsent(
+  tx: Queryable,
+  ctx: Ctx,
+  s: Session,
+  terminalId: TerminalId,
+  c: ConsentInput,
+): Promise<ConsentId> {
+  const ap = await tx.query<{ provider_id: string }>(
+    'SELECT provider_id FROM card_aps WHERE id = $1',
+    [c.cardApId],
+  );
+  const owner = ap.rows[0]?.provider_id;
+  if (!owner || owner !== s.providerId) throw notFound('card AP', c.cardApId);
+  authorize(s, 'consent.record', { providerId: s.providerId, terminalId });
+  await upsertCard(tx, c.cardId);
+  const id = newId<ConsentId>('cs');
+  await tx.query(
+    `INSERT INTO consents (id, card_id, card_ap_id, provider_id, purpose, method, given_at, recorded_by, note)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [id, c.cardId, c.cardApId, owner, c.purpose, c.method, ctx.now(), s.operatorId, c.note ?? null],
+  );
+  await appendAudit(
+    tx,
+    {
+      actor: s.operatorId,
+      action: 'consent.record',
+      target: id,
+      detail: { providerId: owner, cardId: c.cardId, cardApId: c.cardApId, purpose: c.purpose },
+    },
+    ctx.now(),
+  );
+  return id;
 }
 
 /**
@@ -223,7 +222,10 @@ export interface ReserveLoad {
   readonly cardApId: CardApId;
   readonly area: AreaName;
   readonly terminalId: TerminalId;
-  readonly consentId: ConsentId;
+  /** A consent recorded before (`recordConsent`), or … */
+  readonly consentId?: ConsentId | undefined;
+  /** … the holder's consent given now: recorded in the reservation's own transaction. */
+  readonly consent?: Pick<ConsentInput, 'method' | 'note'> | undefined;
   /** Where the holder is registered, as the resident system says (wins over the card). */
   readonly holderMunicipality: string | null;
   /** The 市区町村コード read from the card's 共通カードAP. */
@@ -274,12 +276,25 @@ export async function reserveLoad(ctx: Ctx, s: Session, r: ReserveLoad): Promise
     }
     const elig = areaEligibility(provider, r.area, card.municipalityCode);
     if (!elig.ok) throw elig.error;
-    const consent = (
-      await tx.query<{ card_id: string; card_ap_id: string; purpose: string }>(
-        'SELECT card_id, card_ap_id, purpose FROM consents WHERE id = $1',
-        [r.consentId],
-      )
-    ).rows[0];
+    const consentId =
+      r.consentId ??
+      (r.consent
+        ? await insertConsent(tx, ctx, s, r.terminalId, {
+            cardId: r.cardId,
+            cardApId: r.cardApId,
+            purpose: 'load',
+            method: r.consent.method,
+            note: r.consent.note,
+          })
+        : undefined);
+    const consent = consentId
+      ? (
+          await tx.query<{ card_id: string; card_ap_id: string; purpose: string }>(
+            'SELECT card_id, card_ap_id, purpose FROM consents WHERE id = $1',
+            [consentId],
+          )
+        ).rows[0]
+      : undefined;
     if (
       !consent ||
       consent.card_id !== r.cardId ||
@@ -316,7 +331,7 @@ export async function reserveLoad(ctx: Ctx, s: Session, r: ReserveLoad): Promise
             userId,
             ap.provider_id,
             r.terminalId,
-            r.consentId,
+            consentId,
             now,
             s.operatorId,
             r.batchId ?? null,
