@@ -180,25 +180,3 @@ test('myna card create: a usable card file, defaults printed once, --force to re
     await rm(dir, { recursive: true, force: true });
   }
 });
-
-test('myna demo makes ./demo/card.json once and says what to try', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'myna-cli-demo-'));
-  const cwd = process.cwd();
-  try {
-    process.chdir(dir);
-    await withEnv({ MYNA_LANG: 'en', MYNA_HOME: join(dir, 'home') }, async () => {
-      const first = await run('demo');
-      assert.equal(first.code, 0, first.err);
-      assert.match(first.out, /card written to demo\/card\.json/);
-      assert.match(first.out, /npx myna card show demo\/card\.json/);
-      const second = await run('demo');
-      assert.equal(second.code, 0);
-      assert.match(second.out, /already exists/);
-      assert.ok(!second.out.includes('1234'), 'PINs are printed only when the card is made');
-      await loadCardFile(join(dir, 'demo', 'card.json'));
-    });
-  } finally {
-    process.chdir(cwd);
-    await rm(dir, { recursive: true, force: true });
-  }
-});

@@ -49,6 +49,8 @@ test('npm start (myna demo): the printed commands load a type C card AP and read
     rmSync(cwd, { recursive: true, force: true });
   });
   const out = await demo.ready;
+  assert.match(out, /card written to demo\/card\.json/);
+  assert.match(out, /PIN \(JPKI auth, 券面事項入力補助, 住基\): 1234/);
   assert.match(out, /platform operator "admin" created/);
   const commands = [...out.matchAll(/^ {2}npx myna (.+)$/gm)].map((m) => m[1]!.split(' '));
   assert.equal(commands.length, 3, out);
@@ -70,6 +72,7 @@ test('npm start (myna demo): the printed commands load a type C card AP and read
   const again = await demo.ready;
   assert.match(again, /already exists; using it/);
   assert.doesNotMatch(again, /platform operator "admin" created/);
+  assert.ok(!again.includes('1234'), 'the card’s PINs are printed only when the card is made');
   const twice = run(commands[0]!);
   assert.equal(twice.status, 1);
   assert.match(twice.stdout, /ALREADY_LOADED/);
