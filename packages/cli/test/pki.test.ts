@@ -113,3 +113,75 @@ test('myna pki serve prints its URL, serves CRLs and OCSP, and stops on SIGINT',
   child.kill('SIGINT');
   assert.equal(await exited, 0);
 });
+
+test('myna pki serve answers a revocation made by another process (myna pki revoke) at once', async (t) => {
+  const { spawn } = await import('node:child_process');
+  const home = await mkdtemp(join(tmpdir(), 'myna-cli-pki-'));
+  const dir = join(home, 'pki');
+  const savedHome = process.env.MYNA_HOME;
+  process.env.MYNA_HOME = home;
+  t.after(() => {
+    if (savedHome === undefined) delete process.env.MYNA_HOME;
+    else process.env.MYNA_HOME = savedHome;
+  });
+  assert.equal((await cli('pki', 'init', '--dir', dir)).code, 0);
+  const card = join(home, 'card.json');
+  assert.equal((await cli('card', 'create', '--out', card, '--pki', dir)).code, 0);
+  const leaf = join(home, 'auth.pem');
+  await writeFile(leaf, (await cli('card', 'cert', card, 'auth')).out + '\n');
+  const chainFile = join(home, 'chain.pem');
+  await writeFile(chainFile, (await cli('pki', 'chain', '--dir', dir)).out + '\n');
+  // The issuing CA is the chain's first certificate (auth CA).
+  const caFile = join(home, 'auth-ca.pem');
+  await writeFile(
+    caFile,
+    /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/.exec(
+      (await cli('pki', 'chain', '--dir', dir)).out,
+    )![0] + '\n',
+  );
+
+  const bin = new URL('../../../bin/myna.mjs', import.meta.url).pathname;
+  const child = spawn(process.execPath, [bin, 'pki', 'serve', '--dir', dir, '--port', '0'], {
+    env: { ...process.env, MYNA_LANG: 'en' },
+  });
+  t.after(() => child.kill('SIGKILL'));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /serving at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`serve exited early (${code}): ${out}`)));
+  });
+  const ask = () => {
+    const r = spawnSync('openssl', [
+      'ocsp',
+      '-issuer',
+      caFile,
+      '-cert',
+      leaf,
+      '-url',
+      `${url}/ocsp`,
+      '-CAfile',
+      chainFile,
+    ]);
+    return r.stdout.toString() + r.stderr.toString();
+  };
+  assert.match(ask(), /: good/);
+  const serial = spawnSync('openssl', ['x509', '-noout', '-serial', '-in', leaf])
+    .stdout.toString()
+    .trim()
+    .replace(/^serial=/, '');
+  // This test process is not the server: the revocation reaches it through the issuer directory.
+  assert.equal(
+    (await cli('pki', 'revoke', '--dir', dir, '--serial', serial, '--reason', 'lost')).code,
+    0,
+  );
+  const after = ask();
+  assert.match(after, /: revoked/);
+  assert.match(after, /Reason: keyCompromise/);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  child.kill('SIGINT');
+  assert.equal(await exited, 0);
+});
