@@ -41,5 +41,6 @@ export { loadOnCard } from './cardops/load.ts';
 export { deleteOnCard } from './cardops/delete.ts';
 export { moveIn } from './cardops/moveIn.ts';
 export { diagnose } from './cardops/diagnose.ts';
+export { resetPin } from './cardops/resetPin.ts';
 export { recoverCard } from './cardops/recover.ts';
 export { CardJobs } from './cardops/jobs.ts';

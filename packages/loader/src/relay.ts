@@ -9,7 +9,7 @@ import { ApiError, type ApiClient } from './client.ts';
 /** A job as the API shows it (see /openapi.json, `POST /v1/jobs`). */
 export interface JobReply {
   readonly id: string;
-  readonly op: 'load' | 'delete' | 'diagnose' | 'move_in';
+  readonly op: 'load' | 'delete' | 'diagnose' | 'move_in' | 'reset_pin';
   readonly state: 'running' | 'done' | 'failed';
   readonly seq: number;
   readonly command?: string;

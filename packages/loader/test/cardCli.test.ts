@@ -155,6 +155,21 @@ test('CLI: load (auto-load), read back, diagnose, delete, a batch, a type A card
     MYNA_CARDAP_PIN: '0000',
   });
   assert.match(wrong2.err, /1 try left/);
+  // A third wrong try locks it; the right PIN no longer helps until the provider resets it.
+  const keyed = (pin: string) =>
+    myna(['read', '--card', c2, '--aid', aidA, '--keys', pkg], { ...base, MYNA_CARDAP_PIN: pin });
+  await keyed('0000');
+  assert.match((await keyed('4321')).err, /locked/);
+  const noNewPin = await myna(['pin-reset', '--card', c2, '--ap', apA], base);
+  assert.match(noNewPin.err, /CARDAP_PIN_REQUIRED/);
+  const reset = await myna(['pin-reset', '--card', c2, '--ap', apA], {
+    ...base,
+    MYNA_CARDAP_PIN: '4321',
+  });
+  assert.equal(reset.code, 0, reset.err);
+  assert.match(reset.out, /is reset, 3 tries/);
+  const typeC = await myna(['pin-reset', '--card', c2, '--ap', info.cardApId], base);
+  assert.match(typeC.err, /CARDAP_HAS_NO_PIN/);
   const good = await myna(['read', '--card', c2, '--aid', aidA, '--keys', pkg], {
     ...base,
     MYNA_CARDAP_PIN: '4321',

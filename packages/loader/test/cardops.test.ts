@@ -11,6 +11,7 @@ import { freeAreaUsage, type Card } from '@myna-ap/card';
 import { loadOnCard } from '../src/cardops/load.ts';
 import { deleteOnCard } from '../src/cardops/delete.ts';
 import { moveIn } from '../src/cardops/moveIn.ts';
+import { resetPin } from '../src/cardops/resetPin.ts';
 import { listInstances } from '../src/store/instances.ts';
 import { setAutoLoad } from '../src/store/terminals.ts';
 import { verifyAudit } from '../src/audit.ts';
@@ -380,5 +381,51 @@ test('after hours a delete needs an administrator’s override, which the audit 
   assert.deepEqual(
     rows.rows.map((r) => [r.actor, r.detail.op]),
     [[w.admin.operatorId, 'delete']],
+  );
+});
+
+test('a locked system-fixed PIN is reset to itself; a holder’s PIN to the new one; tries come back', async (t) => {
+  const w = await world();
+  t.after(() => w.db.close());
+  const card = await newCard();
+  const out = await loadOnCard(w.ctx, w.op, tx(card), {
+    terminalId: T,
+    items: [{ cardApId: w.aps.D }, { cardApId: w.aps.A, pin: PIN }],
+    consent,
+  });
+  const serial = fromHex(out.cardId);
+  const aidOf = (id: string) => fromHex(out.results.find((r) => r.cardApId === id)!.aid!);
+  const open = (id: string, type: 'A' | 'D', pin: Uint8Array) => {
+    const aid = aidOf(id);
+    return readCardAp(tx(card), {
+      aid,
+      type,
+      keys: cardApCardKeys(w.ctx.keys.cardApMaster(aid), serial, aid),
+      pin,
+    });
+  };
+  const wrong = new TextEncoder().encode('00000000');
+  for (let i = 0; i < 5; i++) await open(w.aps.D, 'D', wrong).catch(() => undefined);
+  const fixed = cardApFixedPin(w.ctx.keys.cardApMaster(aidOf(w.aps.D)), serial, aidOf(w.aps.D));
+  await assert.rejects(open(w.aps.D, 'D', fixed), /6983/, 'locked, even with the right PIN');
+  const r = await resetPin(w.ctx, w.op, tx(card), { terminalId: T, cardApId: w.aps.D, consent });
+  assert.deepEqual([r.fixed, r.tries], [true, 5]);
+  assert.equal((await open(w.aps.D, 'D', fixed)).userId.length, 13);
+  // The holder's PIN: a new one, and the old one no longer opens it.
+  const next = new TextEncoder().encode('8765');
+  await resetPin(w.ctx, w.op, tx(card), { terminalId: T, cardApId: w.aps.A, pin: next, consent });
+  await assert.rejects(open(w.aps.A, 'A', PIN), /63C/);
+  assert.equal((await open(w.aps.A, 'A', next)).userId.length, 13);
+  await assert.rejects(
+    resetPin(w.ctx, w.op, tx(card), { terminalId: T, cardApId: w.aps.C, consent }),
+    {
+      code: 'CARDAP_HAS_NO_PIN',
+    },
+  );
+  await assert.rejects(
+    resetPin(w.ctx, w.op, tx(card), { terminalId: T, cardApId: w.aps.A, consent }),
+    {
+      code: 'CARDAP_PIN_REQUIRED',
+    },
   );
 });

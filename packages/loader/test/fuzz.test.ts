@@ -120,6 +120,7 @@ function examples(cardApId: string): Record<string, unknown> {
       },
       { op: 'diagnose', terminalId: 'counter-1' },
       { op: 'move_in', terminalId: 'counter-1', toMunicipality: '102016', overrideHours: true },
+      { op: 'reset_pin', terminalId: 'counter-1', cardApId, pin: '4321', consent },
     ),
     '/v1/jobs/:id/exchange': oneOf(
       { seq: 1, response: '9000' },

@@ -585,4 +585,53 @@ const moveInCmd: CliCommand = {
   },
 };
 
-export const cardJobCommands: readonly CliCommand[] = [load, del, diagnoseCmd, moveInCmd];
+const pinReset: CliCommand = {
+  path: ['pin-reset'],
+  summary: {
+    en: 'reset a card AP’s PIN (forgotten or locked) on the holder’s request; every try comes back',
+    ja: '本人の申請によりカードAPのPINを再設定（忘れた・ロックした場合）。残り回数も戻ります',
+  },
+  usage:
+    '(--card FILE | --reader N) --ap CARD_AP_ID [--terminal ID] [--consent M] [--note T] [--cardap-pin-stdin]   (new PIN: MYNA_CARDAP_PIN; none for a system-fixed PIN)',
+  options: {
+    ...SERVER_OPTIONS,
+    ...CARD_OPTIONS,
+    ap: { type: 'string' },
+    consent: { type: 'string' },
+    note: { type: 'string' },
+    'override-hours': { type: 'boolean' },
+    'cardap-pin-stdin': { type: 'boolean' },
+  },
+  async run({ values }, io) {
+    const cardApId = need(values.ap, 'ap');
+    const wantsPin =
+      values['cardap-pin-stdin'] === true || process.env.MYNA_CARDAP_PIN !== undefined;
+    const pin = wantsPin
+      ? readPassword('MYNA_CARDAP_PIN', values['cardap-pin-stdin'] === true)
+      : undefined;
+    return api(values, async (c) => {
+      const terminalId = await terminalOf(values, c);
+      const j = await runJob(c, await oneCard(values), {
+        op: 'reset_pin',
+        terminalId,
+        cardApId,
+        ...(pin !== undefined ? { pin } : {}),
+        consent: consentOf(values),
+        ...(values['override-hours'] === true ? { overrideHours: true } : {}),
+      });
+      if (j.state !== 'done') throw jobFailure(j);
+      const o = j.result as { cardId: string; aid: string; tries: number; fixed: boolean };
+      if (values.json) io.out(JSON.stringify(o, null, 2));
+      else
+        io.out(
+          t({
+            en: `card ${o.cardId}: the PIN of ${cardApId} (AID ${o.aid}) is reset${o.fixed ? ' to its system-fixed value' : ''}, ${o.tries} tries`,
+            ja: `カード ${o.cardId}: ${cardApId}（AID ${o.aid}）のPINを再設定しました${o.fixed ? '（システム固定PIN）' : ''}。残り${o.tries}回`,
+          }),
+        );
+      return 0;
+    });
+  },
+};
+
+export const cardJobCommands: readonly CliCommand[] = [load, del, diagnoseCmd, moveInCmd, pinReset];

@@ -17,7 +17,7 @@ import { ApduError, GpError, Scp03Error, toHex, type Transmit } from '@myna-ap/a
 import { TransportError, cardRemoved, type TransportErrorCode } from '@myna-ap/transport';
 import { LoaderError, type Text } from '../errors.ts';
 
-export type JobOp = 'load' | 'delete' | 'diagnose' | 'move_in';
+export type JobOp = 'load' | 'delete' | 'diagnose' | 'move_in' | 'reset_pin';
 export type JobState = 'running' | 'done' | 'failed';
 
 export interface JobError {

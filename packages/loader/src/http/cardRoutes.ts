@@ -23,6 +23,7 @@ import { loadOnCard } from '../cardops/load.ts';
 import { deleteOnCard } from '../cardops/delete.ts';
 import { moveIn } from '../cardops/moveIn.ts';
 import { diagnose } from '../cardops/diagnose.ts';
+import { resetPin } from '../cardops/resetPin.ts';
 import { exportKeyPackage } from '../store/keyPackages.ts';
 import { setAutoLoad } from '../store/terminals.ts';
 
@@ -125,6 +126,18 @@ const deleteJob = z
 
 const diagnoseJob = z.object({ op: z.literal('diagnose'), terminalId: terminalIdSchema }).strict();
 
+const resetPinJob = z
+  .object({
+    op: z.literal('reset_pin'),
+    terminalId: terminalIdSchema,
+    cardApId: opaqueIdSchema,
+    /** The holder's new PIN; left out for a system-fixed PIN. Never stored or logged. */
+    pin: z.string().min(1).max(16).optional(),
+    consent: consentGiven,
+    overrideHours: z.boolean().optional(),
+  })
+  .strict();
+
 const moveInJob = z
   .object({
     op: z.literal('move_in'),
@@ -134,7 +147,13 @@ const moveInJob = z
   })
   .strict();
 
-export const jobBody = z.discriminatedUnion('op', [loadJob, deleteJob, diagnoseJob, moveInJob]);
+export const jobBody = z.discriminatedUnion('op', [
+  loadJob,
+  deleteJob,
+  diagnoseJob,
+  moveInJob,
+  resetPinJob,
+]);
 
 /** The terminal's answer to command `seq`: the response APDU (hex), or why there is none. */
 export const exchangeBody = z.union([
@@ -155,7 +174,7 @@ export const exchangeBody = z.union([
 
 const jobView = z.object({
   id: z.string(),
-  op: z.enum(['load', 'delete', 'diagnose', 'move_in']),
+  op: z.enum(['load', 'delete', 'diagnose', 'move_in', 'reset_pin']),
   state: z.enum(['running', 'done', 'failed']),
   seq: z.number(),
   command: z.string().optional(),
@@ -169,7 +188,7 @@ export const cardRoutes: readonly Route[] = [
     method: 'POST',
     path: '/v1/jobs',
     summary:
-      'Start a card operation at a terminal (load, delete, diagnose, move_in); answers with the first command APDU to relay',
+      'Start a card operation at a terminal (load, delete, diagnose, move_in, reset_pin); answers with the first command APDU to relay',
     tag: 'card jobs',
     auth: true,
     body: jobBody,
@@ -218,6 +237,18 @@ export const cardRoutes: readonly Route[] = [
               overrideHours: body.overrideHours,
             });
           break;
+        case 'reset_pin': {
+          const pin = body.pin === undefined ? undefined : checkCardApPin(body.pin);
+          run = (t) =>
+            resetPin(ctx, session, t, {
+              terminalId,
+              cardApId: body.cardApId as CardApId,
+              pin,
+              consent: body.consent,
+              overrideHours: body.overrideHours,
+            });
+          break;
+        }
       }
       return ok(
         await ctx.jobs.start(
