@@ -583,7 +583,7 @@ const WHY: Record<string, string> = {
   'READ BINARY serial (SFI 1)':
     'needed: the card ID in the DB, and the card AP keys are diversified from the serial',
   'READ BINARY municipality (SFI 2)':
-    'only for `local`: area eligibility when the resident system supplies no municipality. Could be skipped when the request carries `holderMunicipality` (it wins anyway); today it is read whenever a local card AP is planned',
+    'only for `local`, and only when the request carries no `holderMunicipality` from the resident system (which wins anyway): area eligibility',
   'SELECT JPKI AP':
     'for the PIN-lock rule (issue 5: "PIN not locked"): the empty VERIFY needs the JPKI AP selected',
   'VERIFY empty (PIN tries, P2 98)':

@@ -251,9 +251,11 @@ export async function loadOnCard(
   await checkHours(ctx, s, req.overrideHours === true);
   if (req.batchId !== undefined) await checkBatchOpen(ctx.db, s, req.batchId, req.terminalId);
   const planned = await plan(ctx, s, req);
+  // The municipality on the card matters only for a local-area card AP, and only
+  // when the resident system has not said where the holder lives.
   const card = await readIdentity(
     t,
-    planned.some((p) => p.area === 'local'),
+    planned.some((p) => p.area === 'local') && !req.holderMunicipality,
   );
   const recovered = await recoverCard(ctx, s.operatorId, t, card, s.providerId);
   await checkAuthPinNotLocked(t);
