@@ -271,11 +271,11 @@ if (!pgWhy) {
           db,
           done: async () => {
             await db.close();
-            pg.stop();
+            await pg.stop();
           },
         };
       } catch (e) {
-        pg.stop();
+        await pg.stop();
         throw e;
       }
     },

@@ -3,11 +3,6 @@
  * a PostgreSQL cluster with the server's durable defaults, terminals with one
  * loading operator each, and the names of the APDUs a load sends.
  */
-import { spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { EXTENDED_SD_AID, LOCAL_SD_AID } from '@myna-ap/apdu';
 import { AID } from '@myna-ap/card';
 import type { World } from '../packages/loader/test/cardWorld.ts';
@@ -16,6 +11,7 @@ import type { Session } from '../packages/loader/src/store/context.ts';
 import type { TerminalId } from '../packages/loader/src/domain/ids.ts';
 import { authenticate, createOperator, login } from '../packages/loader/src/store/operators.ts';
 import { createTerminal } from '../packages/loader/src/store/terminals.ts';
+import { startPostgres } from '../packages/loader/test/pgCluster.ts';
 
 export interface BenchTerminal {
   readonly id: TerminalId;
@@ -46,87 +42,11 @@ export async function addTerminals(w: World, n: number): Promise<BenchTerminal[]
   return out;
 }
 
-export interface PgServer {
-  readonly url: string;
-  stop(): void;
-}
+export { postgresUnavailable as pgUnavailable } from '../packages/loader/test/pgCluster.ts';
 
-function findPgBin(): string | undefined {
-  const which = spawnSync('sh', ['-c', 'command -v initdb'], { encoding: 'utf8' });
-  if (which.status === 0 && which.stdout.trim())
-    return which.stdout.trim().replace(/\/initdb$/, '');
-  const base = '/usr/lib/postgresql';
-  if (!existsSync(base)) return undefined;
-  for (const v of readdirSync(base).sort((a, b) => Number(b) - Number(a)))
-    if (existsSync(join(base, v, 'bin', 'initdb'))) return join(base, v, 'bin');
-  return undefined;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Why the PostgreSQL half cannot run here, or undefined. */
-export function pgUnavailable(): string | undefined {
-  if (!findPgBin()) return 'PostgreSQL server binaries (initdb, pg_ctl) not found';
-  if (process.getuid?.() === 0 && spawnSync('id', ['-u', 'postgres']).status !== 0)
-    return 'running as root and there is no postgres user to run the server';
-  return undefined;
-}
-
-/**
- * A throwaway cluster like test/pgCluster.ts, but with the server's durable
- * defaults (fsync and synchronous_commit on: a commit waits for the WAL flush),
- * as a production server runs; the tests turn fsync off.
- */
-export async function startDurablePostgres(): Promise<PgServer> {
-  const bin = findPgBin();
-  if (!bin) throw new Error('PostgreSQL binaries not found');
-  const root = process.getuid?.() === 0;
-  const dir = mkdtempSync(join(tmpdir(), 'myna-pg-bench-'));
-  const data = join(dir, 'data');
-  if (root) {
-    const id = (f: string) =>
-      Number(spawnSync('id', [f, 'postgres'], { encoding: 'utf8' }).stdout.trim());
-    chownSync(dir, id('-u'), id('-g'));
-  }
-  const run = (cmd: string, args: string[]) => {
-    const full = join(bin, cmd);
-    const r = root
-      ? spawnSync('runuser', ['-u', 'postgres', '--', full, ...args], { encoding: 'utf8' })
-      : spawnSync(full, args, { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr || r.stdout}`);
-  };
-  run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
-  const port = await freePort();
-  run('pg_ctl', [
-    '-D',
-    data,
-    '-l',
-    join(dir, 'log'),
-    '-w',
-    '-o',
-    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=60`,
-    'start',
-  ]);
-  return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    stop() {
-      try {
-        run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    },
-  };
+/** A throwaway PostgreSQL cluster with the server's durable defaults, as production runs. */
+export function startDurablePostgres() {
+  return startPostgres({ durable: true });
 }
 
 export interface DbCounts {

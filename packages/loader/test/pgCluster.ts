@@ -61,7 +61,12 @@ export function skipUnlessPostgres(): string | false {
   return `PostgreSQL: ${why}`;
 }
 
-export async function startPostgres(): Promise<PgCluster> {
+/**
+ * `durable`: the server's own defaults (fsync and synchronous_commit on: a commit
+ * waits for the WAL flush), as in production — for the benchmarks; the tests run
+ * with fsync off, which only speeds them up.
+ */
+export async function startPostgres(o: { durable?: boolean } = {}): Promise<PgCluster> {
   const given = process.env.MYNA_TEST_DATABASE_URL;
   if (given) return { url: given, stop: async () => {} };
   const bin = findBin();
@@ -90,7 +95,7 @@ export async function startPostgres(): Promise<PgCluster> {
     join(dir, 'log'),
     '-w',
     '-o',
-    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=60`,
+    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1${o.durable ? '' : ' -c fsync=off'} -c max_connections=60`,
     'start',
   ]);
   return {
