@@ -382,6 +382,15 @@ export async function reserveLoad(ctx: Ctx, s: Session, r: ReserveLoad): Promise
   });
 }
 
+/** The instance row, locked for the state change about to be written. */
+async function lockInstance(tx: Queryable, id: string): Promise<InstanceRow> {
+  const row = (
+    await tx.query<InstanceRow>('SELECT * FROM card_ap_instances WHERE id = $1 FOR UPDATE', [id])
+  ).rows[0];
+  if (!row) throw notFound('instance', id);
+  return row;
+}
+
 /** Applies one saga event to an instance (with the step reached on the card). */
 export async function settle(
   ctx: Ctx,
@@ -393,10 +402,7 @@ export async function settle(
 ): Promise<InstanceView> {
   const now = ctx.now();
   return writeTransaction(ctx.db, async (tx) => {
-    const row = (
-      await tx.query<InstanceRow>('SELECT * FROM card_ap_instances WHERE id = $1 FOR UPDATE', [id])
-    ).rows[0];
-    if (!row) throw notFound('instance', id);
+    const row = await lockInstance(tx, id);
     const next = transition(row.state, event);
     if (!next) {
       throw new LoaderError(
@@ -498,10 +504,7 @@ export async function startDelete(
 ): Promise<InstanceView> {
   const now = ctx.now();
   return writeTransaction(ctx.db, async (tx) => {
-    const row = (
-      await tx.query<InstanceRow>('SELECT * FROM card_ap_instances WHERE id = $1 FOR UPDATE', [id])
-    ).rows[0];
-    if (!row) throw notFound('instance', id);
+    const row = await lockInstance(tx, id);
     if (transition(row.state, 'delete_started') === undefined) {
       throw new LoaderError(
         'SAGA_BAD_EVENT',
