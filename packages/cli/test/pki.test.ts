@@ -3,8 +3,26 @@ import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { main } from '@myna-ap/cli';
+
+/** `myna pki serve` as its own process; resolves once it says where it listens. */
+async function serve(dir: string) {
+  const bin = new URL('../../../bin/myna.mjs', import.meta.url).pathname;
+  const child = spawn(process.execPath, [bin, 'pki', 'serve', '--dir', dir, '--port', '0'], {
+    env: { ...process.env, MYNA_LANG: 'en' },
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /serving at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`serve exited early (${code}): ${out}`)));
+  });
+  return { child, url };
+}
 
 async function cli(...argv: string[]) {
   const out: string[] = [];
@@ -90,22 +108,9 @@ test('myna pki: bad arguments and a missing issuer are clear errors', async () =
 });
 
 test('myna pki serve prints its URL, serves CRLs and OCSP, and stops on SIGINT', async () => {
-  const { spawn } = await import('node:child_process');
   const dir = join(await mkdtemp(join(tmpdir(), 'myna-cli-pki-')), 'pki');
   assert.equal((await cli('pki', 'init', '--dir', dir)).code, 0);
-  const bin = new URL('../../../bin/myna.mjs', import.meta.url).pathname;
-  const child = spawn(process.execPath, [bin, 'pki', 'serve', '--dir', dir, '--port', '0'], {
-    env: { ...process.env, MYNA_LANG: 'en' },
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /serving at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited early (${code}): ${out}`)));
-  });
+  const { child, url } = await serve(dir);
   const crl = await fetch(`${url}/crl/auth.crl`);
   assert.equal(crl.status, 200);
   assert.equal((await fetch(`${url}/ocsp`, { method: 'PUT' })).status, 405);
@@ -115,7 +120,6 @@ test('myna pki serve prints its URL, serves CRLs and OCSP, and stops on SIGINT',
 });
 
 test('myna pki serve answers a revocation made by another process (myna pki revoke) at once', async (t) => {
-  const { spawn } = await import('node:child_process');
   const home = await mkdtemp(join(tmpdir(), 'myna-cli-pki-'));
   const dir = join(home, 'pki');
   const savedHome = process.env.MYNA_HOME;
@@ -140,20 +144,8 @@ test('myna pki serve answers a revocation made by another process (myna pki revo
     )![0] + '\n',
   );
 
-  const bin = new URL('../../../bin/myna.mjs', import.meta.url).pathname;
-  const child = spawn(process.execPath, [bin, 'pki', 'serve', '--dir', dir, '--port', '0'], {
-    env: { ...process.env, MYNA_LANG: 'en' },
-  });
+  const { child, url } = await serve(dir);
   t.after(() => child.kill('SIGKILL'));
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /serving at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited early (${code}): ${out}`)));
-  });
   const ask = () => {
     const r = spawnSync('openssl', [
       'ocsp',
