@@ -17,12 +17,13 @@
 import { ApduError, concat, fromHex, toHex } from './bytes.ts';
 import type { CardApKeys, CardApType, EfAccess } from './gp.ts';
 import { keyDiversificationData, scp03Kdf } from './scp03.ts';
+import { aidLengthOk } from './aid.ts';
 
 /** Derivation constants of the per-card card AP keys (outside SCP03's 00..07 and the areas' 41..43). */
 export const CARD_AP_DIVERSIFY = { ENC: 0x51, MAC: 0x52, FIXED_PIN: 0x53 } as const;
 
 function context(cardSerial: Uint8Array, aid: Uint8Array): Uint8Array {
-  if (aid.length < 5 || aid.length > 16) {
+  if (!aidLengthOk(aid.length)) {
     throw new ApduError('SM_BAD_KEY', `card AP AID of ${aid.length} bytes (5..16)`);
   }
   return concat(keyDiversificationData(cardSerial), aid);

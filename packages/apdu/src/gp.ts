@@ -7,6 +7,7 @@
  */
 import { ApduError, concat, toHex, u16 } from './bytes.ts';
 import { command, type CommandApdu } from './command.ts';
+import { aidLengthOk } from './aid.ts';
 
 // ---------------------------------------------------------------------------
 // AIDs. RID F0 4D 59 4E 41 ("F" = proprietary, not registered; 4D594E41 = "MYNA").
@@ -236,7 +237,7 @@ export function installCommands(
   if (maxBlock < 64 || maxBlock > MAX_PLAIN_BLOCK) {
     throw new GpError('GP_BAD_SPEC', `block size ${maxBlock} outside 64..${MAX_PLAIN_BLOCK}`);
   }
-  if (spec.aid.length < 5 || spec.aid.length > 16)
+  if (!aidLengthOk(spec.aid.length))
     throw new GpError('GP_BAD_SPEC', 'AID must have 5..16 bytes');
   if (!Number.isInteger(spec.size) || spec.size < 1 || spec.size > 0xffff) {
     throw new GpError('GP_BAD_SPEC', `size ${spec.size} out of range`);
@@ -289,7 +290,7 @@ export function installCommands(
  * `86 L <new PIN>` [`87 01 <tries>`]. Send through the area's channel with C-DECRYPTION.
  */
 export function resetPinCommands(aid: Uint8Array, pin: Uint8Array, tries?: number): CommandApdu[] {
-  if (aid.length < 5 || aid.length > 16)
+  if (!aidLengthOk(aid.length))
     throw new GpError('GP_BAD_SPEC', 'AID must have 5..16 bytes');
   return [
     command({
