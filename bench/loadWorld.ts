@@ -4,7 +4,7 @@
  * loading operator each, and the names of the APDUs a load sends.
  */
 import { EXTENDED_SD_AID, LOCAL_SD_AID } from '@myna-ap/apdu';
-import { AID } from '@myna-ap/card';
+import { AID } from '@myna-ap/profile';
 import type { World } from '../packages/loader/test/cardWorld.ts';
 import type { Db, Queryable } from '../packages/loader/src/db/db.ts';
 import type { Session } from '../packages/loader/src/store/context.ts';

@@ -8,6 +8,7 @@
 import { ApduError, concat, toHex, u16 } from './bytes.ts';
 import { command, type CommandApdu } from './command.ts';
 import { aidLengthOk } from './aid.ts';
+import { encodeTlv } from './tlv.ts';
 
 // ---------------------------------------------------------------------------
 // AIDs. RID F0 4D 59 4E 41 ("F" = proprietary, not registered; 4D594E41 = "MYNA").
@@ -58,17 +59,8 @@ export interface GpTlv {
   readonly value: Uint8Array;
 }
 
-export function encodeGpLength(n: number): Uint8Array {
-  if (n < 0x80) return Uint8Array.of(n);
-  if (n <= 0xff) return Uint8Array.of(0x81, n);
-  if (n <= 0xffff) return Uint8Array.of(0x82, n >> 8, n & 0xff);
-  throw new ApduError('TLV_BAD_LENGTH', `TLV length ${n} too large`);
-}
-
-export function encodeGpTlv(tag: number, value: Uint8Array): Uint8Array {
-  const t = tag > 0xff ? Uint8Array.of(tag >> 8, tag & 0xff) : Uint8Array.of(tag);
-  return concat(t, encodeGpLength(value.length), value);
-}
+/** GlobalPlatform data objects are BER-TLV: the name under which gp code calls `encodeTlv`. */
+export const encodeGpTlv: (tag: number, value: Uint8Array) => Uint8Array = encodeTlv;
 
 /** Parses a sequence of BER-TLVs; malformed input raises `ApduError` (TLV_*). */
 export function parseGpTlvs(b: Uint8Array): GpTlv[] {

@@ -379,9 +379,14 @@ export function encodeTlvLength(n: number): Uint8Array {
   return Uint8Array.of(0x80 | bytes.length, ...bytes);
 }
 
-/** One data object: tag bytes as given (`0xDF21` → `DF 21`), minimal length, value. */
-export function encodeTlv(tag: TlvTag, value: Uint8Array): Uint8Array {
-  return concat(tagBytes(tag), encodeTlvLength(value.length), value);
+/**
+ * One data object: tag bytes as given (`0xDF21` → `DF 21`), minimal length, value
+ * (the parts given, joined). The one BER-TLV encoder of the project: the card's
+ * layouts, its FCIs and the GlobalPlatform objects all use it.
+ */
+export function encodeTlv(tag: TlvTag, ...value: Uint8Array[]): Uint8Array {
+  const v = value.length === 1 ? value[0]! : concatAll(value);
+  return concat(tagBytes(tag), encodeTlvLength(v.length), v);
 }
 
 /** A data object to encode: a value, or children for a constructed tag. */

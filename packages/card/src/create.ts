@@ -6,12 +6,21 @@
 import { createPublicKey, generateKeyPair, randomBytes, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { toHex } from '@myna-ap/apdu';
-import { COMMON_EF } from './apps/common.ts';
-import { JPKI_EF, JPKI_SPEC, JPKI_TOKEN } from './apps/jpki.ts';
-import { JUKI_EF, JUKI_SPEC } from './apps/juki.ts';
-import { FOUR_DIGITS, SIGN_PASSWORD } from './apps/pinFormats.ts';
-import { TEXT_EF, TEXT_SPEC } from './apps/text.ts';
-import { VISUAL_EF, VISUAL_SPEC } from './apps/visual.ts';
+import {
+  COMMON_EF,
+  FOUR_DIGITS,
+  JPKI_EF,
+  JUKI_EF,
+  SIGN_PASSWORD,
+  TEXT_EF,
+  VISUAL_EF,
+  isValidMunicipalityCode,
+  isValidMyNumber,
+} from '@myna-ap/profile';
+import { JPKI_SPEC, JPKI_TOKEN } from './apps/jpki.ts';
+import { JUKI_SPEC } from './apps/juki.ts';
+import { TEXT_SPEC } from './apps/text.ts';
+import { VISUAL_SPEC } from './apps/visual.ts';
 import { Card } from './card.ts';
 import type { DfSpec } from './fs/spec.ts';
 import { CardOptionError } from './errors.ts';
@@ -27,8 +36,6 @@ import {
 import { newCardIssuer, type CardIssuer } from './issuer.ts';
 import { DEFAULT_FACE_JP2 } from './layout/faceJp2.ts';
 import {
-  isValidMunicipalityCode,
-  isValidMyNumber,
   randomMyNumber,
   randomResidentCode,
   randomSecurityCode,

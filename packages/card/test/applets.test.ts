@@ -8,7 +8,8 @@ import {
   verify as rsaVerify,
   constants,
 } from 'node:crypto';
-import { JPKI_TOKEN, isValidMyNumber } from '@myna-ap/card';
+import { JPKI_TOKEN } from '@myna-ap/card';
+import { isValidMyNumber } from '@myna-ap/profile';
 import {
   AIDS,
   HOLDER,

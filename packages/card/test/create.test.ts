@@ -9,18 +9,20 @@ import {
   CardOptionError,
   createCard,
   defaultExpiry,
-  isValidMunicipalityCode,
-  isValidMyNumber,
   loadCardFile,
   loadCardImage,
-  municipalityCheckDigit,
-  myNumberCheckDigit,
   randomMyNumber,
   resolveCardOptions,
   saveCardFile,
   saveCardImage,
   type CreateCardOptions,
 } from '@myna-ap/card';
+import {
+  isValidMunicipalityCode,
+  isValidMyNumber,
+  municipalityCheckDigit,
+  myNumberCheckDigit,
+} from '@myna-ap/profile';
 import { HOLDER, cardIssuer, issued, testKeys, testPki } from './fixture.ts';
 
 test('My Number check digit (総務省令第85号 第5条)', () => {

@@ -18,16 +18,13 @@ import {
   toHex,
 } from '@myna-ap/apdu';
 import {
-  AID,
   Card,
-  COMMON_EF,
-  JPKI_EF,
-  TEXT_EF,
   freeAreaUsage,
   parseCardImageJson,
   readEf,
   serializeCardImage,
 } from '@myna-ap/card';
+import { AID, COMMON_EF, JPKI_EF, TEXT_EF } from '@myna-ap/profile';
 import { fresh, issued } from './fixture.ts';
 import { KEYS_A, PIN, install, openArea, specA, specC, tx } from './freeAreaKit.ts';
 

@@ -8,7 +8,7 @@
  */
 // The seeded PRNG every fuzz test of the project uses (by path: pki has no runtime
 // dependency on apdu).
-import { seededRandom } from '../../apdu/src/seeded.ts';
+import { seededRandom } from '@myna-ap/apdu';
 
 export const SOAK = process.env.MYNA_SOAK === '1';
 export const FUZZ_SEED =

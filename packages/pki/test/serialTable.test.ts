@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { SerialTable } from '../src/serialTable.ts';
 import { REVOCATION_REASONS, normalizeSerial, type RevocationReason } from '@myna-ap/pki';
 import { FUZZ_SEED, fuzzCount } from './fuzz.ts';
-import { seededRandom } from '../../apdu/src/seeded.ts';
+import { seededRandom } from '@myna-ap/apdu';
 
 test('the serial table agrees with a Map on random issues and revocations (hex in strings and bytes, any case, leading zeros)', () => {
   const rand = seededRandom(FUZZ_SEED);

@@ -37,6 +37,7 @@ export {
   CUSTOM_MAX_EFS,
   PROVIDER_ID_LENGTH,
   USER_ID_LENGTH,
+  aidLengthOk,
   cardApFootprint,
   cardApPinLengthOk,
   cardApPinTriesOk,

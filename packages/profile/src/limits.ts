@@ -7,13 +7,14 @@
  */
 import {
   AID_LENGTH,
+  aidLengthOk,
   CARD_AP_MAX_SIZE,
   CARD_AP_TYPES,
   USER_ID_LENGTH,
   type CardApType,
 } from '@myna-ap/apdu';
 
-export { AID_LENGTH, CARD_AP_MAX_SIZE, CARD_AP_TYPES, USER_ID_LENGTH };
+export { AID_LENGTH, aidLengthOk, CARD_AP_MAX_SIZE, CARD_AP_TYPES, USER_ID_LENGTH };
 export type { CardApType };
 
 /**

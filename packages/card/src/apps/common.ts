@@ -6,15 +6,9 @@
  * - 0002 市区町村コード where the holder is registered: 6 ASCII digits incl. check digit
  * - 0003 card expiry (有効期限): 8 ASCII digits YYYYMMDD
  */
+import { AID, COMMON_EF } from '@myna-ap/profile';
 import type { DfSpec } from '../fs/spec.ts';
 import { ALWAYS } from '../fs/spec.ts';
-import { AID } from './aids.ts';
-
-export const COMMON_EF = {
-  serial: 0x0001,
-  municipality: 0x0002,
-  expiry: 0x0003,
-} as const;
 
 export const COMMON_SPEC: DfSpec = {
   aid: AID.common,

@@ -12,25 +12,13 @@ import { constants, createPrivateKey, privateEncrypt, type KeyObject } from 'nod
 import { SW, ok, status, toHex, type CommandApdu, type ResponseApdu } from '@myna-ap/apdu';
 import type { Card } from '../card.ts';
 import { CardImageError, fidKey } from '../image.ts';
+import { AID, FIXED_PIN, JPKI_EF, JPKI_TOKEN_LABEL, JPKI_TOKEN_LENGTH } from '@myna-ap/profile';
 import { DfApplet } from '../fs/dfApplet.ts';
 import { ALWAYS, afterPin, type DfSpec } from '../fs/spec.ts';
-import { AID } from './aids.ts';
-import { FOUR_DIGITS, SIGN_PASSWORD } from './pinFormats.ts';
 
-export const JPKI_EF = {
-  signCert: 0x0001, // 署名用電子証明書
-  signCaCert: 0x0002, // 署名用CA証明書
-  token: 0x0006, // トークン情報
-  authCert: 0x000a, // 利用者証明用電子証明書
-  authCaCert: 0x000b, // 利用者証明用CA証明書
-  authKey: 0x0017, // 利用者証明用秘密鍵
-  authPin: 0x0018, // 利用者証明用暗証番号
-  signKey: 0x001a, // 署名用秘密鍵
-  signPin: 0x001b, // 署名用暗証番号
-} as const;
 
 /** EF 0006: the token label OpenSC checks, space-padded to 32 bytes. */
-export const JPKI_TOKEN = new TextEncoder().encode('JPKIAPICCTOKEN2'.padEnd(32, ' '));
+export const JPKI_TOKEN = new TextEncoder().encode(JPKI_TOKEN_LABEL.padEnd(JPKI_TOKEN_LENGTH, ' '));
 
 /** RSA-2048: the modulus length in bytes, and the longest input PKCS#1 v1.5 padding allows. */
 const RSA_BYTES = 256;
@@ -83,14 +71,14 @@ export const JPKI_SPEC: DfSpec = {
     {
       fid: JPKI_EF.authPin,
       label: '利用者証明用暗証番号 (auth PIN)',
-      maxTries: 3,
-      format: FOUR_DIGITS,
+      maxTries: FIXED_PIN.jpki_auth.tries,
+      format: FIXED_PIN.jpki_auth.format,
     },
     {
       fid: JPKI_EF.signPin,
       label: '署名用暗証番号 (sign password)',
-      maxTries: 5,
-      format: SIGN_PASSWORD,
+      maxTries: FIXED_PIN.jpki_sign.tries,
+      format: FIXED_PIN.jpki_sign.format,
     },
   ],
 };

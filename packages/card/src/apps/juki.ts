@@ -4,15 +4,9 @@
  * readable after the 住基 PIN 0011 (4 digits, 3 tries; by default the same
  * digits as the other 4-digit PINs, as the card is usually issued).
  */
+import { AID, FIXED_PIN, JUKI_EF } from '@myna-ap/profile';
 import type { DfSpec } from '../fs/spec.ts';
 import { afterPin } from '../fs/spec.ts';
-import { AID } from './aids.ts';
-import { FOUR_DIGITS } from './pinFormats.ts';
-
-export const JUKI_EF = {
-  residentCode: 0x0001, // 住民票コード
-  pin: 0x0011, // 住民基本台帳用暗証番号
-} as const;
 
 export const JUKI_SPEC: DfSpec = {
   aid: AID.juki,
@@ -26,5 +20,12 @@ export const JUKI_SPEC: DfSpec = {
       access: afterPin(JUKI_EF.pin),
     },
   ],
-  pins: [{ fid: JUKI_EF.pin, label: '住基用暗証番号 (PIN)', maxTries: 3, format: FOUR_DIGITS }],
+  pins: [
+    {
+      fid: JUKI_EF.pin,
+      label: '住基用暗証番号 (PIN)',
+      maxTries: FIXED_PIN.juki.tries,
+      format: FIXED_PIN.juki.format,
+    },
+  ],
 };

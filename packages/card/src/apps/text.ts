@@ -8,21 +8,9 @@
  * - 0002 4 info: after PIN 0011, PIN A or PIN B (0015)
  * - 0004 card-verifiable certificate and 0005 AP info: free
  */
+import { AID, FIXED_PIN, TEXT_EF } from '@myna-ap/profile';
 import type { DfSpec } from '../fs/spec.ts';
 import { ALWAYS, afterPin } from '../fs/spec.ts';
-import { AID } from './aids.ts';
-import { FOUR_DIGITS, PIN_A, PIN_B } from './pinFormats.ts';
-
-export const TEXT_EF = {
-  myNumber: 0x0001, // 個人番号
-  basicInfo: 0x0002, // 基本4情報
-  signature: 0x0003, // ハッシュ値と署名
-  certificate: 0x0004, // 券面AP用証明書 (card-verifiable)
-  apInfo: 0x0005, // AP基本情報
-  pin: 0x0011, // 券面事項入力補助用暗証番号
-  pinA: 0x0014, // 照合番号A
-  pinB: 0x0015, // 照合番号B
-} as const;
 
 export const TEXT_SPEC: DfSpec = {
   aid: AID.text,
@@ -59,15 +47,20 @@ export const TEXT_SPEC: DfSpec = {
     {
       fid: TEXT_EF.pin,
       label: '券面事項入力補助用暗証番号 (PIN)',
-      maxTries: 3,
-      format: FOUR_DIGITS,
+      maxTries: FIXED_PIN.text.tries,
+      format: FIXED_PIN.text.format,
     },
-    { fid: TEXT_EF.pinA, label: '照合番号A (PIN A: My Number)', maxTries: 10, format: PIN_A },
+    {
+      fid: TEXT_EF.pinA,
+      label: '照合番号A (PIN A: My Number)',
+      maxTries: FIXED_PIN.text_pin_a.tries,
+      format: FIXED_PIN.text_pin_a.format,
+    },
     {
       fid: TEXT_EF.pinB,
       label: '照合番号B (PIN B: birth+expiry+code)',
-      maxTries: 10,
-      format: PIN_B,
+      maxTries: FIXED_PIN.text_pin_b.tries,
+      format: FIXED_PIN.text_pin_b.format,
     },
   ],
 };

@@ -3,16 +3,9 @@
  * checking the card against its holder (CARD.md). EF 0002 is readable after
  * PIN A (0013, the My Number) or PIN B (0012, birth+expiry+security code).
  */
+import { AID, FIXED_PIN, VISUAL_EF } from '@myna-ap/profile';
 import type { DfSpec } from '../fs/spec.ts';
 import { afterPin } from '../fs/spec.ts';
-import { AID } from './aids.ts';
-import { PIN_A, PIN_B } from './pinFormats.ts';
-
-export const VISUAL_EF = {
-  entries: 0x0002, // 券面事項
-  pinB: 0x0012, // 照合番号B
-  pinA: 0x0013, // 照合番号A
-} as const;
 
 export const VISUAL_SPEC: DfSpec = {
   aid: AID.visual,
@@ -30,9 +23,14 @@ export const VISUAL_SPEC: DfSpec = {
     {
       fid: VISUAL_EF.pinB,
       label: '照合番号B (PIN B: birth+expiry+code)',
-      maxTries: 10,
-      format: PIN_B,
+      maxTries: FIXED_PIN.visual_pin_b.tries,
+      format: FIXED_PIN.visual_pin_b.format,
     },
-    { fid: VISUAL_EF.pinA, label: '照合番号A (PIN A: My Number)', maxTries: 10, format: PIN_A },
+    {
+      fid: VISUAL_EF.pinA,
+      label: '照合番号A (PIN A: My Number)',
+      maxTries: FIXED_PIN.visual_pin_a.tries,
+      format: FIXED_PIN.visual_pin_a.format,
+    },
   ],
 };

@@ -5,18 +5,16 @@
  * 地域住民向け領域 and about 20 in 拡張利用領域, a typical one being 255 bytes.
  */
 import type { AreaName } from '@myna-ap/apdu';
+import { cardApFootprint } from '@myna-ap/profile';
 import {
-  CARD_AP_OVERHEAD,
   parseFreeAreas,
   type CardApImage,
   type FreeAreaImage,
   type FreeAreasImage,
 } from './image.ts';
 
-export { CARD_AP_OVERHEAD };
-
 /** A typical card AP (255-byte type A or D) with its overhead: 288 bytes. */
-export const TYPICAL_CARD_AP_FOOTPRINT = 255 + CARD_AP_OVERHEAD;
+export const TYPICAL_CARD_AP_FOOTPRINT = cardApFootprint(255);
 
 export const DEFAULT_CAPACITY: Readonly<Record<AreaName, number>> = {
   local: 10 * TYPICAL_CARD_AP_FOOTPRINT, // 2880 bytes
@@ -24,7 +22,7 @@ export const DEFAULT_CAPACITY: Readonly<Record<AreaName, number>> = {
 };
 
 export function footprint(ap: Pick<CardApImage, 'size'>): number {
-  return ap.size + CARD_AP_OVERHEAD;
+  return cardApFootprint(ap.size);
 }
 
 export interface AreaUsage {

@@ -28,6 +28,7 @@ import {
   type CommandApdu,
   type ResponseApdu,
 } from '@myna-ap/apdu';
+import { cardApRecordLengthOk } from '@myna-ap/profile';
 import type { Applet } from '../applet.ts';
 import { pinMatches, type PinImage } from '../image.ts';
 import {
@@ -36,7 +37,6 @@ import {
   isInitializeUpdate,
 } from '../gp/secureChannel.ts';
 import type { CardApImage } from './image.ts';
-import { MAX_RECORD } from './install.ts';
 import { writeCardAp, type FreeAreaStore } from './store.ts';
 
 /** Card AP key sets: KVN 01 and an all-zero KDD (keys are per card AP); PIN reference 81. */
@@ -226,7 +226,7 @@ export class CardApApplet implements Applet {
     }
     // UPDATE RECORD: record 1 is the user ID, written once at install.
     if (i === 0) return status(SW.CONDITIONS_NOT_SATISFIED);
-    if (cmd.data.length < 1 || cmd.data.length > MAX_RECORD) return status(SW.WRONG_LENGTH);
+    if (!cardApRecordLengthOk(cmd.data.length)) return status(SW.WRONG_LENGTH);
     const total = records.reduce((n, r, j) => n + (j === i ? cmd.data.length : r.length / 2), 0);
     if (total > ap.size) return status(SW.NOT_ENOUGH_MEMORY);
     const next = records.map((r, j) => (j === i ? toHex(cmd.data) : r));

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { hexSchema, pinSchema } from '../schemas.ts';
 import type { AreaName, CardApType, EfAccess } from '@myna-ap/apdu';
+import { cardApFootprint } from '@myna-ap/profile';
 import type { PinImage } from '../image.ts';
 
 type Hex = string;
@@ -57,9 +58,6 @@ export interface FreeAreaImage {
 export type FreeAreasImage = { readonly local: FreeAreaImage; readonly extended: FreeAreaImage };
 
 export const AREA_NAMES: readonly AreaName[] = ['local', 'extended'];
-
-/** Bytes of card-side bookkeeping per card AP (AID, provider, keys, PIN object). */
-export const CARD_AP_OVERHEAD = 33;
 
 const hex = hexSchema;
 const key16 = hex.length(32);
@@ -139,7 +137,7 @@ function semanticProblem(img: FreeAreasImage): { en: string; ja: string } | unde
       if (seen.has(ap.aid))
         return { en: `${where}: AID used twice`, ja: `${where}: AIDが重複しています` };
       seen.add(ap.aid);
-      used += ap.size + CARD_AP_OVERHEAD;
+      used += cardApFootprint(ap.size);
       const needsKeys = ap.type === 'A' || ap.type === 'D';
       const shapeOk =
         (ap.type === 'C' && ap.binary !== undefined && ap.binary.length / 2 <= ap.size) ||

@@ -8,7 +8,6 @@ export {
   freeAreaUsage,
   areaUsage,
   footprint,
-  CARD_AP_OVERHEAD,
   DEFAULT_CAPACITY,
   type AreaUsage,
 } from './capacity.ts';

@@ -13,12 +13,24 @@ import {
   bytesEqual,
   cardApModuleAid,
   concat,
+  encodeGpTlv,
   parseGpTlvs,
   toHex,
   type CardApType,
   type EfAccess,
   type GpTlv,
 } from '@myna-ap/apdu';
+import {
+  CARD_AP_MAX_RECORDS,
+  CARD_AP_PIN,
+  CARD_AP_TYPES,
+  CUSTOM_MAX_EFS,
+  PROVIDER_ID_LENGTH,
+  aidLengthOk,
+  cardApPinLengthOk,
+  cardApPinTriesOk,
+  cardApRecordLengthOk,
+} from '@myna-ap/profile';
 import { newPin, type PinImage } from '../image.ts';
 import type { CardApEfImage, CardApImage } from './image.ts';
 
@@ -39,8 +51,6 @@ export interface InstallHeader {
   /** Bytes still to come in STORE DATA blocks (0: complete). */
   readonly streamLength: number;
 }
-
-const TYPES: readonly CardApType[] = ['A', 'C', 'D', 'custom'];
 
 function takeLv(b: Uint8Array, at: number): [Uint8Array, number] | undefined {
   const n = b[at];
@@ -71,9 +81,9 @@ export function parseInstallHeader(data: Uint8Array): InstallHeader | Refusal {
     Uint8Array,
   ];
   if (!bytesEqual(elf, CARD_AP_LOAD_FILE_AID)) return refuse(SW.REFERENCED_DATA_NOT_FOUND);
-  const type = TYPES.find((t) => bytesEqual(module, cardApModuleAid(t)));
+  const type = CARD_AP_TYPES.find((t) => bytesEqual(module, cardApModuleAid(t)));
   if (!type) return refuse(SW.REFERENCED_DATA_NOT_FOUND);
-  if (aid.length < 5 || aid.length > 16) return refuse(SW.WRONG_DATA);
+  if (!aidLengthOk(aid.length)) return refuse(SW.WRONG_DATA);
   if (privileges.length !== 1 || privileges[0] !== 0) return refuse(SW.WRONG_DATA);
   let c9: GpTlv[];
   try {
@@ -96,7 +106,13 @@ export function parseInstallHeader(data: Uint8Array): InstallHeader | Refusal {
   const size = uint16(one(INSTALL_TAG.SIZE) ?? undefined);
   const provider = one(INSTALL_TAG.PROVIDER);
   const stream = one(INSTALL_TAG.STREAM_LENGTH);
-  if (size === undefined || size < 1 || !provider || provider.length < 1 || provider.length > 16) {
+  if (
+    size === undefined ||
+    size < 1 ||
+    !provider ||
+    provider.length < PROVIDER_ID_LENGTH.min ||
+    provider.length > PROVIDER_ID_LENGTH.max
+  ) {
     return refuse(SW.WRONG_DATA);
   }
   if (stream === null) return refuse(SW.WRONG_DATA);
@@ -113,22 +129,9 @@ export function parseInstallHeader(data: Uint8Array): InstallHeader | Refusal {
     aid,
     size,
     providerId: provider,
-    params: concat(...rest.map(reencode)),
+    params: concat(...rest.map((t) => encodeGpTlv(t.tag, t.value))),
     streamLength,
   };
-}
-
-function reencode(t: GpTlv): Uint8Array {
-  // parseGpTlvs keeps values only; re-encode to concatenate with the stream.
-  const tagBytes = t.tag > 0xff ? Uint8Array.of(t.tag >> 8, t.tag & 0xff) : Uint8Array.of(t.tag);
-  const n = t.value.length;
-  const len =
-    n < 0x80
-      ? Uint8Array.of(n)
-      : n <= 0xff
-        ? Uint8Array.of(0x81, n)
-        : Uint8Array.of(0x82, n >> 8, n & 0xff);
-  return concat(tagBytes, len, t.value);
 }
 
 const ALLOWED_TAGS: Readonly<Record<CardApType, readonly number[]>> = {
@@ -159,9 +162,6 @@ const ALLOWED_TAGS: Readonly<Record<CardApType, readonly number[]>> = {
   ],
 };
 const REPEATABLE: readonly number[] = [INSTALL_TAG.RECORD, INSTALL_TAG.EF];
-
-/** Longest record: with R-ENC padding and R-MAC it still fits a 256-byte response. */
-export const MAX_RECORD = 232;
 
 const ACCESS: Readonly<Record<number, EfAccess>> = { 0: 'free', 1: 'protected', 2: 'encrypted' };
 
@@ -196,11 +196,11 @@ export function buildCardAp(h: InstallHeader, stream: Uint8Array): CardApImage |
   const triesRaw = get(INSTALL_TAG.PIN_TRIES);
   if ((enc === undefined) !== (mac === undefined)) return refuse(SW.WRONG_DATA);
   if (enc && (enc.length !== 16 || mac!.length !== 16)) return refuse(SW.WRONG_DATA);
-  if (pin && (pin.length < 4 || pin.length > 16)) return refuse(SW.WRONG_DATA);
-  if (triesRaw && (triesRaw.length !== 1 || triesRaw[0]! < 1 || triesRaw[0]! > 15))
+  if (pin && !cardApPinLengthOk(pin.length)) return refuse(SW.WRONG_DATA);
+  if (triesRaw && (triesRaw.length !== 1 || !cardApPinTriesOk(triesRaw[0]!)))
     return refuse(SW.WRONG_DATA);
   if (triesRaw && !pin) return refuse(SW.WRONG_DATA);
-  const tries = triesRaw?.[0] ?? 3;
+  const tries = triesRaw?.[0] ?? CARD_AP_PIN.defaultTries;
 
   const base = {
     aid: toHex(h.aid),
@@ -239,7 +239,11 @@ export function buildCardAp(h: InstallHeader, stream: Uint8Array): CardApImage |
     case 'A': {
       if (!enc || !pin) return refuse(SW.WRONG_DATA);
       const records = [userId, ...all(INSTALL_TAG.RECORD)];
-      if (records.length > 254 || records.some((r) => r.length < 1 || r.length > 254))
+      // Record 1 is the 13-byte user ID; every record obeys the one record limit.
+      if (
+        records.length > CARD_AP_MAX_RECORDS ||
+        records.some((r) => !cardApRecordLengthOk(r.length))
+      )
         return refuse(SW.WRONG_DATA);
       if (records.reduce((n, r) => n + r.length, 0) > h.size) return refuse(SW.WRONG_DATA);
       return { ...base, ...secured(), records: records.map(toHex) };
@@ -272,7 +276,7 @@ export function buildCardAp(h: InstallHeader, stream: Uint8Array): CardApImage |
         content.set(given, lead.length);
         efs.push({ fid: fidHex, size, access, data: toHex(content) });
       }
-      if (efs.length === 0 || efs.length > 16) return refuse(SW.WRONG_DATA);
+      if (efs.length === 0 || efs.length > CUSTOM_MAX_EFS) return refuse(SW.WRONG_DATA);
       if (efs.reduce((n, e) => n + e.size, 0) > h.size) return refuse(SW.WRONG_DATA);
       if ((enc === undefined) !== (pin === undefined)) return refuse(SW.WRONG_DATA);
       const needsAuth = efs.some((e) => e.access !== 'free');
@@ -296,7 +300,7 @@ export function parsePersonalizeHeader(data: Uint8Array): Uint8Array | Refusal {
   if (at !== data.length) return refuse(SW.WRONG_DATA);
   const aid = fields[2]!;
   if (fields.some((f, i) => i !== 2 && f.length !== 0)) return refuse(SW.WRONG_DATA);
-  if (aid.length < 5 || aid.length > 16) return refuse(SW.WRONG_DATA);
+  if (!aidLengthOk(aid.length)) return refuse(SW.WRONG_DATA);
   return aid;
 }
 
@@ -314,8 +318,8 @@ export function parsePinReset(stream: Uint8Array): PinImage | Refusal {
     return refuse(SW.WRONG_DATA);
   }
   const pin = pins[0]!.value;
-  if (pin.length < 4 || pin.length > 16) return refuse(SW.WRONG_DATA);
+  if (!cardApPinLengthOk(pin.length)) return refuse(SW.WRONG_DATA);
   const t = tries[0]?.value;
-  if (t && (t.length !== 1 || t[0]! < 1 || t[0]! > 15)) return refuse(SW.WRONG_DATA);
-  return newPin(pin, t?.[0] ?? 3);
+  if (t && (t.length !== 1 || !cardApPinTriesOk(t[0]!))) return refuse(SW.WRONG_DATA);
+  return newPin(pin, t?.[0] ?? CARD_AP_PIN.defaultTries);
 }

@@ -7,8 +7,6 @@
 import {
   AREA_CODE,
   AREA_KEY_VERSION,
-  EXTENDED_SD_AID,
-  LOCAL_SD_AID,
   TEST_AREA_MASTER_KEYS,
   diversifyScp03Keys,
   keyDiversificationData,
@@ -16,15 +14,13 @@ import {
   type AreaMasterKeys,
   type AreaName,
 } from '@myna-ap/apdu';
+import { SD_AID } from '@myna-ap/profile';
 import { DEFAULT_CAPACITY } from './capacity.ts';
 import type { FreeAreaImage, FreeAreasImage } from './image.ts';
 
 export { AREA_KEY_VERSION, TEST_AREA_MASTER_KEYS, type AreaMasterKeys };
 
-export const SD_AID: Readonly<Record<AreaName, Uint8Array>> = {
-  local: LOCAL_SD_AID,
-  extended: EXTENDED_SD_AID,
-};
+export { SD_AID };
 
 export interface NewFreeAreasOptions {
   /** Card serial (8+ bytes) from the 共通カードAP. */

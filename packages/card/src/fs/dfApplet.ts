@@ -22,13 +22,13 @@ import {
   status,
   u16,
   concat,
+  encodeTlv as tlv,
   type CommandApdu,
   type ResponseApdu,
 } from '@myna-ap/apdu';
 import type { Applet } from '../applet.ts';
 import type { Card } from '../card.ts';
 import { CardImageError, fidKey, pinMatches, withPin, type PinImage } from '../image.ts';
-import { tlv } from '../layout/tlv.ts';
 import { accessAllowed, sfiOf, type DfSpec, type EfSpec, type PinSpec } from './spec.ts';
 
 /** Longest PIN data accepted by VERIFY; longer data is refused without counting a try. */

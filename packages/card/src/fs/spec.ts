@@ -41,11 +41,8 @@ export interface EfSpec {
 }
 
 /** What a PIN may look like; checked when a card is made, not by VERIFY. */
-export interface PinFormat {
-  readonly pattern: RegExp;
-  readonly en: string;
-  readonly ja: string;
-}
+export type { PinFormat } from '@myna-ap/profile';
+import type { PinFormat } from '@myna-ap/profile';
 
 export interface PinSpec {
   readonly fid: number;

@@ -3,9 +3,8 @@
  * (tags 82 and 81, as in ISO 7816-8 public key data objects), the order the
  * public readers parse (e first, then n).
  */
-import { concat } from '@myna-ap/apdu';
+import { concat, encodeTlv as tlv } from '@myna-ap/apdu';
 import type { KeyObject } from 'node:crypto';
-import { tlv } from './tlv.ts';
 
 export function rsaPublicKeyTlvs(key: KeyObject): Uint8Array {
   const jwk = key.export({ format: 'jwk' });

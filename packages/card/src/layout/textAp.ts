@@ -17,11 +17,10 @@
  *   serial }` then 00 padding
  */
 import { createHash, sign } from 'node:crypto';
-import { concat, u16 } from '@myna-ap/apdu';
+import { concat, encodeTlv as tlv, encodeTlvLength as lengthBytes, u16 } from '@myna-ap/apdu';
 import { CardOptionError } from '../errors.ts';
 import type { CardIssuer } from '../issuer.ts';
 import { rsaPublicKeyTlvs } from './publicKey.ts';
-import { lengthBytes, tlv } from './tlv.ts';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
 const ascii = utf8;

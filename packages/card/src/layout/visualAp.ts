@@ -15,11 +15,10 @@
  * }
  */
 import { sign } from 'node:crypto';
-import { concat, u16 } from '@myna-ap/apdu';
+import { concat, encodeTlv as tlv, encodeTlvLength as lengthBytes, u16 } from '@myna-ap/apdu';
 import type { CardIssuer } from '../issuer.ts';
 import { digitsPng, textPatternPng } from './png.ts';
 import { rsaPublicKeyTlvs } from './publicKey.ts';
-import { lengthBytes, tlv } from './tlv.ts';
 import type { BasicInfo } from './textAp.ts';
 
 const ascii = (s: string) => new TextEncoder().encode(s);
