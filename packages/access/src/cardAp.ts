@@ -30,9 +30,9 @@ import {
   type Transmit,
 } from '@myna-ap/apdu';
 import type { CardChannel } from '@myna-ap/transport';
-import { AccessError, cardError, type AccessText } from './errors.ts';
-
-const COMMON_AP = fromHex('D3921000310001010100'); // 共通カードAP
+import { AID, COMMON_EF, COMMON_EF_LENGTH } from '@myna-ap/profile';
+import type { Text } from '@myna-ap/text';
+import { AccessError, cardError } from './errors.ts';
 
 export interface CardApReadOptions {
   /** The card AP's AID (bytes or hex). */
@@ -57,7 +57,7 @@ export interface CardApReading {
   readonly efs?: readonly { readonly fid: number; readonly data: Uint8Array }[] | undefined;
 }
 
-const CARD_AP: AccessText = { en: 'the card AP', ja: 'カードAP' };
+const CARD_AP: Text = { en: 'the card AP', ja: 'カードAP' };
 
 function notFound(aid: string): AccessError {
   return new AccessError('CARD_AP_NOT_FOUND', {
@@ -94,7 +94,7 @@ async function selectType(t: Transmit, aid: Uint8Array): Promise<CardApType> {
 /** The card's serial (カード識別番号), which diversifies the card AP keys. */
 async function readSerial(t: Transmit): Promise<Uint8Array> {
   const sel = parseResponse(
-    await t(encodeCommand(command({ cla: 0x00, ins: 0xa4, p1: 0x04, p2: 0x0c, data: COMMON_AP }))),
+    await t(encodeCommand(command({ cla: 0x00, ins: 0xa4, p1: 0x04, p2: 0x0c, data: AID.common }))),
   );
   if (sel.sw !== SW.OK) {
     throw new AccessError('NOT_MYNA_CARD', {
@@ -103,7 +103,17 @@ async function readSerial(t: Transmit): Promise<Uint8Array> {
     });
   }
   const r = parseResponse(
-    await t(encodeCommand(command({ cla: 0x00, ins: 0xb0, p1: 0x81, p2: 0x00, ne: 16 }))),
+    await t(
+      encodeCommand(
+        command({
+          cla: 0x00,
+          ins: 0xb0,
+          p1: 0x80 | COMMON_EF.serial,
+          p2: 0x00,
+          ne: COMMON_EF_LENGTH.serial,
+        }),
+      ),
+    ),
   );
   if (r.sw !== SW.OK || r.data.length < 8)
     throw cardError(r.sw, { en: 'card serial', ja: 'カード識別番号' });

@@ -1,6 +1,25 @@
-export * from './errors.ts';
-export * from './digestInfo.ts';
-export * from './basicInfo.ts';
-export * from './session.ts';
-export * from './myna.ts';
-export * from './cardAp.ts';
+/**
+ * @myna-ap/access — host-side clients of the My Number Card over any CardChannel:
+ * the fixed applications (JPKI, 4 basic info, the card's identity and PIN tries)
+ * and the card APs of the free areas (the card AP access module).
+ */
+export { ACCESS_ERRORS, AccessError, type AccessErrorCode } from './errors.ts';
+export { digestInfo, digestInfoOf, isHashName, type HashName } from './digestInfo.ts';
+export { parseBasicInfo, type BasicInfo } from './basicInfo.ts';
+export { CardSession, type CardLink } from './session.ts';
+export {
+  MynaClient,
+  type CertificateKind,
+  type KeyKind,
+  type PinKind,
+  type SignInput,
+} from './myna.ts';
+export { readCardAp, type CardApReadOptions, type CardApReading } from './cardAp.ts';
+export {
+  readAuthCertificate,
+  readCardExpiry,
+  readCardIdentity,
+  readPinTriesLeft,
+  selectApplication,
+  type CardIdentity,
+} from './cardInfo.ts';

@@ -5,21 +5,25 @@
  * (基本4情報) from 券面事項入力補助AP. Layouts: ../shared/CARD.md.
  */
 import { SW, swTriesLeft } from '@myna-ap/apdu';
+import {
+  AID,
+  FIXED_AP_LABEL,
+  FIXED_PIN,
+  JPKI_EF,
+  JPKI_TOKEN_LENGTH,
+  TEXT_EF,
+  type FixedPin,
+  type PinFormat,
+} from '@myna-ap/profile';
 import type { CardChannel } from '@myna-ap/transport';
-import { AccessError, cardError, type AccessText } from './errors.ts';
+import type { Text } from '@myna-ap/text';
+import { AccessError, cardError } from './errors.ts';
 import { CardSession } from './session.ts';
 import { digestInfoOf, type HashName } from './digestInfo.ts';
 import { parseBasicInfo, type BasicInfo } from './basicInfo.ts';
 
-const hexAid = (h: string) => Uint8Array.from(Buffer.from(h, 'hex'));
-
-export const MYNA_AID = {
-  jpki: hexAid('D392F000260100000001'), // 公的個人認証AP
-  text: hexAid('D3921000310001010408'), // 券面事項入力補助AP
-} as const;
-
-const JPKI_AP: AccessText = { en: 'the JPKI application', ja: '公的個人認証AP' };
-const TEXT_AP: AccessText = { en: 'the text application', ja: '券面事項入力補助AP' };
+const JPKI_AP = FIXED_AP_LABEL.jpki;
+const TEXT_AP = FIXED_AP_LABEL.text;
 
 /** The certificates of the JPKI AP. */
 export type CertificateKind = 'auth' | 'sign' | 'authCa' | 'signCa';
@@ -28,48 +32,37 @@ export type KeyKind = 'auth' | 'sign';
 /** PINs a client may verify: the two JPKI ones and 券面事項入力補助用暗証番号. */
 export type PinKind = 'auth' | 'sign' | 'text';
 
-const CERT_EF: Record<CertificateKind, { fid: number; what: AccessText }> = {
-  auth: { fid: 0x000a, what: { en: 'auth certificate', ja: '利用者証明用電子証明書' } },
-  sign: { fid: 0x0001, what: { en: 'sign certificate', ja: '署名用電子証明書' } },
-  authCa: { fid: 0x000b, what: { en: 'auth CA certificate', ja: '利用者証明用CA証明書' } },
-  signCa: { fid: 0x0002, what: { en: 'sign CA certificate', ja: '署名用CA証明書' } },
+const CERT_EF: Record<CertificateKind, { fid: number; what: Text }> = {
+  auth: { fid: JPKI_EF.authCert, what: { en: 'auth certificate', ja: '利用者証明用電子証明書' } },
+  sign: { fid: JPKI_EF.signCert, what: { en: 'sign certificate', ja: '署名用電子証明書' } },
+  authCa: {
+    fid: JPKI_EF.authCaCert,
+    what: { en: 'auth CA certificate', ja: '利用者証明用CA証明書' },
+  },
+  signCa: { fid: JPKI_EF.signCaCert, what: { en: 'sign CA certificate', ja: '署名用CA証明書' } },
 };
 
 interface PinDef {
   readonly ap: 'jpki' | 'text';
   readonly fid: number;
-  readonly pattern: RegExp;
-  readonly what: AccessText;
-  readonly format: AccessText;
+  readonly what: Text;
+  readonly format: PinFormat;
+}
+
+/** The profile's PIN, named as this client's messages name it. */
+function pinDef(p: FixedPin, what: Text): PinDef {
+  return { ap: p.ap === 'jpki' ? 'jpki' : 'text', fid: p.ref, what, format: p.format };
 }
 
 const PIN: Record<PinKind, PinDef> = {
-  auth: {
-    ap: 'jpki',
-    fid: 0x0018,
-    pattern: /^[0-9]{4}$/,
-    what: { en: 'auth PIN', ja: '利用者証明用電子証明書暗証番号' },
-    format: { en: '4 digits', ja: '数字4桁' },
-  },
-  sign: {
-    ap: 'jpki',
-    fid: 0x001b,
-    pattern: /^[A-Z0-9]{6,16}$/,
-    what: { en: 'sign password', ja: '署名用電子証明書暗証番号' },
-    format: { en: '6 to 16 upper-case letters and digits', ja: '英大文字と数字の6～16文字' },
-  },
-  text: {
-    ap: 'text',
-    fid: 0x0011,
-    pattern: /^[0-9]{4}$/,
-    what: { en: 'text AP PIN', ja: '券面事項入力補助用暗証番号' },
-    format: { en: '4 digits', ja: '数字4桁' },
-  },
+  auth: pinDef(FIXED_PIN.jpki_auth, { en: 'auth PIN', ja: '利用者証明用電子証明書暗証番号' }),
+  sign: pinDef(FIXED_PIN.jpki_sign, { en: 'sign password', ja: '署名用電子証明書暗証番号' }),
+  text: pinDef(FIXED_PIN.text, { en: 'text AP PIN', ja: '券面事項入力補助用暗証番号' }),
 };
 
-const KEY_EF: Record<KeyKind, { fid: number; pin: PinKind; what: AccessText }> = {
-  auth: { fid: 0x0017, pin: 'auth', what: { en: 'auth key', ja: '利用者証明用秘密鍵' } },
-  sign: { fid: 0x001a, pin: 'sign', what: { en: 'sign key', ja: '署名用秘密鍵' } },
+const KEY_EF: Record<KeyKind, { fid: number; pin: PinKind; what: Text }> = {
+  auth: { fid: JPKI_EF.authKey, pin: 'auth', what: { en: 'auth key', ja: '利用者証明用秘密鍵' } },
+  sign: { fid: JPKI_EF.signKey, pin: 'sign', what: { en: 'sign key', ja: '署名用秘密鍵' } },
 };
 
 /** What to sign: a DER DigestInfo built by the caller, or data to hash here. */
@@ -90,7 +83,7 @@ export class MynaClient {
   /** A JPKI certificate, DER. The sign certificate needs `verifyPin('sign', …)` first. */
   async readCertificate(kind: CertificateKind): Promise<Uint8Array> {
     const ef = CERT_EF[kind];
-    await this.session.selectDf(MYNA_AID.jpki, JPKI_AP);
+    await this.session.selectDf(AID.jpki, JPKI_AP);
     await this.session.selectEf(ef.fid, ef.what);
     return this.session.readTlvEf(ef.what);
   }
@@ -98,9 +91,9 @@ export class MynaClient {
   /** The JPKI token info (EF 0006), trailing spaces removed, e.g. `JPKIAPICCTOKEN2`. */
   async readToken(): Promise<string> {
     const what = { en: 'token info', ja: 'トークン情報' };
-    await this.session.selectDf(MYNA_AID.jpki, JPKI_AP);
-    await this.session.selectEf(0x0006, what);
-    const b = await this.session.readFixedEf(32, what);
+    await this.session.selectDf(AID.jpki, JPKI_AP);
+    await this.session.selectEf(JPKI_EF.token, what);
+    const b = await this.session.readFixedEf(JPKI_TOKEN_LENGTH, what);
     return new TextDecoder('latin1').decode(b).replace(/[ \0]+$/, '');
   }
 
@@ -111,7 +104,7 @@ export class MynaClient {
    */
   async verifyPin(kind: PinKind, pin: string): Promise<void> {
     const def = PIN[kind];
-    if (!def.pattern.test(pin)) {
+    if (!def.format.pattern.test(pin)) {
       throw new AccessError('PIN_FORMAT', {
         en: `${def.what.en} must be ${def.format.en}`,
         ja: `${def.what.ja}は${def.format.ja}で入力してください`,
@@ -155,7 +148,7 @@ export class MynaClient {
   async sign(kind: KeyKind, input: SignInput): Promise<Uint8Array> {
     const key = KEY_EF[kind];
     const di = input instanceof Uint8Array ? input : digestInfoOf(input.hash, input.data);
-    await this.session.selectDf(MYNA_AID.jpki, JPKI_AP);
+    await this.session.selectDf(AID.jpki, JPKI_AP);
     await this.session.selectEf(key.fid, key.what);
     const r = await this.session.send({
       cla: 0x80,
@@ -186,13 +179,13 @@ export class MynaClient {
   async readBasicInfo(pin: string): Promise<BasicInfo> {
     await this.verifyPin('text', pin);
     const what = { en: 'basic info', ja: '基本4情報' };
-    await this.session.selectEf(0x0002, what);
+    await this.session.selectEf(TEXT_EF.basicInfo, what);
     return parseBasicInfo(await this.session.readTlvEf(what));
   }
 
   async #selectPin(def: PinDef): Promise<void> {
     await this.session.selectDf(
-      def.ap === 'jpki' ? MYNA_AID.jpki : MYNA_AID.text,
+      def.ap === 'jpki' ? AID.jpki : AID.text,
       def.ap === 'jpki' ? JPKI_AP : TEXT_AP,
     );
     await this.session.selectEf(def.fid, def.what);

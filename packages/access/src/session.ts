@@ -13,25 +13,38 @@ import {
   swTriesLeft,
   type CommandInit,
   type ResponseApdu,
+  type Transmit,
 } from '@myna-ap/apdu';
 import type { CardChannel } from '@myna-ap/transport';
-import { AccessError, badData, cardError, type AccessText } from './errors.ts';
+import type { Text } from '@myna-ap/text';
+import { AccessError, badData, cardError } from './errors.ts';
 
 /** Highest offset READ BINARY can address with P1-P2 (P1 bit 8 means SFI). */
 const MAX_OFFSET = 0x7fff;
 
+/**
+ * What a session needs of the way to the card: a whole `CardChannel`, or only its
+ * `transmit` (a relayed APDU pipe: then short Le, and no removal events).
+ */
+export type CardLink =
+  | CardChannel
+  | {
+      readonly transmit: Transmit;
+      readonly maxResponseLength?: number;
+    };
+
 export class CardSession {
-  readonly channel: CardChannel;
+  readonly #transmit: Transmit;
   #apdus = 0;
   #df: string | undefined;
   #ef: number | undefined;
   /** Largest Ne to ask for; lowered to 256 if the card refuses extended Le. */
   #chunk: number;
 
-  constructor(channel: CardChannel) {
-    this.channel = channel;
-    this.#chunk = Math.min(channel.maxResponseLength, 0x10000);
-    channel.on('removed', () => this.forget());
+  constructor(link: CardLink) {
+    this.#transmit = (apdu) => link.transmit(apdu);
+    this.#chunk = Math.min(link.maxResponseLength ?? 256, 0x10000);
+    if ('on' in link) link.on('removed', () => this.forget());
   }
 
   /** Command APDUs sent through this session. */
@@ -47,13 +60,13 @@ export class CardSession {
 
   async send(init: CommandInit): Promise<ResponseApdu> {
     this.#apdus++;
-    const res = parseResponse(await this.channel.transmit(encodeCommand(command(init))));
+    const res = parseResponse(await this.#transmit(encodeCommand(command(init))));
     if (res.sw !== SW.OK && swTriesLeft(res.sw) === undefined) this.forget();
     return res;
   }
 
   /** SELECT by DF name (`00 A4 04 0C`), skipped when that DF is current. */
-  async selectDf(aid: Uint8Array, what: AccessText): Promise<void> {
+  async selectDf(aid: Uint8Array, what: Text): Promise<void> {
     const key = Buffer.from(aid).toString('hex');
     if (this.#df === key) return;
     this.forget();
@@ -73,7 +86,7 @@ export class CardSession {
   }
 
   /** SELECT EF by FID (`00 A4 02 0C 02 FID`) in the current DF, skipped when current. */
-  async selectEf(fid: number, what: AccessText): Promise<void> {
+  async selectEf(fid: number, what: Text): Promise<void> {
     if (this.#ef === fid) return;
     const r = await this.send({
       ins: 0xa4,
@@ -85,26 +98,34 @@ export class CardSession {
     this.#ef = fid;
   }
 
-  /** One READ BINARY of up to `ne` bytes; falls back to short Le if extended is refused. */
-  async readBinary(offset: number, ne: number): Promise<ResponseApdu> {
+  /**
+   * One READ BINARY of up to `ne` bytes; falls back to short Le if extended is
+   * refused. With `sfi` it reads from the start of that EF of the current DF
+   * (`P1 = 80|SFI`, ISO 7816-4 §11.2.3) and makes it the current EF: no SELECT EF.
+   */
+  async readBinary(offset: number, ne: number, sfi?: number): Promise<ResponseApdu> {
     const want = Math.min(ne, this.#chunk);
-    const r = await this.send({ ins: 0xb0, p1: offset >> 8, p2: offset & 0xff, ne: want });
+    const p1 = sfi === undefined ? offset >> 8 : 0x80 | sfi;
+    const p2 = sfi === undefined ? offset & 0xff : 0;
+    const r = await this.send({ ins: 0xb0, p1, p2, ne: want });
     if (r.sw === SW.WRONG_LENGTH && want > 256) {
       this.#chunk = 256;
-      return this.readBinary(offset, ne);
+      return this.readBinary(offset, ne, sfi);
     }
     if ((r.sw & 0xff00) === 0x6c00 && (r.sw & 0xff) > 0 && (r.sw & 0xff) < want) {
-      return this.readBinary(offset, r.sw & 0xff); // 6C xx: exact length is xx
+      return this.readBinary(offset, r.sw & 0xff, sfi); // 6C xx: exact length is xx
     }
+    if (sfi !== undefined && r.sw === SW.OK) this.#ef = sfi;
     return r;
   }
 
   /**
    * Reads a whole TLV-structured EF (a DER certificate, `FF 20 …`): the first
-   * read also carries the header, which says how much is left.
+   * read also carries the header, which says how much is left. With `sfi` the
+   * first read addresses the EF by its short identifier (no SELECT EF first).
    */
-  async readTlvEf(what: AccessText): Promise<Uint8Array> {
-    const first = await this.readBinary(0, this.#chunk);
+  async readTlvEf(what: Text, sfi?: number): Promise<Uint8Array> {
+    const first = await this.readBinary(0, this.#chunk, sfi);
     this.#check(first, what);
     let head;
     try {
@@ -135,7 +156,7 @@ export class CardSession {
   }
 
   /** Reads a fixed-size EF of `size` bytes (e.g. the 32-byte token info). */
-  async readFixedEf(size: number, what: AccessText): Promise<Uint8Array> {
+  async readFixedEf(size: number, what: Text): Promise<Uint8Array> {
     const out = new Uint8Array(size);
     let have = 0;
     while (have < size) {
@@ -149,7 +170,7 @@ export class CardSession {
     return out.subarray(0, have);
   }
 
-  #check(r: ResponseApdu, what: AccessText): void {
+  #check(r: ResponseApdu, what: Text): void {
     if (r.sw === SW.OK) return;
     if (r.sw === SW.SECURITY_STATUS_NOT_SATISFIED) {
       throw new AccessError(

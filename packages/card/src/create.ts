@@ -35,11 +35,7 @@ import {
 } from './image.ts';
 import { newCardIssuer, type CardIssuer } from './issuer.ts';
 import { DEFAULT_FACE_JP2 } from './layout/faceJp2.ts';
-import {
-  randomMyNumber,
-  randomResidentCode,
-  randomSecurityCode,
-} from './layout/numbers.ts';
+import { randomMyNumber, randomResidentCode, randomSecurityCode } from './layout/numbers.ts';
 import {
   basicInfoEf,
   issuerCvCertificateEf,

@@ -17,13 +17,7 @@ import {
   sendPlain,
   toHex,
 } from '@myna-ap/apdu';
-import {
-  Card,
-  freeAreaUsage,
-  parseCardImageJson,
-  readEf,
-  serializeCardImage,
-} from '@myna-ap/card';
+import { Card, freeAreaUsage, parseCardImageJson, readEf, serializeCardImage } from '@myna-ap/card';
 import { AID, COMMON_EF, JPKI_EF, TEXT_EF } from '@myna-ap/profile';
 import { fresh, issued } from './fixture.ts';
 import { KEYS_A, PIN, install, openArea, specA, specC, tx } from './freeAreaKit.ts';

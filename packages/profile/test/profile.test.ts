@@ -19,16 +19,13 @@ import {
 } from '@myna-ap/profile';
 
 test('the fixed applications’ AIDs are those of CARD.md', () => {
-  assert.deepEqual(
-    Object.fromEntries(Object.entries(AID).map(([k, v]) => [k, aidHex(v)])),
-    {
-      jpki: 'D392F000260100000001',
-      text: 'D3921000310001010408',
-      visual: 'D3921000310001010402',
-      juki: 'D3921000310001010401',
-      common: 'D3921000310001010100',
-    },
-  );
+  assert.deepEqual(Object.fromEntries(Object.entries(AID).map(([k, v]) => [k, aidHex(v)])), {
+    jpki: 'D392F000260100000001',
+    text: 'D3921000310001010408',
+    visual: 'D3921000310001010402',
+    juki: 'D3921000310001010401',
+    common: 'D3921000310001010100',
+  });
 });
 
 test('municipality codes: known answers of 全国地方公共団体コード', () => {

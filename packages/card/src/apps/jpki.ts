@@ -16,7 +16,6 @@ import { AID, FIXED_PIN, JPKI_EF, JPKI_TOKEN_LABEL, JPKI_TOKEN_LENGTH } from '@m
 import { DfApplet } from '../fs/dfApplet.ts';
 import { ALWAYS, afterPin, type DfSpec } from '../fs/spec.ts';
 
-
 /** EF 0006: the token label OpenSC checks, space-padded to 32 bytes. */
 export const JPKI_TOKEN = new TextEncoder().encode(JPKI_TOKEN_LABEL.padEnd(JPKI_TOKEN_LENGTH, ' '));
 
