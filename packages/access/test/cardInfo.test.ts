@@ -48,7 +48,7 @@ test('PIN tries by an empty VERIFY spend nothing; a wrong PIN shows', async () =
   const auth = FIXED_PIN.jpki_auth;
   assert.equal(await readPinTriesLeft(p.link, auth.ref), auth.tries);
   assert.equal(await readPinTriesLeft(p.link, auth.ref), auth.tries, 'still all tries');
-  const wrong = PIN === '0000' ? '1111' : '0000';
+  const wrong = String((Number(PIN) + 1) % 10000).padStart(4, '0');
   const r = await p.link.transmit(
     Uint8Array.of(0x00, 0x20, 0x00, 0x80 | auth.ref, 4, ...new TextEncoder().encode(wrong)),
   );

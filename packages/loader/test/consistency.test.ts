@@ -26,7 +26,7 @@ import { deleteOnCard } from '../src/cardops/delete.ts';
 import { moveIn } from '../src/cardops/moveIn.ts';
 import { diagnose } from '../src/cardops/diagnose.ts';
 import { recoverCard } from '../src/cardops/recover.ts';
-import { readIdentity } from '../src/cardops/cardReads.ts';
+import { readIdentity } from '../src/cardops/cardAccess.ts';
 import type { Session } from '../src/store/context.ts';
 import type { CardApId, TerminalId } from '../src/domain/ids.ts';
 import { T, cardIdOf, newCard, otherMunicipality, world, type World } from './cardWorld.ts';

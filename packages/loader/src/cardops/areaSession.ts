@@ -27,7 +27,7 @@ import {
 import { LoaderError } from '../errors.ts';
 import { AREA_JA } from '../domain/rules/area.ts';
 import type { LoaderKeyStore } from '../keys/keyStore.ts';
-import { cardRefused, type CardIdentity } from './cardReads.ts';
+import { cardRefused, type CardIdentity } from './cardAccess.ts';
 
 export interface AreaChannel {
   readonly area: AreaName;

@@ -18,7 +18,7 @@ import {
   upsertCard,
 } from '../store/instances.ts';
 import { openArea, remove, type AreaChannel } from './areaSession.ts';
-import { readIdentity, type CardIdentity } from './cardReads.ts';
+import { readIdentity, type CardIdentity } from './cardAccess.ts';
 import { itemError, type ConsentGiven, type ItemError } from './load.ts';
 import { instanceAid, recoverCard, type Recovered } from './recover.ts';
 

@@ -19,22 +19,21 @@ import {
   type Transmit,
 } from '@myna-ap/apdu';
 import { TransportError } from '@myna-ap/transport';
-import { AID } from '@myna-ap/card';
+import {
+  CardSession,
+  readAuthCertificate,
+  readCardExpiry,
+  readPinTriesLeft,
+  selectApplication,
+} from '@myna-ap/access';
+import { AID, FIXED_PINS, type FixedApName } from '@myna-ap/profile';
 import { LoaderError, type Text } from '../errors.ts';
 import { statusJa, type CardStatus } from '../domain/cardStatus.ts';
 import type { TerminalId } from '../domain/ids.ts';
 import { authorize, type Ctx, type Session } from '../store/context.ts';
 import { liveInstances } from '../store/instances.ts';
 import { cardApsOf, openArea } from './areaSession.ts';
-import {
-  CARD_PINS,
-  pinTriesLeft,
-  readAuthCertificate,
-  readExpiry,
-  readIdentity,
-  selectAid,
-  type CardIdentity,
-} from './cardReads.ts';
+import { readIdentity, viaAccess, type CardIdentity } from './cardAccess.ts';
 import { recoverCard, type Recovered } from './recover.ts';
 
 export interface DiagnoseRequest {
@@ -92,12 +91,12 @@ export interface DiagnoseReport {
   readonly advice: readonly Text[];
 }
 
-const APPS: readonly { name: string; label: Text; aid: Uint8Array }[] = [
-  { name: 'jpki', label: { en: 'JPKI AP', ja: '公的個人認証AP' }, aid: AID.jpki },
-  { name: 'text', label: { en: 'text AP', ja: '券面事項入力補助AP' }, aid: AID.text },
-  { name: 'visual', label: { en: 'visual AP', ja: '券面事項確認AP' }, aid: AID.visual },
-  { name: 'juki', label: { en: 'juki AP', ja: '住基AP' }, aid: AID.juki },
-  { name: 'common', label: { en: 'common AP', ja: '共通カードAP' }, aid: AID.common },
+const APPS: readonly { name: FixedApName; label: Text }[] = [
+  { name: 'jpki', label: { en: 'JPKI AP', ja: '公的個人認証AP' } },
+  { name: 'text', label: { en: 'text AP', ja: '券面事項入力補助AP' } },
+  { name: 'visual', label: { en: 'visual AP', ja: '券面事項確認AP' } },
+  { name: 'juki', label: { en: 'juki AP', ja: '住基AP' } },
+  { name: 'common', label: { en: 'common AP', ja: '共通カードAP' } },
 ];
 
 const AREA_LABEL: Readonly<Record<AreaName, Text>> = {
@@ -173,7 +172,8 @@ export async function diagnose(
     };
   }
   const card: CardIdentity = id.v;
-  const expiry = (await part(() => readExpiry(t))) as
+  const cardLink = new CardSession({ transmit: t });
+  const expiry = (await part(() => viaAccess(() => readCardExpiry(cardLink)))) as
     { ok: true; v: string | null } | { ok: false };
   const cardRow = (
     await ctx.db.query<{ status: CardStatus }>('SELECT status FROM cards WHERE card_id = $1', [
@@ -238,7 +238,7 @@ export async function diagnose(
   const apps: { name: string; label: Text; present: boolean | null }[] = [];
   const pins: { name: string; label: Text; triesLeft: number | null }[] = [];
   for (const app of APPS) {
-    const r = await part(() => selectAid(t, app.aid));
+    const r = await part(() => viaAccess(() => selectApplication(cardLink, AID[app.name])));
     const present = r.ok ? r.v : null;
     apps.push({ name: app.name, label: app.label, present });
     if (present === false)
@@ -249,8 +249,8 @@ export async function diagnose(
         `${app.label.ja}がありません`,
       );
     if (!present) continue;
-    for (const pin of CARD_PINS.filter((p) => p.app === app.aid)) {
-      const left = await part(() => pinTriesLeft(t, pin.sfi));
+    for (const pin of FIXED_PINS.filter((p) => p.ap === app.name)) {
+      const left = await part(() => viaAccess(() => readPinTriesLeft(cardLink, pin.ref)));
       const n = left.ok ? (left.v ?? null) : null;
       pins.push({ name: pin.name, label: pin.label, triesLeft: n });
       if (n === 0) {
@@ -264,7 +264,7 @@ export async function diagnose(
     }
     if (app.name === 'jpki') {
       // The JPKI AP is selected: read the auth certificate now.
-      const cert = await part(() => readAuthCertificate(t));
+      const cert = await part(() => viaAccess(() => readAuthCertificate(cardLink)));
       certificate = cert.ok
         ? await certificateStatus(ctx, cert.v)
         : { status: 'unreadable', detail: textOf(cert.e).en };

@@ -24,7 +24,7 @@ import {
   type ConsentInput,
 } from '../store/instances.ts';
 import { install, openArea, type AreaChannel, type InstallRefusal } from './areaSession.ts';
-import { cardRefused, checkAuthPinNotLocked, readIdentity } from './cardReads.ts';
+import { cardRefused, checkAuthPinNotLocked, readIdentity } from './cardAccess.ts';
 import { recoverCard, type Recovered } from './recover.ts';
 import { checkBatchOpen } from '../store/batches.ts';
 

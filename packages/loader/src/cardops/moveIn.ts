@@ -16,7 +16,7 @@ import { authorize, type Ctx, type Session } from '../store/context.ts';
 import { findProvider } from '../store/providers.ts';
 import { checkHours, liveInstances, settle, startDelete, upsertCard } from '../store/instances.ts';
 import { openArea, remove, type AreaChannel } from './areaSession.ts';
-import { readIdentity } from './cardReads.ts';
+import { readIdentity } from './cardAccess.ts';
 import { instanceAid, recoverCard, type Recovered } from './recover.ts';
 
 export interface MoveInRequest {

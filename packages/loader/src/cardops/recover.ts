@@ -14,7 +14,7 @@ import {
   type InstanceView,
 } from '../store/instances.ts';
 import { cardApsOf, openArea, remove } from './areaSession.ts';
-import type { CardIdentity } from './cardReads.ts';
+import type { CardIdentity } from './cardAccess.ts';
 
 export interface Recovered {
   readonly instanceId: string;

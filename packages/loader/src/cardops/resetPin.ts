@@ -14,7 +14,7 @@ import type { AccessConditions } from '../domain/cardAp.ts';
 import { authorize, type Ctx, type Session } from '../store/context.ts';
 import { checkHours, liveInstances } from '../store/instances.ts';
 import { openArea } from './areaSession.ts';
-import { cardRefused, readIdentity } from './cardReads.ts';
+import { cardRefused, readIdentity } from './cardAccess.ts';
 import type { ConsentGiven } from './load.ts';
 import { instanceAid, recoverCard, type Recovered } from './recover.ts';
 

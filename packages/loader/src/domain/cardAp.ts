@@ -3,6 +3,7 @@
  * asks for, and what approval fixes — the AID, the size and the access conditions.
  */
 import { CARD_AP_MAX_SIZE, USER_ID_LENGTH, type AreaName, type CardApType } from '@myna-ap/apdu';
+import { CARD_AP_PIN, CUSTOM_MAX_EFS } from '@myna-ap/profile';
 import { z } from 'zod';
 import { LoaderError } from '../errors.ts';
 import { dataRoom } from './installSpec.ts';
@@ -48,9 +49,14 @@ export const cardApRequestSchema = z
     /** Initial data after the user ID (type C: BER-TLV items; A: records; D: bytes), hex. */
     initialData: hex.optional(),
     /** Types A and D: the PIN is chosen by the holder or fixed by the system (システム固定). */
-    pin: z.object({ fixed: z.boolean(), tries: z.number().int().min(1).max(15) }).optional(),
+    pin: z
+      .object({
+        fixed: z.boolean(),
+        tries: z.number().int().min(CARD_AP_PIN.triesMin).max(CARD_AP_PIN.triesMax),
+      })
+      .optional(),
     /** Custom: the provider's input file, or a template's name. */
-    inputFile: z.object({ efs: z.array(customEfSchema).min(1).max(16) }).optional(),
+    inputFile: z.object({ efs: z.array(customEfSchema).min(1).max(CUSTOM_MAX_EFS) }).optional(),
     template: z.string().max(64).optional(),
   })
   .strict();
@@ -131,7 +137,7 @@ export function checkRequest(req: CardApRequest): AccessConditions {
       'インプットファイル・雛形は独自カードAPのみ指定できます',
     );
   }
-  const pin = needsPin ? (req.pin ?? { fixed: false, tries: 3 }) : null;
+  const pin = needsPin ? (req.pin ?? { fixed: false, tries: CARD_AP_PIN.defaultTries }) : null;
   switch (req.type) {
     case 'A':
       return { read: 'auth_pin', write: 'auth', pin, efs: null };
@@ -164,7 +170,7 @@ export function checkRequest(req: CardApRequest): AccessConditions {
       return {
         read: 'per_ef',
         write: 'auth',
-        pin: protectedEf ? (req.pin ?? { fixed: false, tries: 3 }) : null,
+        pin: protectedEf ? (req.pin ?? { fixed: false, tries: CARD_AP_PIN.defaultTries }) : null,
         efs,
       };
     }

@@ -15,6 +15,7 @@ import {
   type CardApType,
   type CustomEfSpec,
 } from '@myna-ap/apdu';
+import { CARD_AP_MAX_RECORD, CARD_AP_PIN } from '@myna-ap/profile';
 import { LoaderError } from '../errors.ts';
 import type { AccessConditions } from './cardAp.ts';
 
@@ -41,9 +42,6 @@ export interface InstallInput {
   readonly data?: Uint8Array | undefined;
 }
 
-/** The smallest and largest PIN a card AP takes (ASCII bytes). */
-export const CARD_AP_PIN = { min: 4, max: 16 } as const;
-
 function bad(code: string, en: string, ja: string): LoaderError {
   return new LoaderError(code, { en, ja });
 }
@@ -53,13 +51,15 @@ export function dataRoom(type: CardApType, size: number): number {
   return size - USER_ID_LENGTH - (type === 'C' ? 2 : 0);
 }
 
+const HOLDER_PIN = new RegExp(`^[0-9A-Za-z]{${CARD_AP_PIN.min},${CARD_AP_PIN.max}}$`);
+
 /** Checks a holder's PIN for a card AP: 4–16 ASCII digits or letters. */
 export function checkCardApPin(pin: string): Uint8Array {
-  if (!/^[0-9A-Za-z]{4,16}$/.test(pin)) {
+  if (!HOLDER_PIN.test(pin)) {
     throw bad(
       'CARDAP_PIN_FORMAT',
-      'the card AP PIN must be 4 to 16 digits or letters',
-      'カードAPのPINは4〜16桁の英数字で指定してください',
+      `the card AP PIN must be ${CARD_AP_PIN.min} to ${CARD_AP_PIN.max} digits or letters`,
+      `カードAPのPINは${CARD_AP_PIN.min}〜${CARD_AP_PIN.max}桁の英数字で指定してください`,
     );
   }
   return new TextEncoder().encode(pin);
@@ -126,11 +126,11 @@ export function buildInstallSpec(i: InstallInput): CardApInstallSpec {
     case 'D':
       return { ...base, ...secured(), data };
     case 'A': {
-      if (data.length > 232) {
+      if (data.length > CARD_AP_MAX_RECORD) {
         throw bad(
           'CARDAP_DATA_TOO_LARGE',
-          'a type A record holds at most 232 bytes',
-          'タイプAのレコードは最大232バイトです',
+          `a type A record holds at most ${CARD_AP_MAX_RECORD} bytes`,
+          `タイプAのレコードは最大${CARD_AP_MAX_RECORD}バイトです`,
         );
       }
       return { ...base, ...secured(), records: data.length > 0 ? [data] : [] };

@@ -4,7 +4,7 @@
  */
 import { concat, MYNA_RID } from '@myna-ap/apdu';
 import type { Aid } from '@myna-ap/apdu';
-import { isValidMunicipalityCode } from '@myna-ap/card';
+import { isValidMunicipalityCode } from '@myna-ap/profile';
 import { LoaderError } from '../errors.ts';
 import type { ProviderId } from './ids.ts';
 

@@ -3,7 +3,7 @@
  * A load that does not fit is refused, saying how much is left.
  */
 import type { AreaName } from '@myna-ap/apdu';
-import { CARD_AP_OVERHEAD } from '@myna-ap/card';
+import { cardApFootprint } from '@myna-ap/profile';
 import { LoaderError } from '../../errors.ts';
 import { AREA_JA } from './area.ts';
 
@@ -15,7 +15,7 @@ export interface AreaSpace {
 
 /** Bytes a card AP of `size` takes in an area. */
 export function footprint(size: number): number {
-  return size + CARD_AP_OVERHEAD;
+  return cardApFootprint(size);
 }
 
 export function checkCapacity(space: AreaSpace, size: number): void {
