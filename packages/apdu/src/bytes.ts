@@ -52,31 +52,7 @@ export function u16(n: number): Uint8Array {
   return Uint8Array.of((n >>> 8) & 0xff, n & 0xff);
 }
 
-/** Every error the APDU layer raises on malformed input: a code a program can test. */
-export const APDU_ERROR_CODES = [
-  'BAD_HEX',
-  'APDU_TOO_SHORT',
-  'APDU_BAD_LENGTH',
-  'APDU_TOO_LONG',
-  'APDU_BAD_FIELD',
-  'RESPONSE_TOO_SHORT',
-  'RESPONSE_BAD_SW',
-  'RESPONSE_CHAIN_TOO_LONG',
-  'TLV_TRUNCATED',
-  'TLV_BAD_TAG',
-  'TLV_BAD_LENGTH',
-  'TLV_TRAILING_BYTES',
-  'TLV_INDEFINITE_LENGTH',
-  'TLV_TOO_DEEP',
-  'TLV_EMPTY',
-  'TLV_BAD_OPTION',
-  'SM_BAD_PADDING',
-  'SM_BAD_MAC',
-  'SM_BAD_FORMAT',
-  'SM_BAD_KEY',
-] as const;
-
-export type ApduErrorCode = (typeof APDU_ERROR_CODES)[number];
+import type { ApduErrorCode } from './errors.ts';
 
 export class ApduError extends Error {
   override readonly name = 'ApduError';

@@ -9,6 +9,7 @@ import { ApduError, concat, toHex, u16 } from './bytes.ts';
 import { command, type CommandApdu } from './command.ts';
 import { aidLengthOk } from './aid.ts';
 import { encodeTlv } from './tlv.ts';
+import type { GpErrorCode } from './errors.ts';
 
 // ---------------------------------------------------------------------------
 // AIDs. RID F0 4D 59 4E 41 ("F" = proprietary, not registered; 4D594E41 = "MYNA").
@@ -197,7 +198,7 @@ export function encodeInstallBody(spec: CardApInstallSpec): Uint8Array {
 export class GpError extends Error {
   override readonly name = 'GpError';
   constructor(
-    readonly code: 'GP_BAD_SPEC' | 'GP_BAD_RESPONSE',
+    readonly code: GpErrorCode,
     message: string,
   ) {
     super(message);
@@ -229,8 +230,7 @@ export function installCommands(
   if (maxBlock < 64 || maxBlock > MAX_PLAIN_BLOCK) {
     throw new GpError('GP_BAD_SPEC', `block size ${maxBlock} outside 64..${MAX_PLAIN_BLOCK}`);
   }
-  if (!aidLengthOk(spec.aid.length))
-    throw new GpError('GP_BAD_SPEC', 'AID must have 5..16 bytes');
+  if (!aidLengthOk(spec.aid.length)) throw new GpError('GP_BAD_SPEC', 'AID must have 5..16 bytes');
   if (!Number.isInteger(spec.size) || spec.size < 1 || spec.size > 0xffff) {
     throw new GpError('GP_BAD_SPEC', `size ${spec.size} out of range`);
   }
@@ -282,8 +282,7 @@ export function installCommands(
  * `86 L <new PIN>` [`87 01 <tries>`]. Send through the area's channel with C-DECRYPTION.
  */
 export function resetPinCommands(aid: Uint8Array, pin: Uint8Array, tries?: number): CommandApdu[] {
-  if (!aidLengthOk(aid.length))
-    throw new GpError('GP_BAD_SPEC', 'AID must have 5..16 bytes');
+  if (!aidLengthOk(aid.length)) throw new GpError('GP_BAD_SPEC', 'AID must have 5..16 bytes');
   return [
     command({
       cla: 0x80,

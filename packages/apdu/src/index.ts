@@ -1,14 +1,203 @@
-export * from './bytes.ts';
-export * from './command.ts';
-export * from './response.ts';
-export * from './status.ts';
-export * from './aid.ts';
-export * from './scp03.ts';
-export * from './gp.ts';
-export * from './cardap.ts';
-export * from './cardApKeys.ts';
-export * from './crypto.ts';
-export * from './tlv.ts';
-export * from './describe.ts';
-export * from './exchange.ts';
-export * from './seeded.ts';
+/**
+ * @myna-ap/apdu — ISO 7816-4 commands and responses, BER-TLV, status words, the
+ * GlobalPlatform free-area commands and SCP03 / secure-messaging crypto. No I/O.
+ */
+export {
+  ApduError,
+  bytesEqual,
+  concat,
+  concatAll,
+  fromHex,
+  toHex,
+  toHexSpaced,
+  u16,
+  type Bytes,
+} from './bytes.ts';
+export {
+  command,
+  encodeCommand,
+  parseCommand,
+  type CommandApdu,
+  type CommandInit,
+} from './command.ts';
+export {
+  CardStatusError,
+  encodeResponse,
+  expectOk,
+  isOk,
+  ok,
+  parseResponse,
+  response,
+  status,
+  type ParseResponseOptions,
+  type ResponseApdu,
+} from './response.ts';
+export {
+  describeStatusWord,
+  isValidStatusWord,
+  statusWordMessage,
+  SW,
+  swTriesLeft,
+  type StatusWord,
+} from './status.ts';
+export { aid, AID_LENGTH, aidHex, aidLengthOk, type Aid } from './aid.ts';
+export {
+  APDU_ERROR_CODES,
+  APDU_ERRORS,
+  GP_ERRORS,
+  SCP03_ERRORS,
+  type ApduErrorCode,
+  type GpErrorCode,
+  type Scp03ErrorCode,
+} from './errors.ts';
+export {
+  deriveScp03SessionKeys,
+  diversifyScp03Keys,
+  encodeInitializeUpdateResponse,
+  isValidScp03Level,
+  keyDiversificationData,
+  parseInitializeUpdateResponse,
+  SCP03_DERIVATION,
+  SCP03_DIVERSIFY,
+  SCP03_I_PARAM,
+  SCP03_LEVEL,
+  Scp03Channel,
+  scp03Cryptogram,
+  Scp03Error,
+  Scp03Host,
+  scp03Kdf,
+  type InitializeUpdateResponse,
+  type Scp03HostOptions,
+  type Scp03SessionKeys,
+  type Scp03StaticKeys,
+} from './scp03.ts';
+export {
+  aidLabel,
+  AREA_CODE,
+  CARD_AP_LOAD_FILE_AID,
+  CARD_AP_MAX_SIZE,
+  CARD_AP_TYPE_CODE,
+  CARD_AP_TYPES,
+  cardApModuleAid,
+  cardApTypeFromCode,
+  deleteCommand,
+  EF_ACCESS_CODE,
+  EF_TAG,
+  encodeGpTlv,
+  encodeInstallBody,
+  EXTENDED_SD_AID,
+  getCapacityCommand,
+  getStatusCommand,
+  GpError,
+  INSTALL_TAG,
+  installCommands,
+  LOCAL_SD_AID,
+  MAX_PLAIN_BLOCK,
+  MYNA_RID,
+  parseCapacity,
+  parseGetStatus,
+  parseGpTlvs,
+  resetPinCommands,
+  selectAidCommand,
+  TEST_AREA_MASTER_KEYS,
+  USER_ID_LENGTH,
+  type AreaCapacity,
+  type AreaMasterKeys,
+  type AreaMasterKeySet,
+  type AreaName,
+  type CardApInstallSpec,
+  type CardApKeys,
+  type CardApStatusEntry,
+  type CardApType,
+  type CustomEfSpec,
+  type EfAccess,
+  type GpTlv,
+} from './gp.ts';
+export {
+  AREA_KEY_VERSION,
+  areaCapacity,
+  CARD_AP_KEY_VERSION,
+  CARD_AP_PIN_REFERENCE,
+  deleteCardAp,
+  installCardAp,
+  listCardAps,
+  openAreaSession,
+  openCardAp,
+  openSecureSession,
+  readCardAp,
+  resetCardApPin,
+  sendPlain,
+  type CardApContent,
+  type CardApSession,
+  type OpenCardApOptions,
+  type ReadCardApOptions,
+  type SecureSession,
+  type Transmit,
+} from './cardap.ts';
+export {
+  CARD_AP_DIVERSIFY,
+  cardApCardKeys,
+  cardApFixedPin,
+  KEY_PACKAGE_FORMAT,
+  KeyPackageError,
+  keyPackageMaster,
+  parseKeyPackage,
+  type CardApKeyPackage,
+} from './cardApKeys.ts';
+export {
+  AES_BLOCK,
+  aesCbcDecrypt,
+  aesCbcEncrypt,
+  aesCmac,
+  aesCmacSubkeys,
+  aesEncryptBlock,
+  checkMac,
+  constantTimeEqual,
+  DES_BLOCK,
+  pad80,
+  retailMac,
+  unpad80,
+  verifyAesCmac,
+} from './crypto.ts';
+export {
+  encodeTlv,
+  encodeTlvConstructed,
+  encodeTlvLength,
+  encodeTlvNode,
+  findAllTags,
+  findPath,
+  findTag,
+  formatTlv,
+  isConstructedTag,
+  MYNA_OPAQUE_TAGS,
+  parseTlv,
+  parseTlvAll,
+  peekTlvHeader,
+  tagBytes,
+  tagClassOf,
+  tagHex,
+  tagNumberOf,
+  TLV_DEFAULT_MAX_DEPTH,
+  TLV_MAX_TAG_BYTES,
+  type TagClass,
+  type TlvHeader,
+  type TlvInput,
+  type TlvNode,
+  type TlvParseOptions,
+  type TlvTag,
+} from './tlv.ts';
+export {
+  describeCommand,
+  describeResponse,
+  isSecureMessaging,
+  type DescribeOptions,
+} from './describe.ts';
+export {
+  chainCommand,
+  CLA_CHAINING,
+  exchange,
+  getResponseCommand,
+  type ApduTransmit,
+  type ExchangeOptions,
+} from './exchange.ts';
+export { seededRandom } from './seeded.ts';

@@ -23,6 +23,7 @@ import {
 import { command, encodeCommand, parseCommand, type CommandApdu } from './command.ts';
 import { parseResponse, type ResponseApdu } from './response.ts';
 import { SW } from './status.ts';
+import type { Scp03ErrorCode } from './errors.ts';
 
 // AES primitives come from crypto.ts; key sizes are checked here with a clear message.
 
@@ -138,16 +139,6 @@ export const SCP03_LEVEL = {
 export function isValidScp03Level(level: number): boolean {
   return [0x01, 0x03, 0x11, 0x13, 0x31, 0x33].includes(level);
 }
-
-export type Scp03ErrorCode =
-  | 'SCP03_BAD_RESPONSE'
-  | 'SCP03_BAD_CARD_CRYPTOGRAM'
-  | 'SCP03_BAD_MAC'
-  | 'SCP03_BAD_PADDING'
-  | 'SCP03_NOT_OPEN'
-  | 'SCP03_BAD_LEVEL'
-  | 'SCP03_SESSION_CLOSED'
-  | 'SCP03_CARD_REFUSED';
 
 export class Scp03Error extends Error {
   override readonly name = 'Scp03Error';

@@ -11,7 +11,9 @@
  * and defined in code (see the applets); the image holds only the contents.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Text } from '@myna-ap/text';
 import { z } from 'zod';
+import type { CardImageErrorCode } from './errors.ts';
 import { hexSchema, pinSchema } from './schemas.ts';
 import { fromHex, toHex } from '@myna-ap/apdu';
 import { FreeAreaImageError, parseFreeAreas, type FreeAreasImage } from './freeArea/image.ts';
@@ -60,19 +62,13 @@ export interface CardImage {
   readonly freeAreas: FreeAreasImage;
 }
 
-export type CardImageErrorCode =
-  | 'CARD_IMAGE_INVALID'
-  | 'CARD_IMAGE_UNSUPPORTED'
-  | 'CARD_FILE_NOT_FOUND'
-  | 'CARD_FILE_UNREADABLE'
-  | 'CARD_FILE_EXISTS';
 
 /** A card image that cannot be used, with a message for people in both languages. */
 export class CardImageError extends Error {
   override readonly name = 'CardImageError';
   constructor(
     readonly code: CardImageErrorCode,
-    readonly text: { readonly en: string; readonly ja: string },
+    readonly text: Text,
   ) {
     super(text.en);
   }

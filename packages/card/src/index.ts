@@ -23,11 +23,16 @@ export {
   type ApImage,
   type ApName,
   type CardImage,
-  type CardImageErrorCode,
   type HexString,
   type PinImage,
 } from './image.ts';
-export { CardOptionError, type CardOptionErrorCode } from './errors.ts';
+export {
+  CARD_IMAGE_ERRORS,
+  CARD_OPTION_ERRORS,
+  CardOptionError,
+  type CardImageErrorCode,
+  type CardOptionErrorCode,
+} from './errors.ts';
 export {
   cardIssuerFromKey,
   defaultCardIssuerDir,

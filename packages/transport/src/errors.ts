@@ -2,24 +2,43 @@
  * Typed transport failures. Each has a stable `code` a program can test and a
  * `text` in English and Japanese for the person at the terminal.
  */
-export type TransportErrorCode =
-  | 'PCSC_BINDING_MISSING'
-  | 'PCSC_NOT_RUNNING'
-  | 'READER_NOT_FOUND'
-  | 'NO_CARD'
-  | 'CARD_REMOVED'
-  | 'CARD_IN_USE'
-  | 'CHANNEL_CLOSED'
-  | 'VPCD_UNREACHABLE'
-  | 'PCSC_ERROR';
+import { defineCatalogue, type CodeOf, type Text } from '@myna-ap/text';
 
-export type TransportText = { readonly en: string; readonly ja: string };
+/** Every failure code of the transports and what it means. */
+export const TRANSPORT_ERRORS = defineCatalogue({
+  PCSC_BINDING_MISSING: {
+    en: 'the PC/SC binding is not installed',
+    ja: 'PC/SC バインディングがインストールされていません',
+  },
+  PCSC_NOT_RUNNING: {
+    en: 'the PC/SC service (pcscd) is not running',
+    ja: 'PC/SC サービス (pcscd) が動いていません',
+  },
+  READER_NOT_FOUND: { en: 'no such card reader', ja: 'カードリーダが見つかりません' },
+  NO_CARD: { en: 'no card in the reader', ja: 'カードリーダにカードがありません' },
+  CARD_REMOVED: {
+    en: 'the card was removed during the command',
+    ja: 'コマンドの途中でカードが取り外されました',
+  },
+  CARD_IN_USE: {
+    en: 'the card is in use by another program',
+    ja: 'カードは別のプログラムが使用中です',
+  },
+  CHANNEL_CLOSED: { en: 'the card channel is closed', ja: 'カードとの通信路は閉じられています' },
+  VPCD_UNREACHABLE: {
+    en: 'the virtual reader (vpcd) cannot be reached',
+    ja: '仮想カードリーダ (vpcd) に接続できません',
+  },
+  PCSC_ERROR: { en: 'PC/SC error', ja: 'PC/SC エラー' },
+});
+
+export type TransportErrorCode = CodeOf<typeof TRANSPORT_ERRORS>;
 
 export class TransportError extends Error {
   override readonly name = 'TransportError';
   readonly code: TransportErrorCode;
-  readonly text: TransportText;
-  constructor(code: TransportErrorCode, text: TransportText, options?: { cause?: unknown }) {
+  readonly text: Text;
+  constructor(code: TransportErrorCode, text: Text, options?: { cause?: unknown }) {
     super(text.en, options);
     this.code = code;
     this.text = text;

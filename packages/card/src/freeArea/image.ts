@@ -3,6 +3,7 @@
  * (already diversified for this card), the capacity, and every installed card AP.
  * Bytes are lower-case hex. Changed only by one `card.update` per operation.
  */
+import type { Text } from '@myna-ap/text';
 import { z } from 'zod';
 import { hexSchema, pinSchema } from '../schemas.ts';
 import type { AreaName, CardApType, EfAccess } from '@myna-ap/apdu';
@@ -96,7 +97,7 @@ const areas = z.object({ local: area, extended: area });
 export class FreeAreaImageError extends Error {
   override readonly name = 'FreeAreaImageError';
   readonly code = 'FREE_AREA_IMAGE_INVALID';
-  constructor(readonly text: { readonly en: string; readonly ja: string }) {
+  constructor(readonly text: Text) {
     super(text.en);
   }
 }
