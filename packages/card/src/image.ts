@@ -62,7 +62,6 @@ export interface CardImage {
   readonly freeAreas: FreeAreasImage;
 }
 
-
 /** A card image that cannot be used, with a message for people in both languages. */
 export class CardImageError extends Error {
   override readonly name = 'CardImageError';
