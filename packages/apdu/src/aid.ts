@@ -14,7 +14,10 @@ export type Aid = Uint8Array & { readonly __brand: 'Aid' };
 export function aid(value: Uint8Array | string): Aid {
   const b = typeof value === 'string' ? fromHex(value) : value;
   if (!aidLengthOk(b.length)) {
-    throw new ApduError('APDU_BAD_FIELD', `an AID has 5 to 16 bytes, got ${b.length}`);
+    throw new ApduError(
+      'APDU_BAD_FIELD',
+      `an AID has ${AID_LENGTH.min} to ${AID_LENGTH.max} bytes, got ${b.length}`,
+    );
   }
   return Uint8Array.from(b) as Aid;
 }

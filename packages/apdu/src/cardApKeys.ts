@@ -15,16 +15,19 @@
  * the business system derives it, the holder never types it.
  */
 import { ApduError, concat, fromHex, toHex } from './bytes.ts';
-import type { CardApKeys, CardApType, EfAccess } from './gp.ts';
+import { CARD_AP_TYPES, type CardApKeys, type CardApType, type EfAccess } from './gp.ts';
 import { keyDiversificationData, scp03Kdf } from './scp03.ts';
-import { aidLengthOk } from './aid.ts';
+import { AID_LENGTH, aidLengthOk } from './aid.ts';
 
 /** Derivation constants of the per-card card AP keys (outside SCP03's 00..07 and the areas' 41..43). */
 export const CARD_AP_DIVERSIFY = { ENC: 0x51, MAC: 0x52, FIXED_PIN: 0x53 } as const;
 
 function context(cardSerial: Uint8Array, aid: Uint8Array): Uint8Array {
   if (!aidLengthOk(aid.length)) {
-    throw new ApduError('SM_BAD_KEY', `card AP AID of ${aid.length} bytes (5..16)`);
+    throw new ApduError(
+      'SM_BAD_KEY',
+      `card AP AID of ${aid.length} bytes (${AID_LENGTH.min}..${AID_LENGTH.max})`,
+    );
   }
   return concat(keyDiversificationData(cardSerial), aid);
 }
@@ -115,10 +118,11 @@ export function parseKeyPackage(v: unknown): CardApKeyPackage {
     return x;
   };
   const type = str('type');
-  if (!['A', 'C', 'D', 'custom'].includes(type)) throw new KeyPackageError(`type ${type}`);
+  if (!(CARD_AP_TYPES as readonly string[]).includes(type))
+    throw new KeyPackageError(`type ${type}`);
   const aid = str('aid');
-  if (!/^([0-9A-Fa-f]{2}){5,16}$/.test(aid))
-    throw new KeyPackageError('aid is not 5..16 hex bytes');
+  if (!/^([0-9A-Fa-f]{2})+$/.test(aid) || !aidLengthOk(aid.length / 2))
+    throw new KeyPackageError(`aid is not ${AID_LENGTH.min}..${AID_LENGTH.max} hex bytes`);
   const keys = o.keys as Record<string, unknown> | undefined;
   if (
     typeof keys !== 'object' ||

@@ -7,7 +7,7 @@
  */
 import { ApduError, concat, toHex, u16 } from './bytes.ts';
 import { command, type CommandApdu } from './command.ts';
-import { aidLengthOk } from './aid.ts';
+import { AID_LENGTH, aidLengthOk } from './aid.ts';
 import { encodeTlv } from './tlv.ts';
 import type { GpErrorCode } from './errors.ts';
 
@@ -230,7 +230,8 @@ export function installCommands(
   if (maxBlock < 64 || maxBlock > MAX_PLAIN_BLOCK) {
     throw new GpError('GP_BAD_SPEC', `block size ${maxBlock} outside 64..${MAX_PLAIN_BLOCK}`);
   }
-  if (!aidLengthOk(spec.aid.length)) throw new GpError('GP_BAD_SPEC', 'AID must have 5..16 bytes');
+  if (!aidLengthOk(spec.aid.length))
+    throw new GpError('GP_BAD_SPEC', `AID must have ${AID_LENGTH.min}..${AID_LENGTH.max} bytes`);
   if (!Number.isInteger(spec.size) || spec.size < 1 || spec.size > 0xffff) {
     throw new GpError('GP_BAD_SPEC', `size ${spec.size} out of range`);
   }
@@ -282,7 +283,8 @@ export function installCommands(
  * `86 L <new PIN>` [`87 01 <tries>`]. Send through the area's channel with C-DECRYPTION.
  */
 export function resetPinCommands(aid: Uint8Array, pin: Uint8Array, tries?: number): CommandApdu[] {
-  if (!aidLengthOk(aid.length)) throw new GpError('GP_BAD_SPEC', 'AID must have 5..16 bytes');
+  if (!aidLengthOk(aid.length))
+    throw new GpError('GP_BAD_SPEC', `AID must have ${AID_LENGTH.min}..${AID_LENGTH.max} bytes`);
   return [
     command({
       cla: 0x80,

@@ -7,7 +7,7 @@ import type { Text } from '@myna-ap/text';
 import { z } from 'zod';
 import { hexSchema, pinSchema } from '../schemas.ts';
 import type { AreaName, CardApType, EfAccess } from '@myna-ap/apdu';
-import { cardApFootprint } from '@myna-ap/profile';
+import { AID_LENGTH, cardApFootprint } from '@myna-ap/profile';
 import type { PinImage } from '../image.ts';
 
 type Hex = string;
@@ -64,7 +64,7 @@ const hex = hexSchema;
 const key16 = hex.length(32);
 const pin = pinSchema;
 const cardAp = z.object({
-  aid: hex.min(10).max(32),
+  aid: hex.min(2 * AID_LENGTH.min).max(2 * AID_LENGTH.max),
   type: z.enum(['A', 'C', 'D', 'custom']),
   size: z.number().int().min(1).max(0xffff),
   providerId: hex.min(2).max(32),
@@ -85,7 +85,7 @@ const cardAp = z.object({
     .optional(),
 });
 const area = z.object({
-  aid: hex.min(10).max(32),
+  aid: hex.min(2 * AID_LENGTH.min).max(2 * AID_LENGTH.max),
   capacity: z.number().int().min(0).max(0xffffff),
   keyVersion: z.number().int().min(1).max(0x7f),
   kdd: hex.length(20),
