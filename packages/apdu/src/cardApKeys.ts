@@ -18,6 +18,7 @@ import { ApduError, concat, fromHex, toHex } from './bytes.ts';
 import { CARD_AP_TYPES, type CardApKeys, type CardApType, type EfAccess } from './gp.ts';
 import { keyDiversificationData, scp03Kdf } from './scp03.ts';
 import { AID_LENGTH, aidLengthOk } from './aid.ts';
+import type { GP_ERRORS } from './errors.ts';
 
 /** Derivation constants of the per-card card AP keys (outside SCP03's 00..07 and the areas' 41..43). */
 export const CARD_AP_DIVERSIFY = { ENC: 0x51, MAC: 0x52, FIXED_PIN: 0x53 } as const;
@@ -94,7 +95,7 @@ export interface CardApKeyPackage {
 
 export class KeyPackageError extends Error {
   override readonly name = 'KeyPackageError';
-  readonly code = 'KEY_PACKAGE_INVALID';
+  readonly code = 'KEY_PACKAGE_INVALID' satisfies keyof typeof GP_ERRORS;
   constructor(message: string) {
     super(`key package: ${message}`);
   }

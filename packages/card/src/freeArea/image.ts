@@ -5,6 +5,7 @@
  */
 import type { Text } from '@myna-ap/text';
 import { z } from 'zod';
+import type { CARD_IMAGE_ERRORS } from '../errors.ts';
 import { hexSchema, pinSchema } from '../schemas.ts';
 import type { AreaName, CardApType, EfAccess } from '@myna-ap/apdu';
 import { AID_LENGTH, cardApFootprint } from '@myna-ap/profile';
@@ -96,7 +97,7 @@ const areas = z.object({ local: area, extended: area });
 
 export class FreeAreaImageError extends Error {
   override readonly name = 'FreeAreaImageError';
-  readonly code = 'FREE_AREA_IMAGE_INVALID';
+  readonly code = 'FREE_AREA_IMAGE_INVALID' satisfies keyof typeof CARD_IMAGE_ERRORS;
   constructor(readonly text: Text) {
     super(text.en);
   }
