@@ -19,10 +19,10 @@ import type { Card } from '@myna-ap/card';
 import { loadOnCard, type LoadItem } from '../packages/loader/src/cardops/load.ts';
 import { buildServer } from '../packages/loader/src/http/server.ts';
 import { authenticate } from '../packages/loader/src/store/operators.ts';
-import { openDb } from '../packages/loader/src/db/open.ts';
-import { pgliteFsyncCount } from '../packages/loader/src/db/pglite.ts';
-import type { Db } from '../packages/loader/src/db/db.ts';
-import { freshPglite } from '../packages/loader/test/pgCluster.ts';
+import { openDb } from '@myna-ap/db';
+import { pgliteFsyncCount } from '@myna-ap/db';
+import type { Db } from '@myna-ap/db';
+import { freshPglite } from '@myna-ap/db/testing';
 import { newCard, world, type World } from '../packages/loader/test/cardWorld.ts';
 import {
   addTerminals,
@@ -36,6 +36,7 @@ import {
 } from './loadWorld.ts';
 import type { DoneMessage, RunMessage } from './loadClient.ts';
 import { machine, ms, ratio, summarize, writeResults } from './stats.ts';
+import { loaderMigrations } from '@myna-ap/loader';
 
 const SCALE = Number(process.env.MYNA_LOAD_SCALE ?? 1);
 /** Loads measured with one terminal, and per terminal with 32. */
@@ -240,7 +241,7 @@ const backends: Backend[] = [
   {
     label: 'PGlite, in memory',
     open: async () => {
-      const db = await freshPglite();
+      const db = await freshPglite([loaderMigrations]);
       return { db, done: () => db.close() };
     },
   },
@@ -248,7 +249,7 @@ const backends: Backend[] = [
     label: 'PGlite, data dir',
     open: async () => {
       const dir = await mkdtemp(join(tmpdir(), 'myna-load-bench-'));
-      const db = await openDb({ dataDir: join(dir, 'db') });
+      const db = await openDb({ dataDir: join(dir, 'db'), migrations: [loaderMigrations] });
       return {
         db,
         done: async () => {
@@ -266,7 +267,7 @@ if (!pgWhy) {
     open: async () => {
       const pg = await startDurablePostgres();
       try {
-        const db = await openDb({ databaseUrl: pg.url });
+        const db = await openDb({ databaseUrl: pg.url, migrations: [loaderMigrations] });
         return {
           db,
           done: async () => {

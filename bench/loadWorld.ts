@@ -6,12 +6,12 @@
 import { EXTENDED_SD_AID, LOCAL_SD_AID } from '@myna-ap/apdu';
 import { AID } from '@myna-ap/profile';
 import type { World } from '../packages/loader/test/cardWorld.ts';
-import type { Db, Queryable } from '../packages/loader/src/db/db.ts';
+import type { Db, Queryable } from '@myna-ap/db';
 import type { Session } from '../packages/loader/src/store/context.ts';
 import type { TerminalId } from '../packages/loader/src/domain/ids.ts';
 import { authenticate, createOperator, login } from '../packages/loader/src/store/operators.ts';
 import { createTerminal } from '../packages/loader/src/store/terminals.ts';
-import { startPostgres } from '../packages/loader/test/pgCluster.ts';
+import { startPostgres } from '@myna-ap/db/testing';
 
 export interface BenchTerminal {
   readonly id: TerminalId;
@@ -42,7 +42,7 @@ export async function addTerminals(w: World, n: number): Promise<BenchTerminal[]
   return out;
 }
 
-export { postgresUnavailable as pgUnavailable } from '../packages/loader/test/pgCluster.ts';
+export { postgresUnavailable as pgUnavailable } from '@myna-ap/db/testing';
 
 /** A throwaway PostgreSQL cluster with the server's durable defaults, as production runs. */
 export function startDurablePostgres() {

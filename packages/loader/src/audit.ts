@@ -5,7 +5,7 @@
  * API mutation appends one row in the same transaction as the change.
  */
 import { createHash } from 'node:crypto';
-import type { Db, Queryable } from './db/db.ts';
+import type { Db, Queryable } from '@myna-ap/db';
 
 export const GENESIS_HASH = '0'.repeat(64);
 

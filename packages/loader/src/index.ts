@@ -1,10 +1,6 @@
 /** @myna-ap/loader — the card AP loading system (カードAP搭載システム). */
 export * from './errors.ts';
-export * from './db/db.ts';
-export { openDb, type OpenDbOptions } from './db/open.ts';
-export { openPglite } from './db/pglite.ts';
-export { openPostgres } from './db/postgres.ts';
-export { migrate, readMigrations, MIGRATIONS_DIR } from './db/migrate.ts';
+export { loaderMigrations } from './migrations.ts';
 export * from './domain/ids.ts';
 export * from './domain/provider.ts';
 export * from './domain/roles.ts';

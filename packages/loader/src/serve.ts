@@ -1,8 +1,9 @@
 /** Starts a loader server: database (PGlite or PostgreSQL), migrations, first admin, HTTP. */
 import { dirname, join } from 'node:path';
 import { mynaHome } from './credentials.ts';
-import { openDb } from './db/open.ts';
-import type { Db } from './db/db.ts';
+import { DbError, openDb } from '@myna-ap/db';
+import { LoaderError } from './errors.ts';
+import type { Db } from '@myna-ap/db';
 import { buildServer } from './http/server.ts';
 import { bootstrapPlatformAdmin } from './store/operators.ts';
 import { DEFAULT_CONFIG } from './store/config.ts';
@@ -10,6 +11,7 @@ import type { CertificateCheck, Ctx, LoaderConfig } from './store/context.ts';
 import { openSoftwareKeyStore, type LoaderKeyStore } from './keys/keyStore.ts';
 import { checkKeysAgainstDb } from './store/settings.ts';
 import type { JobsOptions } from './cardops/jobs.ts';
+import { loaderMigrations } from './migrations.ts';
 
 export interface ServeOptions {
   readonly port?: number;
@@ -52,6 +54,11 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
   const db = await openDb({
     databaseUrl: o.databaseUrl,
     dataDir: o.databaseUrl ? undefined : (o.dataDir ?? join(mynaHome(), 'db')),
+    migrations: [loaderMigrations],
+  }).catch((e: unknown) => {
+    // The CLI and the API speak LoaderError: a database refusal keeps its code and text.
+    if (e instanceof DbError) throw new LoaderError(e.code, e.text, e.status, e.detail);
+    throw e;
   });
   try {
     const keys = o.keys ?? (await openSoftwareKeyStore(o.keysFile ?? defaultKeysFile(o)));

@@ -24,7 +24,7 @@ import {
 } from '@myna-ap/apdu';
 import { parseFreeAreas, type Card, type CardApImage, type FreeAreasImage } from '@myna-ap/card';
 import { cardRemoved } from '@myna-ap/transport';
-import type { Queryable } from '../src/db/db.ts';
+import type { Queryable } from '@myna-ap/db';
 import type { LoaderKeyStore } from '../src/keys/keyStore.ts';
 import { verifyAudit } from '../src/audit.ts';
 import { cardIdOf } from './cardWorld.ts';

@@ -8,7 +8,7 @@ import { routes } from '../src/http/routes.ts';
 import { startServer } from '../src/serve.ts';
 import { ApiClient } from '../src/client.ts';
 import { TEST_CONFIG } from '../src/store/config.ts';
-import { skipUnlessPostgres, startPostgres } from './pgCluster.ts';
+import { skipUnlessPostgres, startPostgres } from '@myna-ap/db/testing';
 
 test('API: a provider’s whole registration, with roles enforced', async () => {
   const f = await fixture();

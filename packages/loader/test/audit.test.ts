@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openDb } from '../src/db/open.ts';
+import { openDb } from '@myna-ap/db';
 import { appendAudit, canonicalJson, listAudit, verifyAudit } from '../src/audit.ts';
-import type { Db } from '../src/db/db.ts';
-import { freshPglite, skipUnlessPostgres, startPostgres } from './pgCluster.ts';
+import type { Db } from '@myna-ap/db';
+import { freshPglite, skipUnlessPostgres, startPostgres } from '@myna-ap/db/testing';
+import { loaderMigrations } from '../src/migrations.ts';
 
 test('canonical JSON sorts keys and refuses what JSON cannot hold', () => {
   assert.equal(
@@ -62,7 +63,7 @@ async function tamperCases(db: Db, asSuperuser: (sql: string) => Promise<void>):
 }
 
 test('audit log on PGlite: chain, append-only trigger, tampering found', async () => {
-  const db = await freshPglite();
+  const db = await freshPglite([loaderMigrations]);
   try {
     await tamperCases(db, (sql) => db.exec(sql));
   } finally {
@@ -76,7 +77,7 @@ test(
   async () => {
     const pg = await startPostgres();
     try {
-      const db = await openDb({ databaseUrl: pg.url });
+      const db = await openDb({ databaseUrl: pg.url, migrations: [loaderMigrations] });
       await Promise.all(
         Array.from({ length: 40 }, (_, i) =>
           db.transaction(

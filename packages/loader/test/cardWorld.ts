@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { toHex, type AreaName } from '@myna-ap/apdu';
 import { Card, createCard, generateCardKeys, newFreeAreas, type CardImage } from '@myna-ap/card';
 import { JpkiIssuer } from '@myna-ap/pki';
-import type { Db } from '../src/db/db.ts';
+import type { Db } from '@myna-ap/db';
 import type { Ctx, Session } from '../src/store/context.ts';
 import { TEST_CONFIG } from '../src/store/config.ts';
 import { MemoryKeyStore } from '../src/keys/keyStore.ts';
@@ -23,7 +23,8 @@ import { createTerminal } from '../src/store/terminals.ts';
 import { approveCardAp, requestCardAp } from '../src/store/cardAps.ts';
 import { providerId, type CardApId, type TerminalId } from '../src/domain/ids.ts';
 import type { CardApRequest } from '../src/domain/cardAp.ts';
-import { freshPglite } from './pgCluster.ts';
+import { freshPglite } from '@myna-ap/db/testing';
+import { loaderMigrations } from '../src/migrations.ts';
 
 export const CHIYODA = '131016';
 export const T = 'counter-1' as TerminalId;
@@ -72,7 +73,7 @@ export const REQUESTS: Readonly<Record<'C' | 'A' | 'D' | 'custom', CardApRequest
 export async function world(
   opts: { db?: Db; keys?: MemoryKeyStore; now?: Date } = {},
 ): Promise<World> {
-  const db = opts.db ?? (await freshPglite());
+  const db = opts.db ?? (await freshPglite([loaderMigrations]));
   let clock = opts.now ?? new Date('2026-06-01T10:00:00+09:00');
   const ctx: Ctx = {
     db,

@@ -6,8 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openDb } from '../src/db/open.ts';
-import { openPostgres } from '../src/db/postgres.ts';
+import { openDb } from '@myna-ap/db';
+import { openPostgres } from '@myna-ap/db';
 import type { Ctx } from '../src/store/context.ts';
 import { TEST_CONFIG } from '../src/store/config.ts';
 import { MemoryKeyStore } from '../src/keys/keyStore.ts';
@@ -25,7 +25,8 @@ import { approveCardAp, requestCardAp } from '../src/store/cardAps.ts';
 import { recordConsent, reserveLoad } from '../src/store/instances.ts';
 import { verifyAudit } from '../src/audit.ts';
 import { providerId, type CardId, type TerminalId } from '../src/domain/ids.ts';
-import { skipUnlessPostgres, startPostgres } from './pgCluster.ts';
+import { skipUnlessPostgres, startPostgres } from '@myna-ap/db/testing';
+import { loaderMigrations } from '../src/migrations.ts';
 
 test(
   'PostgreSQL: concurrent approvals and reservations keep every invariant',
@@ -33,7 +34,7 @@ test(
   async () => {
     const pg = await startPostgres();
     try {
-      const setup = await openDb({ databaseUrl: pg.url });
+      const setup = await openDb({ databaseUrl: pg.url, migrations: [loaderMigrations] });
       const now = () => new Date('2026-06-01T10:00:00+09:00');
       const ctx0: Ctx = { db: setup, config: TEST_CONFIG, keys: TEST_KEYS, now };
       await bootstrapPlatformAdmin(ctx0, 'platform admin pw');

@@ -7,9 +7,10 @@ import { seededRandom } from '@myna-ap/apdu';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fixture, ADMIN_PW, PW, MAEBASHI_BODY, type Fixture } from './helpers.ts';
-import { openDb } from '../src/db/open.ts';
-import { skipUnlessPostgres, startPostgres } from './pgCluster.ts';
+import { openDb } from '@myna-ap/db';
+import { skipUnlessPostgres, startPostgres } from '@myna-ap/db/testing';
 import { routes } from '../src/http/routes.ts';
+import { loaderMigrations } from '../src/migrations.ts';
 
 const WEIRD_STRINGS = [
   '',
@@ -382,7 +383,9 @@ test('fuzz on PGlite: random and mutated requests to every route never get a 5xx
 test('fuzz on PostgreSQL: the same, against a server', { skip: skipUnlessPostgres() }, async () => {
   const pg = await startPostgres();
   try {
-    const f = await fixture(undefined, () => openDb({ databaseUrl: pg.url }));
+    const f = await fixture(undefined, () =>
+      openDb({ databaseUrl: pg.url, migrations: [loaderMigrations] }),
+    );
     try {
       await fuzz(f, 500, 10_000);
     } finally {

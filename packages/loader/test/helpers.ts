@@ -1,7 +1,7 @@
 /** Shared set-up of the API tests: an in-memory loader with a platform admin, a provider and operators. */
 import type { FastifyInstance } from 'fastify';
-import { freshPglite } from './pgCluster.ts';
-import type { Db } from '../src/db/db.ts';
+import { freshPglite } from '@myna-ap/db/testing';
+import type { Db } from '@myna-ap/db';
 import { buildServer } from '../src/http/server.ts';
 import { TEST_CONFIG } from '../src/store/config.ts';
 import { MemoryKeyStore } from '../src/keys/keyStore.ts';
@@ -9,6 +9,7 @@ import { MemoryKeyStore } from '../src/keys/keyStore.ts';
 const TEST_KEYS = new MemoryKeyStore('test');
 import type { Ctx } from '../src/store/context.ts';
 import { bootstrapPlatformAdmin } from '../src/store/operators.ts';
+import { loaderMigrations } from '../src/migrations.ts';
 
 export const ADMIN_PW = 'platform admin password';
 export const PW = 'operator password 1';
@@ -30,7 +31,7 @@ export interface Fixture {
 
 export async function fixture(
   now: () => Date = () => new Date('2026-06-01T10:00:00+09:00'),
-  open: () => Promise<Db> = freshPglite,
+  open: () => Promise<Db> = () => freshPglite([loaderMigrations]),
 ): Promise<Fixture> {
   const db = await open();
   const ctx: Ctx = { db, config: TEST_CONFIG, keys: TEST_KEYS, now };

@@ -17,16 +17,17 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { toHex } from '@myna-ap/apdu';
 import type { Card } from '@myna-ap/card';
-import { openDb } from '../src/db/open.ts';
-import type { Db } from '../src/db/db.ts';
+import { openDb } from '@myna-ap/db';
+import type { Db } from '@myna-ap/db';
 import { MemoryKeyStore } from '../src/keys/keyStore.ts';
 import { ApiClient, relayJob, type CardTransmit } from '../src/clientEntry.ts';
 import type { DiagnoseReport } from '../src/cardops/diagnose.ts';
 import type { LoadOutcome } from '../src/cardops/load.ts';
 import { T, newCard, world } from './cardWorld.ts';
 import { PW } from './helpers.ts';
-import { skipUnlessPostgres, startPostgres } from './pgCluster.ts';
+import { skipUnlessPostgres, startPostgres } from '@myna-ap/db/testing';
 import { assertAgreement, assertDbInvariants } from './agreement.ts';
+import { loaderMigrations } from '../src/migrations.ts';
 
 const SOAK = process.env.MYNA_SOAK === '1';
 /** Terminals working at once, loads finished before each kill, kills. */
@@ -219,7 +220,7 @@ describe('kill -9', { concurrency: 2 }, () => {
     try {
       await killDuringLoads({
         env: { MYNA_TEST_DATA_DIR: dataDir, MYNA_HOME: dir, DATABASE_URL: '' },
-        open: () => openDb({ dataDir }),
+        open: () => openDb({ dataDir, migrations: [loaderMigrations] }),
         exclusive: true,
       });
     } finally {
@@ -235,14 +236,14 @@ describe('kill -9', { concurrency: 2 }, () => {
       const dir = mkdtempSync(join(tmpdir(), 'myna-kill-'));
       // One database per run, so that a given MYNA_TEST_DATABASE_URL is left as it was.
       const name = `kill_${randomBytes(4).toString('hex')}`;
-      const admin = await openDb({ databaseUrl: pg.url, migrate: false });
+      const admin = await openDb({ databaseUrl: pg.url, migrations: [loaderMigrations] });
       await admin.query(`CREATE DATABASE ${name}`);
       await admin.close();
       const url = pg.url.replace(/\/[^/?]*(\?|$)/, `/${name}$1`);
       try {
         await killDuringLoads({
           env: { DATABASE_URL: url, MYNA_HOME: dir },
-          open: () => openDb({ databaseUrl: url }),
+          open: () => openDb({ databaseUrl: url, migrations: [loaderMigrations] }),
           exclusive: false,
         });
       } finally {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openDb } from '../src/db/open.ts';
-import type { Db } from '../src/db/db.ts';
+import { openDb } from '@myna-ap/db';
+import type { Db } from '@myna-ap/db';
 import type { Ctx } from '../src/store/context.ts';
 import { TEST_CONFIG } from '../src/store/config.ts';
 import { MemoryKeyStore } from '../src/keys/keyStore.ts';
@@ -40,7 +40,8 @@ import {
 } from '../src/store/instances.ts';
 import { verifyAudit, listAudit } from '../src/audit.ts';
 import { providerId, type CardApId, type CardId, type TerminalId } from '../src/domain/ids.ts';
-import { freshPglite, skipUnlessPostgres, startPostgres } from './pgCluster.ts';
+import { freshPglite, skipUnlessPostgres, startPostgres } from '@myna-ap/db/testing';
+import { loaderMigrations } from '../src/migrations.ts';
 
 const MAEBASHI = '102016';
 const TAKASAKI = '102024';
@@ -445,7 +446,7 @@ function taxiInput() {
 }
 
 test('store on PGlite: providers, operators, sessions, registry, reservation, audit', async () => {
-  const db = await freshPglite();
+  const db = await freshPglite([loaderMigrations]);
   try {
     await scenario(db);
   } finally {
@@ -456,7 +457,7 @@ test('store on PGlite: providers, operators, sessions, registry, reservation, au
 test('store on PostgreSQL: the same scenario', { skip: skipUnlessPostgres() }, async () => {
   const pg = await startPostgres();
   try {
-    const db = await openDb({ databaseUrl: pg.url });
+    const db = await openDb({ databaseUrl: pg.url, migrations: [loaderMigrations] });
     try {
       await scenario(db);
     } finally {

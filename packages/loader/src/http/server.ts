@@ -6,7 +6,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { ZodError, z } from 'zod';
 import { LoaderError } from '../errors.ts';
-import { sqlState } from '../db/db.ts';
+import { sqlState } from '@myna-ap/db';
 import type { Ctx } from '../store/context.ts';
 import { authenticate } from '../store/operators.ts';
 import type { ApiCtx, Route } from './route.ts';

@@ -7,7 +7,7 @@
  */
 import { appendAudit, writeTransaction } from '../audit.ts';
 import { LoaderError, notFound } from '../errors.ts';
-import type { Queryable } from '../db/db.ts';
+import type { Queryable } from '@myna-ap/db';
 import { newId, type ProviderId, type TerminalId } from '../domain/ids.ts';
 import { authorize, type Ctx, type Session } from './context.ts';
 import { iso } from './rows.ts';

@@ -1,7 +1,7 @@
 /** カードAP管理: requests, approval (AID from the provider's range), versions, suspend, retire, joint use. */
 import { LoaderError, notFound } from '../errors.ts';
 import { appendAudit, writeTransaction } from '../audit.ts';
-import type { Queryable } from '../db/db.ts';
+import type { Queryable } from '@myna-ap/db';
 import {
   checkRequest,
   checkTransition,

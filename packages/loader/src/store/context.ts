@@ -1,5 +1,5 @@
 /** What every store function gets: the database, the clock and the policies. */
-import type { Db } from '../db/db.ts';
+import type { Db } from '@myna-ap/db';
 import type { LoaderKeyStore } from '../keys/keyStore.ts';
 import type { ScryptCost } from '../domain/password.ts';
 import type { LockoutPolicy } from '../domain/login.ts';

@@ -5,7 +5,7 @@
  */
 import { LoaderError, notFound } from '../errors.ts';
 import { appendAudit, writeTransaction } from '../audit.ts';
-import type { Queryable } from '../db/db.ts';
+import type { Queryable } from '@myna-ap/db';
 import { hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from '../domain/password.ts';
 import type { ProviderId } from '../domain/ids.ts';
 import { tokenHash } from '../domain/login.ts';

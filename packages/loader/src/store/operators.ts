@@ -2,8 +2,8 @@
 import { randomBytes } from 'node:crypto';
 import { LoaderError, notFound } from '../errors.ts';
 import { appendAudit, writeTransaction } from '../audit.ts';
-import type { Queryable } from '../db/db.ts';
-import { uniqueViolation } from '../db/db.ts';
+import type { Queryable } from '@myna-ap/db';
+import { uniqueViolation } from '@myna-ap/db';
 import { hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from '../domain/password.ts';
 import {
   afterFailure,

@@ -1,6 +1,6 @@
 /** サービス提供者 in the database. */
 import { LoaderError, notFound } from '../errors.ts';
-import type { Queryable } from '../db/db.ts';
+import type { Queryable } from '@myna-ap/db';
 import { appendAudit, writeTransaction } from '../audit.ts';
 import {
   aidPrefixFor,
@@ -10,7 +10,7 @@ import {
   type ProviderStatus,
 } from '../domain/provider.ts';
 import type { ProviderId } from '../domain/ids.ts';
-import { uniqueViolation } from '../db/db.ts';
+import { uniqueViolation } from '@myna-ap/db';
 import { authorize, type Ctx, type Session } from './context.ts';
 import { hexUpper } from './rows.ts';
 

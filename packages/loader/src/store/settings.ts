@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { LoaderError } from '../errors.ts';
 import { appendAudit, writeTransaction } from '../audit.ts';
-import type { Queryable } from '../db/db.ts';
+import type { Queryable } from '@myna-ap/db';
 import { parseClock, type ServiceHours } from '../domain/rules/serviceHours.ts';
 import { authorize, type Ctx, type Session } from './context.ts';
 

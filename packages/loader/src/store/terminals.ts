@@ -1,9 +1,9 @@
 /** 搭載端末: a provider's loading terminals and their auto-load presets (自動搭載). */
 import type { AreaName } from '@myna-ap/apdu';
 import { LoaderError, notFound } from '../errors.ts';
-import type { Queryable } from '../db/db.ts';
+import type { Queryable } from '@myna-ap/db';
 import { appendAudit, writeTransaction } from '../audit.ts';
-import { uniqueViolation } from '../db/db.ts';
+import { uniqueViolation } from '@myna-ap/db';
 import type { ProviderId, TerminalId } from '../domain/ids.ts';
 import { authorize, type Ctx, type Session } from './context.ts';
 import { findProvider } from './providers.ts';

@@ -1,35 +1,30 @@
-/** Chooses the database: DATABASE_URL (postgres://…) or embedded PGlite. */
+/** Chooses the database: DATABASE_URL (postgres://…) or embedded PGlite, then migrates it. */
 import type { Db } from './db.ts';
 import { openPglite } from './pglite.ts';
 import { openPostgres } from './postgres.ts';
-import { migrate } from './migrate.ts';
-import { LoaderError } from '../errors.ts';
+import { migrate, type MigrationSet } from './migrate.ts';
+import { DbError } from './errors.ts';
 
 export interface OpenDbOptions {
   /** postgres:// or postgresql:// URL; wins over `dataDir`. */
   readonly databaseUrl?: string | undefined;
   /** PGlite data directory; in memory when absent. */
   readonly dataDir?: string | undefined;
-  /** Apply migrations (default true). */
-  readonly migrate?: boolean;
+  /** The migration sets of every package the caller runs, applied in this order. */
+  readonly migrations?: readonly MigrationSet[];
 }
 
 export async function openDb(options: OpenDbOptions = {}): Promise<Db> {
   let db: Db;
   if (options.databaseUrl) {
-    if (!/^postgres(ql)?:\/\//.test(options.databaseUrl)) {
-      throw new LoaderError('DATABASE_URL_INVALID', {
-        en: 'DATABASE_URL must start with postgres:// or postgresql://',
-        ja: 'DATABASE_URL は postgres:// または postgresql:// で始めてください',
-      });
-    }
+    if (!/^postgres(ql)?:\/\//.test(options.databaseUrl)) throw new DbError('DATABASE_URL_INVALID');
     db = openPostgres(options.databaseUrl);
   } else {
     db = await openPglite(options.dataDir);
   }
-  if (options.migrate !== false) {
+  if (options.migrations && options.migrations.length > 0) {
     try {
-      await migrate(db);
+      await migrate(db, options.migrations);
     } catch (e) {
       await db.close();
       throw e;

@@ -1,5 +1,5 @@
 /**
- * One database interface for the loading system. Two implementations sit behind
+ * One database interface for every server package. Two implementations sit behind
  * it: PGlite (embedded, the default) and `pg` (a PostgreSQL server, when
  * DATABASE_URL is set). Both speak the same SQL and run the same migrations.
  */

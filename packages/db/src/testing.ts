@@ -1,5 +1,6 @@
 /**
- * Test helper: a throwaway PostgreSQL cluster (initdb + pg_ctl in a temp dir, on
+ * @myna-ap/db/testing — for the tests (and benches) of any package. A throwaway
+ * PostgreSQL cluster (initdb + pg_ctl in a temp dir, on
  * a random port). As root it runs the server as the `postgres` user (PostgreSQL
  * refuses to run as root). No binaries: in CI that is a loud failure, elsewhere
  * the PostgreSQL half of a test is skipped with one line saying why.
@@ -9,9 +10,9 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Db } from '../src/db/db.ts';
-import { openPglite } from '../src/db/pglite.ts';
-import { migrate } from '../src/db/migrate.ts';
+import type { Db } from './db.ts';
+import { openPglite } from './pglite.ts';
+import { migrate, type MigrationSet } from './migrate.ts';
 
 export interface PgCluster {
   readonly url: string;
@@ -57,7 +58,7 @@ export function postgresUnavailable(): string | undefined {
 export function skipUnlessPostgres(): string | false {
   const why = postgresUnavailable();
   if (!why) return false;
-  if (process.env.CI) throw new Error(`CI requires PostgreSQL for the loader tests: ${why}`);
+  if (process.env.CI) throw new Error(`CI requires PostgreSQL for the database tests: ${why}`);
   return `PostgreSQL: ${why}`;
 }
 
@@ -110,22 +111,27 @@ export async function startPostgres(o: { durable?: boolean } = {}): Promise<PgCl
   };
 }
 
-let template: Promise<Blob> | undefined;
+const templates = new Map<string, Promise<Blob>>();
 
 /**
- * A fresh, migrated in-memory PGlite database. The first call in a test process
- * runs initdb and the migrations; later ones start from a dump of that (about 4×
- * faster), each still a database of its own.
+ * A fresh in-memory PGlite database with `migrations` applied. The first call for
+ * a list of sets in a test process runs initdb and the migrations; later ones start
+ * from a dump of that (about 4× faster), each still a database of its own.
  */
-export async function freshPglite(): Promise<Db> {
-  template ??= (async () => {
-    const t = await openPglite();
-    try {
-      await migrate(t);
-      return await t.dump();
-    } finally {
-      await t.close();
-    }
-  })();
+export async function freshPglite(migrations: readonly MigrationSet[]): Promise<Db> {
+  const key = JSON.stringify(migrations.map((m) => [m.owner, m.dir]));
+  let template = templates.get(key);
+  if (!template) {
+    template = (async () => {
+      const t = await openPglite();
+      try {
+        await migrate(t, migrations);
+        return await t.dump();
+      } finally {
+        await t.close();
+      }
+    })();
+    templates.set(key, template);
+  }
   return openPglite(undefined, { template: await template });
 }

@@ -5,7 +5,7 @@
  * left by a dead process is taken over. Several servers: use PostgreSQL.
  */
 import { open, readFile, rm } from 'node:fs/promises';
-import { LoaderError } from '../errors.ts';
+import { DbError } from './errors.ts';
 
 function alive(pid: number): boolean {
   try {
@@ -32,31 +32,29 @@ export async function lockDataDir(dataDir: string): Promise<() => Promise<void>>
     }
     const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
     if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
-      throw new LoaderError(
+      throw new DbError(
         'DATA_DIR_IN_USE',
         {
           en: `the database in ${dataDir} is open in another process (pid ${pid}); stop it, or use DATABASE_URL (PostgreSQL) to run several servers`,
           ja: `${dataDir} のデータベースは別のプロセス（pid ${pid}）が使用中です。停止するか、複数のサーバには DATABASE_URL（PostgreSQL）を使ってください`,
         },
-        409,
         { pid },
       );
     }
     if (pid === process.pid) {
-      throw new LoaderError(
+      throw new DbError(
         'DATA_DIR_IN_USE',
         {
           en: `the database in ${dataDir} is already open in this process`,
           ja: `${dataDir} のデータベースはこのプロセスで既に開いています`,
         },
-        409,
         { pid },
       );
     }
     // Stale: its owner is gone.
     await rm(path, { force: true });
   }
-  throw new LoaderError('DATA_DIR_IN_USE', {
+  throw new DbError('DATA_DIR_IN_USE', {
     en: `could not take the lock ${path}`,
     ja: `ロック ${path} を取得できませんでした`,
   });

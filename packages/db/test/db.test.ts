@@ -3,21 +3,39 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openPglite, pgliteFsyncCount } from '../src/db/pglite.ts';
-import { openPostgres } from '../src/db/postgres.ts';
-import { migrate, readMigrations } from '../src/db/migrate.ts';
-import { openDb } from '../src/db/open.ts';
-import type { Db } from '../src/db/db.ts';
-import { skipUnlessPostgres, startPostgres } from './pgCluster.ts';
+import { fileURLToPath } from 'node:url';
+import {
+  migrate,
+  openDb,
+  openPglite,
+  openPostgres,
+  pgliteFsyncCount,
+  readMigrations,
+  type Db,
+  type MigrationSet,
+} from '@myna-ap/db';
+import { freshPglite, skipUnlessPostgres, startPostgres } from '@myna-ap/db/testing';
+
+const fixture = (name: string) => fileURLToPath(new URL(`./migrations/${name}/`, import.meta.url));
+/** Two owners: `base` has settings and counters, `notes` refers to base's settings. */
+const BASE: MigrationSet = { owner: 'base', dir: fixture('base') };
+const NOTES: MigrationSet = { owner: 'notes', dir: fixture('notes') };
+const SETS = [BASE, NOTES];
 
 async function exercise(db: Db): Promise<void> {
-  const first = await migrate(db);
-  assert.ok(first.includes(1), 'migration 1 applied on an empty database');
-  assert.deepEqual(await migrate(db), [], 'a second run applies nothing');
-  const r = await db.query<{ version: number }>('SELECT version FROM schema_migrations');
+  const first = await migrate(db, SETS);
   assert.deepEqual(
-    r.rows.map((x) => x.version),
-    first,
+    first.map((m) => `${m.owner}/${m.version}_${m.name}`),
+    ['base/1_settings', 'base/2_counters', 'notes/1_notes'],
+    'every owner applied, in the order listed',
+  );
+  assert.deepEqual(await migrate(db, SETS), [], 'a second run applies nothing');
+  const r = await db.query<{ owner: string; version: number }>(
+    'SELECT owner, version FROM schema_migrations ORDER BY applied_at, owner, version',
+  );
+  assert.deepEqual(
+    r.rows.map((x) => [x.owner, x.version]),
+    first.map((m) => [m.owner, m.version]),
   );
 
   // Rows come back the same on both backends: bytea as Uint8Array, int8 as number.
@@ -80,10 +98,10 @@ test('PGlite in memory: migrations, rows, transactions', async () => {
 test('PGlite in a data dir keeps its data across restarts', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'myna-pglite-'));
   try {
-    const a = await openDb({ dataDir: join(dir, 'db') });
+    const a = await openDb({ dataDir: join(dir, 'db'), migrations: [BASE] });
     await a.query("INSERT INTO settings (key, value) VALUES ('kept', 'true')");
     await a.close();
-    const b = await openDb({ dataDir: join(dir, 'db') });
+    const b = await openDb({ dataDir: join(dir, 'db'), migrations: [BASE] });
     // A second opener of the same directory is refused while the first holds it.
     await assert.rejects(openDb({ dataDir: join(dir, 'db') }), { code: 'DATA_DIR_IN_USE' });
     const r = await b.query<{ value: boolean }>("SELECT value FROM settings WHERE key = 'kept'");
@@ -97,7 +115,7 @@ test('PGlite in a data dir keeps its data across restarts', async () => {
 test('PGlite in a data dir is durable: fsync on, the WAL flushed with fsync at every commit', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'myna-pglite-'));
   try {
-    const db = await openDb({ dataDir: join(dir, 'db') });
+    const db = await openDb({ dataDir: join(dir, 'db'), migrations: [BASE] });
     const show = async (name: string) =>
       Object.values((await db.query<Record<string, string>>(`SHOW ${name}`)).rows[0] ?? {})[0];
     assert.equal(await show('fsync'), 'on');
@@ -119,28 +137,122 @@ test('PGlite in a data dir is durable: fsync on, the WAL flushed with fsync at e
 test('migrations: bad names, duplicates and edited files are refused', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'myna-mig-'));
   try {
+    const set: MigrationSet = { owner: 't', dir };
     writeFileSync(join(dir, '001_a.sql'), 'CREATE TABLE a (x int);');
     writeFileSync(join(dir, 'oops.sql'), 'SELECT 1;');
-    await assert.rejects(readMigrations(dir), { code: 'MIGRATION_BAD_NAME' });
+    await assert.rejects(readMigrations(set), { code: 'MIGRATION_BAD_NAME' });
     rmSync(join(dir, 'oops.sql'));
     writeFileSync(join(dir, '001_b.sql'), 'SELECT 1;');
-    await assert.rejects(readMigrations(dir), { code: 'MIGRATION_DUPLICATE' });
+    await assert.rejects(readMigrations(set), { code: 'MIGRATION_DUPLICATE' });
     rmSync(join(dir, '001_b.sql'));
     const db = await openPglite();
     try {
-      assert.deepEqual(await migrate(db, await readMigrations(dir)), [1]);
+      // Owners are lower-case names, each listed once.
+      await assert.rejects(migrate(db, [{ owner: 'Loader', dir }]), {
+        code: 'MIGRATION_OWNER_INVALID',
+      });
+      await assert.rejects(migrate(db, [set, set]), { code: 'MIGRATION_OWNER_INVALID' });
+      assert.deepEqual(
+        (await migrate(db, [set])).map((m) => m.version),
+        [1],
+      );
+      // The same file under another owner is that owner's own migration.
+      writeFileSync(join(dir, '001_a.sql'), 'CREATE TABLE a2 (x int);');
+      assert.deepEqual(
+        (await migrate(db, [{ owner: 'u', dir }])).map((m) => `${m.owner}/${m.version}`),
+        ['u/1'],
+      );
       writeFileSync(join(dir, '001_a.sql'), 'CREATE TABLE a (x bigint);');
-      await assert.rejects(migrate(db, await readMigrations(dir)), { code: 'MIGRATION_CHANGED' });
+      await assert.rejects(migrate(db, [set]), { code: 'MIGRATION_CHANGED' });
       // A failing migration is rolled back whole and not recorded.
       writeFileSync(join(dir, '001_a.sql'), 'CREATE TABLE a (x int);');
       writeFileSync(join(dir, '002_bad.sql'), 'CREATE TABLE b (y int); SELECT * FROM nope;');
-      await assert.rejects(migrate(db, await readMigrations(dir)));
+      await assert.rejects(migrate(db, [set]));
       assert.equal((await db.query("SELECT to_regclass('b') AS t")).rows[0]?.t ?? null, null);
+      assert.equal(
+        (await db.query("SELECT 1 FROM schema_migrations WHERE owner = 't' AND version = 2")).rows
+          .length,
+        0,
+      );
     } finally {
       await db.close();
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/**
+ * A database made before migrations had owners, as that code left it: its
+ * `schema_migrations` keyed by version alone, every row the loading system's.
+ */
+async function makePreOwnerDatabase(db: Db, set: MigrationSet): Promise<void> {
+  await db.exec(`CREATE TABLE schema_migrations (
+    version integer PRIMARY KEY,
+    name text NOT NULL,
+    checksum text NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now())`);
+  for (const m of await readMigrations(set)) {
+    await db.exec(m.sql);
+    await db.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [
+      m.version,
+      m.name,
+      m.checksum,
+    ]);
+  }
+}
+
+async function exerciseUpgrade(db: Db): Promise<void> {
+  // The loader's folder then is `base` here: what matters is the bookkeeping.
+  const loader: MigrationSet = { owner: 'loader', dir: BASE.dir };
+  await makePreOwnerDatabase(db, loader);
+  await db.query("INSERT INTO settings (key, value) VALUES ('kept', 'true')");
+  const applied = await migrate(db, [loader, NOTES]);
+  assert.deepEqual(
+    applied.map((m) => `${m.owner}/${m.version}`),
+    ['notes/1'],
+    "the old rows count as the loader's: nothing of it runs again, the new owner's runs",
+  );
+  const rows = await db.query<{ owner: string; version: number; name: string }>(
+    'SELECT owner, version, name FROM schema_migrations ORDER BY owner, version',
+  );
+  assert.deepEqual(
+    rows.rows.map((r) => `${r.owner}/${r.version}_${r.name}`),
+    ['loader/1_settings', 'loader/2_counters', 'notes/1_notes'],
+  );
+  assert.deepEqual(await migrate(db, [loader, NOTES]), []);
+  // The data stayed, and owners now share version numbers without colliding.
+  assert.equal((await db.query("SELECT 1 FROM settings WHERE key = 'kept'")).rows.length, 1);
+  // An edited file of the old rows is still caught.
+  const dir = mkdtempSync(join(tmpdir(), 'myna-mig-'));
+  try {
+    writeFileSync(join(dir, '001_settings.sql'), 'SELECT 1;');
+    await assert.rejects(migrate(db, [{ owner: 'loader', dir }]), { code: 'MIGRATION_CHANGED' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('a database made before migrations had owners keeps working after the upgrade', async () => {
+  const db = await openPglite();
+  try {
+    await exerciseUpgrade(db);
+  } finally {
+    await db.close();
+  }
+});
+
+test('freshPglite: a migrated database of its own each time', async () => {
+  const a = await freshPglite(SETS);
+  const b = await freshPglite(SETS);
+  try {
+    await a.query("INSERT INTO settings (key, value) VALUES ('only-a', 'true')");
+    assert.equal((await b.query("SELECT 1 FROM settings WHERE key = 'only-a'")).rows.length, 0);
+    assert.equal((await b.query('SELECT 1 FROM notes')).rows.length, 0);
+    assert.deepEqual(await migrate(b, SETS), []);
+  } finally {
+    await a.close();
+    await b.close();
   }
 });
 
@@ -175,12 +287,15 @@ test(
     try {
       // Four servers starting together apply each migration once.
       const dbs = [0, 1, 2, 3].map(() => openPostgres(pg.url, 3));
-      const applied = await Promise.all(dbs.map((d) => migrate(d)));
-      assert.equal(applied.flat().filter((v) => v === 1).length, 1);
+      const applied = await Promise.all(dbs.map((d) => migrate(d, SETS)));
+      assert.equal(applied.flat().filter((m) => m.owner === 'base' && m.version === 1).length, 1);
+      assert.equal(applied.flat().length, 3);
       await Promise.all(dbs.slice(1).map((d) => d.close()));
       const db = dbs[0]!;
       await db.exec('DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
       await exercise(db);
+      await db.exec('DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
+      await exerciseUpgrade(db);
       await db.close();
     } finally {
       await pg.stop();
