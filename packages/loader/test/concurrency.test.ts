@@ -22,11 +22,12 @@ import {
 } from '../src/store/operators.ts';
 import { createTerminal } from '../src/store/terminals.ts';
 import { approveCardAp, requestCardAp } from '../src/store/cardAps.ts';
-import { recordConsent, reserveLoad } from '../src/store/instances.ts';
+import { recordConsent } from '../src/store/instances.ts';
 import { verifyAudit } from '../src/audit.ts';
 import { providerId, type CardId, type TerminalId } from '../src/domain/ids.ts';
 import { skipUnlessPostgres, startPostgres } from '@myna-ap/db/testing';
 import { loaderMigrations } from '../src/migrations.ts';
+import { reserve } from './reserve.ts';
 
 test(
   'PostgreSQL: concurrent approvals and reservations keep every invariant',
@@ -96,7 +97,7 @@ test(
         });
         const results = await Promise.allSettled(
           Array.from({ length: 8 }, (_, i) =>
-            reserveLoad(ctxs[i % 4]!, admin, {
+            reserve(ctxs[i % 4]!, admin, {
               cardId: card,
               cardApId: ap.id,
               area: 'extended',
@@ -126,7 +127,7 @@ test(
         );
         const many = await Promise.all(
           cards.map((c, i) =>
-            reserveLoad(ctxs[i % 4]!, admin, {
+            reserve(ctxs[i % 4]!, admin, {
               cardId: c,
               cardApId: ap.id,
               area: 'extended',

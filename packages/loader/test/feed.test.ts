@@ -518,7 +518,10 @@ test('PostgreSQL: the same, with writers racing', { skip: skipUnlessPostgres() }
     const fresh = async (name: string) => {
       await admin.query(`DROP DATABASE IF EXISTS ${name}`);
       await admin.query(`CREATE DATABASE ${name}`);
-      const db = await openDb({ databaseUrl: pg.url.replace(/\/[^/]*$/, `/${name}`) });
+      const db = await openDb({
+        databaseUrl: pg.url.replace(/\/[^/]*$/, `/${name}`),
+        migrations: [loaderMigrations],
+      });
       const f = await feedWorld(db);
       opened.push(f);
       return f;

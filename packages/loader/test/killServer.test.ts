@@ -236,7 +236,7 @@ describe('kill -9', { concurrency: 2 }, () => {
       const dir = mkdtempSync(join(tmpdir(), 'myna-kill-'));
       // One database per run, so that a given MYNA_TEST_DATABASE_URL is left as it was.
       const name = `kill_${randomBytes(4).toString('hex')}`;
-      const admin = await openDb({ databaseUrl: pg.url, migrations: [loaderMigrations] });
+      const admin = await openDb({ databaseUrl: pg.url });
       await admin.query(`CREATE DATABASE ${name}`);
       await admin.close();
       const url = pg.url.replace(/\/[^/?]*(\?|$)/, `/${name}$1`);

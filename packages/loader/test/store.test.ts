@@ -34,7 +34,6 @@ import {
   listInstances,
   recordConsent,
   recoverInstance,
-  reserveLoad,
   settle,
   unfinishedInstances,
 } from '../src/store/instances.ts';
@@ -42,6 +41,14 @@ import { verifyAudit, listAudit } from '../src/audit.ts';
 import { providerId, type CardApId, type CardId, type TerminalId } from '../src/domain/ids.ts';
 import { freshPglite, skipUnlessPostgres, startPostgres } from '@myna-ap/db/testing';
 import { loaderMigrations } from '../src/migrations.ts';
+import { reserve } from './reserve.ts';
+import { reserveLoad } from '../src/store/instances.ts';
+import {
+  isReservable,
+  planLoad,
+  type LoadPlan,
+  type ReservableCardAp,
+} from '../src/store/loadPlan.ts';
 
 const MAEBASHI = '102016';
 const TAKASAKI = '102024';
@@ -273,7 +280,7 @@ async function scenario(db: Db): Promise<void> {
     holderMunicipality: MAEBASHI,
   };
   await assert.rejects(
-    reserveLoad(ctx, op2, { ...base, area: 'local', consentId: 'cs_none' as never }),
+    reserve(ctx, op2, { ...base, area: 'local', consentId: 'cs_none' as never }),
     { code: 'CONSENT_REQUIRED' },
   );
   const consentId = await recordConsent(ctx, op2, T, {
@@ -283,11 +290,11 @@ async function scenario(db: Db): Promise<void> {
     method: 'counter_form',
   });
   await assert.rejects(
-    reserveLoad(ctx, op2, { ...base, area: 'local', consentId, holderMunicipality: TAKASAKI }),
+    reserve(ctx, op2, { ...base, area: 'local', consentId, holderMunicipality: TAKASAKI }),
     { code: 'AREA_LOCAL_NOT_RESIDENT' },
   );
   await assert.rejects(
-    reserveLoad(ctx, op2, {
+    reserve(ctx, op2, {
       ...base,
       area: 'local',
       consentId,
@@ -296,11 +303,11 @@ async function scenario(db: Db): Promise<void> {
     { code: 'FORBIDDEN' },
   );
   const night = { ...ctx, now: () => new Date('2026-06-01T23:00:00+09:00') };
-  await assert.rejects(reserveLoad(night, op2, { ...base, area: 'local', consentId }), {
+  await assert.rejects(reserve(night, op2, { ...base, area: 'local', consentId }), {
     code: 'OUTSIDE_SERVICE_HOURS',
   });
   await assert.rejects(
-    reserveLoad(night, op2, { ...base, area: 'local', consentId, overrideHours: true }),
+    reserve(night, op2, { ...base, area: 'local', consentId, overrideHours: true }),
     {
       code: 'FORBIDDEN',
     },
@@ -311,10 +318,10 @@ async function scenario(db: Db): Promise<void> {
     draws++;
     return draws <= 2 ? new Uint8Array(n).fill(0xaa) : new Uint8Array(n).fill(draws);
   };
-  const inst = await reserveLoad(ctx, op2, { ...base, area: 'local', consentId, random: stuck });
+  const inst = await reserve(ctx, op2, { ...base, area: 'local', consentId, random: stuck });
   assert.equal(inst.state, 'pending');
   assert.equal(inst.userId, 'AA'.repeat(13));
-  await assert.rejects(reserveLoad(ctx, op2, { ...base, area: 'local', consentId }), {
+  await assert.rejects(reserve(ctx, op2, { ...base, area: 'local', consentId }), {
     code: 'ALREADY_LOADED',
   });
   const card2 = 'CARD-0002' as CardId;
@@ -324,7 +331,7 @@ async function scenario(db: Db): Promise<void> {
     purpose: 'load',
     method: 'counter_form',
   });
-  const inst2 = await reserveLoad(ctx, op2, {
+  const inst2 = await reserve(ctx, op2, {
     ...base,
     cardId: card2,
     area: 'extended',
@@ -343,7 +350,7 @@ async function scenario(db: Db): Promise<void> {
     method: 'counter_form',
   });
   await assert.rejects(
-    reserveLoad(ctx, op2, {
+    reserve(ctx, op2, {
       ...base,
       cardId: card3,
       area: 'extended',
@@ -359,14 +366,14 @@ async function scenario(db: Db): Promise<void> {
   });
   await settle(ctx, op2.operatorId, inst.id, 'delete_started', 'delete');
   assert.equal((await settle(ctx, op2.operatorId, inst.id, 'deleted', 'delete')).state, 'deleted');
-  const again = await reserveLoad(ctx, op2, {
+  const again = await reserve(ctx, op2, {
     ...base,
     area: 'local',
     consentId,
     random: alwaysSame,
   }).catch((e) => e);
   assert.equal(again.code, 'USER_ID_EXHAUSTED', 'the deleted instance’s user ID stays spent');
-  const fresh = await reserveLoad(ctx, op2, { ...base, area: 'local', consentId });
+  const fresh = await reserve(ctx, op2, { ...base, area: 'local', consentId });
   assert.equal(fresh.state, 'pending');
   assert.equal((await listInstances(ctx, op2, card)).length, 2);
 
@@ -378,7 +385,7 @@ async function scenario(db: Db): Promise<void> {
     purpose: 'load',
     method: 'counter_form',
   });
-  const landed = await reserveLoad(ctx, op2, {
+  const landed = await reserve(ctx, op2, {
     ...base,
     cardId: cardR,
     area: 'local',
@@ -401,7 +408,7 @@ async function scenario(db: Db): Promise<void> {
     (await recoverInstance(ctx, 'system', landed.id, 'absent')).instance.state,
     'deleted',
   );
-  const lost = await reserveLoad(ctx, op2, {
+  const lost = await reserve(ctx, op2, {
     ...base,
     cardId: cardR,
     area: 'local',
@@ -410,10 +417,56 @@ async function scenario(db: Db): Promise<void> {
   const back = await recoverInstance(ctx, 'system', lost.id, 'foreign');
   assert.deepEqual([back.instance.state, back.action], ['failed', 'report_conflict']);
 
+  // A load decides once. What its plan stood on changing before the reservation
+  // commits — the card AP suspended, a new version approved, the provider
+  // suspended — is refused with the error a fresh plan gives, and nothing is written.
+  const card4 = 'CARD-0004' as CardId;
+  const planNow = () =>
+    planLoad(ctx, op2, {
+      terminalId: T,
+      items: [{ cardApId: lib.id as CardApId, area: 'extended' }],
+      consent: { method: 'counter_form' },
+      holderMunicipality: MAEBASHI,
+    });
+  const only = (p: LoadPlan): ReservableCardAp => {
+    const item = p.items[0]!;
+    assert.ok(isReservable(item), item.refusal?.code);
+    return item;
+  };
+  const seen = { cardId: card4, municipality: null };
+  const beforeSuspension = await planNow();
+  await setCardApStatus(ctx, admin, lib.id, 'suspended');
+  assert.equal((await planNow()).items[0]?.refusal?.code, 'CARDAP_NOT_LOADABLE');
+  await assert.rejects(reserveLoad(ctx, beforeSuspension, only(beforeSuspension), seen), {
+    code: 'CARDAP_NOT_LOADABLE',
+  });
+  await setCardApStatus(ctx, admin, lib.id, 'approved');
+  const beforeV2 = await planNow();
+  assert.equal(only(beforeV2).version.number, 1);
+  await requestNewVersion(ctx, admin, lib.id, {
+    name: '図書館カード',
+    type: 'C',
+    areas: ['local', 'extended'],
+    size: 33,
+  });
+  await approveCardAp(ctx, platform, lib.id);
+  await assert.rejects(reserveLoad(ctx, beforeV2, only(beforeV2), seen), {
+    code: 'CARDAP_VERSION_CHANGED',
+  });
+  const beforeProviderSuspension = await planNow();
+  assert.equal(only(beforeProviderSuspension).version.number, 2);
+  await setProviderStatus(ctx, platform, maebashi.id, 'suspended');
+  await assert.rejects(
+    reserveLoad(ctx, beforeProviderSuspension, only(beforeProviderSuspension), seen),
+    { code: 'PROVIDER_NOT_ACTIVE' },
+  );
+  assert.deepEqual(await listInstances(ctx, op2, card4), []);
+  await setProviderStatus(ctx, platform, maebashi.id, 'active');
+
   // Suspending a provider stops its loads.
   await setProviderStatus(ctx, platform, maebashi.id, 'suspended');
   await assert.rejects(
-    reserveLoad(ctx, op2, { ...base, cardId: card2, area: 'local', consentId: c2 }),
+    reserve(ctx, op2, { ...base, cardId: card2, area: 'local', consentId: c2 }),
     { code: 'PROVIDER_NOT_ACTIVE' },
   );
 

@@ -41,6 +41,8 @@ import { authorize, type Ctx, type Session } from './context.ts';
 import { currentServiceHours } from './settings.ts';
 import { findProvider } from './providers.ts';
 import { hexUpper, iso } from './rows.ts';
+import type { CardStatus } from '../domain/cardStatus.ts';
+import type { LoadPlan, ReservableCardAp } from './loadPlan.ts';
 
 export interface InstanceView {
   readonly id: InstanceId;
@@ -122,6 +124,14 @@ export async function upsertCard(
   };
 }
 
+/** The card's recorded status (紛失 and the like), or null for a card never met. */
+export async function cardStatus(q: Queryable, cardId: CardId): Promise<CardStatus | null> {
+  const r = await q.query<{ status: CardStatus }>('SELECT status FROM cards WHERE card_id = $1', [
+    cardId,
+  ]);
+  return r.rows[0]?.status ?? null;
+}
+
 export interface ConsentInput {
   readonly cardId: CardId;
   readonly cardApId: CardApId;
@@ -156,21 +166,32 @@ async function insertConsent(
   if (!owner || owner !== s.providerId) throw notFound('card AP', c.cardApId);
   authorize(s, 'consent.record', { providerId: s.providerId, terminalId });
   await upsertCard(tx, c.cardId);
+  return consentRow(tx, ctx.now(), s.operatorId, owner, c);
+}
+
+/** Writes a consent already decided (its card known, its card AP the provider's own). */
+async function consentRow(
+  tx: Queryable,
+  now: Date,
+  operatorId: string,
+  providerId: string,
+  c: ConsentInput,
+): Promise<ConsentId> {
   const id = newId<ConsentId>('cs');
   await tx.query(
     `INSERT INTO consents (id, card_id, card_ap_id, provider_id, purpose, method, given_at, recorded_by, note)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [id, c.cardId, c.cardApId, owner, c.purpose, c.method, ctx.now(), s.operatorId, c.note ?? null],
+    [id, c.cardId, c.cardApId, providerId, c.purpose, c.method, now, operatorId, c.note ?? null],
   );
   await appendAudit(
     tx,
     {
-      actor: s.operatorId,
+      actor: operatorId,
       action: 'consent.record',
       target: id,
-      detail: { providerId: owner, cardId: c.cardId, cardApId: c.cardApId, purpose: c.purpose },
+      detail: { providerId, cardId: c.cardId, cardApId: c.cardApId, purpose: c.purpose },
     },
-    ctx.now(),
+    now,
   );
   return id;
 }
@@ -217,124 +238,88 @@ export async function checkHours(
   return d;
 }
 
-export interface ReserveLoad {
+/** The card a reservation is for, as read from it. */
+export interface CardSeen {
   readonly cardId: CardId;
-  readonly cardApId: CardApId;
-  readonly area: AreaName;
-  readonly terminalId: TerminalId;
-  /** A consent recorded before (`recordConsent`), or … */
+  /** The 市区町村コード read from the card's 共通カードAP (null when not read). */
+  readonly municipality: string | null;
+}
+
+export interface ReserveOptions {
+  /** A consent recorded before (`recordConsent`) instead of the plan's, given now. */
   readonly consentId?: ConsentId | undefined;
-  /** … the holder's consent given now: recorded in the reservation's own transaction. */
-  readonly consent?: Pick<ConsentInput, 'method' | 'note'> | undefined;
-  /** Where the holder is registered, as the resident system says (wins over the card). */
-  readonly holderMunicipality: string | null;
-  /** The 市区町村コード read from the card's 共通カードAP. */
-  readonly cardMunicipality?: string | null;
-  /** The bulk loading batch this load belongs to. */
-  readonly batchId?: string | undefined;
-  /** Administrator override of the service hours (logged). */
-  readonly overrideHours?: boolean;
   /** For tests of the collision retry only. */
   readonly random?: RandomSource;
 }
 
 /**
- * Saga step 1 (DB only): every rule that needs no card, then a `pending` row with
- * a fresh user ID. Capacity, PIN state and what the card already holds are checked
- * against the card by the next step.
+ * Saga step 1 (DB only), for a card AP the plan found loadable: the card's row
+ * (where its holder lives decides the local area), the consent, then a `pending`
+ * row with a fresh user ID, in one transaction. The plan's decisions are not made
+ * again; the insert itself requires what they stood on — the card AP still
+ * approved at the planned version, its provider still active — so a suspension
+ * or a new version committed since the plan cannot slip through. Capacity, PIN
+ * state and what the card already holds are checked against the card by the next
+ * step.
  */
-export async function reserveLoad(ctx: Ctx, s: Session, r: ReserveLoad): Promise<InstanceView> {
+export async function reserveLoad(
+  ctx: Ctx,
+  plan: LoadPlan,
+  item: ReservableCardAp,
+  card: CardSeen,
+  options: ReserveOptions = {},
+): Promise<InstanceView> {
   const now = ctx.now();
-  const hours = await checkHours(ctx, s, r.overrideHours === true);
+  const provider = plan.provider;
   return writeTransaction(ctx.db, async (tx) => {
-    const ap = (
-      await tx.query<{
-        provider_id: string;
-        status: CardApStatus;
-        areas: AreaName[];
-        aid: Uint8Array | null;
-        version: number;
-      }>('SELECT provider_id, status, areas, aid, version FROM card_aps WHERE id = $1', [
-        r.cardApId,
-      ])
-    ).rows[0];
-    if (!ap || ap.provider_id !== s.providerId) throw notFound('card AP', r.cardApId);
-    authorize(s, 'card.load', { providerId: s.providerId, terminalId: r.terminalId });
-    checkLoadable(ap.status, ap.areas, r.area);
-    const provider = await findProvider(tx, ap.provider_id);
-    if (!provider) throw notFound('provider', ap.provider_id);
-    const card = await upsertCard(tx, r.cardId, {
-      supplied: r.holderMunicipality,
-      fromCard: r.cardMunicipality ?? null,
+    const held = await upsertCard(tx, card.cardId, {
+      supplied: plan.holderMunicipality,
+      fromCard: card.municipality,
     });
-    if (card.status !== 'active') {
+    if (held.status !== 'active') {
       throw new LoaderError(
         'CARD_NOT_ACTIVE',
-        { en: `the card is ${card.status}`, ja: `このカードは利用できません（${card.status}）` },
+        { en: `the card is ${held.status}`, ja: `このカードは利用できません（${held.status}）` },
         409,
       );
     }
-    const elig = areaEligibility(provider, r.area, card.municipalityCode);
+    const elig = areaEligibility(provider, item.area, held.municipalityCode);
     if (!elig.ok) throw elig.error;
-    const consentId =
-      r.consentId ??
-      (r.consent
-        ? await insertConsent(tx, ctx, s, r.terminalId, {
-            cardId: r.cardId,
-            cardApId: r.cardApId,
-            purpose: 'load',
-            method: r.consent.method,
-            note: r.consent.note,
-          })
-        : undefined);
-    const consent = consentId
-      ? (
-          await tx.query<{ card_id: string; card_ap_id: string; purpose: string }>(
-            'SELECT card_id, card_ap_id, purpose FROM consents WHERE id = $1',
-            [consentId],
-          )
-        ).rows[0]
-      : undefined;
-    if (
-      !consent ||
-      consent.card_id !== r.cardId ||
-      consent.card_ap_id !== r.cardApId ||
-      consent.purpose !== 'load'
-    ) {
-      throw new LoaderError(
-        'CONSENT_REQUIRED',
-        {
-          en: 'record the holder’s consent for this card and card AP first',
-          ja: 'このカードとカードAPについて本人の希望（同意）を先に記録してください',
-        },
-        409,
-      );
-    }
+    const consentId = options.consentId
+      ? await checkConsent(tx, options.consentId, card.cardId, item.cardApId)
+      : await consentRow(tx, now, plan.operatorId, provider.id, {
+          cardId: card.cardId,
+          cardApId: item.cardApId,
+          purpose: 'load',
+          method: plan.consent.method,
+          note: plan.consent.note,
+        });
     const id = newId<InstanceId>('in');
     let inserted: InstanceRow | undefined;
     for (let attempt = 1; ; attempt++) {
-      const userId: UserId = newUserId(r.random ?? cryptoRandom);
+      const userId: UserId = newUserId(options.random ?? cryptoRandom);
       try {
         const ins = await tx.query<InstanceRow>(
           `INSERT INTO card_ap_instances (id, card_id, area, card_ap_id, version, aid, user_id, provider_id,
              terminal_id, state, step, consent_id, created_at, created_by, updated_at, batch_id)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', 'reserved', $10, $11, $12, $11, $13)
+           SELECT $1::text, $2::text, $3::text, c.id, c.version, c.aid, $6::bytea, c.provider_id,
+                  $7::text, 'pending', 'reserved', $8::text, $9::timestamptz, $10::text, $9::timestamptz, $11::text
+             FROM card_aps c JOIN providers p ON p.id = c.provider_id
+            WHERE c.id = $4 AND c.version = $5 AND c.status = 'approved' AND p.status = 'active'
            ON CONFLICT (user_id) DO NOTHING
            RETURNING *`,
           [
             id,
-            r.cardId,
-            r.area,
-            r.cardApId,
-            ap.version,
-            ap.aid,
+            card.cardId,
+            item.area,
+            item.cardApId,
+            item.version.number,
             userId,
-            ap.provider_id,
-            r.terminalId,
+            plan.terminalId,
             consentId,
             now,
-            s.operatorId,
-            r.batchId ?? null,
+            plan.operatorId,
+            plan.batchId ?? null,
           ],
         );
         inserted = ins.rows[0];
@@ -352,6 +337,8 @@ export async function reserveLoad(ctx: Ctx, s: Session, r: ReserveLoad): Promise
         }
         throw e;
       }
+      // Nothing inserted: the plan's ground moved, or a user ID collision.
+      await whyNotReservable(tx, plan, item, held.municipalityCode);
       // A user ID collision: draw again. Repeated collisions mean a broken RNG.
       if (attempt >= USER_ID_ATTEMPTS) {
         throw new LoaderError(
@@ -364,22 +351,88 @@ export async function reserveLoad(ctx: Ctx, s: Session, r: ReserveLoad): Promise
     await appendAudit(
       tx,
       {
-        actor: s.operatorId,
+        actor: plan.operatorId,
         action: 'load.reserve',
         target: id,
         detail: {
-          providerId: ap.provider_id,
-          cardId: r.cardId,
-          cardApId: r.cardApId,
-          area: r.area,
-          terminalId: r.terminalId,
-          hoursOverride: hours.overridden,
+          providerId: provider.id,
+          cardId: card.cardId,
+          cardApId: item.cardApId,
+          area: item.area,
+          terminalId: plan.terminalId,
+          hoursOverride: plan.hoursOverridden,
         },
       },
       now,
     );
     return view(inserted);
   });
+}
+
+/** A consent recorded before: for this card and card AP, to load. */
+async function checkConsent(
+  tx: Queryable,
+  consentId: ConsentId,
+  cardId: CardId,
+  cardApId: CardApId,
+): Promise<ConsentId> {
+  const consent = (
+    await tx.query<{ card_id: string; card_ap_id: string; purpose: string }>(
+      'SELECT card_id, card_ap_id, purpose FROM consents WHERE id = $1',
+      [consentId],
+    )
+  ).rows[0];
+  if (
+    !consent ||
+    consent.card_id !== cardId ||
+    consent.card_ap_id !== cardApId ||
+    consent.purpose !== 'load'
+  ) {
+    throw new LoaderError(
+      'CONSENT_REQUIRED',
+      {
+        en: 'record the holder’s consent for this card and card AP first',
+        ja: 'このカードとカードAPについて本人の希望（同意）を先に記録してください',
+      },
+      409,
+    );
+  }
+  return consentId;
+}
+
+/**
+ * When the guarded insert wrote nothing: throws what changed since the plan (the
+ * card AP suspended or given a new version, the provider suspended), with the
+ * error the plan would give now; returns when nothing did (a user ID collision).
+ */
+async function whyNotReservable(
+  tx: Queryable,
+  plan: LoadPlan,
+  item: ReservableCardAp,
+  municipality: string | null,
+): Promise<void> {
+  const ap = (
+    await tx.query<{ status: CardApStatus; areas: AreaName[]; version: number | null }>(
+      'SELECT status, areas, version FROM card_aps WHERE id = $1',
+      [item.cardApId],
+    )
+  ).rows[0];
+  if (!ap) throw notFound('card AP', item.cardApId);
+  checkLoadable(ap.status, ap.areas, item.area);
+  const provider = await findProvider(tx, plan.provider.id);
+  if (!provider) throw notFound('provider', plan.provider.id);
+  const elig = areaEligibility(provider, item.area, municipality);
+  if (!elig.ok) throw elig.error;
+  if (Number(ap.version) !== item.version.number) {
+    throw new LoaderError(
+      'CARDAP_VERSION_CHANGED',
+      {
+        en: `version ${ap.version} of the card AP was approved while this load was being prepared (it planned ${item.version.number}): load again`,
+        ja: `搭載の準備中にカードAPのバージョン ${ap.version} が承認されました（準備したのは ${item.version.number}）。もう一度搭載してください`,
+      },
+      409,
+    );
+  }
 }
 
 /** The instance row, locked for the state change about to be written. */
@@ -554,28 +607,17 @@ export async function liveInstances(q: Queryable, cardId: CardId): Promise<Insta
   return r.rows.map(view);
 }
 
-/** What the card AP's approved `version` fixes for an INSTALL. */
-export async function approvedVersion(
-  q: Queryable,
-  cardApId: CardApId,
-  version: number,
-): Promise<ApprovedVersion> {
-  const r = (
-    await q.query<{
-      type: ApprovedVersion['type'];
-      aid: Uint8Array;
-      provider_id: string;
-      size: number;
-      access: ApprovedVersion['access'];
-      spec: { initialData?: string };
-    }>(
-      `SELECT c.type, c.aid, c.provider_id, v.size, v.access, v.spec
-         FROM card_aps c JOIN card_ap_versions v ON v.card_ap_id = c.id
-        WHERE c.id = $1 AND v.version = $2`,
-      [cardApId, version],
-    )
-  ).rows[0];
-  if (!r) throw notFound('card AP version', `${cardApId}@${version}`);
+/** The columns of a card AP and one of its versions that fix an INSTALL. */
+export interface VersionRow {
+  type: ApprovedVersion['type'];
+  aid: Uint8Array;
+  provider_id: string;
+  size: number;
+  access: ApprovedVersion['access'];
+  spec: { initialData?: string };
+}
+
+export function versionFromRow(r: VersionRow): ApprovedVersion {
   return {
     type: r.type,
     aid: r.aid,
@@ -584,4 +626,22 @@ export async function approvedVersion(
     access: r.access,
     initialData: r.spec.initialData ? fromHex(r.spec.initialData) : undefined,
   };
+}
+
+/** What the card AP's approved `version` fixes for an INSTALL. */
+export async function approvedVersion(
+  q: Queryable,
+  cardApId: CardApId,
+  version: number,
+): Promise<ApprovedVersion> {
+  const r = (
+    await q.query<VersionRow>(
+      `SELECT c.type, c.aid, c.provider_id, v.size, v.access, v.spec
+         FROM card_aps c JOIN card_ap_versions v ON v.card_ap_id = c.id
+        WHERE c.id = $1 AND v.version = $2`,
+      [cardApId, version],
+    )
+  ).rows[0];
+  if (!r) throw notFound('card AP version', `${cardApId}@${version}`);
+  return versionFromRow(r);
 }

@@ -4,7 +4,7 @@ import { LoaderError, notFound } from '../errors.ts';
 import type { Queryable } from '@myna-ap/db';
 import { appendAudit, writeTransaction } from '../audit.ts';
 import { uniqueViolation } from '@myna-ap/db';
-import type { ProviderId, TerminalId } from '../domain/ids.ts';
+import type { CardApId, ProviderId, TerminalId } from '../domain/ids.ts';
 import { authorize, type Ctx, type Session } from './context.ts';
 import { findProvider } from './providers.ts';
 
@@ -115,6 +115,27 @@ export async function listTerminals(ctx: Ctx, s: Session) {
     autoLoad: t.auto_load,
     status: t.status,
   }));
+}
+
+/** A terminal's provider and auto-load preset (what a load without a list of card APs loads). */
+export async function autoLoadPreset(
+  q: Queryable,
+  terminalId: TerminalId,
+): Promise<{ providerId: string; items: { cardApId: CardApId; area?: AreaName }[] } | undefined> {
+  const t = (
+    await q.query<{ provider_id: string; auto_load: AutoLoadItem[] }>(
+      'SELECT provider_id, auto_load FROM terminals WHERE id = $1',
+      [terminalId],
+    )
+  ).rows[0];
+  if (!t) return undefined;
+  return {
+    providerId: t.provider_id,
+    items: t.auto_load.map((x) => ({
+      cardApId: x.cardApId as CardApId,
+      ...(x.area ? { area: x.area } : {}),
+    })),
+  };
 }
 
 /** Replaces a terminal's auto-load preset (administrators of its provider). */
