@@ -28,10 +28,10 @@ import {
 } from '@myna-ap/access';
 import { AID, FIXED_PINS, type FixedApName } from '@myna-ap/profile';
 import { LoaderError, type Text } from '../errors.ts';
-import { statusJa, type CardStatus } from '../domain/cardStatus.ts';
+import { statusJa } from '../domain/cardStatus.ts';
 import type { TerminalId } from '../domain/ids.ts';
 import { authorize, type Ctx, type Session } from '../store/context.ts';
-import { liveInstances } from '../store/instances.ts';
+import { cardStatus, liveInstances } from '../store/instances.ts';
 import { cardApsOf, openArea } from './areaSession.ts';
 import { readIdentity, viaAccess, type CardIdentity } from './cardAccess.ts';
 import { recoverCard, type Recovered } from './recover.ts';
@@ -175,12 +175,7 @@ export async function diagnose(
   const cardLink = new CardSession({ transmit: t });
   const expiry = (await part(() => viaAccess(() => readCardExpiry(cardLink)))) as
     { ok: true; v: string | null } | { ok: false };
-  const cardRow = (
-    await ctx.db.query<{ status: CardStatus }>('SELECT status FROM cards WHERE card_id = $1', [
-      card.cardId,
-    ])
-  ).rows[0];
-  const status = cardRow?.status ?? null;
+  const status = await cardStatus(ctx.db, card.cardId);
   if (status && status !== 'active') {
     find(
       'error',

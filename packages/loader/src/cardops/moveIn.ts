@@ -9,12 +9,12 @@
  * procedure is cut short; running it again finishes the removals.
  */
 import type { Transmit } from '@myna-ap/apdu';
-import { appendAudit, writeTransaction } from '../audit.ts';
 import { LoaderError } from '../errors.ts';
-import { newId, type TerminalId } from '../domain/ids.ts';
+import type { TerminalId } from '../domain/ids.ts';
 import { authorize, type Ctx, type Session } from '../store/context.ts';
 import { findProvider } from '../store/providers.ts';
-import { checkHours, liveInstances, settle, startDelete, upsertCard } from '../store/instances.ts';
+import { checkHours, liveInstances, settle, startDelete } from '../store/instances.ts';
+import { finishMoveIn, noticeMoveInRemoval, startMoveIn } from '../store/moveIns.ts';
 import { openArea, remove, type AreaChannel } from './areaSession.ts';
 import { readIdentity } from './cardAccess.ts';
 import { instanceAid, recoverCard, type Recovered } from './recover.ts';
@@ -74,49 +74,8 @@ export async function moveIn(
   const recovered = await recoverCard(ctx, s.operatorId, t, card, s.providerId);
 
   // Where the holder was, and the procedure's record, before any card step.
-  const { moveInId, from } = await writeTransaction(ctx.db, async (tx) => {
-    const before = await upsertCard(tx, card.cardId, { fromCard: card.municipalityCode });
-    const from = before.municipalityCode;
-    if (from === req.toMunicipality) {
-      const open = (
-        await tx.query<{ id: string; from_municipality: string | null }>(
-          "SELECT id, from_municipality FROM move_ins WHERE card_id = $1 AND to_municipality = $2 AND state = 'pending' ORDER BY at DESC LIMIT 1",
-          [card.cardId, req.toMunicipality],
-        )
-      ).rows[0];
-      // Resuming a procedure that was cut short is fine; a move within the town is not a move-in.
-      if (open) return { moveInId: open.id, from: open.from_municipality };
-      throw new LoaderError(
-        'MOVE_IN_SAME_MUNICIPALITY',
-        {
-          en: `the holder is already registered in ${from}: the local card APs stay`,
-          ja: `住民票は既に ${from} にあります。地域住民向け領域のカードAPはそのまま利用できます`,
-        },
-        409,
-      );
-    }
-    const id = newId('mv');
-    await tx.query(
-      `INSERT INTO move_ins (id, card_id, from_municipality, to_municipality, state, at, recorded_by)
-       VALUES ($1, $2, $3, $4, 'pending', $5, $6)`,
-      [id, card.cardId, from, req.toMunicipality, ctx.now(), s.operatorId],
-    );
-    await tx.query('UPDATE cards SET municipality_code = $2 WHERE card_id = $1', [
-      card.cardId,
-      req.toMunicipality,
-    ]);
-    await appendAudit(
-      tx,
-      {
-        actor: s.operatorId,
-        action: 'card.move_in',
-        target: id,
-        detail: { providerId: s.providerId, cardId: card.cardId, from, to: req.toMunicipality },
-      },
-      ctx.now(),
-    );
-    return { moveInId: id, from };
-  });
+  const move = await startMoveIn(ctx, s, card.cardId, card.municipalityCode, req.toMunicipality);
+  const { moveInId, from } = move;
 
   const live = await liveInstances(ctx.db, card.cardId);
   const removed: MoveInOutcome['removed'][number][] = [];
@@ -124,32 +83,9 @@ export async function moveIn(
   for (const inst of live.filter((i) => i.area === 'local' && i.state === 'loaded')) {
     channel ??= await openArea(t, ctx.keys, 'local', card);
     // The notices commit with `deleting`: a removal that has begun is always reported.
-    await startDelete(ctx, s.operatorId, inst.id, 'move_in', moveInId, async (tx) => {
-      const users = await tx.query<{ provider_id: string }>(
-        'SELECT provider_id FROM card_ap_users WHERE card_ap_id = $1',
-        [inst.cardApId],
-      );
-      for (const p of [inst.providerId, ...users.rows.map((u) => u.provider_id)]) {
-        await tx.query(
-          `INSERT INTO provider_notices (provider_id, kind, card_id, instance_id, detail, created_at)
-           VALUES ($1, 'move_in_removed', $2, $3, $4::jsonb, $5)`,
-          [
-            p,
-            card.cardId,
-            inst.id,
-            JSON.stringify({
-              cardApId: inst.cardApId,
-              aid: inst.aid,
-              userId: inst.userId,
-              moveInId,
-              from,
-              to: req.toMunicipality,
-            }),
-            ctx.now(),
-          ],
-        );
-      }
-    });
+    await startDelete(ctx, s.operatorId, inst.id, 'move_in', moveInId, (tx) =>
+      noticeMoveInRemoval(tx, inst, { ...move, to: req.toMunicipality }, ctx.now()),
+    );
     const deleted = await remove(channel, instanceAid(inst));
     await settle(ctx, s.operatorId, inst.id, 'deleted', deleted ? 'deleted' : 'absent');
     removed.push({
@@ -159,19 +95,7 @@ export async function moveIn(
       aid: inst.aid,
     });
   }
-  await writeTransaction(ctx.db, async (tx) => {
-    await tx.query("UPDATE move_ins SET state = 'done' WHERE id = $1", [moveInId]);
-    await appendAudit(
-      tx,
-      {
-        actor: s.operatorId,
-        action: 'card.move_in_done',
-        target: moveInId,
-        detail: { providerId: s.providerId, cardId: card.cardId, removed: removed.length },
-      },
-      ctx.now(),
-    );
-  });
+  await finishMoveIn(ctx, s, moveInId, card.cardId, removed.length);
   const kept = live
     .filter((i) => i.area === 'extended' && i.state === 'loaded')
     .map((i) => ({ instanceId: i.id, cardApId: i.cardApId, providerId: i.providerId, aid: i.aid }));

@@ -10,9 +10,9 @@ import { CardStatusError, SW, cardApFixedPin, resetCardApPin, type Transmit } fr
 import { appendAudit, writeTransaction } from '../audit.ts';
 import { LoaderError } from '../errors.ts';
 import type { CardApId, TerminalId } from '../domain/ids.ts';
-import type { AccessConditions } from '../domain/cardAp.ts';
 import { authorize, type Ctx, type Session } from '../store/context.ts';
 import { checkHours, liveInstances } from '../store/instances.ts';
+import { currentAccess } from '../store/cardAps.ts';
 import { openArea } from './areaSession.ts';
 import { cardRefused, readIdentity } from './cardAccess.ts';
 import type { ConsentGiven } from './load.ts';
@@ -45,15 +45,8 @@ export async function resetPin(
   // The same right as deleting it: the provider's operators at its terminals.
   authorize(s, 'card.delete', { providerId: s.providerId, terminalId: req.terminalId });
   await checkHours(ctx, s, req.overrideHours === true);
-  const rule = (
-    await ctx.db.query<{ provider_id: string; access: AccessConditions | null }>(
-      `SELECT c.provider_id, v.access FROM card_aps c
-         LEFT JOIN card_ap_versions v ON v.card_ap_id = c.id AND v.version = c.version
-        WHERE c.id = $1`,
-      [req.cardApId],
-    )
-  ).rows[0];
-  if (!rule || rule.provider_id !== s.providerId) {
+  const rule = await currentAccess(ctx.db, req.cardApId);
+  if (!rule || rule.providerId !== s.providerId) {
     throw new LoaderError(
       'NOT_FOUND',
       { en: `card AP ${req.cardApId} not found`, ja: `カードAP ${req.cardApId} が見つかりません` },

@@ -375,3 +375,19 @@ export async function addCardApUser(
     return view((await find(tx, id))!);
   });
 }
+
+/** The card AP's owner and the access conditions of its current version (none before approval). */
+export async function currentAccess(
+  q: Queryable,
+  cardApId: CardApId,
+): Promise<{ providerId: string; access: AccessConditions | null } | undefined> {
+  const r = (
+    await q.query<{ provider_id: string; access: AccessConditions | null }>(
+      `SELECT c.provider_id, v.access FROM card_aps c
+         LEFT JOIN card_ap_versions v ON v.card_ap_id = c.id AND v.version = c.version
+        WHERE c.id = $1`,
+      [cardApId],
+    )
+  ).rows[0];
+  return r ? { providerId: r.provider_id, access: r.access } : undefined;
+}
