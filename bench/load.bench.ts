@@ -16,9 +16,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Card } from '@myna-ap/card';
-import { loadOnCard, type LoadItem } from '../packages/loader/src/cardops/load.ts';
-import { buildServer } from '../packages/loader/src/http/server.ts';
-import { authenticate } from '../packages/loader/src/store/operators.ts';
 import { openDb } from '@myna-ap/db';
 import { pgliteFsyncCount } from '@myna-ap/db';
 import type { Db } from '@myna-ap/db';
@@ -36,7 +33,13 @@ import {
 } from './loadWorld.ts';
 import type { DoneMessage, RunMessage } from './loadClient.ts';
 import { machine, ms, ratio, summarize, writeResults } from './stats.ts';
-import { loaderMigrations } from '@myna-ap/loader';
+import {
+  authenticate,
+  buildServer,
+  loaderMigrations,
+  loadOnCard,
+  type LoadItem,
+} from '@myna-ap/loader';
 
 const SCALE = Number(process.env.MYNA_LOAD_SCALE ?? 1);
 /** Loads measured with one terminal, and per terminal with 32. */
@@ -45,7 +48,7 @@ const N_PER32 = Math.max(2, Math.round(4 * SCALE));
 /** Each configuration runs REPS times, interleaved with the others (the machine is shared). */
 const REPS = Math.max(1, Number(process.env.MYNA_LOAD_REPS ?? 3));
 const WARMUP = 2; // loads per terminal before the clock starts
-/** What each transaction sends besides its statements (packages/loader/src/db). */
+/** What each transaction sends besides its statements (packages/db). */
 const TX_OVERHEAD =
   'BEGIN, SET TRANSACTION + LOCK (one call), COMMIT on PGlite (3 calls); BEGIN + LOCK (one simple query), COMMIT on PostgreSQL (2 round trips)';
 const CONSENT = { method: 'counter_form' as const };

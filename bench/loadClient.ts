@@ -9,8 +9,7 @@
  *            { type: 'done', wallMs, latencies, apdus, roundTrips, failures } when they end
  */
 import type { Card } from '@myna-ap/card';
-import { ApiClient } from '../packages/loader/src/client.ts';
-import { relayJob } from '../packages/loader/src/relay.ts';
+import { ApiClient, relayJob } from '@myna-ap/loader/client';
 import { newCard } from '../packages/loader/test/cardWorld.ts';
 
 export interface RunMessage {

@@ -7,10 +7,14 @@ import { EXTENDED_SD_AID, LOCAL_SD_AID } from '@myna-ap/apdu';
 import { AID } from '@myna-ap/profile';
 import type { World } from '../packages/loader/test/cardWorld.ts';
 import type { Db, Queryable } from '@myna-ap/db';
-import type { Session } from '../packages/loader/src/store/context.ts';
-import type { TerminalId } from '../packages/loader/src/domain/ids.ts';
-import { authenticate, createOperator, login } from '../packages/loader/src/store/operators.ts';
-import { createTerminal } from '../packages/loader/src/store/terminals.ts';
+import {
+  authenticate,
+  createOperator,
+  createTerminal,
+  login,
+  type Session,
+  type TerminalId,
+} from '@myna-ap/loader';
 import { startPostgres } from '@myna-ap/db/testing';
 
 export interface BenchTerminal {

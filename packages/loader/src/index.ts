@@ -1,6 +1,12 @@
 /** @myna-ap/loader — the card AP loading system (カードAP搭載システム). */
 export * from './errors.ts';
 export { loaderMigrations } from './migrations.ts';
+export {
+  planLoad,
+  type LoadPlan,
+  type PlannedCardAp,
+  type ReservableCardAp,
+} from './store/loadPlan.ts';
 export * from './domain/ids.ts';
 export * from './domain/provider.ts';
 export * from './domain/roles.ts';
@@ -33,7 +39,7 @@ export { seedDemo, DEMO, type DemoInfo } from './demo.ts';
 export * from './keys/keyStore.ts';
 export * from './store/batches.ts';
 export * from './store/keyPackages.ts';
-export { loadOnCard } from './cardops/load.ts';
+export { loadOnCard, type LoadItem, type LoadRequest, type LoadOutcome } from './cardops/load.ts';
 export { deleteOnCard } from './cardops/delete.ts';
 export { moveIn } from './cardops/moveIn.ts';
 export { diagnose } from './cardops/diagnose.ts';
