@@ -20,7 +20,7 @@ import { openDb } from '@myna-ap/db';
 import { pgliteFsyncCount } from '@myna-ap/db';
 import type { Db } from '@myna-ap/db';
 import { freshPglite } from '@myna-ap/db/testing';
-import { newCard, world, type World } from '../packages/loader/test/cardWorld.ts';
+import { newCard, world, type World } from '@myna-ap/loader/testing';
 import {
   addTerminals,
   apduName,

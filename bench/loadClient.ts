@@ -10,7 +10,7 @@
  */
 import type { Card } from '@myna-ap/card';
 import { ApiClient, relayJob } from '@myna-ap/loader/client';
-import { newCard } from '../packages/loader/test/cardWorld.ts';
+import { newCard } from '@myna-ap/loader/testing';
 
 export interface RunMessage {
   readonly type: 'run';

@@ -5,7 +5,7 @@
  */
 import { EXTENDED_SD_AID, LOCAL_SD_AID } from '@myna-ap/apdu';
 import { AID } from '@myna-ap/profile';
-import type { World } from '../packages/loader/test/cardWorld.ts';
+import type { World } from '@myna-ap/loader/testing';
 import type { Db, Queryable } from '@myna-ap/db';
 import {
   authenticate,

@@ -1,8 +1,9 @@
 /**
- * A loading system with real emulated cards, for the card-half tests: a
- * municipality (千代田区, where the default test holder lives), its terminal and
- * operators, and one approved card AP of each type. Cards are made once per file
- * (RSA keys and certificates are slow) and cloned with fresh serials.
+ * @myna-ap/loader/testing — a loading system with real emulated cards, for the
+ * card-half tests and the load benches: a municipality (千代田区, where the
+ * default test holder lives), its terminal and operators, and one approved card
+ * AP of each type. Cards are made once per file (RSA keys and certificates are
+ * slow) and cloned with fresh serials.
  */
 import { randomBytes } from 'node:crypto';
 import { toHex, type AreaName } from '@myna-ap/apdu';
