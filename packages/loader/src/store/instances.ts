@@ -1,7 +1,8 @@
 /**
  * Card AP instances and consents: the database half of the load / delete saga.
- * `reserveLoad` is the saga's first step (before any APDU): it checks the rules
- * that need no card, records the pending row and spends a fresh user ID.
+ * `reserveLoad` is the saga's first step (before the INSTALL): it takes a load's
+ * plan (store/loadPlan.ts, the rules that need no card, decided once), records the
+ * pending row and spends a fresh user ID.
  * `settle` applies a saga event. The card half comes with the transport.
  */
 import { fromHex, type AreaName } from '@myna-ap/apdu';

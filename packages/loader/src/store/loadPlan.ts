@@ -125,8 +125,11 @@ export async function planLoad(ctx: Ctx, s: Session, req: LoadRequest): Promise<
       });
     }
   }
+  const provider = s.providerId ? await findProvider(ctx.db, s.providerId) : undefined;
+  if (!provider) throw notFound('provider', s.providerId ?? '');
+  const rows = await cardApsWithVersion(ctx, [...new Set(items.map((i) => i.cardApId))]);
   const seen = new Set<string>();
-  for (const item of items) {
+  const planned = items.map((item): PlannedCardAp => {
     if (seen.has(item.cardApId)) {
       throw new LoaderError('CARDAP_REPEATED', {
         en: `card AP ${item.cardApId} is named twice`,
@@ -134,11 +137,6 @@ export async function planLoad(ctx: Ctx, s: Session, req: LoadRequest): Promise<
       });
     }
     seen.add(item.cardApId);
-  }
-  const provider = s.providerId ? await findProvider(ctx.db, s.providerId) : undefined;
-  if (!provider) throw notFound('provider', s.providerId ?? '');
-  const rows = await cardApsWithVersion(ctx, [...seen] as CardApId[]);
-  const planned = items.map((item): PlannedCardAp => {
     const ap = rows.get(item.cardApId);
     if (!ap || ap.provider_id !== s.providerId) throw notFound('card AP', item.cardApId);
     const area = item.area ?? (ap.areas.length === 1 ? ap.areas[0]! : undefined);
