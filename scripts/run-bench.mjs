@@ -6,6 +6,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { sourceEnv } from './source-env.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const words = process.argv.slice(2);
@@ -32,7 +33,11 @@ if (files.length === 0) {
 let failed = 0;
 for (const f of files) {
   console.log(`\n=== ${f.slice(root.length)} ===`);
-  const r = spawnSync(process.execPath, ['--import', 'tsx', f], { stdio: 'inherit', cwd: root });
+  const r = spawnSync(process.execPath, [f], {
+    stdio: 'inherit',
+    cwd: root,
+    env: sourceEnv(process.env),
+  });
   if (r.status !== 0) failed++;
 }
 process.exit(failed > 0 ? 1 : 0);
