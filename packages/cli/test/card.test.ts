@@ -9,9 +9,9 @@ import { X509Certificate } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '@myna-ap/cli';
+import { main } from '../src/main.ts';
 import { loadCardFile, saveCardFile, saveCardImage } from '@myna-ap/card';
-import { issued } from './fixture.ts';
+import { issued } from '../../card/test/fixture.ts';
 
 async function run(...argv: string[]) {
   const out: string[] = [];

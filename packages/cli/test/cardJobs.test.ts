@@ -9,12 +9,8 @@ import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { saveCardFile } from '@myna-ap/card';
-import { startServer } from '../src/serve.ts';
-import { TEST_CONFIG } from '../src/store/config.ts';
-import { seedDemo } from '../src/demo.ts';
-import { ApiClient } from '../src/client.ts';
-import { saveCredentials } from '../src/credentials.ts';
-import { newCard } from './cardWorld.ts';
+import { ApiClient, TEST_CONFIG, saveCredentials, seedDemo, startServer } from '@myna-ap/loader';
+import { newCard } from '../../loader/test/cardWorld.ts';
 import { myna } from './cliRun.ts';
 
 test('CLI: load (auto-load), read back, diagnose, delete, a batch, a type A card AP with its key package', async (t) => {
@@ -93,6 +89,23 @@ test('CLI: load (auto-load), read back, diagnose, delete, a batch, a type A card
   assert.match(batch.out, /\[3\/4\] .*card-3\.json: loaded 1\/1/);
   assert.match(batch.out, /\[4\/4\] .*card-4\.json: failed/);
   assert.match(batch.out, /closed: 3 cards, 3 loaded, 0 refused, 0 cut short/);
+
+  // --cards-dir takes card files of any name, and names the file that is not a card.
+  const anyName = join(home, 'any-name');
+  mkdirSync(anyName);
+  await saveCardFile(join(anyName, 'alice'), await newCard());
+  await saveCardFile(join(anyName, 'bob.card'), await newCard());
+  writeFileSync(join(anyName, 'notes.txt'), 'shopping list');
+  const named = await myna(['load', '--cards-dir', anyName, '--ap', info.cardApId], base);
+  assert.equal(named.code, 1, named.out + named.err);
+  assert.match(named.out, /\[1\/3\] .*alice: loaded 1\/1/);
+  assert.match(named.out, /\[2\/3\] .*bob\.card: loaded 1\/1/);
+  assert.match(named.out, /\[3\/3\] .*notes\.txt: failed: .*notes\.txt is not a card file/);
+  const empty = join(home, 'empty');
+  mkdirSync(empty);
+  const none = await myna(['load', '--cards-dir', empty, '--ap', info.cardApId], base);
+  assert.equal(none.code, 1);
+  assert.match(none.err, /empty holds no card files/);
 
   // A type A card AP: requested, approved by the platform, loaded with the holder's PIN.
   const platform = (

@@ -1,5 +1,5 @@
 /** Runs `myna …` in this process with a temporary environment; returns exit code and output. */
-import { main } from '@myna-ap/cli';
+import { main } from '../src/main.ts';
 
 export async function myna(args: string[], env: Record<string, string | undefined> = {}) {
   const out: string[] = [];

@@ -8,15 +8,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '@myna-ap/cli';
+import { main } from '../src/main.ts';
 import type { Transmit } from '@myna-ap/apdu';
-import { startServer } from '../src/serve.ts';
-import { TEST_CONFIG } from '../src/store/config.ts';
-import { MemoryKeyStore } from '../src/keys/keyStore.ts';
-import { loadOnCard } from '../src/cardops/load.ts';
-import { setCardStatus } from '../src/store/feed.ts';
-import type { CardId } from '../src/domain/ids.ts';
-import { T, cardIdOf, newCard, world } from './cardWorld.ts';
+import { MemoryKeyStore, TEST_CONFIG, loadOnCard, startServer, type CardId } from '@myna-ap/loader';
+// The resident system's side of a status change has no public entry point yet.
+import { setCardStatus } from '../../loader/src/store/feed.ts';
+import { T, cardIdOf, newCard, world } from '../../loader/test/cardWorld.ts';
 
 type Env = Record<string, string | undefined>;
 

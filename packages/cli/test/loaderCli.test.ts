@@ -7,8 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer } from '../src/serve.ts';
-import { TEST_CONFIG } from '../src/store/config.ts';
+import { startServer, TEST_CONFIG } from '@myna-ap/loader';
 import { myna } from './cliRun.ts';
 
 test('CLI: login, provider add/list/show, terminal, operator add/list, ap request/approve/list', async () => {

@@ -1,8 +1,7 @@
 /**
  * The PKCS#11 key store on a real SoftHSM2 token: the issuer's keys are made on
  * the token and never leave it; certificates, CRLs and OCSP responses signed
- * through it are checked by openssl; the CLI records the token in issuer.json and
- * every later command signs through it, the PIN coming from MYNA_PKCS11_PIN only.
+ * through it are checked by openssl. The CLI on a token: packages/cli/test/pkcs11.test.ts.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,7 +17,6 @@ const skip = skipUnlessSoftHsm();
 // Made before anything here loads the module: SoftHSM2 reads SOFTHSM2_CONF at C_Initialize.
 const token: TestToken | undefined = skip ? undefined : makeSoftHsmToken();
 const KEYS = ['root', 'auth-ca', 'sign-ca', 'ocsp-auth', 'ocsp-sign'];
-const root = new URL('../../..', import.meta.url).pathname;
 
 const holder = {
   name: '番号 五郎',
@@ -303,145 +301,6 @@ test(
     } finally {
       if (saved === undefined) delete process.env.MYNA_PKCS11_PIN;
       else process.env.MYNA_PKCS11_PIN = saved;
-    }
-  },
-);
-
-test(
-  'CLI: pki init on the token (PIN from MYNA_PKCS11_PIN only), then card create --pki, revoke, crl and serve sign through it',
-  { skip },
-  async (ctx) => {
-    const t = token!;
-    const { main } = await import('@myna-ap/cli');
-    const home = await mkdtemp(join(tmpdir(), 'myna-p11-cli-'));
-    const dir = join(home, 'pki');
-    const saved = {
-      home: process.env.MYNA_HOME,
-      pin: process.env.MYNA_PKCS11_PIN,
-      lang: process.env.MYNA_LANG,
-    };
-    ctx.after(() => {
-      for (const [k, v] of [
-        ['MYNA_HOME', saved.home],
-        ['MYNA_PKCS11_PIN', saved.pin],
-        ['MYNA_LANG', saved.lang],
-      ] as const) {
-        if (v === undefined) delete process.env[k];
-        else process.env[k] = v;
-      }
-    });
-    process.env.MYNA_HOME = home; // card create keeps its card-issuer key there
-    process.env.MYNA_LANG = 'en';
-    const printed: string[] = [];
-    const myna = async (...argv: string[]) => {
-      const lines: string[] = [];
-      const code = await main(argv, { out: (l) => lines.push(l), err: (l) => lines.push(l) });
-      printed.push(...lines);
-      return { code, out: lines.join('\n') };
-    };
-    const p11 = ['--pkcs11-module', t.module, '--pkcs11-token', t.label];
-
-    delete process.env.MYNA_PKCS11_PIN;
-    const refused = await myna('pki', 'init', '--dir', dir, ...p11);
-    assert.equal(refused.code, 1, refused.out);
-    assert.match(refused.out, /MYNA_PKCS11_PIN/);
-    const noPin = await myna('pki', 'init', '--dir', dir, ...p11, '--pkcs11-pin', t.pin);
-    assert.equal(noPin.code, 2, 'a PIN option does not exist');
-
-    process.env.MYNA_PKCS11_PIN = t.pin;
-    const init = await myna('pki', 'init', '--dir', dir, ...p11);
-    assert.equal(init.code, 0, init.out);
-    assert.match(init.out, /PKCS#11 token "myna-test"/);
-    assert.deepEqual((await readdir(dir)).sort(), ['certs', 'issuer.json']);
-
-    const card = join(home, 'card.json');
-    const made = await myna('card', 'create', '--out', card, '--pki', dir);
-    assert.equal(made.code, 0, made.out);
-    const image = JSON.parse(await readFile(card, 'utf8')) as {
-      jpki: { files: Record<string, string> };
-    };
-    const auth = new X509Certificate(Buffer.from(image.jpki.files['000A']!, 'hex'));
-    const files = {
-      chain: join(home, 'chain.pem'),
-      auth: join(home, 'auth.pem'),
-      authCa: join(home, 'auth-ca.pem'),
-      crl: join(home, 'auth.crl'),
-    };
-    const issuer = await JpkiIssuer.open(dir);
-    await writeFile(files.chain, issuer.chainPem());
-    await writeFile(files.authCa, pem(issuer.authCaCertificate));
-    await writeFile(files.auth, auth.toString());
-    assert.ok(auth.verify(new X509Certificate(issuer.authCaCertificate).publicKey));
-
-    const revoked = await myna(
-      'pki',
-      'revoke',
-      '--dir',
-      dir,
-      '--serial',
-      auth.serialNumber,
-      '--reason',
-      'lost',
-    );
-    assert.equal(revoked.code, 0, revoked.out);
-    const crl = await myna('pki', 'crl', '--dir', dir, '--kind', 'auth', '--out', files.crl);
-    assert.equal(crl.code, 0, crl.out);
-    await writeFile(`${files.crl}.pem`, crlPem(await readFile(files.crl)));
-    const v = await run('openssl', [
-      'verify',
-      '-crl_check',
-      '-CAfile',
-      files.chain,
-      '-CRLfile',
-      `${files.crl}.pem`,
-      files.auth,
-    ]);
-    assert.match(v.out, /certificate revoked/);
-
-    delete process.env.MYNA_PKCS11_PIN;
-    const crlNoPin = await myna('pki', 'crl', '--dir', dir, '--kind', 'auth', '--out', files.crl);
-    assert.equal(crlNoPin.code, 1);
-    assert.match(crlNoPin.out, /set MYNA_PKCS11_PIN/);
-    const cardNoPin = await myna('card', 'create', '--out', join(home, 'c2.json'), '--pki', dir);
-    assert.equal(cardNoPin.code, 1, cardNoPin.out);
-    assert.match(cardNoPin.out, /JPKI issuer: .*set MYNA_PKCS11_PIN/);
-    for (const line of printed) assert.ok(!line.includes(t.pin), 'the PIN is never printed');
-
-    // serve, as its own process: the OCSP responder key signs in the token
-    const env: NodeJS.ProcessEnv = { ...t.env, MYNA_PKCS11_PIN: t.pin };
-    delete env.P11_PIN;
-    delete env.P11_SO_PIN;
-    const server = spawn(
-      process.execPath,
-      [join(root, 'bin', 'myna.mjs'), 'pki', 'serve', '--dir', dir, '--port', '0'],
-      { env },
-    );
-    try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        server.stdout.on('data', (d) => {
-          out += d;
-          const m = /serving at (http:\/\/[\d.]+:\d+)/.exec(out);
-          if (m) resolve(m[1]!);
-        });
-        server.stderr.on('data', (d) => (out += d));
-        server.on('exit', () => reject(new Error(`serve ended: ${out}`)));
-      });
-      const r = await run('openssl', [
-        'ocsp',
-        '-issuer',
-        files.authCa,
-        '-cert',
-        files.auth,
-        '-url',
-        `${url}/ocsp`,
-        '-CAfile',
-        files.chain,
-      ]);
-      assert.match(r.out, /Response verify OK/);
-      assert.match(r.out, /auth\.pem: revoked/);
-    } finally {
-      server.kill('SIGTERM');
     }
   },
 );
