@@ -1,29 +1,54 @@
-/** Every CLI verb. Add a module's array here to register its commands. */
+/**
+ * Every CLI verb, loaded lazily: `myna --help` and `myna <group> --help` read only
+ * the manifest (manifest.ts) and import no command module — so no server, database or
+ * X.509 library is loaded to print help. A command's module is imported when it runs.
+ * Add a module here to register its commands, then `npm run cli-manifest`.
+ */
 import type { CliCommand } from '../command.ts';
-import { cardCommands } from './card.ts';
-import { demoCommands } from './demo.ts';
-import { readersCommands } from './readers.ts';
-import { insertCommands } from './insert.ts';
-import { readCommands } from './read.ts';
-import { serveCommands } from './serve.ts';
-import { providerCommands } from './provider.ts';
-import { apCommands } from './ap.ts';
-import { operatorCommands } from './operator.ts';
-import { pkiCommands } from './pki.ts';
-import { feedCommands } from './feed.ts';
-import { cardJobCommands } from './cardJobs.ts';
 
-export const commands: readonly CliCommand[] = [
-  ...cardCommands,
-  ...demoCommands,
-  ...readersCommands,
-  ...insertCommands,
-  ...readCommands,
-  ...serveCommands,
-  ...providerCommands,
-  ...apCommands,
-  ...operatorCommands,
-  ...pkiCommands,
-  ...feedCommands,
-  ...cardJobCommands,
-];
+export const commandModules = {
+  card: async () => (await import('./card.ts')).cardCommands,
+  demo: async () => (await import('./demo.ts')).demoCommands,
+  readers: async () => (await import('./readers.ts')).readersCommands,
+  insert: async () => (await import('./insert.ts')).insertCommands,
+  read: async () => (await import('./read.ts')).readCommands,
+  serve: async () => (await import('./serve.ts')).serveCommands,
+  provider: async () => (await import('./provider.ts')).providerCommands,
+  ap: async () => (await import('./ap.ts')).apCommands,
+  operator: async () => (await import('./operator.ts')).operatorCommands,
+  pki: async () => (await import('./pki.ts')).pkiCommands,
+  feed: async () => (await import('./feed.ts')).feedCommands,
+  cardJobs: async () => (await import('./cardJobs.ts')).cardJobCommands,
+} satisfies Record<string, () => Promise<readonly CliCommand[]>>;
+
+export type CommandModule = keyof typeof commandModules;
+
+/** What help needs of a command, without importing it. */
+export interface CommandEntry {
+  readonly path: readonly string[];
+  readonly summary: CliCommand['summary'];
+  readonly usage: string;
+  readonly module: CommandModule;
+}
+
+/** The manifest entries of every module, in registration order (what manifest.ts holds). */
+export async function loadManifest(): Promise<CommandEntry[]> {
+  const out: CommandEntry[] = [];
+  for (const [module, load] of Object.entries(commandModules) as [
+    CommandModule,
+    () => Promise<readonly CliCommand[]>,
+  ][]) {
+    for (const c of await load()) {
+      out.push({ path: c.path, summary: c.summary, usage: c.usage, module });
+    }
+  }
+  return out;
+}
+
+/** The command an entry names, imported now. */
+export async function loadCommand(entry: CommandEntry): Promise<CliCommand> {
+  const cmds = await commandModules[entry.module]();
+  const cmd = cmds.find((c) => c.path.join(' ') === entry.path.join(' '));
+  if (!cmd) throw new Error(`cli: ${entry.module} has no command "${entry.path.join(' ')}"`);
+  return cmd;
+}
