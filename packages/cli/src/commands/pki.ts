@@ -5,6 +5,7 @@ import {
   PKCS11_PIN_ENV,
   PkiError,
   REVOCATION_REASONS,
+  type RevocationReason,
   defaultPkiDir,
   startPkiServer,
 } from '@myna-ap/pki';
@@ -150,11 +151,63 @@ const chain: CliCommand = {
   },
 };
 
+/**
+ * The RFC 5280 CRLReason names OpenSSL users type (`openssl ca -crl_reason`), as the
+ * JPKI reason this issuer records for them — the inverse of pki's CRL_REASON where
+ * that is one-to-one. `lost` also becomes keyCompromise on the CRL, but an operator
+ * typing keyCompromise means the key.
+ */
+export const RFC5280_REASONS: Readonly<Record<string, RevocationReason>> = {
+  keyCompromise: 'key-compromise',
+  affiliationChanged: 'info-change', // 記載事項変更
+  cessationOfOperation: 'death', // 死亡
+  superseded: 'holder-request', // a new certificate at the holder's request
+  unspecified: 'holder-request',
+};
+
+/** RFC 5280 names this issuer has no JPKI reason for, and why (JPKI revokes for good). */
+const NOT_JPKI: Readonly<Record<string, { en: string; ja: string }>> = {
+  certificateHold: {
+    en: 'JPKI has no suspension (certificateHold): a revocation here is permanent',
+    ja: 'JPKI に一時停止 (certificateHold) はありません。ここでの失効は取り消せません',
+  },
+  removeFromCRL: {
+    en: 'removeFromCRL undoes a hold, and JPKI has no hold',
+    ja: 'removeFromCRL は一時停止の解除ですが、JPKI に一時停止はありません',
+  },
+  privilegeWithdrawn: {
+    en: 'privilegeWithdrawn is not a reason JPKI revokes a card certificate for',
+    ja: 'privilegeWithdrawn は JPKI のカード証明書の失効理由ではありません',
+  },
+  cACompromise: {
+    en: 'cACompromise is about the CA, not a card certificate',
+    ja: 'cACompromise は CA の失効理由で、カード証明書のものではありません',
+  },
+  aACompromise: {
+    en: 'aACompromise is about an attribute authority, not a card certificate',
+    ja: 'aACompromise は属性認証局の失効理由で、カード証明書のものではありません',
+  },
+};
+
+/** `--reason` as a JPKI reason: one of pki's names, or an RFC 5280 name (any case). */
+export function revocationReason(given: string): RevocationReason {
+  if ((REVOCATION_REASONS as readonly string[]).includes(given)) return given as RevocationReason;
+  const lower = given.toLowerCase();
+  const rfc = Object.keys(RFC5280_REASONS).find((k) => k.toLowerCase() === lower);
+  if (rfc) return RFC5280_REASONS[rfc]!;
+  const names = [...REVOCATION_REASONS, ...Object.keys(RFC5280_REASONS)].join(', ');
+  const why = Object.entries(NOT_JPKI).find(([k]) => k.toLowerCase() === lower)?.[1];
+  throw new CliError({
+    en: `${why ? why.en : `unknown reason "${given}"`}; give one of: ${names}`,
+    ja: `${why ? why.ja : `不明な理由「${given}」`}。次のいずれかを指定してください: ${names}`,
+  });
+}
+
 const revoke: CliCommand = {
   path: ['pki', 'revoke'],
   summary: {
-    en: `revoke a card certificate (reasons: ${REVOCATION_REASONS.join(', ')})`,
-    ja: `カード証明書を失効（理由: ${REVOCATION_REASONS.join(', ')}）`,
+    en: `revoke a card certificate (reasons: ${REVOCATION_REASONS.join(', ')}, or RFC 5280's ${Object.keys(RFC5280_REASONS).join(', ')})`,
+    ja: `カード証明書を失効（理由: ${REVOCATION_REASONS.join(', ')}、または RFC 5280 の ${Object.keys(RFC5280_REASONS).join(', ')}）`,
   },
   usage: '--serial HEX --reason REASON [--dir DIR]',
   options: { dir: { type: 'string' }, serial: { type: 'string' }, reason: { type: 'string' } },
@@ -167,7 +220,7 @@ const revoke: CliCommand = {
       });
     }
     const serial = values.serial;
-    const reason = values.reason;
+    const reason = revocationReason(values.reason);
     const r = await withIssuer(dir, (issuer) => issuer.revoke(serial, reason));
     io.out(
       t({
