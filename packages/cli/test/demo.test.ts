@@ -35,8 +35,11 @@ function startDemo(cwd: string, env: NodeJS.ProcessEnv) {
 
 test('npm start (myna demo): the printed commands load a type C card AP and read it back', async (t) => {
   const cwd = mkdtempSync(join(tmpdir(), 'myna-demo-'));
+  // No MYNA_HOME: the demo keeps its data in the default home, ~/.myna — here under a
+  // temporary HOME.
   const env = {
     ...process.env,
+    HOME: join(cwd, 'home'),
     MYNA_HOME: undefined,
     MYNA_LANG: 'en',
     MYNA_TOKEN: undefined,

@@ -15,11 +15,14 @@ export interface Credentials {
   readonly expiresAt: string;
 }
 
-/** ./.myna unless MYNA_HOME says otherwise. */
+/**
+ * The one home of all local data (session, database, keys — and card/pki's issuer keys,
+ * which use the same default): `~/.myna` unless MYNA_HOME says otherwise.
+ */
 export function mynaHome(env: NodeJS.ProcessEnv = process.env): string {
   const h = env.MYNA_HOME;
   if (h === '~' || h?.startsWith('~/')) return join(homedir(), h.slice(1));
-  return h && h.length > 0 ? h : join(process.cwd(), '.myna');
+  return h && h.length > 0 ? h : join(homedir(), '.myna');
 }
 
 export function credentialsPath(env: NodeJS.ProcessEnv = process.env): string {

@@ -16,7 +16,7 @@ import { loaderMigrations } from './migrations.ts';
 export interface ServeOptions {
   readonly port?: number;
   readonly host?: string;
-  /** PGlite data dir (default `$MYNA_HOME/db`, MYNA_HOME defaulting to ./.myna). */
+  /** PGlite data dir (default `$MYNA_HOME/db`, MYNA_HOME defaulting to ~/.myna). */
   readonly dataDir?: string;
   /** postgres://… (wins over dataDir). */
   readonly databaseUrl?: string | undefined;
