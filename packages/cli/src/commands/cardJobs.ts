@@ -42,7 +42,15 @@ async function openFileCard(path: string): Promise<CardSlot> {
   try {
     card = await loadCardFile(path);
   } catch (e) {
-    throw e instanceof CardImageError ? new CliError(e.text) : e;
+    if (!(e instanceof CardImageError)) throw e;
+    // Missing or unreadable says so itself; anything else: say which file is no card.
+    if (e.code === 'CARD_FILE_NOT_FOUND' || e.code === 'CARD_FILE_UNREADABLE') {
+      throw new CliError(e.text);
+    }
+    throw new CliError({
+      en: `${path} is not a card file: ${e.text.en}`,
+      ja: `${path} はカードファイルではありません: ${e.text.ja}`,
+    });
   }
   const before = card.generation;
   const channel = new InProcessChannel(card);
@@ -111,18 +119,31 @@ async function runJob(
   }
 }
 
-/** Card files named on the command line, or every *.json of --cards-dir. */
+/**
+ * Card files named on the command line, or every file of --cards-dir whatever its name
+ * (hidden files and folders aside); a file that is not a card fails as itself, by name.
+ */
 async function cardFiles(values: Values): Promise<string[]> {
   const files = strs(values.card);
   const dir = str(values['cards-dir']);
   if (dir) {
     let names: string[];
     try {
-      names = (await readdir(dir)).filter((n) => n.endsWith('.json')).sort();
+      const entries = await readdir(dir, { withFileTypes: true });
+      names = entries
+        .filter((e) => !e.name.startsWith('.') && (e.isFile() || e.isSymbolicLink()))
+        .map((e) => e.name)
+        .sort();
     } catch (e) {
       throw new CliError({
         en: `cannot read ${dir}: ${(e as Error).message}`,
         ja: `${dir} を読めません`,
+      });
+    }
+    if (names.length === 0) {
+      throw new CliError({
+        en: `${dir} holds no card files`,
+        ja: `${dir} にカードファイルがありません`,
       });
     }
     files.push(...names.map((n) => join(dir, n)));
