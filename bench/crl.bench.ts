@@ -113,7 +113,7 @@ try {
   }) as string;
   const caCert = new X509Certificate(issuer.signCaCertificate);
   // The issuer Name DER, taken from the CA certificate itself.
-  const { x509 } = await import('../packages/pki/src/x509.ts');
+  const x509 = await import('@peculiar/x509');
   const name = Buffer.from(
     new x509.X509Certificate(issuer.signCaCertificate).subjectName.toArrayBuffer(),
   );

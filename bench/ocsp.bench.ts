@@ -17,7 +17,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import { makeSoftHsmToken, softHsmUnavailable } from '../packages/pki/test/softhsm.ts';
+import { makeSoftHsmToken, softHsmUnavailable } from '@myna-ap/pki/testing';
 import { machine, ms, ratio, summarize, writeResults, type Summary } from './stats.ts';
 
 const N = Number(process.env.MYNA_OCSP_N ?? 1_000_000);

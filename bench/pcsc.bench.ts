@@ -18,7 +18,7 @@ import {
   type CardChannel,
 } from '@myna-ap/transport';
 import { MynaClient } from '@myna-ap/access';
-import { freshCard } from '../packages/access/test/fixture.ts';
+import { freshCard } from '@myna-ap/access/testing';
 import { machine, ms, ratio, summarize, writeResults, type Summary } from './stats.ts';
 
 const SELECT_JPKI = Uint8Array.from(Buffer.from('00a4040c0ad392f000260100000001', 'hex'));

@@ -9,9 +9,9 @@
 // What it checks, per package under packages/* (and apps/*):
 //   1. src/ imports only the @myna-ap packages its row allows (subpaths such as
 //      `loader/contract` are allowed one by one);
-//   2. test/ imports its own package, what src may import, and packages of a lower
-//      floor, plus the emulator (`card`) and `db/testing` — never a higher floor
-//      (no low-level test drives the CLI);
+//   2. test/ imports its own package, what src may import, and packages of its own
+//      or a lower floor, plus the emulator (`card`) and test worlds (`x/testing`) —
+//      never a higher floor (no low-level test drives the CLI);
 //   3. no relative import leaves the package (`../../apdu/src/…`), and bench/
 //      reaches packages only through their public entry points;
 //   4. the manifest is honest: a value import in src is a dependency, a test import
@@ -148,8 +148,8 @@ export function check() {
               problems.push(`${rel}: ${name} (floor ${row.floor}) may not import ${t.sub}`);
             }
             if (part === 'test' && !allowedFor(t)) {
-              const testOnly = t.pkg === 'card' || t.sub === 'db/testing';
-              if (!testOnly && other.floor >= row.floor) {
+              const testOnly = t.pkg === 'card' || t.sub.endsWith('/testing');
+              if (!testOnly && other.floor > row.floor) {
                 problems.push(
                   `${rel}: a test of ${name} (floor ${row.floor}) imports ${t.sub} (floor ${other.floor})`,
                 );

@@ -2,7 +2,8 @@
 // Every package follows one exports scheme, so that a run uses compiled JavaScript and
 // tests and development use the TypeScript sources:
 //   "exports": { ".": { "source": "./src/index.ts", "default": "./dist/index.js" } }
-// (one such pair per entry point). `source` is the condition tests and tsc use
+// (one such pair per entry point; an entry for tests only, such as "./testing", may be
+// { "source": "./test/x.ts" } alone — it is never compiled nor run outside tests). `source` is the condition tests and tsc use
 // (`--conditions=source`, tsconfig `customConditions`); `default` is what `node` gets.
 //   node scripts/check-packages.mjs         exit 1 and say what is wrong
 //   node scripts/check-packages.mjs --fix   rewrite plain "./src/x.ts" exports into the scheme
@@ -28,6 +29,14 @@ export function problems(manifest) {
   if (manifest.type !== 'module') out.push('"type" is not "module"');
   for (const [key, target] of Object.entries(exp)) {
     const source = typeof target === 'object' && target !== null ? target.source : undefined;
+    // A test-only entry (a shared test world for other packages' tests and benches)
+    // has sources only: it is never part of a run.
+    if (typeof source === 'string' && /^\.\/test\/.+\.ts$/.test(source)) {
+      if (Object.keys(target).length !== 1) {
+        out.push(`exports["${key}"] is test-only (./test/…) and must have only "source"`);
+      }
+      continue;
+    }
     if (typeof source !== 'string' || !/^\.\/src\/.+\.ts$/.test(source)) {
       out.push(`exports["${key}"] has no "source": "./src/….ts"`);
       continue;

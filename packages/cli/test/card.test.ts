@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../src/main.ts';
 import { loadCardFile, saveCardFile, saveCardImage } from '@myna-ap/card';
-import { issued } from '../../card/test/fixture.ts';
+import { issued } from '@myna-ap/card/testing';
 
 async function run(...argv: string[]) {
   const out: string[] = [];

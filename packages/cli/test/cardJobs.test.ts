@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { saveCardFile } from '@myna-ap/card';
 import { ApiClient, TEST_CONFIG, saveCredentials, seedDemo, startServer } from '@myna-ap/loader';
-import { newCard } from '../../loader/test/cardWorld.ts';
+import { newCard } from '@myna-ap/loader/testing';
 import { myna } from './cliRun.ts';
 
 test('CLI: load (auto-load), read back, diagnose, delete, a batch, a type A card AP with its key package', async (t) => {

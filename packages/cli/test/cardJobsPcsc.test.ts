@@ -12,7 +12,7 @@ import { listReaders, pcscSkipReason, pollUntil, startPcscStack } from '@myna-ap
 import { saveCredentials, seedDemo, startServer, TEST_CONFIG } from '@myna-ap/loader';
 import { main } from '../src/main.ts';
 import { insertCard } from '../src/commands/insert.ts';
-import { newCard } from '../../loader/test/cardWorld.ts';
+import { newCard } from '@myna-ap/loader/testing';
 
 const skip = await pcscSkipReason();
 

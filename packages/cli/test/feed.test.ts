@@ -12,8 +12,8 @@ import { main } from '../src/main.ts';
 import type { Transmit } from '@myna-ap/apdu';
 import { MemoryKeyStore, TEST_CONFIG, loadOnCard, startServer, type CardId } from '@myna-ap/loader';
 // The resident system's side of a status change has no public entry point yet.
-import { setCardStatus } from '../../loader/src/store/feed.ts';
-import { T, cardIdOf, newCard, world } from '../../loader/test/cardWorld.ts';
+import { setCardStatus } from '@myna-ap/loader/testing';
+import { T, cardIdOf, newCard, world } from '@myna-ap/loader/testing';
 
 type Env = Record<string, string | undefined>;
 

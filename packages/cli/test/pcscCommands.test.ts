@@ -8,7 +8,7 @@ import { loadCardImage, saveCardImage } from '@myna-ap/card';
 import { listReaders, pcscSkipReason, pollUntil, startPcscStack } from '@myna-ap/transport';
 import { main } from '../src/main.ts';
 import { insertCard } from '../src/commands/insert.ts';
-import { issued } from '../../access/test/fixture.ts';
+import { issued } from '@myna-ap/access/testing';
 
 const skip = await pcscSkipReason();
 

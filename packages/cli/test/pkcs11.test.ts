@@ -10,7 +10,7 @@ import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JpkiIssuer } from '@myna-ap/pki';
-import { makeSoftHsmToken, skipUnlessSoftHsm, type TestToken } from '../../pki/test/softhsm.ts';
+import { makeSoftHsmToken, skipUnlessSoftHsm, type TestToken } from '@myna-ap/pki/testing';
 import { main } from '../src/main.ts';
 
 const skip = skipUnlessSoftHsm();

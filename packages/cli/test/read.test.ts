@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Card, saveCardImage, loadCardImage } from '@myna-ap/card';
 import { main } from '../src/main.ts';
 import { CardSaver } from '../src/commands/insert.ts';
-import { issued } from '../../access/test/fixture.ts';
+import { issued } from '@myna-ap/access/testing';
 
 async function withCardFile<T>(f: (path: string) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), 'myna-cli-'));

@@ -237,3 +237,6 @@ export async function otherMunicipality(
   const op = await authenticate(w.ctx, (await login(w.ctx, `${id.toLowerCase()}-op`, PW)).token);
   return { op, admin, terminal };
 }
+
+/** The platform's card status setter, for tests of other packages that need a lost or suspended card. */
+export { setCardStatus } from '../src/store/feed.ts';
