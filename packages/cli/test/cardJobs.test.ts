@@ -109,9 +109,8 @@ test('CLI: load (auto-load), read back, diagnose, delete, a batch, a type A card
 
   // A type A card AP: requested, approved by the platform, loaded with the holder's PIN.
   const platform = (
-    await new ApiClient(s.url).post<{ token: string }>('/v1/login', {
-      login: 'admin',
-      password: 'platform admin password',
+    await new ApiClient(s.url).call('login', {
+      body: { login: 'admin', password: 'platform admin password' },
     })
   ).token;
   const req = await myna(

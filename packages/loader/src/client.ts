@@ -1,10 +1,51 @@
-/** A small client of the loader API (used by the CLI and the tests). */
-import { LoaderError, type Text } from './errors.ts';
+/**
+ * The typed client of the loader API (the CLI, the tests, the terminal agent):
+ * operations by their contract name, inputs typed by the contract, every answer
+ * parsed with the operation's response schema — a server that answers outside
+ * the contract is an error here, never a value cast into shape.
+ */
+import type { Text } from '@myna-ap/text';
+import { API, type InputOf, type OperationName, type OutputOf } from './contract/api.ts';
+import type { LoaderErrorCode } from './contract/errors.ts';
 
-export class ApiError extends LoaderError {
+/** A refusal from the server (its code and text), or the client's own (unreachable, bad answer). */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  /** A catalogue code (docs/errors.md), or `HTTP_<status>` when the server said no more. */
+  readonly code: LoaderErrorCode | `HTTP_${number}` | (string & {});
+  readonly text: Text;
+  /** HTTP status; 0 when the server did not answer. */
+  readonly status: number;
+  readonly detail: Readonly<Record<string, unknown>> | undefined;
   constructor(code: string, text: Text, status: number, detail?: Record<string, unknown>) {
-    super(code, text, status, detail);
+    super(`${code}: ${text.en}`);
+    this.code = code;
+    this.text = text;
+    this.status = status;
+    this.detail = detail;
   }
+}
+
+type Call<N extends OperationName> =
+  Record<never, never> extends InputOf<N> ? [input?: InputOf<N>] : [input: InputOf<N>];
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The path of an operation with its params filled in. */
+export function pathOf(name: OperationName, params: unknown, query: unknown): string {
+  const p = isObject(params) ? params : {};
+  let path = API[name].path.replace(/:([A-Za-z]+)/g, (_m, k: string) =>
+    encodeURIComponent(String(p[k] ?? '')),
+  );
+  if (isObject(query)) {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) q.set(k, String(v));
+    const s = q.toString();
+    if (s) path += `?${s}`;
+  }
+  return path;
 }
 
 export class ApiClient {
@@ -17,11 +58,45 @@ export class ApiClient {
     this.timeoutMs = timeoutMs;
   }
 
-  async request<T = unknown>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  /** Calls operation `name` of the contract; resolves with its parsed answer. */
+  async call<N extends OperationName>(name: N, ...[input]: Call<N>): Promise<OutputOf<N>> {
+    const text = await this.send(name, input);
+    let json: unknown;
+    try {
+      json = text.length > 0 ? JSON.parse(text) : undefined;
+    } catch {
+      throw this.badAnswer(name, 'not JSON');
+    }
+    const out = API[name].response.safeParse(json);
+    if (!out.success) throw this.badAnswer(name, out.error.issues[0]?.message ?? 'schema');
+    return out.data as OutputOf<N>;
+  }
+
+  /** Calls operation `name` and returns the body as text (the daily list as CSV). */
+  async text<N extends OperationName>(name: N, ...[input]: Call<N>): Promise<string> {
+    return this.send(name, input);
+  }
+
+  private badAnswer(name: OperationName, why: string): ApiError {
+    return new ApiError(
+      'RESPONSE_INVALID',
+      {
+        en: `the loader at ${this.base} answered ${API[name].method} ${API[name].path} outside the API contract (${why}): is it another version?`,
+        ja: `${this.base} のサーバの応答がAPIの仕様と合いません（版が違う可能性があります）`,
+      },
+      0,
+    );
+  }
+
+  private async send(name: OperationName, input: unknown): Promise<string> {
+    const op = API[name];
+    const i = isObject(input) ? input : {};
+    const path = pathOf(name, i.params, i.query);
+    const body = op.method === 'POST' ? (i.body ?? {}) : undefined;
     let res: Response;
     try {
       res = await fetch(this.base + path, {
-        method,
+        method: op.method,
         headers: {
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
           ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
@@ -54,29 +129,29 @@ export class ApiClient {
         0,
       );
     }
-    let json: unknown;
-    try {
-      json = text.length > 0 ? JSON.parse(text) : undefined;
-    } catch {
-      json = undefined;
-    }
-    if (!res.ok) {
-      const e = json as
-        { code?: string; message?: Text; detail?: Record<string, unknown> } | undefined;
-      throw new ApiError(
-        e?.code ?? `HTTP_${res.status}`,
-        e?.message ?? { en: `HTTP ${res.status}`, ja: `HTTP ${res.status}` },
-        res.status,
-        e?.detail,
-      );
-    }
-    return json as T;
+    if (!res.ok) throw refusal(res.status, text);
+    return text;
   }
+}
 
-  get<T = unknown>(path: string): Promise<T> {
-    return this.request<T>('GET', path);
+/** The server's refusal body `{ code, message: { en, ja }, detail? }`, read leniently. */
+function refusal(status: number, text: string): ApiError {
+  let e: unknown;
+  try {
+    e = JSON.parse(text);
+  } catch {
+    e = undefined;
   }
-  post<T = unknown>(path: string, body: unknown = {}): Promise<T> {
-    return this.request<T>('POST', path, body);
-  }
+  const o = isObject(e) ? e : {};
+  const m = isObject(o.message) ? o.message : undefined;
+  const message =
+    m && typeof m.en === 'string' && typeof m.ja === 'string'
+      ? { en: m.en, ja: m.ja }
+      : { en: `HTTP ${status}`, ja: `HTTP ${status}` };
+  return new ApiError(
+    typeof o.code === 'string' ? o.code : `HTTP_${status}`,
+    message,
+    status,
+    isObject(o.detail) ? o.detail : undefined,
+  );
 }

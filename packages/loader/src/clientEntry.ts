@@ -1,8 +1,25 @@
 /**
  * `@myna-ap/loader/client`: what a client of the API needs, without the server
- * (no database, no Fastify), so the CLI starts fast.
+ * (no database, no Fastify), so the CLI starts fast: the typed client, the
+ * relay of card jobs, the saved credentials. The schemas and types are in
+ * `@myna-ap/loader/contract`.
  */
-export { ApiClient, ApiError } from './client.ts';
-export * from './credentials.ts';
-export type { Text } from './errors.ts';
-export { relayJob, type JobReply, type CardTransmit, type RelayOptions } from './relay.ts';
+export { ApiClient, ApiError, pathOf } from './client.ts';
+export {
+  DEFAULT_SERVER,
+  mynaHome,
+  credentialsPath,
+  loadCredentials,
+  saveCredentials,
+  clearCredentials,
+  resolveTarget,
+  type Credentials,
+} from './credentials.ts';
+export type { Text } from '@myna-ap/text';
+export {
+  relayJob,
+  jobResult,
+  type JobReply,
+  type CardTransmit,
+  type RelayOptions,
+} from './relay.ts';

@@ -5,22 +5,11 @@
  * friends (HTTP); the terminal agent does the same over its own link.
  */
 import { ApiError, type ApiClient } from './client.ts';
+import { JOB_RESULTS, type Job, type JobResults } from './contract/results.ts';
+import type { ExchangeBody, JobBody } from './contract/schemas.ts';
 
-/** A job as the API shows it (see /openapi.json, `POST /v1/jobs`). */
-export interface JobReply {
-  readonly id: string;
-  readonly op: 'load' | 'delete' | 'diagnose' | 'move_in' | 'reset_pin';
-  readonly state: 'running' | 'done' | 'failed';
-  readonly seq: number;
-  readonly command?: string;
-  readonly result?: unknown;
-  readonly error?: {
-    code: string;
-    message: { en: string; ja: string };
-    detail?: Record<string, unknown>;
-  };
-  readonly apdus: number;
-}
+/** A job as the API shows it (contract/results.ts `jobSchema`, `POST /v1/jobs`). */
+export type JobReply = Job;
 
 /** Sends one command APDU to the card; rejects when the card cannot answer. */
 export type CardTransmit = (apdu: Uint8Array) => Promise<Uint8Array>;
@@ -51,12 +40,12 @@ export interface RelayOptions {
 export async function relayJob(
   client: ApiClient,
   transmit: CardTransmit,
-  body: Record<string, unknown>,
+  body: JobBody,
   o: RelayOptions = {},
 ): Promise<JobReply> {
-  let j = await client.post<JobReply>('/v1/jobs', body);
+  let j = await client.call('startJob', { body });
   while (j.state === 'running' && j.command !== undefined) {
-    let answer: Record<string, unknown>;
+    let answer: ExchangeBody;
     try {
       answer = { seq: j.seq, response: hex(await transmit(Buffer.from(j.command, 'hex'))) };
     } catch (e) {
@@ -64,16 +53,36 @@ export async function relayJob(
       if (!f) throw e;
       answer = { seq: j.seq, error: f };
     }
-    const path = `/v1/jobs/${encodeURIComponent(j.id)}/exchange`;
+    const exchange = { params: { id: j.id }, body: answer };
     try {
-      j = await client.post<JobReply>(path, answer);
+      j = await client.call('exchange', exchange);
     } catch (e) {
       // One retry of the same answer: the server answers a repeated seq the same way.
       if (!(e instanceof ApiError) || e.code !== 'SERVER_UNREACHABLE') throw e;
       await new Promise((r) => setTimeout(r, 200));
-      j = await client.post<JobReply>(path, answer);
+      j = await client.call('exchange', exchange);
     }
     o.onStep?.(j);
   }
   return j;
+}
+
+/**
+ * The result of a finished job of op `op`, parsed with the contract's schema for
+ * that op. A job that did not end done, or not of that op, is the caller's bug or
+ * another server version: RESPONSE_INVALID.
+ */
+export function jobResult<K extends keyof JobResults>(j: JobReply, op: K): JobResults[K] {
+  const out = j.state === 'done' && j.op === op ? JOB_RESULTS[op].safeParse(j.result) : undefined;
+  if (!out?.success) {
+    throw new ApiError(
+      'RESPONSE_INVALID',
+      {
+        en: `job ${j.id} (${j.op}, ${j.state}) has no ${op} result`,
+        ja: `カード処理 ${j.id} に ${op} の結果がありません`,
+      },
+      0,
+    );
+  }
+  return out.data as JobResults[K];
 }

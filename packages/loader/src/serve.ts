@@ -5,6 +5,7 @@ import { DbError, openDb } from '@myna-ap/db';
 import { LoaderError } from './errors.ts';
 import type { Db } from '@myna-ap/db';
 import { buildServer } from './http/server.ts';
+import type { Mount } from './http/mount.ts';
 import { bootstrapPlatformAdmin } from './store/operators.ts';
 import { DEFAULT_CONFIG } from './store/config.ts';
 import type { CertificateCheck, Ctx, LoaderConfig } from './store/context.ts';
@@ -31,6 +32,8 @@ export interface ServeOptions {
   readonly jobs?: JobsOptions;
   /** Checks a card's JPKI certificate in diagnose (chain + revocation). */
   readonly certificateCheck?: CertificateCheck | undefined;
+  /** Plugins of other packages mounted beside the API (docs/server.md). */
+  readonly mounts?: readonly Mount[];
 }
 
 export interface RunningServer {
@@ -74,6 +77,7 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
     const app = buildServer(ctx, {
       logger: o.logger ?? false,
       ...(o.jobs ? { jobs: o.jobs } : {}),
+      ...(o.mounts ? { mounts: o.mounts } : {}),
     });
     const address = await app.listen({ port: o.port ?? 8380, host: o.host ?? '127.0.0.1' });
     return {

@@ -292,18 +292,20 @@ test('startServer on a data dir: URL, first admin once, client errors', async ()
     assert.match(s.url, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.equal(s.bootstrap?.login, 'admin');
     const anon = new ApiClient(s.url);
-    const { token } = await anon.post<{ token: string }>('/v1/login', {
-      login: 'admin',
-      password: s.bootstrap?.password,
+    const { token } = await anon.call('login', {
+      body: { login: 'admin', password: s.bootstrap?.password ?? '' },
     });
     const c = new ApiClient(s.url, token);
-    assert.deepEqual(await c.get('/v1/providers'), []);
-    await assert.rejects(c.get('/v1/providers/NOPE'), { code: 'NOT_FOUND', status: 404 });
+    assert.deepEqual(await c.call('listProviders'), []);
+    await assert.rejects(c.call('getProvider', { params: { id: 'NOPE' } }), {
+      code: 'NOT_FOUND',
+      status: 404,
+    });
     await s.close();
     const again = await startServer({ port: 0, dataDir: join(dir, 'db'), config: TEST_CONFIG });
     assert.equal(again.bootstrap, undefined, 'the admin exists already');
     await again.close();
-    await assert.rejects(new ApiClient(again.url).get('/healthz'), { code: 'SERVER_UNREACHABLE' });
+    await assert.rejects(new ApiClient(again.url).call('health'), { code: 'SERVER_UNREACHABLE' });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -486,18 +488,17 @@ test('startServer on PostgreSQL (DATABASE_URL)', { skip: skipUnlessPostgres() },
       adminPassword: ADMIN_PW,
     });
     try {
-      assert.deepEqual(await new ApiClient(s.url).get('/healthz'), {
+      assert.deepEqual(await new ApiClient(s.url).call('health'), {
         status: 'ok',
         db: 'postgres',
       });
-      const { token } = await new ApiClient(s.url).post<{ token: string }>('/v1/login', {
-        login: 'admin',
-        password: ADMIN_PW,
+      const { token } = await new ApiClient(s.url).call('login', {
+        body: { login: 'admin', password: ADMIN_PW },
       });
       const c = new ApiClient(s.url, token);
-      await c.post('/v1/providers', MAEBASHI_BODY);
-      assert.equal((await c.get<unknown[]>('/v1/providers')).length, 1);
-      assert.equal((await c.get<{ ok: boolean }>('/v1/audit/verify')).ok, true);
+      await c.call('createProvider', { body: MAEBASHI_BODY });
+      assert.equal((await c.call('listProviders')).length, 1);
+      assert.equal((await c.call('verifyAudit')).ok, true);
     } finally {
       await s.close();
     }

@@ -72,8 +72,8 @@ export async function fixture(
 export const MAEBASHI_BODY = {
   id: 'MAEBASHI',
   name: '前橋市',
-  kind: 'municipality',
+  kind: 'municipality' as const,
   municipalityCode: '102016',
-  legalBasis: { kind: 'ordinance', reference: '前橋市条例第1号', date: '2018-04-01' },
+  legalBasis: { kind: 'ordinance' as const, reference: '前橋市条例第1号', date: '2018-04-01' },
   contact: { name: '情報政策課', email: 'it@example.jp', phone: '027-000-0000' },
 };

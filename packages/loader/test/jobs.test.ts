@@ -68,12 +68,12 @@ async function call(
 }
 
 const loadC = () => ({
-  op: 'load',
+  op: 'load' as const,
   terminalId: T,
   cardAps: [{ cardApId: w.aps.C }],
-  consent: { method: 'counter_form' },
+  consent: { method: 'counter_form' as const },
 });
-const diagnoseBody = () => ({ op: 'diagnose', terminalId: T });
+const diagnoseBody = () => ({ op: 'diagnose' as const, terminalId: T });
 
 /** What the terminal sends back for command `seq`: an answer, a failure, or nothing (silent). */
 type Answer = { response: string } | { error: string } | 'silent';
@@ -418,13 +418,14 @@ test('server shutdown: a job waiting for its terminal ends INTERRUPTED', async (
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   const card = await newCard();
   const client = new ApiClient(url, w.tokens.op);
-  let j = await client.post<JobReply>('/v1/jobs', loadC());
+  let j: JobReply = await client.call('startJob', { body: loadC() });
   while (j.seq < 8) {
     const response = toHex(card.transmit(fromHex(j.command!)));
-    j = await client.post<JobReply>(`/v1/jobs/${j.id}/exchange`, { seq: j.seq, response });
+    j = await client.call('exchange', { params: { id: j.id }, body: { seq: j.seq, response } });
   }
   await app.close();
-  await assert.rejects(client.post(`/v1/jobs/${j.id}/exchange`, { seq: 8, response: '9000' }), {
+  const late = { params: { id: j.id }, body: { seq: 8, response: '9000' } };
+  await assert.rejects(client.call('exchange', late), {
     code: 'SERVER_UNREACHABLE',
   });
   await settleAndCheck(card, 'server shut down');

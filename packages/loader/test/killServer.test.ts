@@ -78,10 +78,7 @@ const tx =
     card.transmit(b);
 
 async function login(url: string): Promise<ApiClient> {
-  const r = await new ApiClient(url).post<{ token: string }>('/v1/login', {
-    login: 'chiyoda-op',
-    password: PW,
-  });
+  const r = await new ApiClient(url).call('login', { body: { login: 'chiyoda-op', password: PW } });
   return new ApiClient(url, r.token);
 }
 
@@ -113,10 +110,10 @@ async function killDuringLoads(backend: Backend): Promise<void> {
   const w = await world({ db, keys });
   if (backend.exclusive) await db.close();
   const body = {
-    op: 'load',
+    op: 'load' as const,
     terminalId: T,
     cardAps: [{ cardApId: w.aps.C }, { cardApId: w.aps.A, pin: '4321' }, { cardApId: w.aps.D }],
-    consent: { method: 'counter_form' },
+    consent: { method: 'counter_form' as const },
   };
 
   const cards: Card[] = [];

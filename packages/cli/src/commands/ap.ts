@@ -2,20 +2,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { CliError, type CliCommand } from '../command.ts';
 import { t } from '../i18n.ts';
-import { SERVER_OPTIONS, api, int, need, str, strs, table } from './serve.ts';
-
-interface CardApRow {
-  id: string;
-  providerId: string;
-  name: string;
-  type: string;
-  areas: string[];
-  status: string;
-  aid: string | null;
-  version: number;
-  size: number | null;
-  pendingRequest: unknown;
-}
+import { cardApRequestBody, cardApsQuery } from '@myna-ap/loader/contract';
+import { SERVER_OPTIONS, api, int, need, str, strs, table, valid } from './serve.ts';
 
 const request: CliCommand = {
   path: ['ap', 'request'],
@@ -63,18 +51,22 @@ const request: CliCommand = {
     }
     const tries = int(values['pin-tries'], 'pin-tries');
     const withPin = values['pin-fixed'] === true || tries !== undefined;
-    const body = {
-      providerId: need(values.provider, 'provider'),
-      name: need(values.name, 'name'),
-      type,
-      areas,
-      size: int(values.size, 'size') ?? (type === 'C' ? 33 : 255),
-      ...(str(values.data) ? { initialData: str(values.data) } : {}),
-      ...(withPin ? { pin: { fixed: values['pin-fixed'] === true, tries: tries ?? 3 } } : {}),
-      ...(str(values.template) ? { template: str(values.template) } : {}),
-      ...(inputFile !== undefined ? { inputFile } : {}),
-    };
-    const ap = await api<CardApRow>(values, (c) => c.post('/v1/card-aps', body));
+    const body = valid(
+      cardApRequestBody,
+      {
+        providerId: need(values.provider, 'provider'),
+        name: need(values.name, 'name'),
+        type,
+        areas,
+        size: int(values.size, 'size') ?? (type === 'C' ? 33 : 255),
+        ...(str(values.data) ? { initialData: str(values.data) } : {}),
+        ...(withPin ? { pin: { fixed: values['pin-fixed'] === true, tries: tries ?? 3 } } : {}),
+        ...(str(values.template) ? { template: str(values.template) } : {}),
+        ...(inputFile !== undefined ? { inputFile } : {}),
+      },
+      'body',
+    );
+    const ap = await api(values, (c) => c.call('requestCardAp', { body }));
     if (values.json) io.out(JSON.stringify(ap, null, 2));
     else
       io.out(
@@ -101,8 +93,8 @@ const approve: CliCommand = {
     if (!id || positionals.length > 1)
       throw new CliError({ en: 'give one card AP ID', ja: 'カードAPのIDを1つ指定してください' }, 2);
     const size = int(values.size, 'size');
-    const ap = await api<CardApRow>(values, (c) =>
-      c.post(`/v1/card-aps/${encodeURIComponent(id)}/approve`, size === undefined ? {} : { size }),
+    const ap = await api(values, (c) =>
+      c.call('approveCardAp', { params: { id }, body: size === undefined ? {} : { size } }),
     );
     if (values.json) io.out(JSON.stringify(ap, null, 2));
     else
@@ -122,13 +114,14 @@ const list: CliCommand = {
   usage: '[--provider ID] [--status requested|approved|rejected|suspended|retired] [--json]',
   options: { ...SERVER_OPTIONS, provider: { type: 'string' }, status: { type: 'string' } },
   async run({ values }, io) {
-    const q = new URLSearchParams();
     const p = str(values.provider);
     const s = str(values.status);
-    if (p) q.set('providerId', p);
-    if (s) q.set('status', s);
-    const qs = q.toString();
-    const rows = await api<CardApRow[]>(values, (c) => c.get(`/v1/card-aps${qs ? `?${qs}` : ''}`));
+    const query = valid(
+      cardApsQuery,
+      { ...(p ? { providerId: p } : {}), ...(s ? { status: s } : {}) },
+      'query',
+    );
+    const rows = await api(values, (c) => c.call('listCardAps', { query }));
     if (values.json) io.out(JSON.stringify(rows, null, 2));
     else
       table(
@@ -165,9 +158,7 @@ const keys: CliCommand = {
     if (!id || positionals.length > 1)
       throw new CliError({ en: 'give one card AP ID', ja: 'カードAPのIDを1つ指定してください' }, 2);
     const out = need(values.out, 'out');
-    const pkg = await api<{ aid: string; type: string }>(values, (c) =>
-      c.get(`/v1/card-aps/${encodeURIComponent(id)}/keys`),
-    );
+    const pkg = await api(values, (c) => c.call('keyPackage', { params: { id } }));
     // The master keys of every card holding this card AP: readable by the owner only.
     try {
       await writeFile(out, JSON.stringify(pkg, null, 2) + '\n', { mode: 0o600, flag: 'wx' });

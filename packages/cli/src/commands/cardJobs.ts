@@ -9,7 +9,20 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadCardFile, saveCardFile, CardImageError, type Card } from '@myna-ap/card';
 import { InProcessChannel, type CardChannel } from '@myna-ap/transport';
-import { ApiError, relayJob, type ApiClient, type JobReply } from '@myna-ap/loader/client';
+import {
+  ApiError,
+  jobResult,
+  relayJob,
+  type ApiClient,
+  type JobReply,
+} from '@myna-ap/loader/client';
+import {
+  areaSchema,
+  consentMethodSchema,
+  type DiagnoseResult,
+  type JobBody,
+  type LoadResult,
+} from '@myna-ap/loader/contract';
 import { CliError, type CliCommand, type CliIo } from '../command.ts';
 import { currentLang, t, type Text } from '../i18n.ts';
 import { SERVER_OPTIONS, api, need, str, strs } from './serve.ts';
@@ -78,8 +91,7 @@ async function openReaderCard(values: Values): Promise<CardSlot> {
 async function terminalOf(values: Values, c: ApiClient): Promise<string> {
   const given = str(values.terminal) ?? process.env.MYNA_TERMINAL;
   if (given) return given;
-  const me = await c.get<{ terminals?: string[] }>('/v1/me');
-  const list = me.terminals ?? [];
+  const list = (await c.call('me')).terminals;
   if (list.length === 1) return list[0]!;
   throw new CliError(
     {
@@ -99,11 +111,7 @@ function jobFailure(j: JobReply): CliError {
 }
 
 /** Runs one job on one card; the card is released (and saved) whatever happens. */
-async function runJob(
-  c: ApiClient,
-  slot: CardSlot,
-  body: Record<string, unknown>,
-): Promise<JobReply> {
+async function runJob(c: ApiClient, slot: CardSlot, body: JobBody): Promise<JobReply> {
   try {
     return await relayJob(c, (apdu) => slot.channel.transmit(apdu), body);
   } catch (e) {
@@ -160,21 +168,6 @@ async function cardFiles(values: Values): Promise<string[]> {
   return files;
 }
 
-interface LoadResult {
-  cardApId: string;
-  name: string;
-  area: string;
-  aid: string | null;
-  status: 'loaded' | 'refused';
-  userId?: string;
-  error?: { code: string; message: Text };
-}
-interface LoadOutcome {
-  cardId: string;
-  recovered: { instanceId: string; from: string; to: string }[];
-  results: LoadResult[];
-}
-
 function printRecovered(io: CliIo, o: { recovered: unknown[] }): void {
   if (o.recovered.length > 0) {
     io.out(
@@ -186,7 +179,7 @@ function printRecovered(io: CliIo, o: { recovered: unknown[] }): void {
   }
 }
 
-function printLoad(io: CliIo, o: LoadOutcome): void {
+function printLoad(io: CliIo, o: LoadResult): void {
   io.out(t({ en: `card ${o.cardId}`, ja: `カード ${o.cardId}` }));
   printRecovered(io, o);
   for (const r of o.results) {
@@ -210,8 +203,10 @@ function printLoad(io: CliIo, o: LoadOutcome): void {
   }
 }
 
+type LoadItem = NonNullable<Extract<JobBody, { op: 'load' }>['cardAps']>[number];
+
 /** `--ap ID[:AREA][=DATAHEX]`, repeatable. */
-function parseAps(values: Values, pin: string | undefined): Record<string, unknown>[] {
+function parseAps(values: Values, pin: string | undefined): LoadItem[] {
   return strs(values.ap).map((spec) => {
     const m = /^(ap_[0-9a-f]{24})(?::(local|extended))?(?:=([0-9A-Fa-f]*))?$/.exec(spec);
     if (!m) {
@@ -223,20 +218,21 @@ function parseAps(values: Values, pin: string | undefined): Record<string, unkno
         2,
       );
     }
+    const area = areaSchema.safeParse(m[2]);
     return {
-      cardApId: m[1],
-      ...(m[2] ? { area: m[2] } : {}),
+      cardApId: m[1]!,
+      ...(area.success ? { area: area.data } : {}),
       ...(m[3] ? { data: m[3] } : {}),
       ...(pin !== undefined ? { pin } : {}),
     };
   });
 }
 
-const CONSENT_METHODS = ['counter_form', 'counter_signature', 'online'];
+const CONSENT_METHODS = consentMethodSchema.options;
 
-function consentOf(values: Values): { method: string; note?: string } {
-  const method = str(values.consent) ?? 'counter_form';
-  if (!CONSENT_METHODS.includes(method)) {
+function consentOf(values: Values): Extract<JobBody, { op: 'load' }>['consent'] {
+  const method = consentMethodSchema.safeParse(str(values.consent) ?? 'counter_form');
+  if (!method.success) {
     throw new CliError(
       {
         en: `--consent is one of ${CONSENT_METHODS.join(', ')}`,
@@ -246,7 +242,7 @@ function consentOf(values: Values): { method: string; note?: string } {
     );
   }
   const note = str(values.note);
-  return { method, ...(note ? { note } : {}) };
+  return { method: method.data, ...(note ? { note } : {}) };
 }
 
 const load: CliCommand = {
@@ -288,7 +284,7 @@ const load: CliCommand = {
     const municipality = str(values.municipality);
     return api(values, async (c) => {
       const terminalId = await terminalOf(values, c);
-      const body = {
+      const body: JobBody = {
         op: 'load',
         terminalId,
         ...(cardAps.length > 0 ? { cardAps } : {}),
@@ -301,7 +297,7 @@ const load: CliCommand = {
         const slot = files[0] ? await openFileCard(files[0]) : await openReaderCard(values);
         const j = await runJob(c, slot, body);
         if (j.state !== 'done') throw jobFailure(j);
-        const o = j.result as LoadOutcome;
+        const o = jobResult(j, 'load');
         if (values.json) io.out(JSON.stringify(o, null, 2));
         else printLoad(io, o);
         return o.results.every((r) => r.status === 'loaded') ? 0 : 1;
@@ -315,10 +311,13 @@ const load: CliCommand = {
           2,
         );
       }
-      const batch = await c.post<{ id: string }>('/v1/batches', {
-        terminalId,
-        cardApIds: cardAps.map((a) => a.cardApId),
-        ...(str(values.note) ? { note: str(values.note) } : {}),
+      const note = str(values.note);
+      const batch = await c.call('createBatch', {
+        body: {
+          terminalId,
+          cardApIds: cardAps.map((a) => a.cardApId),
+          ...(note ? { note } : {}),
+        },
       });
       io.out(
         t({
@@ -326,13 +325,13 @@ const load: CliCommand = {
           ja: `一括搭載 ${batch.id}: カード ${files.length} 枚`,
         }),
       );
-      const all: { file: string; outcome?: LoadOutcome; error?: string }[] = [];
+      const all: { file: string; outcome?: LoadResult; error?: string }[] = [];
       for (const [n, file] of files.entries()) {
         let line: string;
         try {
           const j = await runJob(c, await openFileCard(file), { ...body, batchId: batch.id });
           if (j.state !== 'done') throw jobFailure(j);
-          const o = j.result as LoadOutcome;
+          const o = jobResult(j, 'load');
           all.push({ file, outcome: o });
           const ok = o.results.filter((r) => r.status === 'loaded').length;
           const bad = o.results.filter((r) => r.status !== 'loaded');
@@ -348,12 +347,10 @@ const load: CliCommand = {
         }
         if (!values.json) io.out(`[${n + 1}/${files.length}] ${file}: ${line}`);
       }
-      const summary = await c.post<{
-        cards: number;
-        loaded: number;
-        failed: number;
-        unfinished: number;
-      }>(`/v1/batches/${encodeURIComponent(batch.id)}/close`, { state: 'done' });
+      const summary = await c.call('closeBatch', {
+        params: { id: batch.id },
+        body: { state: 'done' },
+      });
       if (values.json) io.out(JSON.stringify({ batch: summary, cards: all }, null, 2));
       else
         io.out(
@@ -416,16 +413,7 @@ const del: CliCommand = {
         ...(values['override-hours'] === true ? { overrideHours: true } : {}),
       });
       if (j.state !== 'done') throw jobFailure(j);
-      const o = j.result as {
-        cardId: string;
-        recovered: unknown[];
-        results: {
-          cardApId: string;
-          status: string;
-          aid: string | null;
-          error?: { code: string; message: Text };
-        }[];
-      };
+      const o = jobResult(j, 'delete');
       if (values.json) {
         io.out(JSON.stringify(o, null, 2));
       } else {
@@ -450,30 +438,7 @@ const del: CliCommand = {
   },
 };
 
-interface DiagnoseReport {
-  readable: boolean;
-  cardId: string | null;
-  municipalityCode: string | null;
-  expiry: string | null;
-  status: string | null;
-  apps: { name: string; label: Text; present: boolean | null }[];
-  pins: { name: string; label: Text; triesLeft: number | null }[];
-  areas: {
-    area: string;
-    total: number | null;
-    used: number | null;
-    free: number | null;
-    yours: { aid: string; type: string; size: number; recorded: boolean }[];
-    others: number;
-    error?: Text;
-  }[];
-  recovered: unknown[];
-  certificate: { status: string; notAfter?: string; detail?: string };
-  findings: { level: string; code: string; text: Text }[];
-  advice: Text[];
-}
-
-function printDiagnosis(io: CliIo, r: DiagnoseReport): void {
+function printDiagnosis(io: CliIo, r: DiagnoseResult): void {
   const ja = currentLang() === 'ja';
   const mark = (level: string) => (level === 'ok' ? 'OK ' : level === 'warning' ? '!  ' : 'NG ');
   if (!r.readable) io.out(ja ? 'カードを読み取れません' : 'the card cannot be read');
@@ -532,7 +497,7 @@ const diagnoseCmd: CliCommand = {
       const terminalId = await terminalOf(values, c);
       const j = await runJob(c, await oneCard(values), { op: 'diagnose', terminalId });
       if (j.state !== 'done') throw jobFailure(j);
-      const r = j.result as DiagnoseReport;
+      const r = jobResult(j, 'diagnose');
       if (values.json) io.out(JSON.stringify(r, null, 2));
       else printDiagnosis(io, r);
       return r.findings.some((f) => f.level === 'error') ? 1 : 0;
@@ -565,14 +530,7 @@ const moveInCmd: CliCommand = {
         ...(values['override-hours'] === true ? { overrideHours: true } : {}),
       });
       if (j.state !== 'done') throw jobFailure(j);
-      const o = j.result as {
-        cardId: string;
-        from: string | null;
-        to: string;
-        recovered: unknown[];
-        removed: { cardApId: string; providerId: string; aid: string }[];
-        kept: { cardApId: string; providerId: string; aid: string }[];
-      };
+      const o = jobResult(j, 'move_in');
       if (values.json) {
         io.out(JSON.stringify(o, null, 2));
         return 0;
@@ -641,7 +599,7 @@ const pinReset: CliCommand = {
         ...(values['override-hours'] === true ? { overrideHours: true } : {}),
       });
       if (j.state !== 'done') throw jobFailure(j);
-      const o = j.result as { cardId: string; aid: string; tries: number; fixed: boolean };
+      const o = jobResult(j, 'reset_pin');
       if (values.json) io.out(JSON.stringify(o, null, 2));
       else
         io.out(

@@ -5,49 +5,24 @@
  * `myna card status` (the platform records a card's status).
  */
 import { writeFile } from 'node:fs/promises';
-import { ApiError, type ApiClient } from '@myna-ap/loader/client';
+import type { ApiClient } from '@myna-ap/loader/client';
+import type {
+  CardStatus,
+  FeedPage,
+  NoticeView,
+  StatusEventView,
+  StatusSource,
+} from '@myna-ap/loader/contract';
 import { CliError, type CliCommand, type CliIo } from '../command.ts';
 import { t } from '../i18n.ts';
 import { SERVER_OPTIONS, api, int, need, str, table } from './serve.ts';
 
-interface FeedCardAp {
-  instanceId: string;
-  cardApId: string;
-  aid: string;
-  userId: string;
-}
-
-interface StatusEvent {
-  seq: number;
-  cardId: string;
-  status: string;
-  previous: string;
-  source: string;
-  at: string;
-  cardAps?: FeedCardAp[];
-}
-
-interface Page {
-  events: StatusEvent[];
-  next: number;
-}
-
-interface Notice {
-  seq: number;
-  providerId: string;
-  kind: string;
-  cardId: string;
-  instanceId: string | null;
-  detail: Record<string, unknown>;
-  createdAt: string;
-}
-
-const STATUSES = ['lost', 'suspended', 'revoked', 'active'];
-const SOURCES = ['call_center', 'jpki_revocation', 'operator', 'issuer'];
+const STATUSES: readonly CardStatus[] = ['lost', 'suspended', 'revoked', 'active'];
+const SOURCES: readonly StatusSource[] = ['call_center', 'jpki_revocation', 'operator', 'issuer'];
 /** The server's page size limit; the CLI reads page after page. */
 const PAGE = 1000;
 
-function row(e: StatusEvent): Record<string, unknown> {
+function row(e: StatusEventView): Record<string, unknown> {
   return {
     seq: e.seq,
     at: e.at,
@@ -61,11 +36,11 @@ function row(e: StatusEvent): Record<string, unknown> {
 const FEED_COLS = ['seq', 'at', 'cardId', 'change', 'source', 'userIds'] as const;
 
 /** Every event after `since`, page by page. */
-async function readAll(c: ApiClient, since: number): Promise<Page> {
-  const events: StatusEvent[] = [];
+async function readAll(c: ApiClient, since: number): Promise<FeedPage> {
+  const events: StatusEventView[] = [];
   let next = since;
   for (;;) {
-    const p = await c.get<Page>(`/v1/feed?since=${next}&limit=${PAGE}`);
+    const p = await c.call('feed', { query: { since: String(next), limit: String(PAGE) } });
     events.push(...p.events);
     next = p.next;
     if (p.events.length < PAGE) return { events, next };
@@ -173,55 +148,6 @@ function japanDate(days: number): string {
   return new Date(Date.now() + 9 * 3_600_000 - days * 86_400_000).toISOString().slice(0, 10);
 }
 
-interface DailyList {
-  date: string;
-  complete: boolean;
-  cards: {
-    cardId: string;
-    status: string;
-    source: string;
-    changedAt: string;
-    seq: number;
-    changes: number;
-    cardAps?: FeedCardAp[];
-  }[];
-}
-
-/** GET of a non-JSON answer (the CSV), refusals still read as the API's errors. */
-async function getText(c: ApiClient, path: string): Promise<string> {
-  let res: Response;
-  try {
-    res = await fetch(c.base + path, {
-      headers: c.token ? { authorization: `Bearer ${c.token}` } : {},
-      signal: AbortSignal.timeout(c.timeoutMs),
-    });
-  } catch (e) {
-    throw new ApiError(
-      'SERVER_UNREACHABLE',
-      {
-        en: `cannot reach the loader at ${c.base} (${(e as Error).message})`,
-        ja: `${c.base} のサーバに接続できません`,
-      },
-      0,
-    );
-  }
-  const body = await res.text();
-  if (!res.ok) {
-    let j: { code?: string; message?: { en: string; ja: string } } = {};
-    try {
-      j = JSON.parse(body) as typeof j;
-    } catch {
-      // not our JSON: keep the HTTP status
-    }
-    throw new ApiError(
-      j.code ?? `HTTP_${res.status}`,
-      j.message ?? { en: `HTTP ${res.status}`, ja: `HTTP ${res.status}` },
-      res.status,
-    );
-  }
-  return body;
-}
-
 const daily: CliCommand = {
   path: ['feed', 'daily'],
   summary: {
@@ -242,9 +168,8 @@ const daily: CliCommand = {
         { en: '--date is YYYY-MM-DD', ja: '--date は YYYY-MM-DD で指定してください' },
         2,
       );
-    const q = `/v1/feed/daily?date=${encodeURIComponent(date)}`;
     if (values.csv) {
-      const csv = await api(values, (c) => getText(c, `${q}&format=csv`));
+      const csv = await api(values, (c) => c.text('dailyFeed', { query: { date, format: 'csv' } }));
       const out = str(values.out);
       if (out) {
         await writeFile(out, csv, 'utf8'); // the server's bytes: UTF-8, CRLF
@@ -254,7 +179,7 @@ const daily: CliCommand = {
       else io.out(csv.replace(/\n$/, ''));
       return 0;
     }
-    const list = await api<DailyList>(values, (c) => c.get(q));
+    const list = await api(values, (c) => c.call('dailyFeed', { query: { date } }));
     if (values.json) {
       io.out(JSON.stringify(list, null, 2));
       return 0;
@@ -285,12 +210,12 @@ const notices: CliCommand = {
   options: { ...SERVER_OPTIONS, after: { type: 'string' } },
   async run({ values }, io) {
     let next = int(values.after, 'after') ?? 0;
-    const all: Notice[] = [];
+    const all: NoticeView[] = [];
     await api(values, async (c) => {
       for (;;) {
-        const p = await c.get<{ notices: Notice[]; next: number }>(
-          `/v1/notices?after=${next}&limit=${PAGE}`,
-        );
+        const p = await c.call('notices', {
+          query: { after: String(next), limit: String(PAGE) },
+        });
         all.push(...p.notices);
         next = p.next;
         if (p.notices.length < PAGE) return;
@@ -348,9 +273,11 @@ const cardStatus: CliCommand = {
         },
         2,
       );
-    const status = need(values.set, 'set');
-    const source = need(values.source, 'source');
-    if (!STATUSES.includes(status))
+    const set = need(values.set, 'set');
+    const from = need(values.source, 'source');
+    const status = STATUSES.find((s) => s === set);
+    const source = SOURCES.find((s) => s === from);
+    if (!status)
       throw new CliError(
         {
           en: `--set is one of ${STATUSES.join(', ')}`,
@@ -358,7 +285,7 @@ const cardStatus: CliCommand = {
         },
         2,
       );
-    if (!SOURCES.includes(source))
+    if (!source)
       throw new CliError(
         {
           en: `--source is one of ${SOURCES.join(', ')}`,
@@ -367,17 +294,10 @@ const cardStatus: CliCommand = {
         2,
       );
     const note = str(values.note);
-    const r = await api<{
-      cardId: string;
-      status: string;
-      previous: string;
-      seq: number;
-      notified: string[];
-    }>(values, (c) =>
-      c.post(`/v1/cards/${encodeURIComponent(cardId)}/status`, {
-        status,
-        source,
-        ...(note === undefined ? {} : { note }),
+    const r = await api(values, (c) =>
+      c.call('setCardStatus', {
+        params: { cardId },
+        body: { status, source, ...(note === undefined ? {} : { note }) },
       }),
     );
     if (values.json) io.out(JSON.stringify(r, null, 2));

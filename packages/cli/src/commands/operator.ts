@@ -9,7 +9,8 @@ import {
 } from '@myna-ap/loader/client';
 import { CliError, type CliCommand } from '../command.ts';
 import { t } from '../i18n.ts';
-import { SERVER_OPTIONS, api, need, str, strs, table } from './serve.ts';
+import { newOperatorBody, newTerminalBody, type AreaName } from '@myna-ap/loader/contract';
+import { SERVER_OPTIONS, api, need, str, strs, table, valid } from './serve.ts';
 
 /** A password from an environment variable or the first line of stdin (never a flag: flags show in `ps`). */
 export function readPassword(envName: string, fromStdin: boolean): string {
@@ -46,13 +47,9 @@ const login: CliCommand = {
     const user = need(values.user, 'user');
     const password = readPassword('MYNA_PASSWORD', values['password-stdin'] === true);
     const { server } = await resolveTarget(str(values.server));
-    let res: {
-      token: string;
-      expiresAt: string;
-      operator: { role: string; providerId: string | null };
-    };
+    let res;
     try {
-      res = await new ApiClient(server).post('/v1/login', { login: user, password });
+      res = await new ApiClient(server).call('login', { body: { login: user, password } });
     } catch (e) {
       if (e instanceof ApiError)
         throw new CliError({ en: `${e.text.en} [${e.code}]`, ja: `${e.text.ja} [${e.code}]` });
@@ -84,7 +81,7 @@ const logout: CliCommand = {
   options: { server: { type: 'string' } },
   async run({ values }, io) {
     try {
-      await api(values, (c) => c.post('/v1/logout'));
+      await api(values, (c) => c.call('logout'));
     } finally {
       await clearCredentials();
     }
@@ -92,16 +89,6 @@ const logout: CliCommand = {
     return 0;
   },
 };
-
-interface OperatorRow {
-  id: string;
-  login: string;
-  displayName: string;
-  role: string;
-  providerId: string | null;
-  terminals: string[];
-  status: string;
-}
 
 const operatorAdd: CliCommand = {
   path: ['operator', 'add'],
@@ -122,15 +109,19 @@ const operatorAdd: CliCommand = {
   },
   async run({ values }, io) {
     const role = need(values.role, 'role');
-    const body = {
-      login: need(values.login, 'login'),
-      displayName: str(values.name) ?? need(values.login, 'login'),
-      role,
-      providerId: role === 'platform' ? null : need(values.provider, 'provider'),
-      password: readPassword('MYNA_NEW_PASSWORD', values['password-stdin'] === true),
-      terminals: strs(values.terminal),
-    };
-    const op = await api<OperatorRow>(values, (c) => c.post('/v1/operators', body));
+    const body = valid(
+      newOperatorBody,
+      {
+        login: need(values.login, 'login'),
+        displayName: str(values.name) ?? need(values.login, 'login'),
+        role,
+        providerId: role === 'platform' ? null : need(values.provider, 'provider'),
+        password: readPassword('MYNA_NEW_PASSWORD', values['password-stdin'] === true),
+        terminals: strs(values.terminal),
+      },
+      'body',
+    );
+    const op = await api(values, (c) => c.call('createOperator', { body }));
     if (values.json) io.out(JSON.stringify(op, null, 2));
     else
       io.out(
@@ -150,19 +141,11 @@ const operatorList: CliCommand = {
   options: { ...SERVER_OPTIONS, provider: { type: 'string' } },
   async run({ values }, io) {
     const p = str(values.provider);
-    const ops = await api<OperatorRow[]>(values, (c) =>
-      c.get(`/v1/operators${p ? `?providerId=${encodeURIComponent(p)}` : ''}`),
+    const ops = await api(values, (c) =>
+      c.call('listOperators', { query: p ? { providerId: p } : {} }),
     );
     if (values.json) io.out(JSON.stringify(ops, null, 2));
-    else
-      table(io.out, ops as unknown as Record<string, unknown>[], [
-        'login',
-        'role',
-        'providerId',
-        'terminals',
-        'status',
-        'displayName',
-      ]);
+    else table(io.out, ops, ['login', 'role', 'providerId', 'terminals', 'status', 'displayName']);
     return 0;
   },
 };
@@ -179,13 +162,17 @@ const terminalAdd: CliCommand = {
     'auto-load': { type: 'string', multiple: true },
   },
   async run({ values }, io) {
-    const body = {
-      id: need(values.id, 'id'),
-      providerId: need(values.provider, 'provider'),
-      name: str(values.name) ?? need(values.id, 'id'),
-      autoLoad: autoLoadItems(strs(values['auto-load'])),
-    };
-    const r = await api<{ id: string }>(values, (c) => c.post('/v1/terminals', body));
+    const body = valid(
+      newTerminalBody,
+      {
+        id: need(values.id, 'id'),
+        providerId: need(values.provider, 'provider'),
+        name: str(values.name) ?? need(values.id, 'id'),
+        autoLoad: autoLoadItems(strs(values['auto-load'])),
+      },
+      'body',
+    );
+    const r = await api(values, (c) => c.call('createTerminal', { body }));
     if (values.json) io.out(JSON.stringify(r, null, 2));
     else io.out(t({ en: `terminal ${r.id} registered`, ja: `端末 ${r.id} を登録しました` }));
     return 0;
@@ -193,7 +180,7 @@ const terminalAdd: CliCommand = {
 };
 
 /** `ap_…[:local|extended]` → the API's preset entries. */
-function autoLoadItems(specs: readonly string[]): { cardApId: string; area?: string }[] {
+function autoLoadItems(specs: readonly string[]): { cardApId: string; area?: AreaName }[] {
   return specs.map((spec) => {
     const [cardApId = '', area] = spec.split(':');
     if (area !== undefined && area !== 'local' && area !== 'extended') {
@@ -222,9 +209,10 @@ const terminalAutoLoad: CliCommand = {
     const id = positionals[0];
     if (!id || positionals.length > 1)
       throw new CliError({ en: 'give one terminal ID', ja: '端末IDを1つ指定してください' }, 2);
-    const r = await api<{ autoLoad: { cardApId: string; area: string }[] }>(values, (c) =>
-      c.post(`/v1/terminals/${encodeURIComponent(id)}/auto-load`, {
-        autoLoad: autoLoadItems(strs(values.ap)),
+    const r = await api(values, (c) =>
+      c.call('setAutoLoad', {
+        params: { id },
+        body: { autoLoad: autoLoadItems(strs(values.ap)) },
       }),
     );
     if (values.json) io.out(JSON.stringify(r, null, 2));
@@ -247,16 +235,14 @@ const terminalList: CliCommand = {
   usage: '[--json]',
   options: { ...SERVER_OPTIONS },
   async run({ values }, io) {
-    const rows = await api<Record<string, unknown>[]>(values, (c) => c.get('/v1/terminals'));
+    const rows = await api(values, (c) => c.call('listTerminals'));
     if (values.json) io.out(JSON.stringify(rows, null, 2));
     else
       table(
         io.out,
         rows.map((r) => ({
           ...r,
-          autoLoad: (r.autoLoad as { cardApId: string; area?: string }[]).map(
-            (a) => `${a.cardApId}:${a.area ?? ''}`,
-          ),
+          autoLoad: r.autoLoad.map((a) => `${a.cardApId}:${a.area ?? ''}`),
         })),
         ['id', 'providerId', 'name', 'autoLoad', 'status'],
       );
@@ -283,11 +269,13 @@ function accountCommand(
           2,
         );
       }
-      const path = `/v1/operators/${encodeURIComponent(id)}`;
       await api(values, (c) =>
         verb === 'unlock'
-          ? c.post(`${path}/unlock`)
-          : c.post(`${path}/status`, { status: verb === 'enable' ? 'active' : 'disabled' }),
+          ? c.call('unlockOperator', { params: { id } })
+          : c.call('setOperatorStatus', {
+              params: { id },
+              body: { status: verb === 'enable' ? 'active' : 'disabled' },
+            }),
       );
       io.out(t(done));
       return 0;

@@ -1,21 +1,8 @@
 /** `myna provider add|list|show`: service providers (サービス提供者). */
 import { CliError, type CliCommand } from '../command.ts';
 import { t } from '../i18n.ts';
-import { SERVER_OPTIONS, api, need, str, table } from './serve.ts';
-
-interface ProviderRow {
-  id: string;
-  name: string;
-  kind: string;
-  municipalityCode: string | null;
-  prefectureCode: string | null;
-  legalBasis: { kind: string; reference: string; date: string };
-  contact: { name: string; email?: string; phone?: string };
-  status: string;
-  representativeId: string | null;
-  canLoad: boolean;
-  aidRange: { prefix: string; used: number; size: number };
-}
+import { newProviderBody } from '@myna-ap/loader/contract';
+import { SERVER_OPTIONS, api, need, str, table, valid } from './serve.ts';
 
 /** The legal basis a kind needs, so `--basis` can usually be left out. */
 const BASIS: Readonly<Record<string, string>> = {
@@ -55,27 +42,33 @@ const add: CliCommand = {
     if (!basis) {
       throw new CliError({ en: `unknown --kind ${kind}`, ja: `--kind ${kind} は不明です` }, 2);
     }
-    const body = {
-      id: need(values.id, 'id'),
-      name: need(values.name, 'name'),
-      kind,
-      ...(str(values['municipality-code'])
-        ? { municipalityCode: str(values['municipality-code']) }
-        : {}),
-      ...(str(values['prefecture-code']) ? { prefectureCode: str(values['prefecture-code']) } : {}),
-      legalBasis: {
-        kind: basis,
-        reference: need(values['basis-ref'], 'basis-ref'),
-        date: need(values['basis-date'], 'basis-date'),
+    const body = valid(
+      newProviderBody,
+      {
+        id: need(values.id, 'id'),
+        name: need(values.name, 'name'),
+        kind,
+        ...(str(values['municipality-code'])
+          ? { municipalityCode: str(values['municipality-code']) }
+          : {}),
+        ...(str(values['prefecture-code'])
+          ? { prefectureCode: str(values['prefecture-code']) }
+          : {}),
+        legalBasis: {
+          kind: basis,
+          reference: need(values['basis-ref'], 'basis-ref'),
+          date: need(values['basis-date'], 'basis-date'),
+        },
+        contact: {
+          name: need(values.contact, 'contact'),
+          ...(str(values.email) ? { email: str(values.email) } : {}),
+          ...(str(values.phone) ? { phone: str(values.phone) } : {}),
+        },
+        ...(str(values.representative) ? { representativeId: str(values.representative) } : {}),
       },
-      contact: {
-        name: need(values.contact, 'contact'),
-        ...(str(values.email) ? { email: str(values.email) } : {}),
-        ...(str(values.phone) ? { phone: str(values.phone) } : {}),
-      },
-      ...(str(values.representative) ? { representativeId: str(values.representative) } : {}),
-    };
-    const p = await api<ProviderRow>(values, (c) => c.post('/v1/providers', body));
+      'body',
+    );
+    const p = await api(values, (c) => c.call('createProvider', { body }));
     if (values.json) io.out(JSON.stringify(p, null, 2));
     else
       io.out(
@@ -94,7 +87,7 @@ const list: CliCommand = {
   usage: '[--json]',
   options: { ...SERVER_OPTIONS },
   async run({ values }, io) {
-    const rows = await api<ProviderRow[]>(values, (c) => c.get('/v1/providers'));
+    const rows = await api(values, (c) => c.call('listProviders'));
     if (values.json) io.out(JSON.stringify(rows, null, 2));
     else
       table(
@@ -123,9 +116,7 @@ const show: CliCommand = {
         { en: 'give one provider ID', ja: 'サービス提供者IDを1つ指定してください' },
         2,
       );
-    const p = await api<ProviderRow>(values, (c) =>
-      c.get(`/v1/providers/${encodeURIComponent(id)}`),
-    );
+    const p = await api(values, (c) => c.call('getProvider', { params: { id } }));
     if (values.json) {
       io.out(JSON.stringify(p, null, 2));
       return 0;

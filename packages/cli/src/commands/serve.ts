@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { ApiClient, ApiError, mynaHome, resolveTarget } from '@myna-ap/loader/client';
+import type { z } from 'zod';
 import { CliError, type CliCommand } from '../command.ts';
 import { t } from '../i18n.ts';
 
@@ -36,6 +37,22 @@ export function need(v: unknown, name: string): string {
   return s;
 }
 
+/**
+ * `value` (built from the command line or a file) read with the API contract's
+ * schema `schema`: the typed request body, or a CliError saying what is wrong, in
+ * the words the server would use (`invalid body.type: …`).
+ */
+export function valid<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const i = r.error.issues[0];
+  const path = [where, ...(i?.path ?? []).map(String)].join('.');
+  throw new CliError({
+    en: `invalid ${path}: ${i?.message ?? 'invalid'} [VALIDATION]`,
+    ja: `入力が正しくありません（${path}） [VALIDATION]`,
+  });
+}
+
 /** Options every API command takes. */
 export const SERVER_OPTIONS = {
   server: { type: 'string' },
@@ -44,7 +61,7 @@ export const SERVER_OPTIONS = {
 
 /** Runs an API call and turns its refusal into a CLI error (code + message in the user's language). */
 export async function api<T>(
-  values: Record<string, unknown>,
+  values: Readonly<Record<string, unknown>>,
   fn: (c: ApiClient) => Promise<T>,
   auth = true,
 ): Promise<T> {

@@ -3,21 +3,21 @@
  * asks for, and what approval fixes — the AID, the size and the access conditions.
  */
 import { CARD_AP_MAX_SIZE, USER_ID_LENGTH, type AreaName, type CardApType } from '@myna-ap/apdu';
-import { CARD_AP_PIN, CUSTOM_MAX_EFS } from '@myna-ap/profile';
-import { z } from 'zod';
-import { LoaderError } from '../errors.ts';
+import { CARD_AP_PIN } from '@myna-ap/profile';
+import {
+  cardApRequestSchema,
+  customEfSchema,
+  type CardApRequest,
+  type CustomEf,
+} from '../contract/schemas.ts';
+import { LoaderError, type LoaderErrorCode } from '../errors.ts';
 import { dataRoom } from './installSpec.ts';
 
 export type { CardApType };
 export type CardApStatus = 'requested' | 'approved' | 'rejected' | 'suspended' | 'retired';
 
-/** An EF of a custom card AP (独自カードAP), from the provider's input file. */
-export const customEfSchema = z.object({
-  fid: z.number().int().min(0x0001).max(0xfffe),
-  size: z.number().int().min(1).max(4096),
-  access: z.enum(['free', 'protected', 'encrypted']),
-});
-export type CustomEf = z.infer<typeof customEfSchema>;
+// The request's schema is the API contract's (one place for both).
+export { cardApRequestSchema, customEfSchema, type CardApRequest, type CustomEf };
 
 /** Ready-made input files (インプットファイルの雛形) for custom card APs. */
 export const CUSTOM_TEMPLATES: Readonly<Record<string, readonly CustomEf[]>> = {
@@ -30,38 +30,6 @@ export const CUSTOM_TEMPLATES: Readonly<Record<string, readonly CustomEf[]>> = {
   ],
 };
 
-const hex = z
-  .string()
-  .max(8192)
-  .regex(/^([0-9a-fA-F]{2})*$/, 'hex bytes');
-
-export const cardApRequestSchema = z
-  .object({
-    name: z.string().min(1).max(100),
-    type: z.enum(['A', 'C', 'D', 'custom']),
-    areas: z
-      .array(z.enum(['local', 'extended']))
-      .min(1)
-      .max(2)
-      .refine((a) => new Set(a).size === a.length, 'areas repeat'),
-    /** Bytes to reserve, user ID included. */
-    size: z.number().int().min(USER_ID_LENGTH).max(4096),
-    /** Initial data after the user ID (type C: BER-TLV items; A: records; D: bytes), hex. */
-    initialData: hex.optional(),
-    /** Types A and D: the PIN is chosen by the holder or fixed by the system (システム固定). */
-    pin: z
-      .object({
-        fixed: z.boolean(),
-        tries: z.number().int().min(CARD_AP_PIN.triesMin).max(CARD_AP_PIN.triesMax),
-      })
-      .optional(),
-    /** Custom: the provider's input file, or a template's name. */
-    inputFile: z.object({ efs: z.array(customEfSchema).min(1).max(CUSTOM_MAX_EFS) }).optional(),
-    template: z.string().max(64).optional(),
-  })
-  .strict();
-export type CardApRequest = z.infer<typeof cardApRequestSchema>;
-
 /** Access conditions fixed at approval (what reading each part needs). */
 export interface AccessConditions {
   /** Reading the user ID and data. */
@@ -72,7 +40,7 @@ export interface AccessConditions {
   readonly efs: readonly CustomEf[] | null;
 }
 
-function bad(code: string, en: string, ja: string): LoaderError {
+function bad(code: LoaderErrorCode, en: string, ja: string): LoaderError {
   return new LoaderError(code, { en, ja });
 }
 

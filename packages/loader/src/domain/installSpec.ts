@@ -16,7 +16,7 @@ import {
   type CustomEfSpec,
 } from '@myna-ap/apdu';
 import { CARD_AP_MAX_RECORD, CARD_AP_PIN } from '@myna-ap/profile';
-import { LoaderError } from '../errors.ts';
+import { LoaderError, type LoaderErrorCode } from '../errors.ts';
 import type { AccessConditions } from './cardAp.ts';
 
 export interface ApprovedVersion {
@@ -42,7 +42,7 @@ export interface InstallInput {
   readonly data?: Uint8Array | undefined;
 }
 
-function bad(code: string, en: string, ja: string): LoaderError {
+function bad(code: LoaderErrorCode, en: string, ja: string): LoaderError {
   return new LoaderError(code, { en, ja });
 }
 

@@ -5,7 +5,7 @@
 import { concat, MYNA_RID } from '@myna-ap/apdu';
 import type { Aid } from '@myna-ap/apdu';
 import { isValidMunicipalityCode } from '@myna-ap/profile';
-import { LoaderError } from '../errors.ts';
+import { LoaderError, type LoaderErrorCode } from '../errors.ts';
 import type { ProviderId } from './ids.ts';
 
 /** 国 / 都道府県 / 市区町村 / 行政機関 / 民間事業者. */
@@ -92,7 +92,7 @@ export interface NewProvider {
 
 /** Checks a new provider's fields against each other; throws the first problem. */
 export function checkNewProvider(p: NewProvider, representative?: Provider): void {
-  const bad = (code: string, en: string, ja: string) => new LoaderError(code, { en, ja });
+  const bad = (code: LoaderErrorCode, en: string, ja: string) => new LoaderError(code, { en, ja });
   if (p.kind === 'municipality') {
     if (!p.municipalityCode || !isValidMunicipalityCode(p.municipalityCode)) {
       throw bad(

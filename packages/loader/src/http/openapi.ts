@@ -1,7 +1,7 @@
 /** OpenAPI 3.1 document built from the route declarations (JSON Schema 2020-12 from zod). */
 import { z } from 'zod';
 import type { Route } from './route.ts';
-import { errorSchema } from './schemas.ts';
+import { errorSchema } from '../contract/schemas.ts';
 
 function schema(t: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
   const s = z.toJSONSchema(t, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as Record<

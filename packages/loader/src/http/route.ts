@@ -1,11 +1,12 @@
 /**
- * How an API route is declared: zod schemas for params, query and body (these
- * validate every input AND generate /openapi.json), the action it needs, and a
- * handler that gets parsed input only.
+ * How an API route is declared: an operation of the contract (method, path,
+ * zod schemas of params, query, body and answer — these validate every input,
+ * type the client and make /openapi.json) and a handler that gets parsed input.
  */
-import type { z } from 'zod';
 import type { Ctx, Session } from '../store/context.ts';
 import type { CardJobs } from '../cardops/jobs.ts';
+import type { Operation, OperationName, OutputOf, ParsedOf } from '../contract/api.ts';
+import { API } from '../contract/api.ts';
 
 /** What a handler gets: the store context and the server's running card jobs. */
 export interface ApiCtx extends Ctx {
@@ -16,41 +17,49 @@ export interface RouteInput<P, Q, B> {
   readonly params: P;
   readonly query: Q;
   readonly body: B;
-  /** Present on routes with `auth: true`. */
+  /** The operator behind the token (routes with `auth: true`; see http/auth.ts). */
   readonly session: Session;
   readonly token: string;
 }
 
-export interface RouteResult {
+export interface RouteResult<T = unknown> {
   readonly status?: number;
-  readonly body: unknown;
-  /** Extra response headers (e.g. `content-type: text/csv` for a CSV answer). */
+  readonly body: T;
+  /**
+   * Extra response headers. With a `content-type` other than JSON (e.g. `text/csv`)
+   * the body is sent as it is and is not the operation's JSON answer.
+   */
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-export interface Route<
-  P extends z.ZodType = z.ZodType,
-  Q extends z.ZodType = z.ZodType,
-  B extends z.ZodType = z.ZodType,
-> {
-  readonly method: 'GET' | 'POST';
-  /** Fastify style: `/v1/providers/:id`. */
-  readonly path: string;
-  readonly summary: string;
-  readonly tag: string;
-  readonly auth: boolean;
-  readonly params?: P;
-  readonly query?: Q;
-  readonly body?: B;
-  /** Documentation of the success body. */
-  readonly response?: z.ZodType;
-  readonly status?: number;
-  handler(ctx: ApiCtx, input: RouteInput<z.infer<P>, z.infer<Q>, z.infer<B>>): Promise<RouteResult>;
+/** A mounted operation: the contract's entry and its handler. */
+export interface Route extends Operation {
+  readonly name: string;
+  handler(ctx: ApiCtx, input: RouteInput<unknown, unknown, unknown>): Promise<RouteResult>;
 }
 
-/** Keeps the schema types flowing into the handler. */
-export function route<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(
-  r: Route<P, Q, B>,
-): Route {
-  return r as unknown as Route;
+type Handler<N extends OperationName> = (
+  ctx: ApiCtx,
+  input: RouteInput<ParsedOf<N>['params'], ParsedOf<N>['query'], ParsedOf<N>['body']>,
+) => Promise<RouteResult<Answer<OutputOf<N>>> | RouteResult<string>>;
+
+/** The answer as handlers hold it: the same shape, read-only at every depth. */
+export type Answer<T> = T extends (infer E)[]
+  ? readonly Answer<E>[]
+  : T extends object
+    ? { readonly [K in keyof T]: Answer<T[K]> }
+    : T;
+
+/**
+ * The route of contract operation `name`. The handler's answer is typed by the
+ * operation's response schema (z.input: what the server may send before the
+ * client parses it).
+ */
+export function route<N extends OperationName>(name: N, handler: Handler<N>): Route {
+  return { ...(API[name] as Operation), name, handler: handler as Route['handler'] };
+}
+
+/** A success answer (status default 200). */
+export function ok<T>(body: T, status = 200): RouteResult<T> {
+  return { status, body };
 }

@@ -1,25 +1,49 @@
 /**
- * The HTTP API (Fastify). Every input goes through the route's zod schemas; every
+ * The HTTP server (Fastify). The loader's route groups are plugins of their own
+ * (http/routes.ts); other packages mount theirs beside them (http/mount.ts,
+ * docs/server.md). Every input goes through the route's zod schemas; every
  * refusal is `{ code, message: { en, ja } }` with a 4xx status; only a fault of
- * our own is a 5xx (and is logged).
+ * our own is a 5xx (and is logged). Authentication is a hook (http/auth.ts).
  */
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { isDeepStrictEqual } from 'node:util';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyPluginAsync,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
+import websocket from '@fastify/websocket';
 import { ZodError, z } from 'zod';
-import { LoaderError } from '../errors.ts';
+import { LOADER_ERRORS, LoaderError, type LoaderErrorCode } from '../errors.ts';
 import { sqlState } from '@myna-ap/db';
-import type { Ctx } from '../store/context.ts';
-import { authenticate } from '../store/operators.ts';
+import type { Ctx, Session } from '../store/context.ts';
 import type { ApiCtx, Route } from './route.ts';
 import { CardJobs, type JobsOptions } from '../cardops/jobs.ts';
-import { routes as defaultRoutes } from './routes.ts';
+import { ROUTE_GROUPS, routes as allRoutes } from './routes.ts';
 import { openApiDocument } from './openapi.ts';
+import { installAuth } from './auth.ts';
+import { mount, mountContext, type Mount } from './mount.ts';
 
 export const API_VERSION = '0.1.0';
+
+/** A code the API may answer with (the database's start-up codes never reach it: they are faults here). */
+function isApiCode(code: string): code is LoaderErrorCode {
+  return Object.hasOwn(LOADER_ERRORS, code);
+}
 
 export interface ServerOptions {
   /** pino logger options, or false (tests). */
   readonly logger?: boolean | Record<string, unknown>;
-  readonly routes?: readonly Route[];
+  /** The loader's route groups (default: all of http/routes.ts), each registered as a plugin. */
+  readonly routeGroups?: Readonly<Record<string, readonly Route[]>>;
+  /** Plugins of other packages, mounted beside the loader's routes (docs/server.md). */
+  readonly mounts?: readonly Mount[];
+  /**
+   * Check every JSON answer against its contract schema, extra fields included, and
+   * answer 500 when it does not hold (default: on under `node --test`, or with
+   * MYNA_CHECK_RESPONSES=1): how the tests keep contract/results.ts true.
+   */
+  readonly checkResponses?: boolean;
   /** Largest accepted body (default 64 KiB: nothing in this API is larger). */
   readonly bodyLimit?: number;
   /** Card jobs (the APDU relay): limits and timeouts. */
@@ -29,7 +53,7 @@ export interface ServerOptions {
 function send(
   reply: FastifyReply,
   status: number,
-  code: string,
+  code: LoaderErrorCode,
   en: string,
   ja: string,
   detail?: unknown,
@@ -51,7 +75,7 @@ function zodMessage(where: string, e: ZodError): { en: string; ja: string; detai
 }
 
 /** Fastify's own refusals (parsing, routing) in our shape, with stable codes. */
-const FRAMEWORK: Readonly<Record<string, { code: string; en: string; ja: string }>> = {
+const FRAMEWORK: Readonly<Record<string, { code: LoaderErrorCode; en: string; ja: string }>> = {
   FST_ERR_CTP_INVALID_JSON_BODY: {
     code: 'BAD_JSON',
     en: 'the body is not valid JSON',
@@ -111,15 +135,90 @@ function hasNul(v: unknown, depth = 0): boolean {
   return false;
 }
 
-function bearer(req: FastifyRequest): string | undefined {
-  const h = req.headers.authorization;
-  if (typeof h !== 'string') return undefined;
-  const m = /^Bearer ([^\s]+)$/i.exec(h.trim());
-  return m?.[1];
+/** The parsed input of a request, between its preValidation and its handler. */
+interface Parsed {
+  readonly params: unknown;
+  readonly query: unknown;
+  readonly body: unknown;
+}
+
+function parseInput(r: Route, req: FastifyRequest): Parsed {
+  const parse = (where: string, schema: z.ZodType | undefined, value: unknown): unknown => {
+    const s = schema ?? z.any();
+    const out = s.safeParse(value ?? (where === 'body' ? undefined : {}));
+    if (!out.success) {
+      const m = zodMessage(where, out.error);
+      throw new LoaderError(
+        'VALIDATION',
+        { en: m.en, ja: m.ja },
+        400,
+        m.detail as Record<string, unknown>,
+      );
+    }
+    return out.data;
+  };
+  if (hasNul(req.params) || hasNul(req.query) || hasNul(req.body)) {
+    throw new LoaderError('NUL_IN_INPUT', {
+      en: 'text may not contain the NUL character (U+0000)',
+      ja: '文字列にNUL文字（U+0000）は使用できません',
+    });
+  }
+  return {
+    params: parse('params', r.params, req.params),
+    query: parse('query', r.query ?? z.object({}).strict(), req.query),
+    body: r.body ? parse('body', r.body, req.body) : undefined,
+  };
+}
+
+/** A JSON answer that its contract schema does not describe exactly (checkResponses). */
+function contractMismatch(r: Route, body: unknown): string | undefined {
+  const wire: unknown = body === undefined ? undefined : JSON.parse(JSON.stringify(body));
+  const out = r.response.safeParse(wire);
+  if (!out.success) return out.error.message;
+  // z.object drops undeclared keys: an answer with more than the contract says differs here.
+  if (!isDeepStrictEqual(JSON.parse(JSON.stringify(out.data)), wire))
+    return 'the answer has fields the contract does not declare';
+  return undefined;
+}
+
+/** One route group as an encapsulated Fastify plugin. */
+function routeGroup(group: readonly Route[], api: ApiCtx, check: boolean): FastifyPluginAsync {
+  return async (app) => {
+    for (const r of group) {
+      const parsed = new WeakMap<FastifyRequest, Parsed>();
+      app.route({
+        method: r.method,
+        url: r.path,
+        config: { public: !r.auth },
+        // Input first, then the auth hook (preHandler), then the handler.
+        preValidation: async (req) => {
+          parsed.set(req, parseInput(r, req));
+        },
+        handler: async (req, reply) => {
+          const input = parsed.get(req)!;
+          const res = await r.handler(api, {
+            ...input,
+            session: req.operator as Session,
+            token: req.operatorToken,
+          });
+          const json = !res.headers?.['content-type'];
+          if (check && json) {
+            const why = contractMismatch(r, res.body);
+            if (why) throw new Error(`${r.method} ${r.path} answered outside its contract: ${why}`);
+          }
+          if (res.headers) void reply.headers(res.headers);
+          return reply.code(res.status ?? 200).send(res.body);
+        },
+      });
+    }
+  };
 }
 
 export function buildServer(ctx: Ctx, options: ServerOptions = {}): FastifyInstance {
-  const routes = options.routes ?? defaultRoutes;
+  const groups = options.routeGroups ?? ROUTE_GROUPS;
+  const check =
+    options.checkResponses ??
+    (process.env.NODE_TEST_CONTEXT !== undefined || process.env.MYNA_CHECK_RESPONSES === '1');
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 64 * 1024,
@@ -146,7 +245,7 @@ export function buildServer(ctx: Ctx, options: ServerOptions = {}): FastifyInsta
   app.addHook('onClose', async () => jobs.close());
 
   app.setErrorHandler((err, req, reply) => {
-    if (err instanceof LoaderError) {
+    if (err instanceof LoaderError && isApiCode(err.code)) {
       return send(reply, err.status, err.code, err.text.en, err.text.ja, err.detail);
     }
     if (err instanceof ZodError) {
@@ -187,48 +286,16 @@ export function buildServer(ctx: Ctx, options: ServerOptions = {}): FastifyInsta
     ),
   );
 
-  const doc = openApiDocument(routes, API_VERSION);
-  app.get('/openapi.json', async (_req, reply) => reply.send(doc));
+  installAuth(app, ctx);
+  // At the root, so that any mounted plugin may declare `{ websocket: true }` routes.
+  void app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
 
-  for (const r of routes) {
-    app.route({
-      method: r.method,
-      url: r.path,
-      handler: async (req, reply) => {
-        const parse = <T>(where: string, schema: z.ZodType<T> | undefined, value: unknown): T => {
-          const s = (schema ?? z.any()) as z.ZodType<T>;
-          const out = s.safeParse(value ?? (where === 'body' ? undefined : {}));
-          if (!out.success) {
-            const m = zodMessage(where, out.error);
-            throw new LoaderError(
-              'VALIDATION',
-              { en: m.en, ja: m.ja },
-              400,
-              m.detail as Record<string, unknown>,
-            );
-          }
-          return out.data;
-        };
-        if (hasNul(req.params) || hasNul(req.query) || hasNul(req.body)) {
-          throw new LoaderError('NUL_IN_INPUT', {
-            en: 'text may not contain the NUL character (U+0000)',
-            ja: '文字列にNUL文字（U+0000）は使用できません',
-          });
-        }
-        const params = parse('params', r.params, req.params);
-        const query = parse('query', r.query ?? z.object({}).strict(), req.query);
-        const body = r.body ? parse('body', r.body, req.body) : undefined;
-        let token = '';
-        let session = undefined as unknown as Awaited<ReturnType<typeof authenticate>>;
-        if (r.auth) {
-          token = bearer(req) ?? '';
-          session = await authenticate(ctx, token);
-        }
-        const res = await r.handler(api, { params, query, body, session, token });
-        if (res.headers) void reply.headers(res.headers);
-        return reply.code(res.status ?? 200).send(res.body);
-      },
-    });
-  }
+  const groupRoutes = options.routeGroups ? Object.values(groups).flat() : allRoutes;
+  const doc = openApiDocument(groupRoutes, API_VERSION);
+  app.get('/openapi.json', { config: { public: true } }, async (_req, reply) => reply.send(doc));
+
+  for (const group of Object.values(groups)) void app.register(routeGroup(group, api, check));
+  const seam = mountContext(api);
+  for (const m of options.mounts ?? []) void mount(app, m, seam);
   return app;
 }

@@ -22,6 +22,9 @@ import type { CardId } from '../domain/ids.ts';
 import { checkStatusChange, type CardStatus, type StatusSource } from '../domain/cardStatus.ts';
 import { authorize, type Ctx, type Session } from './context.ts';
 import { hexUpper, iso } from './rows.ts';
+import { MAX_PAGE, isCalendarDate } from '../contract/schemas.ts';
+
+export { MAX_PAGE, isCalendarDate };
 
 /** A card AP instance a status event concerns, as the provider's business system knows it. */
 export interface FeedCardAp {
@@ -62,7 +65,6 @@ export interface StatusChange {
 }
 
 /** Most rows one page of the feed or the notices may hold. */
-export const MAX_PAGE = 10_000;
 
 /**
  * Records a status change of a card (platform operators: the call center's
@@ -276,14 +278,6 @@ export interface DailyList {
 }
 
 const DAY_MS = 86_400_000;
-
-/** Whether `date` (YYYY-MM-DD) names a real day of the calendar. */
-export function isCalendarDate(date: string): boolean {
-  const m = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/.exec(date);
-  if (!m) return false;
-  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  return d.toISOString().slice(0, 10) === date;
-}
 
 /**
  * 1日1回連携: every card in scope whose status changed on `date` (Japan time,

@@ -2,24 +2,14 @@
  * Settings kept in the database, so every server over one database agrees:
  * the service hours (サービス提供時間). The platform changes them; the change is audited.
  */
-import { z } from 'zod';
+import { serviceHoursBody, type ServiceHoursBody } from '../contract/schemas.ts';
 import { LoaderError } from '../errors.ts';
 import { appendAudit, writeTransaction } from '../audit.ts';
 import type { Queryable } from '@myna-ap/db';
 import { parseClock, type ServiceHours } from '../domain/rules/serviceHours.ts';
 import { authorize, type Ctx, type Session } from './context.ts';
 
-const monthDay = z.string().regex(/^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$/);
-
-/** The API's form: clock strings in Japan time. */
-export const serviceHoursBody = z
-  .object({
-    open: z.string().max(5),
-    close: z.string().max(5),
-    closed: z.array(z.tuple([monthDay, monthDay])).max(24),
-  })
-  .strict();
-export type ServiceHoursBody = z.infer<typeof serviceHoursBody>;
+export { serviceHoursBody, type ServiceHoursBody };
 
 const hhmm = (m: number) =>
   `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;

@@ -4,7 +4,7 @@
  * 拡張利用領域 for every kind of provider.
  */
 import type { AreaName } from '@myna-ap/apdu';
-import { LoaderError } from '../../errors.ts';
+import { LoaderError, type LoaderErrorCode } from '../../errors.ts';
 import type { Provider } from '../provider.ts';
 
 export const AREA_JA: Readonly<Record<AreaName, string>> = {
@@ -24,7 +24,7 @@ export function areaEligibility(
   area: AreaName,
   holderMunicipality: string | null,
 ): AreaDecision {
-  const no = (code: string, en: string, ja: string): AreaDecision => ({
+  const no = (code: LoaderErrorCode, en: string, ja: string): AreaDecision => ({
     ok: false,
     error: new LoaderError(code, { en, ja }, 403),
   });
