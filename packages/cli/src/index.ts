@@ -1,3 +1,4 @@
-export { main } from './main.ts';
-export * from './command.ts';
-export * from './i18n.ts';
+/** @myna-ap/cli — the `myna` command (bin/myna.mjs runs `main`). */
+export { main, usage } from './main.ts';
+export { CliError, type CliCommand, type CliIo } from './command.ts';
+export { currentLang, t, type Lang, type Text } from './i18n.ts';
