@@ -1,0 +1,127 @@
+/**
+ * The identity platform's failure codes: one catalogue, each with its HTTP status
+ * and its meaning in Japanese and English. An IdpError may carry a more specific
+ * text (which certificate, which origin); the code is what callers branch on.
+ */
+import { defineCatalogue, type CodeOf, type Text } from '@myna-ap/text';
+
+export const IDP_ERRORS = defineCatalogue({
+  // ── the request itself
+  BAD_REQUEST: {
+    status: 400,
+    en: 'the request is malformed',
+    ja: 'リクエストの形式が正しくありません',
+  },
+  CERT_MALFORMED: {
+    status: 400,
+    en: 'the certificate is not a DER X.509 certificate',
+    ja: '電子証明書が DER 形式の X.509 証明書ではありません',
+  },
+  // ── machine clients (client credentials)
+  CLIENT_AUTH_REQUIRED: {
+    status: 401,
+    en: 'client authentication is required (client id and secret, or a signed JWT assertion)',
+    ja: 'クライアント認証が必要です（クライアントIDとシークレット、または署名付きJWTアサーション）',
+  },
+  CLIENT_AUTH_FAILED: {
+    status: 401,
+    en: 'client authentication failed',
+    ja: 'クライアント認証に失敗しました',
+  },
+  TOKEN_INVALID: {
+    status: 401,
+    en: 'the access token is missing, unknown or expired',
+    ja: 'アクセストークンがないか、不明か、期限切れです',
+  },
+  SCOPE_DENIED: {
+    status: 403,
+    en: 'this client is not allowed to use this function',
+    ja: 'このクライアントにはこの機能の利用が許可されていません',
+  },
+  UNSUPPORTED_GRANT: {
+    status: 400,
+    en: 'only the client_credentials grant is accepted here',
+    ja: 'ここでは client_credentials グラントのみ受け付けます',
+  },
+  CLIENT_EXISTS: {
+    status: 409,
+    en: 'a client with this id is already registered',
+    ja: 'このIDのクライアントは登録済みです',
+  },
+  CLIENT_NOT_FOUND: {
+    status: 404,
+    en: 'no such client',
+    ja: 'そのクライアントは登録されていません',
+  },
+  // ── electronic user proof (電子利用者証明)
+  ORIGIN_NOT_ALLOWED: {
+    status: 403,
+    en: 'this origin is not registered for the client',
+    ja: 'このオリジンはクライアントに登録されていません',
+  },
+  CHALLENGE_UNKNOWN: {
+    status: 404,
+    en: 'no such challenge',
+    ja: 'そのチャレンジは存在しません',
+  },
+  CHALLENGE_EXPIRED: {
+    status: 410,
+    en: 'the challenge has expired: ask for a new one',
+    ja: 'チャレンジの有効期限が切れています。新しいチャレンジを取得してください',
+  },
+  CHALLENGE_USED: {
+    status: 409,
+    en: 'the challenge was already used (a replay?)',
+    ja: 'このチャレンジは使用済みです（再送の可能性があります）',
+  },
+  CHALLENGE_OTHER_CLIENT: {
+    status: 403,
+    en: 'the challenge was issued to another client',
+    ja: 'このチャレンジは別のクライアントに発行されたものです',
+  },
+  ORIGIN_MISMATCH: {
+    status: 400,
+    en: 'the signature was made for another origin',
+    ja: '署名は別のオリジン向けに作成されています',
+  },
+  PROOF_BAD_SIGNATURE: {
+    status: 400,
+    en: 'the signature does not verify with the certificate',
+    ja: '署名を電子証明書で検証できません',
+  },
+  CERT_NOT_AUTH: {
+    status: 400,
+    en: 'not a 利用者証明用 (user authentication) certificate',
+    ja: '利用者証明用電子証明書ではありません',
+  },
+  CERT_INVALID: {
+    status: 400,
+    en: 'the certificate is not valid',
+    ja: '電子証明書が有効ではありません',
+  },
+  // ── PPID
+  HOLDER_NOT_LINKED: {
+    status: 409,
+    en: 'this certificate is not linked to a registered holder: register with a PIN-verified proof',
+    ja: 'この電子証明書は登録済みの利用者に紐付いていません。暗証番号による利用者証明で登録してください',
+  },
+});
+
+export type IdpErrorCode = CodeOf<typeof IDP_ERRORS>;
+
+export class IdpError extends Error {
+  override readonly name = 'IdpError';
+  readonly code: IdpErrorCode;
+  readonly text: Text;
+  readonly status: number;
+  readonly detail: Readonly<Record<string, unknown>> | undefined;
+  constructor(code: IdpErrorCode, text?: Text, detail?: Record<string, unknown>) {
+    const entry = IDP_ERRORS[code];
+    const t = text ?? { en: entry.en, ja: entry.ja };
+    super(`${code}: ${t.en}`);
+    this.code = code;
+    this.text = t;
+    this.status = entry.status;
+    this.detail = detail;
+  }
+}

@@ -1,0 +1,227 @@
+/**
+ * The identity platform's HTTP API, as a Fastify plugin (mounted by `myna idp
+ * serve`, or on another server). Machine clients get a token at POST /token
+ * (client credentials) and call the /v1 routes with it; each route needs one
+ * scope.
+ *
+ *   POST /token                 client credentials grant (Basic or private_key_jwt)
+ *   POST /v1/validate/ocsp      one certificate, OCSP 方式 (CRL when OCSP is down)   scope validate
+ *   POST /v1/validate/crl       up to 1000 certificates, CRL 方式                    scope validate
+ *   GET  /v1/validate/crls      the CRL indexes held (CA, entries, next update)     scope validate
+ *   POST /v1/proof/challenges   a challenge for the holder's card to sign           scope proof
+ *   POST /v1/proof/verify       the signed challenge → PPID                         scope proof
+ *   POST /v1/ppid               a registered holder's PPID from a certificate        scope ppid
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { langFromAcceptLanguage } from '@myna-ap/text';
+import type { Db } from '../db.ts';
+import { IdpError } from '../errors.ts';
+import type { Scope } from '../scopes.ts';
+import { authenticateClient, grantClientCredentials } from '../clientAuth.ts';
+import { checkOrigin, tokenGrant, type Client } from '../store/clients.ts';
+import { createChallenge } from '../store/challenges.ts';
+import { isChallenge } from '../proof/signedData.ts';
+import { verifyProof } from '../proof/verify.ts';
+import type { CertificateValidator } from '../validation/validator.ts';
+import type { CrlStore } from '../validation/crlStore.ts';
+import type { HolderKeys } from '../ppid/holders.ts';
+
+export interface IdpContext {
+  readonly db: Db;
+  readonly validator: CertificateValidator;
+  readonly crls: CrlStore;
+  readonly holders: HolderKeys;
+  /** Our public base URL (the audience of client assertions is `${issuer}/token` or it). */
+  readonly issuer: string;
+  readonly now?: () => Date;
+}
+
+/** Most certificates in one CRL 方式 call. */
+export const MAX_BULK = 1000;
+/** A JPKI certificate is ~1.5 KiB; this leaves room and refuses junk early. */
+const MAX_CERT_BASE64 = 16 * 1024;
+
+const base64 = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'base64');
+
+const schemas = {
+  one: z.object({ certificate: base64(MAX_CERT_BASE64) }).strict(),
+  bulk: z.object({ certificates: z.array(base64(MAX_CERT_BASE64)).min(1).max(MAX_BULK) }).strict(),
+  challenge: z.object({ origin: z.string().max(512) }).strict(),
+  proof: z
+    .object({
+      challenge: z.string().max(64),
+      origin: z.string().max(512),
+      certificate: base64(MAX_CERT_BASE64),
+      signature: base64(1024),
+    })
+    .strict(),
+};
+
+function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+  const r = schema.safeParse(body);
+  if (r.success) return r.data;
+  const issues = r.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+  throw new IdpError('BAD_REQUEST', {
+    en: `the request is malformed: ${issues}`,
+    ja: `リクエストの形式が正しくありません: ${issues}`,
+  });
+}
+
+const der = (b64: string) => new Uint8Array(Buffer.from(b64, 'base64'));
+
+/** The OAuth error name of our codes at the token endpoint (RFC 6749 §5.2). */
+function oauthError(code: string): string {
+  if (code.startsWith('CLIENT_AUTH')) return 'invalid_client';
+  if (code === 'UNSUPPORTED_GRANT') return 'unsupported_grant_type';
+  if (code === 'SCOPE_DENIED') return 'invalid_scope';
+  return 'invalid_request';
+}
+
+export async function idpPlugin(app: FastifyInstance, ctx: IdpContext): Promise<void> {
+  const now = () => ctx.now?.() ?? new Date();
+
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: 16 * 1024 },
+    (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
+  );
+
+  app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
+    const lang = langFromAcceptLanguage(req.headers['accept-language']);
+    if (err instanceof IdpError) {
+      const body: Record<string, unknown> = {
+        code: err.code,
+        message: err.text[lang],
+        text: err.text,
+        ...(err.detail ? { detail: err.detail } : {}),
+      };
+      if (req.url === '/token' || req.url.endsWith('/token')) {
+        body.error = oauthError(err.code);
+        body.error_description = err.text.en;
+      }
+      if (err.status === 401) reply.header('www-authenticate', 'Bearer realm="myna-idp"');
+      return reply.status(err.status).send(body);
+    }
+    if (err.statusCode && err.statusCode < 500) {
+      const e = new IdpError('BAD_REQUEST', {
+        en: `the request is malformed: ${err.message}`,
+        ja: `リクエストの形式が正しくありません: ${err.message}`,
+      });
+      return reply.status(err.statusCode).send({ code: e.code, message: e.text[lang], text: e.text });
+    }
+    req.log.error(err);
+    return reply.status(500).send({
+      code: 'INTERNAL',
+      message: lang === 'ja' ? 'サーバー内部のエラーです' : 'internal server error',
+    });
+  });
+
+  const grants = new WeakMap<FastifyRequest, { client: Client; scopes: readonly Scope[] }>();
+  const needs =
+    (scope: Scope) =>
+    async (req: FastifyRequest): Promise<void> => {
+      const m = /^Bearer\s+([A-Za-z0-9_-]{20,100})$/.exec(req.headers.authorization ?? '');
+      if (!m) throw new IdpError('TOKEN_INVALID');
+      const g = await tokenGrant(ctx.db, m[1]!, now());
+      if (!g.scopes.includes(scope)) {
+        throw new IdpError('SCOPE_DENIED', {
+          en: `this token does not carry the scope ${scope}`,
+          ja: `このトークンにはスコープ ${scope} がありません`,
+        });
+      }
+      grants.set(req, g);
+    };
+  const clientOf = (req: FastifyRequest) => grants.get(req)!.client;
+
+  app.post('/token', async (req: FastifyRequest, reply: FastifyReply) => {
+    const form = (req.body ?? {}) as Record<string, string | undefined>;
+    if (typeof form !== 'object') throw new IdpError('BAD_REQUEST');
+    const client = await authenticateClient(
+      ctx.db,
+      { authorization: req.headers.authorization, form },
+      [`${ctx.issuer}/token`, ctx.issuer],
+      now(),
+    );
+    const t = await grantClientCredentials(ctx.db, client, form, now());
+    reply.header('cache-control', 'no-store');
+    return {
+      access_token: t.accessToken,
+      token_type: 'Bearer',
+      expires_in: t.expiresIn,
+      scope: t.scopes.join(' '),
+    };
+  });
+
+  app.post('/v1/validate/ocsp', { preHandler: needs('validate') }, async (req) => {
+    const { certificate } = parse(schemas.one, req.body);
+    return ctx.validator.ocsp(der(certificate));
+  });
+
+  app.post('/v1/validate/crl', { preHandler: needs('validate') }, async (req) => {
+    const { certificates } = parse(schemas.bulk, req.body);
+    return { results: certificates.map((c) => ctx.validator.crl(der(c))) };
+  });
+
+  app.get('/v1/validate/crls', { preHandler: needs('validate') }, async () => ({
+    crls: ctx.crls.status(),
+  }));
+
+  app.post('/v1/proof/challenges', { preHandler: needs('proof') }, async (req, reply) => {
+    const { origin } = parse(schemas.challenge, req.body);
+    const client = clientOf(req);
+    if (!client.origins.includes(checkOrigin(origin))) {
+      throw new IdpError('ORIGIN_NOT_ALLOWED', {
+        en: `${origin} is not registered for client ${client.clientId}`,
+        ja: `${origin} はクライアント ${client.clientId} に登録されていません`,
+      });
+    }
+    const c = await createChallenge(ctx.db, client.clientId, origin, now());
+    reply.status(201);
+    return { challenge: c.challenge, origin, expiresAt: c.expiresAt.toISOString() };
+  });
+
+  app.post('/v1/proof/verify', { preHandler: needs('proof') }, async (req) => {
+    const body = parse(schemas.proof, req.body);
+    if (!isChallenge(body.challenge)) throw new IdpError('CHALLENGE_UNKNOWN');
+    return verifyProof(
+      { db: ctx.db, validator: ctx.validator, holders: ctx.holders, now },
+      clientOf(req),
+      {
+        challenge: body.challenge,
+        origin: body.origin,
+        certificate: der(body.certificate),
+        signature: der(body.signature),
+      },
+    );
+  });
+
+  app.post('/v1/ppid', { preHandler: needs('ppid') }, async (req) => {
+    const { certificate } = parse(schemas.one, req.body);
+    const cert = der(certificate);
+    const kind = ctx.validator.classify(cert);
+    if (kind && kind.use !== 'auth') throw new IdpError('CERT_NOT_AUTH');
+    const validation = await ctx.validator.ocsp(cert);
+    if (validation.result.status !== 'valid') {
+      throw new IdpError(
+        'CERT_INVALID',
+        {
+          en: `the certificate is not valid: ${validation.reason.en}`,
+          ja: `電子証明書が有効ではありません: ${validation.reason.ja}`,
+        },
+        { validation },
+      );
+    }
+    const holderId = await ctx.holders.holderOf(ctx.db, cert);
+    if (!holderId) throw new IdpError('HOLDER_NOT_LINKED');
+    return {
+      ppid: ctx.holders.ppid(clientOf(req).sector, holderId),
+      identifiedBy: 'certificate',
+      validation,
+    };
+  });
+}

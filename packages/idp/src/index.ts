@@ -1,0 +1,25 @@
+/**
+ * @myna-ap/idp — the identity platform: certificate validation (地方認証PF, OCSP
+ * and CRL 方式), electronic user proof (電子利用者証明), per-service PPIDs (MKPF
+ * 類型①②) that survive card renewal. See packages/idp/README.md.
+ */
+export * from './errors.ts';
+export type { Db, Queryable } from './db.ts';
+export { SCOPES, isScope, type Scope } from './scopes.ts';
+export { migrateIdp, IDP_MIGRATIONS_DIR } from './store/migrate.ts';
+export { registerClient, findClient, type Client, type NewClient } from './store/clients.ts';
+export { authenticateClient, grantClientCredentials, JWT_BEARER } from './clientAuth.ts';
+export { makeTrust, type TrustConfig, type TrustedCa, type Trust, type CertificateUse } from './validation/trust.ts';
+export { CrlStore, type CrlStatus } from './validation/crlStore.ts';
+export {
+  CertificateValidator,
+  describeValidation,
+  type ValidationAnswer,
+  type ValidationMethod,
+  type ValidatorOptions,
+} from './validation/validator.ts';
+export { proofSignedData, CHALLENGE_TTL_MS } from './proof/signedData.ts';
+export { verifyProof, type ProofRequest, type ProofResult } from './proof/verify.ts';
+export { PpidSecrets, certificateId, type CertificateId } from './ppid/secrets.ts';
+export { HolderKeys, NO_LINKS, MAX_LINK_STEPS, type CertificateLinks } from './ppid/holders.ts';
+export { idpPlugin, MAX_BULK, type IdpContext } from './http/plugin.ts';
