@@ -21,5 +21,5 @@ export {
 export { proofSignedData, CHALLENGE_TTL_MS } from './proof/signedData.ts';
 export { verifyProof, type ProofRequest, type ProofResult } from './proof/verify.ts';
 export { PpidSecrets, certificateId, type CertificateId } from './ppid/secrets.ts';
-export { HolderKeys, NO_LINKS, MAX_LINK_STEPS, type CertificateLinks } from './ppid/holders.ts';
+export { HolderKeys, StaticLinks, NO_LINKS, MAX_LINK_STEPS, type CertificateLinks, type LinkedVia } from './ppid/holders.ts';
 export { idpPlugin, MAX_BULK, type IdpContext } from './http/plugin.ts';

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Queryable } from '../db.ts';
-import { certificateId, type CertificateId, type PpidSecrets } from './secrets.ts';
+import { certificateId, normaliseSerial, type CertificateId, type PpidSecrets } from './secrets.ts';
 
 /**
  * Where the issuer's 新旧紐付け is read: the certificate a newer one replaced (of the
@@ -18,6 +18,24 @@ export interface CertificateLinks {
 
 /** No link service: a new card's holder re-links with a proof (docs/ppid.md). */
 export const NO_LINKS: CertificateLinks = { previousOf: async () => undefined };
+
+/**
+ * Links held in memory: pairs (old, new) as an issuer exports them (a link file,
+ * or pki's 新旧紐付け records read at start).
+ */
+export class StaticLinks implements CertificateLinks {
+  readonly #previous = new Map<string, CertificateId>();
+  constructor(pairs: Iterable<{ readonly old: CertificateId; readonly new: CertificateId }> = []) {
+    for (const p of pairs) this.add(p.old, p.new);
+  }
+  add(oldCert: CertificateId, newCert: CertificateId): void {
+    this.#previous.set(keyOf(newCert), oldCert);
+  }
+  async previousOf(cert: CertificateId): Promise<CertificateId | undefined> {
+    return this.#previous.get(keyOf(cert));
+  }
+}
+const keyOf = (id: CertificateId) => `${id.issuer}\u0000${normaliseSerial(id.serial)}`;
 
 /** Renewals followed back at most (a card lives 10 years: more is a loop or an attack). */
 export const MAX_LINK_STEPS = 8;
