@@ -110,7 +110,10 @@ async function clientByAssertion(
   }
   const exp = payload.exp! * 1000;
   const iat = payload.iat === undefined ? now.getTime() : payload.iat * 1000;
-  if (exp - now.getTime() > MAX_ASSERTION_SECONDS * 1000 || exp - iat > MAX_ASSERTION_SECONDS * 1000) {
+  if (
+    exp - now.getTime() > MAX_ASSERTION_SECONDS * 1000 ||
+    exp - iat > MAX_ASSERTION_SECONDS * 1000
+  ) {
     throw new IdpError('CLIENT_AUTH_FAILED', {
       en: `a client assertion may live ${MAX_ASSERTION_SECONDS} s at most`,
       ja: `クライアントアサーションの有効期間は最大 ${MAX_ASSERTION_SECONDS} 秒です`,

@@ -9,7 +9,13 @@ export { SCOPES, isScope, type Scope } from './scopes.ts';
 export { migrateIdp, IDP_MIGRATIONS_DIR } from './store/migrate.ts';
 export { registerClient, findClient, type Client, type NewClient } from './store/clients.ts';
 export { authenticateClient, grantClientCredentials, JWT_BEARER } from './clientAuth.ts';
-export { makeTrust, type TrustConfig, type TrustedCa, type Trust, type CertificateUse } from './validation/trust.ts';
+export {
+  makeTrust,
+  type TrustConfig,
+  type TrustedCa,
+  type Trust,
+  type CertificateUse,
+} from './validation/trust.ts';
 export { CrlStore, type CrlStatus } from './validation/crlStore.ts';
 export {
   CertificateValidator,
@@ -21,5 +27,12 @@ export {
 export { proofSignedData, CHALLENGE_TTL_MS } from './proof/signedData.ts';
 export { verifyProof, type ProofRequest, type ProofResult } from './proof/verify.ts';
 export { PpidSecrets, certificateId, type CertificateId } from './ppid/secrets.ts';
-export { HolderKeys, StaticLinks, NO_LINKS, MAX_LINK_STEPS, type CertificateLinks, type LinkedVia } from './ppid/holders.ts';
+export {
+  HolderKeys,
+  StaticLinks,
+  NO_LINKS,
+  MAX_LINK_STEPS,
+  type CertificateLinks,
+  type LinkedVia,
+} from './ppid/holders.ts';
 export { idpPlugin, MAX_BULK, type IdpContext } from './http/plugin.ts';

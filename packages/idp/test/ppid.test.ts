@@ -1,7 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate, randomBytes } from 'node:crypto';
-import { HolderKeys, PpidSecrets, StaticLinks, certificateId, MAX_LINK_STEPS } from '../src/index.ts';
+import {
+  HolderKeys,
+  PpidSecrets,
+  StaticLinks,
+  certificateId,
+  MAX_LINK_STEPS,
+} from '../src/index.ts';
 import { ORIGIN, b64, makeCard, makeWorld } from './world.ts';
 
 const links = new StaticLinks();
@@ -14,13 +20,23 @@ const { secret: gymSecret } = await w.client({ clientId: 'gym', sector: 'city-gy
 async function prove(card: Awaited<ReturnType<typeof makeCard>>, clientId: string, s: string) {
   const token = await w.token(clientId, s);
   const auth = { authorization: `Bearer ${token}` };
-  const c = await w.app.inject({ method: 'POST', url: '/v1/proof/challenges', headers: auth, payload: { origin: ORIGIN } });
+  const c = await w.app.inject({
+    method: 'POST',
+    url: '/v1/proof/challenges',
+    headers: auth,
+    payload: { origin: ORIGIN },
+  });
   const challenge = c.json().challenge as string;
   const r = await w.app.inject({
     method: 'POST',
     url: '/v1/proof/verify',
     headers: auth,
-    payload: { challenge, origin: ORIGIN, certificate: b64(card.auth), signature: b64(await card.sign(ORIGIN, challenge)) },
+    payload: {
+      challenge,
+      origin: ORIGIN,
+      certificate: b64(card.auth),
+      signature: b64(await card.sign(ORIGIN, challenge)),
+    },
   });
   assert.equal(r.statusCode, 200, r.body);
   return r.json() as { ppid: string; registered: boolean };
@@ -62,12 +78,17 @@ test('card renewal: with the issuer’s old→new link the PPID stays; without i
   assert.equal(after.ppid, before.ppid);
   assert.equal(after.registered, false);
   // the link was recorded: the next look-up needs no link service
-  const rows = await w.db.query<{ linked_via: string }>('SELECT linked_via FROM idp_holder_certs ORDER BY linked_at');
+  const rows = await w.db.query<{ linked_via: string }>(
+    'SELECT linked_via FROM idp_holder_certs ORDER BY linked_at',
+  );
   assert.ok(rows.rows.some((r) => r.linked_via === 'issuer-link'));
   // renewed again (two hops from the first card)
   const third = await makeCard(w);
   links.add(certificateId(renewed.auth), certificateId(third.auth));
-  assert.equal((await ppidOf(third.auth, 'gym', gymSecret)).json().ppid, (await prove(oldCard, 'gym', gymSecret)).ppid);
+  assert.equal(
+    (await ppidOf(third.auth, 'gym', gymSecret)).json().ppid,
+    (await prove(oldCard, 'gym', gymSecret)).ppid,
+  );
   const unlinked = await makeCard(w);
   assert.equal((await ppidOf(unlinked.auth, 'library', secret)).json().code, 'HOLDER_NOT_LINKED');
 });

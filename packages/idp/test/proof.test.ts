@@ -63,7 +63,10 @@ test('a proof: challenge, PIN and card signature over hash(origin) ‖ hash(chal
   assert.equal(body.validation.result.status, 'valid');
   assert.match(body.ppid, /^[A-Za-z0-9_-]{43}$/);
   const serial = new X509Certificate(card.auth).serialNumber;
-  assert.ok(!JSON.stringify(body).toUpperCase().includes(serial.toUpperCase()), 'no serial in the answer');
+  assert.ok(
+    !JSON.stringify(body).toUpperCase().includes(serial.toUpperCase()),
+    'no serial in the answer',
+  );
   // the same holder again: the same PPID, no new registration
   const again = await proved();
   assert.equal(again.ppid, body.ppid);
@@ -100,7 +103,7 @@ test('a challenge expires', async () => {
   }
 });
 
-test("another client cannot use a library challenge, and an unknown one is unknown", async () => {
+test('another client cannot use a library challenge, and an unknown one is unknown', async () => {
   const c = (await challenge()).json().challenge as string;
   const sig = await card.sign(ORIGIN, c);
   const r = await verify({ challenge: c, signature: sig }, gymToken);
@@ -139,21 +142,36 @@ test('forged signature, sign certificate, another card’s certificate, revoked 
   const sig = await card.sign(ORIGIN, c);
   const forged = Uint8Array.from(sig);
   forged[10]! ^= 0x40;
-  assert.equal((await verify({ challenge: c, signature: forged })).json().code, 'PROOF_BAD_SIGNATURE');
+  assert.equal(
+    (await verify({ challenge: c, signature: forged })).json().code,
+    'PROOF_BAD_SIGNATURE',
+  );
 
   const c2 = (await challenge()).json().challenge as string;
   const signCert = await card.signCertificate();
-  const r2 = await verify({ challenge: c2, certificate: signCert, signature: await card.sign(ORIGIN, c2) });
+  const r2 = await verify({
+    challenge: c2,
+    certificate: signCert,
+    signature: await card.sign(ORIGIN, c2),
+  });
   assert.equal(r2.json().code, 'CERT_NOT_AUTH');
 
   const other = await makeCard(w, { fresh: true });
   const c3 = (await challenge()).json().challenge as string;
-  const r3 = await verify({ challenge: c3, certificate: other.auth, signature: await card.sign(ORIGIN, c3) });
+  const r3 = await verify({
+    challenge: c3,
+    certificate: other.auth,
+    signature: await card.sign(ORIGIN, c3),
+  });
   assert.equal(r3.json().code, 'PROOF_BAD_SIGNATURE');
 
   await w.issuer.revoke(new X509Certificate(other.auth).serialNumber, 'lost');
   const c4 = (await challenge()).json().challenge as string;
-  const r4 = await verify({ challenge: c4, certificate: other.auth, signature: await other.sign(ORIGIN, c4) });
+  const r4 = await verify({
+    challenge: c4,
+    certificate: other.auth,
+    signature: await other.sign(ORIGIN, c4),
+  });
   assert.equal(r4.statusCode, 400);
   assert.equal(r4.json().code, 'CERT_INVALID');
   assert.equal(r4.json().detail.validation.result.status, 'revoked');
@@ -165,6 +183,9 @@ test('a wrong PIN never reaches the signature (the card says how many tries are 
   await assert.rejects(card.sign(ORIGIN, c, '9999'), { code: 'PIN_WRONG' });
   assert.equal(await card.myna.pinTriesLeft('auth'), 2);
   // the right PIN resets the counter
-  assert.equal((await verify({ challenge: c, signature: await card.sign(ORIGIN, c) })).statusCode, 200);
+  assert.equal(
+    (await verify({ challenge: c, signature: await card.sign(ORIGIN, c) })).statusCode,
+    200,
+  );
   assert.equal(await card.myna.pinTriesLeft('auth'), 3);
 });

@@ -77,7 +77,11 @@ test('OCSP unreachable: the CRL answers, and the answer says so', async () => {
 test('certificates of another CA, tampered, expired, or not yet valid are refused by both methods', async () => {
   const other = await JpkiIssuer.createInMemory(); // the same names, other keys
   const pub = () => generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey;
-  const foreign = await other.issueCardCertificates({ authPublicKey: pub(), signPublicKey: pub(), holder: HOLDER });
+  const foreign = await other.issueCardCertificates({
+    authPublicKey: pub(),
+    signPublicKey: pub(),
+    holder: HOLDER,
+  });
   assert.equal((await w.validator.ocsp(foreign.auth)).result.status, 'unknown-issuer');
   assert.equal(w.validator.crl(foreign.auth).result.status, 'unknown-issuer');
   const tampered = Uint8Array.from(good.auth);
@@ -144,16 +148,31 @@ test('HTTP: OCSP 方式 for one certificate, CRL 方式 in bulk, with a client t
   });
   assert.equal(bulk.statusCode, 200, bulk.body);
   assert.deepEqual(
-    bulk.json().results.map((r: { result: { status: string }; method: string }) => `${r.method}:${r.result.status}`),
+    bulk
+      .json()
+      .results.map(
+        (r: { result: { status: string }; method: string }) => `${r.method}:${r.result.status}`,
+      ),
     ['crl:valid', 'crl:revoked', 'crl:revoked', 'crl:valid'],
   );
   assert.equal(bulk.json().results[2].infoMayHaveChanged, true);
-  const status = await w.app.inject({ method: 'GET', url: '/v1/validate/crls', headers: { authorization: `Bearer ${token}` } });
-  assert.deepEqual(status.json().crls.map((c: { label: string }) => c.label), ['auth', 'sign']);
+  const status = await w.app.inject({
+    method: 'GET',
+    url: '/v1/validate/crls',
+    headers: { authorization: `Bearer ${token}` },
+  });
+  assert.deepEqual(
+    status.json().crls.map((c: { label: string }) => c.label),
+    ['auth', 'sign'],
+  );
 });
 
 test('HTTP: no token, a wrong secret, a scope not granted, bad bodies are refused with stable codes', async () => {
-  const noToken = await w.app.inject({ method: 'POST', url: '/v1/validate/ocsp', payload: { certificate: b64(good.auth) } });
+  const noToken = await w.app.inject({
+    method: 'POST',
+    url: '/v1/validate/ocsp',
+    payload: { certificate: b64(good.auth) },
+  });
   assert.equal(noToken.statusCode, 401);
   assert.equal(noToken.json().code, 'TOKEN_INVALID');
   const wrong = await w.app.inject({
@@ -196,7 +215,12 @@ test('HTTP: no token, a wrong secret, a scope not granted, bad bodies are refuse
     assert.ok(r.json().text.ja && r.json().text.en);
   }
   // garbage that is base64: a result, not an error
-  const junk = await w.app.inject({ method: 'POST', url: '/v1/validate/ocsp', headers: auth, payload: { certificate: 'AAAA' } });
+  const junk = await w.app.inject({
+    method: 'POST',
+    url: '/v1/validate/ocsp',
+    headers: auth,
+    payload: { certificate: 'AAAA' },
+  });
   assert.equal(junk.statusCode, 200);
   assert.equal(junk.json().result.status, 'bad-signature');
 });

@@ -43,8 +43,18 @@ export async function makeWorld(opts: { links?: CertificateLinks; ocspUrl?: stri
   const trust = makeTrust({
     root: issuer.rootCertificate,
     cas: [
-      { certificate: issuer.authCaCertificate, use: 'auth', label: 'auth', crlUrl: `${pki.url}/crl/auth.crl` },
-      { certificate: issuer.signCaCertificate, use: 'sign', label: 'sign', crlUrl: `${pki.url}/crl/sign.crl` },
+      {
+        certificate: issuer.authCaCertificate,
+        use: 'auth',
+        label: 'auth',
+        crlUrl: `${pki.url}/crl/auth.crl`,
+      },
+      {
+        certificate: issuer.signCaCertificate,
+        use: 'sign',
+        label: 'sign',
+        crlUrl: `${pki.url}/crl/sign.crl`,
+      },
     ],
   });
   const crls = new CrlStore(trust);
@@ -87,7 +97,10 @@ export async function makeWorld(opts: { links?: CertificateLinks; ocspUrl?: stri
         authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`,
         'content-type': 'application/x-www-form-urlencoded',
       },
-      payload: new URLSearchParams({ grant_type: 'client_credentials', ...(scope ? { scope } : {}) }).toString(),
+      payload: new URLSearchParams({
+        grant_type: 'client_credentials',
+        ...(scope ? { scope } : {}),
+      }).toString(),
     });
     if (res.statusCode !== 200) throw new Error(`token: ${res.statusCode} ${res.body}`);
     return res.json().access_token;

@@ -65,7 +65,9 @@ const schemas = {
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const r = schema.safeParse(body);
   if (r.success) return r.data;
-  const issues = r.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+  const issues = r.error.issues
+    .map((i) => `${i.path.join('.') || 'body'}: ${i.message}`)
+    .join('; ');
   throw new IdpError('BAD_REQUEST', {
     en: `the request is malformed: ${issues}`,
     ja: `リクエストの形式が正しくありません: ${issues}`,
@@ -112,7 +114,9 @@ export async function idpPlugin(app: FastifyInstance, ctx: IdpContext): Promise<
         en: `the request is malformed: ${err.message}`,
         ja: `リクエストの形式が正しくありません: ${err.message}`,
       });
-      return reply.status(err.statusCode).send({ code: e.code, message: e.text[lang], text: e.text });
+      return reply
+        .status(err.statusCode)
+        .send({ code: e.code, message: e.text[lang], text: e.text });
     }
     req.log.error(err);
     return reply.status(500).send({

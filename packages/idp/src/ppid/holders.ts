@@ -102,7 +102,12 @@ export class HolderKeys {
     return h && Buffer.from(h);
   }
 
-  async #record(db: Queryable, id: CertificateId, holderId: Buffer, via: LinkedVia): Promise<boolean> {
+  async #record(
+    db: Queryable,
+    id: CertificateId,
+    holderId: Buffer,
+    via: LinkedVia,
+  ): Promise<boolean> {
     const r = await db.query(
       `INSERT INTO idp_holder_certs (cert_key, holder_id, linked_via) VALUES ($1, $2, $3)
        ON CONFLICT (cert_key) DO NOTHING`,

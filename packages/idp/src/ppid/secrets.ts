@@ -28,7 +28,10 @@ export function certificateId(certDer: Uint8Array): CertificateId {
 }
 
 export function normaliseSerial(hex: string): string {
-  const s = hex.replace(/[\s:]/g, '').toUpperCase().replace(/^(00)+(?=..)/, '');
+  const s = hex
+    .replace(/[\s:]/g, '')
+    .toUpperCase()
+    .replace(/^(00)+(?=..)/, '');
   if (!/^([0-9A-F]{2})+$/.test(s)) throw new Error(`not a serial number: ${hex}`);
   return s;
 }

@@ -52,7 +52,14 @@ const SCRYPT = { N: 16384, r: 8, p: 1 };
 export async function hashSecret(secret: string): Promise<string> {
   const salt = randomBytes(16);
   const hash = await scryptAsync(secret, salt, 32, SCRYPT);
-  return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64url'), hash.toString('base64url')].join('$');
+  return [
+    'scrypt',
+    SCRYPT.N,
+    SCRYPT.r,
+    SCRYPT.p,
+    salt.toString('base64url'),
+    hash.toString('base64url'),
+  ].join('$');
 }
 
 export async function secretMatches(secret: string, stored: string): Promise<boolean> {
@@ -73,7 +80,10 @@ export function checkOrigin(origin: string): string {
   try {
     u = new URL(origin);
   } catch {
-    throw new IdpError('BAD_REQUEST', { en: `not an origin: ${origin}`, ja: `オリジンではありません: ${origin}` });
+    throw new IdpError('BAD_REQUEST', {
+      en: `not an origin: ${origin}`,
+      ja: `オリジンではありません: ${origin}`,
+    });
   }
   if ((u.protocol !== 'https:' && u.protocol !== 'http:') || u.origin !== origin) {
     throw new IdpError('BAD_REQUEST', {
@@ -94,7 +104,9 @@ export async function registerClient(
       ja: 'クライアントにはシークレットまたは JWK セットが必要です',
     });
   }
-  for (const s of c.scopes) if (!isScope(s)) throw new IdpError('BAD_REQUEST', { en: `unknown scope ${s}`, ja: `不明なスコープ ${s}` });
+  for (const s of c.scopes)
+    if (!isScope(s))
+      throw new IdpError('BAD_REQUEST', { en: `unknown scope ${s}`, ja: `不明なスコープ ${s}` });
   const origins = (c.origins ?? []).map(checkOrigin);
   const secret = c.secret ? randomBytes(32).toString('base64url') : undefined;
   const secretHash = secret ? await hashSecret(secret) : null;
@@ -102,7 +114,15 @@ export async function registerClient(
     await db.query(
       `INSERT INTO idp_clients (client_id, name, sector, secret_hash, jwks, scopes, origins)
        VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [c.clientId, c.name, c.sector ?? c.clientId, secretHash, c.jwks ? JSON.stringify(c.jwks) : null, c.scopes, origins],
+      [
+        c.clientId,
+        c.name,
+        c.sector ?? c.clientId,
+        secretHash,
+        c.jwks ? JSON.stringify(c.jwks) : null,
+        c.scopes,
+        origins,
+      ],
     );
   } catch (e) {
     if ((e as { code?: string }).code === '23505') throw new IdpError('CLIENT_EXISTS');
@@ -118,7 +138,7 @@ export async function registerClient(
 }
 
 export async function findClient(db: Queryable, clientId: string): Promise<Client | undefined> {
-  const row = (await findRow(db, clientId));
+  const row = await findRow(db, clientId);
   return row && !row.disabled_at ? toClient(row) : undefined;
 }
 
@@ -153,10 +173,16 @@ export async function clientBySecret(
   const ok = await secretMatches(secret, row?.secret_hash ?? DUMMY_HASH);
   return ok && row && row.secret_hash && !row.disabled_at ? toClient(row) : undefined;
 }
-const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+const DUMMY_HASH =
+  'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
 /** Records a JWT assertion's id; false when it was seen before (a replay). */
-export async function recordAssertion(db: Queryable, clientId: string, jti: string, expiresAt: Date): Promise<boolean> {
+export async function recordAssertion(
+  db: Queryable,
+  clientId: string,
+  jti: string,
+  expiresAt: Date,
+): Promise<boolean> {
   await db.query('DELETE FROM idp_assertion_jtis WHERE expires_at < now()');
   const r = await db.query(
     `INSERT INTO idp_assertion_jtis (client_id, jti, expires_at) VALUES ($1, $2, $3)

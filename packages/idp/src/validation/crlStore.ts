@@ -49,7 +49,10 @@ export class CrlStore {
    * due (nextUpdate within `marginMs`). A CA whose fetch fails keeps its old index
    * (which answers `unavailable` once past nextUpdate); the failures are returned.
    */
-  async refresh(now = new Date(), marginMs = 5 * 60_000): Promise<{ label: string; error: string }[]> {
+  async refresh(
+    now = new Date(),
+    marginMs = 5 * 60_000,
+  ): Promise<{ label: string; error: string }[]> {
     const failures: { label: string; error: string }[] = [];
     for (const ca of this.#trust.cas) {
       if (!ca.crlUrl) continue;
