@@ -39,13 +39,17 @@ CREATE TABLE idp_assertion_jtis (
 );
 
 -- Challenges of the electronic user proof (電子利用者証明): single use, short-lived.
+-- Asked for by a machine client (client_id), or made for a holder's sign-in at the
+-- platform's own page (interaction: the OIDC interaction it belongs to).
 CREATE TABLE idp_challenges (
   challenge   text PRIMARY KEY,
-  client_id   text NOT NULL REFERENCES idp_clients ON DELETE CASCADE,
+  client_id   text REFERENCES idp_clients ON DELETE CASCADE,
+  interaction text,
   origin      text NOT NULL,
   created_at  timestamptz NOT NULL DEFAULT now(),
   expires_at  timestamptz NOT NULL,
-  used_at     timestamptz
+  used_at     timestamptz,
+  CHECK ((client_id IS NULL) <> (interaction IS NULL))
 );
 CREATE INDEX idp_challenges_expiry ON idp_challenges (expires_at);
 

@@ -184,7 +184,7 @@ export async function idpPlugin(app: FastifyInstance, ctx: IdpContext): Promise<
         ja: `${origin} はクライアント ${client.clientId} に登録されていません`,
       });
     }
-    const c = await createChallenge(ctx.db, client.clientId, origin, now());
+    const c = await createChallenge(ctx.db, { clientId: client.clientId }, origin, now());
     reply.status(201);
     return { challenge: c.challenge, origin, expiresAt: c.expiresAt.toISOString() };
   });

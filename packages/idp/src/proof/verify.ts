@@ -10,7 +10,7 @@ import { createVerify, X509Certificate } from 'node:crypto';
 import type { Db } from '../db.ts';
 import { IdpError } from '../errors.ts';
 import type { Client } from '../store/clients.ts';
-import { consumeChallenge } from '../store/challenges.ts';
+import { consumeChallenge, type ChallengeOwner } from '../store/challenges.ts';
 import type { CertificateValidator, ValidationAnswer } from '../validation/validator.ts';
 import type { HolderKeys } from '../ppid/holders.ts';
 import { proofSignedData } from './signedData.ts';
@@ -39,14 +39,19 @@ export interface ProofDeps {
   readonly now?: () => Date;
 }
 
-export async function verifyProof(
+/**
+ * Checks a proof and finds (or registers) its holder: everything but the PPID,
+ * which depends on who asks. `owner` is who the challenge was made for.
+ */
+export async function verifyProofHolder(
   deps: ProofDeps,
-  client: Client,
+  owner: ChallengeOwner,
   req: ProofRequest,
-): Promise<ProofResult> {
+  method: 'ocsp' | 'crl' = 'ocsp',
+): Promise<{ holderId: Buffer; registered: boolean; validation: ValidationAnswer }> {
   const { origin: issuedFor } = await consumeChallenge(
     deps.db,
-    client.clientId,
+    owner,
     req.challenge,
     deps.now?.() ?? new Date(),
   );
@@ -68,7 +73,10 @@ export async function verifyProof(
     .update(proofSignedData(issuedFor, req.challenge))
     .verify(leaf.publicKey, req.signature);
   if (!ok) throw new IdpError('PROOF_BAD_SIGNATURE');
-  const validation = await deps.validator.ocsp(req.certificate);
+  const validation =
+    method === 'crl'
+      ? deps.validator.crl(req.certificate)
+      : await deps.validator.ocsp(req.certificate);
   if (validation.result.status !== 'valid') {
     throw new IdpError(
       'CERT_INVALID',
@@ -82,10 +90,20 @@ export async function verifyProof(
   const { holderId, created } = await deps.db.transaction((tx) =>
     deps.holders.register(tx, req.certificate),
   );
+  return { holderId, registered: created, validation };
+}
+
+/** A machine client's proof: the holder's PPID at the client's sector. */
+export async function verifyProof(
+  deps: ProofDeps,
+  client: Client,
+  req: ProofRequest,
+): Promise<ProofResult> {
+  const r = await verifyProofHolder(deps, { clientId: client.clientId }, req);
   return {
-    ppid: deps.holders.ppid(client.sector, holderId),
+    ppid: deps.holders.ppid(client.sector, r.holderId),
     identifiedBy: 'pin-signature',
-    registered: created,
-    validation,
+    registered: r.registered,
+    validation: r.validation,
   };
 }

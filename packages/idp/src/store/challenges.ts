@@ -3,9 +3,15 @@ import type { Queryable } from '../db.ts';
 import { IdpError } from '../errors.ts';
 import { CHALLENGE_TTL_MS, newChallenge } from '../proof/signedData.ts';
 
+/** Who a challenge is for: a machine client, or the platform's own sign-in (an OIDC interaction). */
+export type ChallengeOwner = { readonly clientId: string } | { readonly interaction: string };
+
+const ownerColumns = (o: ChallengeOwner): [string | null, string | null] =>
+  'clientId' in o ? [o.clientId, null] : [null, o.interaction];
+
 export async function createChallenge(
   db: Queryable,
-  clientId: string,
+  owner: ChallengeOwner,
   origin: string,
   now = new Date(),
 ): Promise<{ challenge: string; expiresAt: Date }> {
@@ -15,9 +21,9 @@ export async function createChallenge(
     new Date(now.getTime() - CHALLENGE_TTL_MS),
   ]);
   await db.query(
-    `INSERT INTO idp_challenges (challenge, client_id, origin, created_at, expires_at)
-     VALUES ($1, $2, $3, $4, $5)`,
-    [challenge, clientId, origin, now, expiresAt],
+    `INSERT INTO idp_challenges (challenge, client_id, interaction, origin, created_at, expires_at)
+     VALUES ($1, $2, $3, $4, $5, $6)`,
+    [challenge, ...ownerColumns(owner), origin, now, expiresAt],
   );
   return { challenge, expiresAt };
 }
@@ -29,24 +35,31 @@ export async function createChallenge(
  */
 export async function consumeChallenge(
   db: Queryable,
-  clientId: string,
+  owner: ChallengeOwner,
   challenge: string,
   now = new Date(),
 ): Promise<{ origin: string }> {
+  const [clientId, interaction] = ownerColumns(owner);
   const r = await db.query<{ origin: string }>(
-    `UPDATE idp_challenges SET used_at = $3
-      WHERE challenge = $1 AND client_id = $2 AND used_at IS NULL AND expires_at > $3
+    `UPDATE idp_challenges SET used_at = $4
+      WHERE challenge = $1 AND client_id IS NOT DISTINCT FROM $2
+        AND interaction IS NOT DISTINCT FROM $3 AND used_at IS NULL AND expires_at > $4
       RETURNING origin`,
-    [challenge, clientId, now],
+    [challenge, clientId, interaction, now],
   );
   if (r.rows[0]) return r.rows[0];
-  const why = await db.query<{ client_id: string; used_at: Date | null; expires_at: Date }>(
-    'SELECT client_id, used_at, expires_at FROM idp_challenges WHERE challenge = $1',
-    [challenge],
-  );
+  const why = await db.query<{
+    client_id: string | null;
+    interaction: string | null;
+    used_at: Date | null;
+  }>('SELECT client_id, interaction, used_at FROM idp_challenges WHERE challenge = $1', [
+    challenge,
+  ]);
   const row = why.rows[0];
   if (!row) throw new IdpError('CHALLENGE_UNKNOWN');
-  if (row.client_id !== clientId) throw new IdpError('CHALLENGE_OTHER_CLIENT');
+  if (row.client_id !== clientId || row.interaction !== interaction) {
+    throw new IdpError('CHALLENGE_OTHER_CLIENT');
+  }
   if (row.used_at) throw new IdpError('CHALLENGE_USED');
   throw new IdpError('CHALLENGE_EXPIRED');
 }
