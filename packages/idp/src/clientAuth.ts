@@ -8,7 +8,7 @@
  * registered with.
  */
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
-import type { Queryable } from './db.ts';
+import type { Queryable } from '@myna-ap/db';
 import { IdpError } from './errors.ts';
 import { isScope, type Scope } from './scopes.ts';
 import {

@@ -4,9 +4,9 @@
  * 類型①②) that survive card renewal. See packages/idp/README.md.
  */
 export * from './errors.ts';
-export type { Db, Queryable } from './db.ts';
+export type { Db, Queryable } from '@myna-ap/db';
 export { SCOPES, isScope, type Scope } from './scopes.ts';
-export { migrateIdp, IDP_MIGRATIONS_DIR } from './store/migrate.ts';
+export { idpMigrations } from './migrations.ts';
 export { registerClient, findClient, type Client, type NewClient } from './store/clients.ts';
 export { authenticateClient, grantClientCredentials, JWT_BEARER } from './clientAuth.ts';
 export {

@@ -20,10 +20,11 @@ import {
   proofSignedData,
   registerClient,
   type CertificateLinks,
+  idpMigrations,
   type Db,
   type NewClient,
 } from '../src/index.ts';
-import { testDb } from './db.ts';
+import { freshPglite } from '@myna-ap/db/testing';
 
 export const HOLDER: CardHolder = {
   name: '番号 花子',
@@ -69,7 +70,7 @@ export async function makeWorld(opts: { links?: CertificateLinks; ocspUrl?: stri
     ocspTimeoutMs: 2000,
     now,
   });
-  const db: Db = await testDb();
+  const db: Db = await freshPglite([idpMigrations]);
   after(() => db.close());
   const holders = new HolderKeys(new PpidSecrets(randomBytes(32)), opts.links);
   const issuerUrl = 'http://127.0.0.1/idp';

@@ -15,7 +15,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { langFromAcceptLanguage } from '@myna-ap/text';
-import type { Db } from '../db.ts';
+import type { Db } from '@myna-ap/db';
 import { IdpError } from '../errors.ts';
 import type { Scope } from '../scopes.ts';
 import { authenticateClient, grantClientCredentials } from '../clientAuth.ts';

@@ -4,7 +4,7 @@
  * was renewed, so the holder's PPIDs stay the same across cards.
  */
 import { randomBytes } from 'node:crypto';
-import type { Queryable } from '../db.ts';
+import type { Queryable } from '@myna-ap/db';
 import { certificateId, normaliseSerial, type CertificateId, type PpidSecrets } from './secrets.ts';
 
 /**

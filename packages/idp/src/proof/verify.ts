@@ -7,7 +7,7 @@
  * found or registered and gets the client's PPID.
  */
 import { createVerify, X509Certificate } from 'node:crypto';
-import type { Db } from '../db.ts';
+import type { Db } from '@myna-ap/db';
 import { IdpError } from '../errors.ts';
 import type { Client } from '../store/clients.ts';
 import { consumeChallenge, type ChallengeOwner } from '../store/challenges.ts';

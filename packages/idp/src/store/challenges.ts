@@ -1,5 +1,5 @@
 /** Challenges of the electronic user proof (SQL only). */
-import type { Queryable } from '../db.ts';
+import type { Queryable } from '@myna-ap/db';
 import { IdpError } from '../errors.ts';
 import { CHALLENGE_TTL_MS, newChallenge } from '../proof/signedData.ts';
 

@@ -2,7 +2,7 @@
 import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { JSONWebKeySet } from 'jose';
-import type { Queryable } from '../db.ts';
+import type { Queryable } from '@myna-ap/db';
 import { IdpError } from '../errors.ts';
 import { isScope, type Scope } from '../scopes.ts';
 
