@@ -7,6 +7,11 @@ import { defineCatalogue, type CodeOf, type Text } from '@myna-ap/text';
 
 export const IDP_ERRORS = defineCatalogue({
   // ── the request itself
+  INTERNAL: {
+    status: 500,
+    en: 'internal server error',
+    ja: 'サーバー内部のエラーです',
+  },
   BAD_REQUEST: {
     status: 400,
     en: 'the request is malformed',
@@ -104,6 +109,32 @@ export const IDP_ERRORS = defineCatalogue({
     status: 409,
     en: 'this certificate is not linked to a registered holder: register with a PIN-verified proof',
     ja: 'この電子証明書は登録済みの利用者に紐付いていません。暗証番号による利用者証明で登録してください',
+  },
+  // ── the OIDC provider (MKPF 類型①)
+  OIDC_STATE_REQUIRED: {
+    status: 400,
+    en: 'the authorization request needs a state',
+    ja: '認可リクエストには state が必要です',
+  },
+  OIDC_NONCE_REQUIRED: {
+    status: 400,
+    en: 'the authorization request needs a nonce',
+    ja: '認可リクエストには nonce が必要です',
+  },
+  INTERACTION_UNKNOWN: {
+    status: 404,
+    en: 'no such sign-in in progress (expired, finished, or in another browser)',
+    ja: '進行中のサインインが見つかりません（期限切れ、完了済み、または別のブラウザです）',
+  },
+  SIGN_CERT_REQUIRED: {
+    status: 400,
+    en: 'the 4 info are asked for: give the 署名用 certificate and a signature with its key',
+    ja: '基本4情報が求められています。署名用電子証明書とその鍵による署名を送ってください',
+  },
+  CERT_NOT_SIGN: {
+    status: 400,
+    en: 'not a 署名用 (signature) certificate',
+    ja: '署名用電子証明書ではありません',
   },
 });
 

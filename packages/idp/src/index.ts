@@ -35,4 +35,13 @@ export {
   type CertificateLinks,
   type LinkedVia,
 } from './ppid/holders.ts';
-export { idpPlugin, MAX_BULK, type IdpContext } from './http/plugin.ts';
+export { idpPlugin, idpErrorHandler, MAX_BULK, type IdpContext } from './http/plugin.ts';
+export {
+  makeOidcProvider,
+  OIDC_SCOPES,
+  FOUR_INFO_SCOPES,
+  ACR_AAL3,
+  type OidcOptions,
+} from './oidc/provider.ts';
+export { oidcPlugin, type OidcPluginOptions } from './oidc/interaction.ts';
+export { fourInfoClaims, type FourInfoClaims } from './oidc/claims.ts';

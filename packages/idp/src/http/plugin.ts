@@ -62,7 +62,7 @@ const schemas = {
     .strict(),
 };
 
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   const r = schema.safeParse(body);
   if (r.success) return r.data;
   const issues = r.error.issues
@@ -84,6 +84,39 @@ function oauthError(code: string): string {
   return 'invalid_request';
 }
 
+/** Our errors as `{ code, message, text, detail? }` (OAuth names added at a token endpoint). */
+export function idpErrorHandler(
+  err: Error & { statusCode?: number },
+  req: FastifyRequest,
+  reply: FastifyReply,
+) {
+  const lang = langFromAcceptLanguage(req.headers['accept-language']);
+  if (err instanceof IdpError) {
+    const body: Record<string, unknown> = {
+      code: err.code,
+      message: err.text[lang],
+      text: err.text,
+      ...(err.detail ? { detail: err.detail } : {}),
+    };
+    if (req.url === '/token' || req.url.endsWith('/token')) {
+      body.error = oauthError(err.code);
+      body.error_description = err.text.en;
+    }
+    if (err.status === 401) reply.header('www-authenticate', 'Bearer realm="myna-idp"');
+    return reply.status(err.status).send(body);
+  }
+  if (err.statusCode && err.statusCode < 500) {
+    const e = new IdpError('BAD_REQUEST', {
+      en: `the request is malformed: ${err.message}`,
+      ja: `リクエストの形式が正しくありません: ${err.message}`,
+    });
+    return reply.status(err.statusCode).send({ code: e.code, message: e.text[lang], text: e.text });
+  }
+  req.log.error(err);
+  const e = new IdpError('INTERNAL');
+  return reply.status(500).send({ code: e.code, message: e.text[lang], text: e.text });
+}
+
 export async function idpPlugin(app: FastifyInstance, ctx: IdpContext): Promise<void> {
   const now = () => ctx.now?.() ?? new Date();
 
@@ -93,37 +126,7 @@ export async function idpPlugin(app: FastifyInstance, ctx: IdpContext): Promise<
     (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
   );
 
-  app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
-    const lang = langFromAcceptLanguage(req.headers['accept-language']);
-    if (err instanceof IdpError) {
-      const body: Record<string, unknown> = {
-        code: err.code,
-        message: err.text[lang],
-        text: err.text,
-        ...(err.detail ? { detail: err.detail } : {}),
-      };
-      if (req.url === '/token' || req.url.endsWith('/token')) {
-        body.error = oauthError(err.code);
-        body.error_description = err.text.en;
-      }
-      if (err.status === 401) reply.header('www-authenticate', 'Bearer realm="myna-idp"');
-      return reply.status(err.status).send(body);
-    }
-    if (err.statusCode && err.statusCode < 500) {
-      const e = new IdpError('BAD_REQUEST', {
-        en: `the request is malformed: ${err.message}`,
-        ja: `リクエストの形式が正しくありません: ${err.message}`,
-      });
-      return reply
-        .status(err.statusCode)
-        .send({ code: e.code, message: e.text[lang], text: e.text });
-    }
-    req.log.error(err);
-    return reply.status(500).send({
-      code: 'INTERNAL',
-      message: lang === 'ja' ? 'サーバー内部のエラーです' : 'internal server error',
-    });
-  });
+  app.setErrorHandler(idpErrorHandler);
 
   const grants = new WeakMap<FastifyRequest, { client: Client; scopes: readonly Scope[] }>();
   const needs =
@@ -162,12 +165,12 @@ export async function idpPlugin(app: FastifyInstance, ctx: IdpContext): Promise<
   });
 
   app.post('/v1/validate/ocsp', { preHandler: needs('validate') }, async (req) => {
-    const { certificate } = parse(schemas.one, req.body);
+    const { certificate } = parseBody(schemas.one, req.body);
     return ctx.validator.ocsp(der(certificate));
   });
 
   app.post('/v1/validate/crl', { preHandler: needs('validate') }, async (req) => {
-    const { certificates } = parse(schemas.bulk, req.body);
+    const { certificates } = parseBody(schemas.bulk, req.body);
     return { results: certificates.map((c) => ctx.validator.crl(der(c))) };
   });
 
@@ -176,7 +179,7 @@ export async function idpPlugin(app: FastifyInstance, ctx: IdpContext): Promise<
   }));
 
   app.post('/v1/proof/challenges', { preHandler: needs('proof') }, async (req, reply) => {
-    const { origin } = parse(schemas.challenge, req.body);
+    const { origin } = parseBody(schemas.challenge, req.body);
     const client = clientOf(req);
     if (!client.origins.includes(checkOrigin(origin))) {
       throw new IdpError('ORIGIN_NOT_ALLOWED', {
@@ -190,7 +193,7 @@ export async function idpPlugin(app: FastifyInstance, ctx: IdpContext): Promise<
   });
 
   app.post('/v1/proof/verify', { preHandler: needs('proof') }, async (req) => {
-    const body = parse(schemas.proof, req.body);
+    const body = parseBody(schemas.proof, req.body);
     if (!isChallenge(body.challenge)) throw new IdpError('CHALLENGE_UNKNOWN');
     return verifyProof(
       { db: ctx.db, validator: ctx.validator, holders: ctx.holders, now },
@@ -205,7 +208,7 @@ export async function idpPlugin(app: FastifyInstance, ctx: IdpContext): Promise<
   });
 
   app.post('/v1/ppid', { preHandler: needs('ppid') }, async (req) => {
-    const { certificate } = parse(schemas.one, req.body);
+    const { certificate } = parseBody(schemas.one, req.body);
     const cert = der(certificate);
     const kind = ctx.validator.classify(cert);
     if (kind && kind.use !== 'auth') throw new IdpError('CERT_NOT_AUTH');

@@ -20,6 +20,8 @@ export interface Client {
   readonly sector: string;
   readonly scopes: readonly Scope[];
   readonly origins: readonly string[];
+  /** A relying party of the OIDC provider: its exact redirect URIs (none: a machine client). */
+  readonly redirectUris: readonly string[];
   readonly jwks: JSONWebKeySet | undefined;
   readonly hasSecret: boolean;
 }
@@ -30,6 +32,8 @@ export interface NewClient {
   readonly sector?: string;
   readonly scopes: readonly Scope[];
   readonly origins?: readonly string[];
+  /** Exact redirect URIs for the OIDC authorization code flow (https, or http on loopback). */
+  readonly redirectUris?: readonly string[];
   /** Generate a client secret (returned once, stored as a scrypt hash). */
   readonly secret?: boolean;
   /** Public keys for signed JWT assertions. */
@@ -44,6 +48,7 @@ interface ClientRow {
   jwks: JSONWebKeySet | null;
   scopes: string[];
   origins: string[];
+  redirect_uris: string[];
   disabled_at: Date | null;
 }
 
@@ -94,6 +99,28 @@ export function checkOrigin(origin: string): string {
   return origin;
 }
 
+/**
+ * A redirect URI as registered: absolute, no fragment, https — or http on a
+ * loopback address (RFC 8252 §7.3, a relying party on the same machine). It is
+ * compared exactly at the authorization endpoint.
+ */
+export function checkRedirectUri(uri: string): string {
+  let u: URL | undefined;
+  try {
+    u = new URL(uri);
+  } catch {
+    u = undefined;
+  }
+  const loopback = u && ['127.0.0.1', '[::1]', 'localhost'].includes(u.hostname);
+  if (!u || u.hash || !(u.protocol === 'https:' || (u.protocol === 'http:' && loopback))) {
+    throw new IdpError('BAD_REQUEST', {
+      en: `not a redirect URI (https, or http on loopback; no fragment): ${uri}`,
+      ja: `リダイレクトURI（https、またはループバックの http。フラグメントなし）ではありません: ${uri}`,
+    });
+  }
+  return uri;
+}
+
 export async function registerClient(
   db: Queryable,
   c: NewClient,
@@ -108,12 +135,19 @@ export async function registerClient(
     if (!isScope(s))
       throw new IdpError('BAD_REQUEST', { en: `unknown scope ${s}`, ja: `不明なスコープ ${s}` });
   const origins = (c.origins ?? []).map(checkOrigin);
+  const redirectUris = (c.redirectUris ?? []).map(checkRedirectUri);
+  if (redirectUris.length && !c.jwks) {
+    throw new IdpError('BAD_REQUEST', {
+      en: 'a relying party authenticates with private_key_jwt: give its JWK set',
+      ja: '依拠当事者は private_key_jwt で認証します。JWK セットを指定してください',
+    });
+  }
   const secret = c.secret ? randomBytes(32).toString('base64url') : undefined;
   const secretHash = secret ? await hashSecret(secret) : null;
   try {
     await db.query(
-      `INSERT INTO idp_clients (client_id, name, sector, secret_hash, jwks, scopes, origins)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      `INSERT INTO idp_clients (client_id, name, sector, secret_hash, jwks, scopes, origins, redirect_uris)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
       [
         c.clientId,
         c.name,
@@ -122,6 +156,7 @@ export async function registerClient(
         c.jwks ? JSON.stringify(c.jwks) : null,
         c.scopes,
         origins,
+        redirectUris,
       ],
     );
   } catch (e) {
@@ -144,7 +179,7 @@ export async function findClient(db: Queryable, clientId: string): Promise<Clien
 
 async function findRow(db: Queryable, clientId: string): Promise<ClientRow | undefined> {
   const r = await db.query<ClientRow>(
-    `SELECT client_id, name, sector, secret_hash, jwks, scopes, origins, disabled_at
+    `SELECT client_id, name, sector, secret_hash, jwks, scopes, origins, redirect_uris, disabled_at
        FROM idp_clients WHERE client_id = $1`,
     [clientId],
   );
@@ -158,6 +193,7 @@ function toClient(r: ClientRow): Client {
     sector: r.sector,
     scopes: r.scopes.filter(isScope),
     origins: r.origins,
+    redirectUris: r.redirect_uris,
     jwks: r.jwks ?? undefined,
     hasSecret: r.secret_hash !== null,
   };
@@ -218,7 +254,8 @@ export async function tokenGrant(
   now = new Date(),
 ): Promise<{ client: Client; scopes: readonly Scope[] }> {
   const r = await db.query<ClientRow & { token_scopes: string[] }>(
-    `SELECT c.client_id, c.name, c.sector, c.secret_hash, c.jwks, c.scopes, c.origins, c.disabled_at,
+    `SELECT c.client_id, c.name, c.sector, c.secret_hash, c.jwks, c.scopes, c.origins, c.redirect_uris,
+            c.disabled_at,
             t.scopes AS token_scopes
        FROM idp_tokens t JOIN idp_clients c USING (client_id)
       WHERE t.token_hash = $1 AND t.expires_at > $2 AND c.disabled_at IS NULL`,

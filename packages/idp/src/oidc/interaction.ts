@@ -1,0 +1,188 @@
+/**
+ * The provider on Fastify, and the holder's part of a sign-in (the platform's own
+ * sign-in page talks to these; the holder's bridge does the card work):
+ *
+ *   GET  {mount}/interaction/:uid        what the client asks for, and a challenge
+ *                                         bound to the platform's own origin
+ *   POST {mount}/interaction/:uid/proof  the card's signature (利用者証明用, after the
+ *                                         4-digit PIN) and, when 4 info are asked for,
+ *                                         the 署名用 certificate with its key's signature
+ *                                         → the redirect back into the flow
+ *
+ * Posting the proof is the holder's consent to the scopes shown by the GET.
+ */
+import { createVerify, X509Certificate } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type Provider from 'oidc-provider';
+import { z } from 'zod';
+import type { Db } from '@myna-ap/db';
+import { readHolderInfo } from '@myna-ap/pki';
+import { IdpError } from '../errors.ts';
+import { idpErrorHandler, parseBody } from '../http/plugin.ts';
+import { createChallenge } from '../store/challenges.ts';
+import { proofSignedData } from '../proof/signedData.ts';
+import { verifyProofHolder } from '../proof/verify.ts';
+import type { CertificateValidator } from '../validation/validator.ts';
+import type { HolderKeys } from '../ppid/holders.ts';
+import { ACR_AAL3, FOUR_INFO_SCOPES, OIDC_SCOPES } from './provider.ts';
+import { fourInfoClaims, saveHolderClaims } from './claims.ts';
+
+export interface OidcPluginOptions {
+  readonly provider: Provider;
+  readonly db: Db;
+  readonly validator: CertificateValidator;
+  readonly holders: HolderKeys;
+  readonly now?: () => Date;
+}
+
+const b64 = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'base64');
+const proofBody = z
+  .object({
+    challenge: z.string().max(64),
+    origin: z.string().max(512),
+    certificate: b64(16 * 1024),
+    signature: b64(1024),
+    signCertificate: b64(16 * 1024).optional(),
+    signSignature: b64(1024).optional(),
+  })
+  .strict();
+const der = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
+
+/** The scopes asked for that we serve (openid first). */
+function scopesOf(params: Record<string, unknown>): string[] {
+  const asked = String(params['scope'] ?? '').split(' ');
+  return OIDC_SCOPES.filter((s) => asked.includes(s));
+}
+
+export async function oidcPlugin(app: FastifyInstance, o: OidcPluginOptions): Promise<void> {
+  const issuer = new URL(o.provider.issuer);
+  const mount = issuer.pathname.replace(/\/$/, '');
+  /** The origin the holder's card signs for at our own sign-in page. */
+  const platformOrigin = issuer.origin;
+  const now = () => o.now?.() ?? new Date();
+
+  app.setErrorHandler(idpErrorHandler);
+
+  async function details(req: FastifyRequest, reply: FastifyReply) {
+    try {
+      return await o.provider.interactionDetails(req.raw, reply.raw);
+    } catch {
+      throw new IdpError('INTERACTION_UNKNOWN');
+    }
+  }
+
+  app.get(`${mount}/interaction/:uid`, async (req, reply) => {
+    const d = await details(req, reply);
+    const client = await o.provider.Client.find(String(d.params['client_id']));
+    const scopes = scopesOf(d.params);
+    const c = await createChallenge(o.db, { interaction: d.uid }, platformOrigin, now());
+    reply.header('cache-control', 'no-store');
+    return {
+      uid: d.uid,
+      client: { id: client?.clientId, name: client?.clientName },
+      scopes,
+      needsSignCertificate: scopes.some((s) => (FOUR_INFO_SCOPES as readonly string[]).includes(s)),
+      challenge: c.challenge,
+      origin: platformOrigin,
+      expiresAt: c.expiresAt.toISOString(),
+    };
+  });
+
+  app.post(`${mount}/interaction/:uid/proof`, async (req, reply) => {
+    const d = await details(req, reply);
+    const body = parseBody(proofBody, req.body);
+    const acrValues = String(d.params['acr_values'] ?? '').split(' ');
+    const r = await verifyProofHolder(
+      { db: o.db, validator: o.validator, holders: o.holders, now },
+      { interaction: d.uid },
+      {
+        challenge: body.challenge,
+        origin: body.origin,
+        certificate: der(body.certificate),
+        signature: der(body.signature),
+      },
+      acrValues.includes('crl') ? 'crl' : 'ocsp',
+    );
+    const scopes = scopesOf(d.params);
+    const fourInfo = scopes.filter((s) => (FOUR_INFO_SCOPES as readonly string[]).includes(s));
+    const claims = fourInfo.length
+      ? fourInfoClaims(
+          await signCertificateInfo(o.validator, body, body.origin, body.challenge),
+          fourInfo,
+        )
+      : undefined;
+
+    const clientId = String(d.params['client_id']);
+    const accountId = r.holderId.toString('hex');
+    const grant = new o.provider.Grant({ accountId, clientId });
+    grant.addOIDCScope(scopes.join(' '));
+    const grantId = await grant.save();
+    if (claims) await saveHolderClaims(o.db, grantId, claims, 600);
+    const redirectTo = await o.provider.interactionResult(
+      req.raw,
+      reply.raw,
+      { login: { accountId, acr: ACR_AAL3, amr: ['hwk', 'pin'] }, consent: { grantId } },
+      { mergeWithLastSubmission: false },
+    );
+    return { redirectTo, validation: r.validation.method };
+  });
+
+  // Everything else under the mount is the provider's own (Koa): the body is left
+  // unread for it, and the path is given as seen from the mount.
+  const callback = o.provider.callback();
+  await app.register(async (raw) => {
+    raw.removeAllContentTypeParsers();
+    raw.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
+    const handle = (req: FastifyRequest, reply: FastifyReply) => {
+      reply.hijack();
+      const url = req.raw.url ?? '/';
+      Object.assign(req.raw, { originalUrl: url });
+      req.raw.url = url.slice(mount.length) || '/';
+      void callback(req.raw, reply.raw);
+    };
+    raw.all(`${mount}/*`, handle);
+  });
+}
+
+/**
+ * The 4 info of the 署名用 certificate the holder gave, once it is shown to be
+ * theirs (its key signed the same challenge, after the 署名用 password) and valid.
+ */
+async function signCertificateInfo(
+  validator: CertificateValidator,
+  body: { signCertificate?: string | undefined; signSignature?: string | undefined },
+  origin: string,
+  challenge: string,
+) {
+  if (!body.signCertificate || !body.signSignature) throw new IdpError('SIGN_CERT_REQUIRED');
+  const cert = der(body.signCertificate);
+  let leaf: X509Certificate;
+  try {
+    leaf = new X509Certificate(cert);
+  } catch {
+    throw new IdpError('CERT_MALFORMED');
+  }
+  if (validator.classify(cert)?.use !== 'sign') throw new IdpError('CERT_NOT_SIGN');
+  const ok = createVerify('sha256')
+    .update(proofSignedData(origin, challenge))
+    .verify(leaf.publicKey, der(body.signSignature));
+  if (!ok) throw new IdpError('PROOF_BAD_SIGNATURE');
+  const v = await validator.ocsp(cert);
+  if (v.result.status !== 'valid') {
+    throw new IdpError(
+      'CERT_INVALID',
+      {
+        en: `the 署名用 certificate is not valid: ${v.reason.en}`,
+        ja: `署名用電子証明書が有効ではありません: ${v.reason.ja}`,
+      },
+      { validation: v },
+    );
+  }
+  const info = readHolderInfo(cert);
+  if (!info) throw new IdpError('CERT_NOT_SIGN');
+  return info;
+}
