@@ -98,22 +98,25 @@ interface Ask {
 interface SignInOptions {
   scope?: string;
   nonce?: string | null;
+  state?: string | null;
   pkce?: boolean;
   redirectUri?: string;
   withSignCertificate?: boolean;
   acrValues?: string;
+  /** Changes the proof before it is posted (the bad cases). */
+  tamper?: (body: Record<string, string>) => void;
 }
 
 /** The authorization request up to the provider's answer to it. */
 async function authorize(rp: typeof city, o: SignInOptions = {}) {
   const verifier = oidc.randomPKCECodeVerifier();
-  const state = oidc.randomState();
+  const state = o.state === undefined ? oidc.randomState() : o.state;
   const nonce = o.nonce === undefined ? oidc.randomNonce() : o.nonce;
   const params: Record<string, string> = {
     redirect_uri: o.redirectUri ?? REDIRECT,
     scope: o.scope ?? 'openid',
     acr_values: o.acrValues ?? 'aal3',
-    state,
+    ...(state ? { state } : {}),
     ...(nonce ? { nonce } : {}),
     ...(o.pkce === false
       ? {}
@@ -148,6 +151,7 @@ async function signIn(rp: typeof city, o: SignInOptions = {}) {
       }),
     );
   }
+  o.tamper?.(body);
   const proof = await a.go(`${at}/proof`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -162,7 +166,7 @@ async function signIn(rp: typeof city, o: SignInOptions = {}) {
   const back = new URL(res.headers.get('location')!);
   const tokens = await oidc.authorizationCodeGrant(rp.config, back, {
     pkceCodeVerifier: a.verifier,
-    expectedState: a.state,
+    expectedState: a.state ?? oidc.skipStateCheck,
     ...(a.nonce ? { expectedNonce: a.nonce } : {}),
   });
   return { ask, tokens, claims: tokens.claims()!, validatedBy: answer.validation };
@@ -218,8 +222,25 @@ test('4 info asked for but no 署名用 certificate given: refused', async () =>
   assert.equal(r.refused?.code, 'SIGN_CERT_REQUIRED');
 });
 
-test('no nonce, no PKCE: sent back to the client with invalid_request; a wrong redirect URI is not followed', async () => {
+test('4 info: the auth certificate in its place, or a signature not by the 署名用 key: refused', async () => {
+  const scope = 'openid name';
+  const asSign = await signIn(city, {
+    scope,
+    withSignCertificate: true,
+    tamper: (b) => (b.signCertificate = b.certificate!),
+  });
+  assert.equal(asSign.refused?.code, 'CERT_NOT_SIGN');
+  const byAuthKey = await signIn(city, {
+    scope,
+    withSignCertificate: true,
+    tamper: (b) => (b.signSignature = b.signature!),
+  });
+  assert.equal(byAuthKey.refused?.code, 'PROOF_BAD_SIGNATURE');
+});
+
+test('no state, no nonce, no PKCE: sent back to the client with invalid_request; a wrong redirect URI is not followed', async () => {
   for (const [o, code] of [
+    [{ state: null }, 'OIDC_STATE_REQUIRED'],
     [{ nonce: null }, 'OIDC_NONCE_REQUIRED'],
     [{ pkce: false }, 'PKCE'],
   ] as const) {
