@@ -16,6 +16,7 @@ import { TRANSPORT_ERRORS } from '@myna-ap/transport';
 import { ACCESS_ERRORS } from '@myna-ap/access';
 import { LOADER_ERRORS } from '@myna-ap/loader/contract';
 import { DB_ERRORS } from '@myna-ap/db';
+import { IDP_ERRORS } from '@myna-ap/idp/errors';
 
 export interface ListedCatalogue {
   /** The package that owns the codes. */
@@ -84,6 +85,12 @@ export const CATALOGUES: readonly ListedCatalogue[] = [
     about: 'the loading system: its HTTP API, card jobs, start-up',
     catalogue: LOADER_ERRORS,
   },
+  at(
+    '@myna-ap/idp',
+    'packages/idp/src/errors.ts',
+    'the identity platform: validation, user proof, PPID, OIDC (IdpError)',
+    IDP_ERRORS,
+  ),
 ];
 
 export const ERRORS_DOC = fileURLToPath(new URL('../../../docs/errors.md', import.meta.url));
