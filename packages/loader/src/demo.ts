@@ -11,9 +11,15 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { LoaderError } from './errors.ts';
-import { providerId, type OperatorId, type TerminalId } from './domain/ids.ts';
+import { providerId, type TerminalId } from './domain/ids.ts';
 import type { Ctx, Session } from './store/context.ts';
-import { authenticate, createOperator, login, type LoginResult } from './store/operators.ts';
+import {
+  authenticate,
+  createOperator,
+  login,
+  platformAdminId,
+  type LoginResult,
+} from './store/operators.ts';
 import { createProvider, findProvider } from './store/providers.ts';
 import { createTerminal, setAutoLoad } from './store/terminals.ts';
 import { approveCardAp, listCardAps, requestCardAp } from './store/cardAps.ts';
@@ -39,10 +45,7 @@ export interface DemoInfo {
 
 /** The platform operator made at first start, acting for the server's own set-up. */
 async function setupSession(ctx: Ctx): Promise<Session> {
-  const r = await ctx.db.query<{ id: string }>(
-    "SELECT id FROM operators WHERE role = 'platform' AND login = 'admin'",
-  );
-  const id = r.rows[0]?.id;
+  const id = await platformAdminId(ctx);
   if (!id) {
     throw new LoaderError('DEMO_NO_PLATFORM', {
       en: 'the demo needs the platform operator `admin` made at first start',
@@ -50,7 +53,7 @@ async function setupSession(ctx: Ctx): Promise<Session> {
     });
   }
   return {
-    operatorId: id as OperatorId,
+    operatorId: id,
     login: 'admin',
     role: 'platform',
     providerId: null,

@@ -56,7 +56,7 @@ export { authenticate, createOperator, login } from './store/operators.ts';
 export { createTerminal } from './store/terminals.ts';
 
 // The audit log (監査ログ).
-export { listAudit, verifyAudit, type AuditRow, type AuditVerdict } from './audit.ts';
+export { listAudit, verifyAudit, type AuditRow, type AuditVerdict } from './store/audit.ts';
 
 // Ids and domain types a caller names.
 export type {

@@ -26,7 +26,7 @@ import { parseFreeAreas, type Card, type CardApImage, type FreeAreasImage } from
 import { cardRemoved } from '@myna-ap/transport';
 import type { Queryable } from '@myna-ap/db';
 import type { LoaderKeyStore } from '../src/keys/keyStore.ts';
-import { verifyAudit } from '../src/audit.ts';
+import { verifyAudit } from '../src/store/audit.ts';
 import { cardIdOf } from './cardWorld.ts';
 
 /** The holder's PIN the tests choose for card APs whose PIN is not system-fixed. */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openDb } from '@myna-ap/db';
-import { appendAudit, canonicalJson, listAudit, verifyAudit } from '../src/audit.ts';
+import { appendAudit, canonicalJson, listAudit, verifyAudit } from '../src/store/audit.ts';
 import type { Db } from '@myna-ap/db';
 import { freshPglite, skipUnlessPostgres, startPostgres } from '@myna-ap/db/testing';
 import { loaderMigrations } from '../src/migrations.ts';
@@ -47,7 +47,7 @@ async function tamperCases(db: Db, asSuperuser: (sql: string) => Promise<void>):
   assert.deepEqual(await verifyAudit(db), { ok: false, rows: 2, seq: 3, reason: 'hash_mismatch' });
   // …and recomputes that row's hash: the next row's link breaks.
   const rows = await listAudit(db);
-  const { rowHash } = await import('../src/audit.ts');
+  const { rowHash } = await import('../src/store/audit.ts');
   const r3 = rows[2]!;
   await asSuperuser(`UPDATE audit_log SET hash = '${rowHash(r3.prevHash, r3)}' WHERE seq = 3;`);
   assert.deepEqual(await verifyAudit(db), { ok: false, rows: 3, seq: 4, reason: 'chain_broken' });

@@ -14,7 +14,7 @@ import { moveIn } from '../src/cardops/moveIn.ts';
 import { resetPin } from '../src/cardops/resetPin.ts';
 import { listInstances } from '../src/store/instances.ts';
 import { setAutoLoad } from '../src/store/terminals.ts';
-import { verifyAudit } from '../src/audit.ts';
+import { verifyAudit } from '../src/store/audit.ts';
 import { MemoryKeyStore } from '../src/keys/keyStore.ts';
 import { CHIYODA, T, cardIdOf, newCard, otherMunicipality, world } from './cardWorld.ts';
 

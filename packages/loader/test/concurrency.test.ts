@@ -23,7 +23,7 @@ import {
 import { createTerminal } from '../src/store/terminals.ts';
 import { approveCardAp, requestCardAp } from '../src/store/cardAps.ts';
 import { recordConsent } from '../src/store/instances.ts';
-import { verifyAudit } from '../src/audit.ts';
+import { verifyAudit } from '../src/store/audit.ts';
 import { providerId, type CardId, type TerminalId } from '../src/domain/ids.ts';
 import { skipUnlessPostgres, startPostgres } from '@myna-ap/db/testing';
 import { loaderMigrations } from '../src/migrations.ts';

@@ -21,7 +21,7 @@ import { addCardApUser, approveCardAp, requestCardAp } from '../src/store/cardAp
 import { createOperator } from '../src/store/operators.ts';
 import { listInstances } from '../src/store/instances.ts';
 import { setCardStatus } from '../src/store/feed.ts';
-import { verifyAudit } from '../src/audit.ts';
+import { verifyAudit } from '../src/store/audit.ts';
 import { providerId, type CardApId, type CardId } from '../src/domain/ids.ts';
 import { T, cardIdOf, newCard, otherMunicipality, world, type World } from './cardWorld.ts';
 import { skipUnlessPostgres, startPostgres } from '@myna-ap/db/testing';

@@ -37,7 +37,7 @@ import {
   settle,
   unfinishedInstances,
 } from '../src/store/instances.ts';
-import { verifyAudit, listAudit } from '../src/audit.ts';
+import { verifyAudit, listAudit } from '../src/store/audit.ts';
 import { providerId, type CardApId, type CardId, type TerminalId } from '../src/domain/ids.ts';
 import { freshPglite, skipUnlessPostgres, startPostgres } from '@myna-ap/db/testing';
 import { loaderMigrations } from '../src/migrations.ts';

@@ -12,7 +12,7 @@
  */
 import { fromHex, type AreaName, type Transmit } from '@myna-ap/apdu';
 import { LoaderError, type Text } from '../errors.ts';
-import { appendAudit, writeTransaction } from '../audit.ts';
+import { appendAudit, writeTransaction } from '../store/audit.ts';
 import { buildInstallSpec, type ApprovedVersion } from '../domain/installSpec.ts';
 import { checkCapacity } from '../domain/rules/capacity.ts';
 import type { Ctx, Session } from '../store/context.ts';

@@ -7,7 +7,7 @@
  * whose PIN is system-fixed gets that PIN again.
  */
 import { CardStatusError, SW, cardApFixedPin, resetCardApPin, type Transmit } from '@myna-ap/apdu';
-import { appendAudit, writeTransaction } from '../audit.ts';
+import { appendAudit, writeTransaction } from '../store/audit.ts';
 import { LoaderError } from '../errors.ts';
 import type { CardApId, TerminalId } from '../domain/ids.ts';
 import { authorize, type Ctx, type Session } from '../store/context.ts';

@@ -4,7 +4,7 @@
  * systems.
  */
 import { fromHex, type Transmit } from '@myna-ap/apdu';
-import { appendAudit, writeTransaction } from '../audit.ts';
+import { appendAudit, writeTransaction } from '../store/audit.ts';
 import type { Ctx, Session } from '../store/context.ts';
 import { route, ok, type Answer, type Route } from './route.ts';
 import type { Job } from '../contract/results.ts';

@@ -31,8 +31,9 @@ import {
   unlockOperator,
 } from '../store/operatorAdmin.ts';
 import { currentServiceHours, serviceHoursView, setServiceHours } from '../store/settings.ts';
-import { listAudit, verifyAudit } from '../audit.ts';
+import { listAudit, verifyAudit } from '../store/audit.ts';
 import { authorize } from '../store/context.ts';
+import { databaseAnswers } from '../store/health.ts';
 import { serviceHoursAt } from '../domain/rules/serviceHours.ts';
 import type { NewProvider } from '../domain/provider.ts';
 import type { ProviderId, TerminalId, CardApId, CardId } from '../domain/ids.ts';
@@ -42,7 +43,7 @@ import { batchRoutes } from './batchRoutes.ts';
 
 export const coreRoutes: readonly Route[] = [
   route('health', async (ctx) => {
-    await ctx.db.query('SELECT 1');
+    await databaseAnswers(ctx.db);
     return ok({ status: 'ok' as const, db: ctx.db.kind });
   }),
   route('login', async (ctx, { body }) => ok(await login(ctx, body.login, body.password))),

@@ -5,7 +5,7 @@
  * consent row (method `counter_form`: the application form), so a card pulled
  * out mid-batch loses nothing and the batch goes on with the next card.
  */
-import { appendAudit, writeTransaction } from '../audit.ts';
+import { appendAudit, writeTransaction } from './audit.ts';
 import { LoaderError, notFound } from '../errors.ts';
 import type { Queryable } from '@myna-ap/db';
 import { newId, type ProviderId, type TerminalId } from '../domain/ids.ts';

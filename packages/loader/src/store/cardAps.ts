@@ -1,6 +1,6 @@
 /** カードAP管理: requests, approval (AID from the provider's range), versions, suspend, retire, joint use. */
 import { LoaderError, notFound } from '../errors.ts';
-import { appendAudit, writeTransaction } from '../audit.ts';
+import { appendAudit, writeTransaction } from './audit.ts';
 import type { Queryable } from '@myna-ap/db';
 import {
   checkRequest,

@@ -16,7 +16,7 @@
  * when the status changed. Decided in the writing transaction, under the lock,
  * from the rows themselves: no clock comparison, nothing about other cards.
  */
-import { appendAudit, writeTransaction } from '../audit.ts';
+import { appendAudit, writeTransaction } from './audit.ts';
 import { LoaderError } from '../errors.ts';
 import type { CardId } from '../domain/ids.ts';
 import { checkStatusChange, type CardStatus, type StatusSource } from '../domain/cardStatus.ts';

@@ -8,7 +8,7 @@
 import { fromHex, type AreaName } from '@myna-ap/apdu';
 import type { ApprovedVersion } from '../domain/installSpec.ts';
 import { LoaderError, notFound } from '../errors.ts';
-import { appendAudit, writeTransaction } from '../audit.ts';
+import { appendAudit, writeTransaction } from './audit.ts';
 import type { Queryable } from '@myna-ap/db';
 import { uniqueViolation } from '@myna-ap/db';
 import {

@@ -5,7 +5,7 @@
  * the audit log. Type C card APs and custom ones with only free EFs have no keys.
  */
 import { KEY_PACKAGE_FORMAT, toHex, type CardApKeyPackage, type CardApType } from '@myna-ap/apdu';
-import { appendAudit, writeTransaction } from '../audit.ts';
+import { appendAudit, writeTransaction } from './audit.ts';
 import { LoaderError, notFound } from '../errors.ts';
 import type { AccessConditions } from '../domain/cardAp.ts';
 import type { ProviderId } from '../domain/ids.ts';

@@ -3,7 +3,7 @@
  * new municipality, and the notices to the providers of each local card AP the
  * procedure removes. The card half is cardops/moveIn.ts.
  */
-import { appendAudit, writeTransaction } from '../audit.ts';
+import { appendAudit, writeTransaction } from './audit.ts';
 import { LoaderError } from '../errors.ts';
 import { newId, type CardId } from '../domain/ids.ts';
 import type { Queryable } from '@myna-ap/db';

@@ -4,7 +4,7 @@
  * and change one's own password. Disabling or resetting ends the account's sessions.
  */
 import { LoaderError, notFound } from '../errors.ts';
-import { appendAudit, writeTransaction } from '../audit.ts';
+import { appendAudit, writeTransaction } from './audit.ts';
 import type { Queryable } from '@myna-ap/db';
 import { hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from '../domain/password.ts';
 import type { ProviderId } from '../domain/ids.ts';

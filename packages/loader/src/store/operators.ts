@@ -1,7 +1,7 @@
 /** オペレーター: accounts, login with lockout, sessions, terminals. */
 import { randomBytes } from 'node:crypto';
 import { LoaderError, notFound } from '../errors.ts';
-import { appendAudit, writeTransaction } from '../audit.ts';
+import { appendAudit, writeTransaction } from './audit.ts';
 import type { Queryable } from '@myna-ap/db';
 import { uniqueViolation } from '@myna-ap/db';
 import { hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from '../domain/password.ts';
@@ -170,6 +170,14 @@ export async function listOperators(
           [scope],
         );
   return r.rows.map(view);
+}
+
+/** The platform operator `admin` made at first start, if it exists. */
+export async function platformAdminId(ctx: Ctx): Promise<OperatorId | undefined> {
+  const r = await ctx.db.query<{ id: OperatorId }>(
+    "SELECT id FROM operators WHERE role = 'platform' AND login = 'admin'",
+  );
+  return r.rows[0]?.id;
 }
 
 /**

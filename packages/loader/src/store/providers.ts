@@ -1,7 +1,7 @@
 /** サービス提供者 in the database. */
 import { LoaderError, notFound } from '../errors.ts';
 import type { Queryable } from '@myna-ap/db';
-import { appendAudit, writeTransaction } from '../audit.ts';
+import { appendAudit, writeTransaction } from './audit.ts';
 import {
   aidPrefixFor,
   checkNewProvider,

@@ -4,7 +4,7 @@
  */
 import { serviceHoursBody, type ServiceHoursBody } from '../contract/schemas.ts';
 import { LoaderError } from '../errors.ts';
-import { appendAudit, writeTransaction } from '../audit.ts';
+import { appendAudit, writeTransaction } from './audit.ts';
 import type { Queryable } from '@myna-ap/db';
 import { parseClock, type ServiceHours } from '../domain/rules/serviceHours.ts';
 import { authorize, type Ctx, type Session } from './context.ts';

@@ -2,7 +2,7 @@
 import type { AreaName } from '@myna-ap/apdu';
 import { LoaderError, notFound } from '../errors.ts';
 import type { Queryable } from '@myna-ap/db';
-import { appendAudit, writeTransaction } from '../audit.ts';
+import { appendAudit, writeTransaction } from './audit.ts';
 import { uniqueViolation } from '@myna-ap/db';
 import type { CardApId, ProviderId, TerminalId } from '../domain/ids.ts';
 import { authorize, type Ctx, type Session } from './context.ts';
