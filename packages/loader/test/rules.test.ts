@@ -1,7 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { areaEligibility } from '../src/domain/rules/area.ts';
-import { checkServiceHours, parseClock, serviceHoursAt } from '../src/domain/rules/serviceHours.ts';
+import { AREA_JA, areaEligibility } from '../src/domain/rules/area.ts';
+import {
+  checkServiceHours,
+  closedPeriodAt,
+  DEFAULT_SERVICE_HOURS,
+  parseClock,
+  serviceHoursAt,
+} from '../src/domain/rules/serviceHours.ts';
 import { checkCapacity, footprint } from '../src/domain/rules/capacity.ts';
 import { newUserId } from '../src/domain/rules/userId.ts';
 import { can, type Actor } from '../src/domain/roles.ts';
@@ -95,6 +101,140 @@ test('service hours: 8:00–22:00 JST, closed 12/29–1/3, override', () => {
   assert.equal(parseClock('24:00'), 1440);
   for (const bad of ['25:00', '8', '8:60', '', 'ab:cd'])
     assert.equal(parseClock(bad), undefined, bad);
+});
+
+test('service hours: minutes count, other closed periods, and what the refusal says', () => {
+  const jst = (s: string) => new Date(`${s}+09:00`);
+  // Minutes matter at both ends: 8:30 is open, 22:30 is not.
+  assert.equal(serviceHoursAt(jst('2026-06-01T08:30:00')).open, true);
+  assert.equal(serviceHoursAt(jst('2026-06-01T21:30:00')).open, true);
+  assert.equal(serviceHoursAt(jst('2026-06-01T22:30:00')).open, false);
+  // A provider's own hours (8:30–17:15) and closed periods that do not wrap the year
+  // end (お盆 8/13–8/15), several at once.
+  const hours = {
+    ...DEFAULT_SERVICE_HOURS,
+    openMinute: 8 * 60 + 30,
+    closeMinute: 17 * 60 + 15,
+    closed: [
+      ['05-03', '05-05'],
+      ['08-13', '08-15'],
+    ] as const,
+  };
+  for (const [at, open] of [
+    ['2026-08-12T12:00:00', true],
+    ['2026-08-13T12:00:00', false],
+    ['2026-08-14T12:00:00', false],
+    ['2026-08-15T12:00:00', false],
+    ['2026-08-16T12:00:00', true],
+    ['2026-05-04T12:00:00', false],
+    ['2026-12-30T12:00:00', true], // the default year-end period is not theirs
+    ['2026-06-01T08:29:00', false],
+    ['2026-06-01T08:30:00', true],
+    ['2026-06-01T17:14:00', true],
+    ['2026-06-01T17:15:00', false],
+  ] as const)
+    assert.equal(serviceHoursAt(jst(at), hours).open, open, at);
+  assert.deepEqual(closedPeriodAt(jst('2026-08-14T12:00:00'), hours), ['08-13', '08-15']);
+  // A one-day closure closes that day only.
+  const oneDay = { ...DEFAULT_SERVICE_HOURS, closed: [['11-03', '11-03']] as const };
+  assert.equal(serviceHoursAt(jst('2026-11-03T12:00:00'), oneDay).open, false);
+  assert.equal(serviceHoursAt(jst('2026-11-04T12:00:00'), oneDay).open, true);
+  assert.equal(serviceHoursAt(jst('2026-11-02T12:00:00'), oneDay).open, true);
+  assert.equal(closedPeriodAt(jst('2026-08-16T12:00:00'), hours), undefined);
+
+  // Inside hours the decision is open and not an override, even when one is allowed
+  // (an override is logged: it must not be claimed when none was needed).
+  assert.deepEqual(checkServiceHours(jst('2026-06-01T10:00:00'), false), {
+    open: true,
+    overridden: false,
+  });
+  assert.deepEqual(checkServiceHours(jst('2026-06-01T10:00:00'), true), {
+    open: true,
+    overridden: false,
+  });
+  const refusal = (at: string, h = DEFAULT_SERVICE_HOURS) => {
+    try {
+      checkServiceHours(jst(at), false, h);
+    } catch (e) {
+      return e as {
+        code: string;
+        status: number;
+        text: { en: string; ja: string };
+        detail: unknown;
+      };
+    }
+    throw new Error(`${at} was not refused`);
+  };
+  const late = refusal('2026-06-01T23:00:00');
+  assert.equal(late.status, 409);
+  assert.deepEqual(late.detail, { reason: 'outside_hours' });
+  assert.equal(
+    late.text.en,
+    'loading is open 8:00–22:00 (Japan time); an administrator may override',
+  );
+  assert.equal(
+    late.text.ja,
+    'サービス提供時間（8:00〜22:00）外です（管理者は時間外操作が可能です）',
+  );
+  assert.match(refusal('2026-06-01T18:00:00', hours).text.en, /open 8:30–17:15 /);
+  const yearEnd = refusal('2026-12-30T10:00:00');
+  assert.deepEqual(yearEnd.detail, { reason: 'closed_day' });
+  assert.equal(yearEnd.text.en, 'loading is closed 12/29–1/3; an administrator may override');
+  assert.equal(
+    yearEnd.text.ja,
+    '12/29〜1/3はサービス提供時間外です（管理者は時間外操作が可能です）',
+  );
+  assert.match(refusal('2026-08-14T10:00:00', hours).text.ja, /^8\/13〜8\/15は/);
+
+  // Clock strings as operators type them; nothing around them.
+  assert.equal(parseClock('8:30'), 510);
+  assert.equal(parseClock('08:30'), 510);
+  assert.equal(parseClock('17:15'), 1035);
+  for (const bad of ['108:00', '8:00x', 'x8:00', '8:00 ', '24:01', '8:5'])
+    assert.equal(parseClock(bad), undefined, bad);
+});
+
+test('area and capacity refusals say what and where, in both languages', () => {
+  const text = (d: ReturnType<typeof areaEligibility>) => (d.ok ? undefined : d.error.text);
+  assert.deepEqual(AREA_JA, { local: '地域住民向け領域', extended: '拡張利用領域' });
+  assert.deepEqual(text(areaEligibility({ ...muni, status: 'suspended' }, 'extended', null)), {
+    en: 'the provider is not active',
+    ja: 'サービス提供者が有効ではありません',
+  });
+  assert.deepEqual(text(areaEligibility({ ...muni, canLoad: false }, 'extended', null)), {
+    en: 'a partner store only uses card APs; its representative loads them',
+    ja: '提携店はカードAPを利用するのみで、搭載・削除は代表が行います',
+  });
+  const national = {
+    kind: 'national',
+    municipalityCode: null,
+    status: 'active',
+    canLoad: true,
+  } as const;
+  assert.match(text(areaEligibility(national, 'local', MAEBASHI))!.ja, /市区町村のみ/);
+  assert.match(text(areaEligibility(national, 'local', MAEBASHI))!.en, /only for municipalities/);
+  assert.match(text(areaEligibility(muni, 'local', null))!.en, /is unknown/);
+  assert.match(text(areaEligibility(muni, 'local', null))!.ja, /住民票のある市区町村が不明/);
+  const elsewhere = text(areaEligibility(muni, 'local', TAKASAKI))!;
+  assert.match(
+    elsewhere.en,
+    new RegExp(`registered in ${TAKASAKI}, not in this municipality \\(${MAEBASHI}\\)`),
+  );
+  assert.match(elsewhere.ja, new RegExp(`当市区町村（${MAEBASHI}）ではなく ${TAKASAKI}`));
+  for (const area of ['local', 'extended'] as const)
+    assert.throws(
+      () => checkCapacity({ area, free: 10 }, 33),
+      (e: { text: { en: string; ja: string } }) =>
+        e.text.en ===
+          `not enough space in the ${area} area: ${footprint(33)} bytes needed, 10 left` &&
+        e.text.ja ===
+          `${AREA_JA[area]}の空き容量が不足しています（必要 ${footprint(33)} バイト、残り 10 バイト）`,
+      area,
+    );
+  assert.throws(
+    () => newUserId(() => new Uint8Array(12)),
+    /the random source gave the wrong length/,
+  );
 });
 
 test('capacity: refuses with the space left', () => {

@@ -36,12 +36,21 @@ function inPeriod(md: string, [from, to]: readonly [string, string]): boolean {
   return from <= to ? md >= from && md <= to : md >= from || md <= to;
 }
 
+/** The closed period (local dates) that `now` falls in, if any. */
+export function closedPeriodAt(
+  now: Date,
+  hours: ServiceHours = DEFAULT_SERVICE_HOURS,
+): readonly [string, string] | undefined {
+  const { md } = localParts(now, hours.utcOffsetMinutes);
+  return hours.closed.find((p) => inPeriod(md, p));
+}
+
 export function serviceHoursAt(
   now: Date,
   hours: ServiceHours = DEFAULT_SERVICE_HOURS,
 ): HoursDecision {
-  const { md, minute } = localParts(now, hours.utcOffsetMinutes);
-  if (hours.closed.some((p) => inPeriod(md, p))) return { open: false, reason: 'closed_day' };
+  if (closedPeriodAt(now, hours)) return { open: false, reason: 'closed_day' };
+  const { minute } = localParts(now, hours.utcOffsetMinutes);
   if (minute < hours.openMinute || minute >= hours.closeMinute)
     return { open: false, reason: 'outside_hours' };
   return { open: true, overridden: false };
@@ -60,12 +69,15 @@ export function checkServiceHours(
   if (d.open) return d;
   if (override) return { open: true, overridden: true };
   const hhmm = (m: number) => `${Math.floor(m / 60)}:${String(m % 60).padStart(2, '0')}`;
+  // '12-29' → '12/29', '01-03' → '1/3': the closed period the operator configured.
+  const day = (md: string) => `${Number(md.slice(0, 2))}/${Number(md.slice(3))}`;
+  const period = closedPeriodAt(now, hours);
   throw new LoaderError(
     'OUTSIDE_SERVICE_HOURS',
-    d.reason === 'closed_day'
+    period
       ? {
-          en: 'loading is closed for the year-end holidays (12/29–1/3); an administrator may override',
-          ja: '年末年始（12月29日〜1月3日）はサービス提供時間外です（管理者は時間外操作が可能です）',
+          en: `loading is closed ${day(period[0])}–${day(period[1])}; an administrator may override`,
+          ja: `${day(period[0])}〜${day(period[1])}はサービス提供時間外です（管理者は時間外操作が可能です）`,
         }
       : {
           en: `loading is open ${hhmm(hours.openMinute)}–${hhmm(hours.closeMinute)} (Japan time); an administrator may override`,
