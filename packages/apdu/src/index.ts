@@ -201,3 +201,20 @@ export {
   type ExchangeOptions,
 } from './exchange.ts';
 export { seededRandom } from './seeded.ts';
+export {
+  encodeIssuerItem,
+  generateKeyPairCommand,
+  isTestIssuerMasterKeys,
+  ISSUER_DIVERSIFY_CODE,
+  ISSUER_ITEM,
+  ISSUER_KEY_VERSION,
+  ISSUER_SD_AID,
+  ISSUER_STREAM_MAX,
+  ISSUER_TAG,
+  issuerStoreDataCommands,
+  parseIssuerStream,
+  TEST_ISSUER_MASTER_KEYS,
+  unblockSecurityDomainCommand,
+  type IssuerItem,
+  type IssuerMasterKeys,
+} from './issuerDomain.ts';

@@ -18,6 +18,7 @@ import type { Applet } from './applet.ts';
 import type { CardImage } from './image.ts';
 import { installFixedApplets } from './apps/install.ts';
 import { attachFreeAreas } from './freeArea/attach.ts';
+import { attachIssuerDomain } from './issuerDomain/applet.ts';
 
 /** ATR of the real card; OpenSC's JPKI driver matches on it (see CARD.md). */
 export const MYNA_ATR = fromHex('3BE000FF8131FE4514');
@@ -42,6 +43,7 @@ export class Card {
     const card = new Card(img);
     installFixedApplets(card);
     attachFreeAreas(card);
+    attachIssuerDomain(card);
     return card;
   }
 

@@ -5,7 +5,7 @@
  */
 import { createPublicKey, generateKeyPair, randomBytes, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
-import { toHex } from '@myna-ap/apdu';
+import { toHex, type IssuerMasterKeys } from '@myna-ap/apdu';
 import {
   COMMON_EF,
   FOUR_DIGITS,
@@ -14,9 +14,13 @@ import {
   SIGN_PASSWORD,
   TEXT_EF,
   VISUAL_EF,
+  cardExpiryDate,
   isValidMunicipalityCode,
   isValidMyNumber,
+  japanDate,
+  parseIsoDate,
 } from '@myna-ap/profile';
+import { newIssuerDomain } from './issuerDomain/image.ts';
 import { JPKI_SPEC, JPKI_TOKEN } from './apps/jpki.ts';
 import { JUKI_SPEC } from './apps/juki.ts';
 import { TEXT_SPEC } from './apps/text.ts';
@@ -38,7 +42,9 @@ import { DEFAULT_FACE_JP2 } from './layout/faceJp2.ts';
 import { randomMyNumber, randomResidentCode, randomSecurityCode } from './layout/numbers.ts';
 import {
   basicInfoEf,
+  cvCertificate,
   issuerCvCertificateEf,
+  keyId,
   myNumberEf,
   textApInfoEf,
   textSignatureEf,
@@ -74,10 +80,12 @@ export interface CertificateIssuer {
   }): Promise<CardCertificates>;
 }
 
-/** The two JPKI private keys (RSA-2048). */
+/** The two JPKI private keys and the card-authentication key (RSA-2048). */
 export interface CardKeys {
   readonly auth: KeyObject; // 利用者証明用
   readonly sign: KeyObject; // 署名用
+  /** 券面事項確認AP's card-authentication key (カード認証用); generated when absent. */
+  readonly cardAuth?: KeyObject;
 }
 
 export interface CreateCardOptions {
@@ -103,6 +111,8 @@ export interface CreateCardOptions {
   readonly serial?: Uint8Array;
   /** Free-area master keys; default the published TEST keys (see src/freeArea/keys.ts). */
   readonly areaMasterKeys?: AreaMasterKeys;
+  /** Card issuer master keys of the issuer SD; default the published TEST keys (@myna-ap/apdu). */
+  readonly issuerMasterKeys?: IssuerMasterKeys;
   /** Pre-generated JPKI keys (tests reuse them: RSA key generation is slow). */
   readonly keys?: CardKeys;
   /** Signs the 券面 data; default a new in-memory issuer (see issuer.ts). */
@@ -134,13 +144,14 @@ export const DEFAULT_MUNICIPALITY = '131016';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
-/** Two fresh RSA-2048 key pairs, generated in parallel off the main thread. */
-export async function generateCardKeys(): Promise<CardKeys> {
-  const [a, s] = await Promise.all([
+/** Three fresh RSA-2048 key pairs, generated in parallel off the main thread. */
+export async function generateCardKeys(): Promise<Required<CardKeys>> {
+  const [a, s, c] = await Promise.all([
+    generateKeyPairAsync('rsa', { modulusLength: 2048 }),
     generateKeyPairAsync('rsa', { modulusLength: 2048 }),
     generateKeyPairAsync('rsa', { modulusLength: 2048 }),
   ]);
-  return { auth: a.privateKey, sign: s.privateKey };
+  return { auth: a.privateKey, sign: s.privateKey, cardAuth: c.privateKey };
 }
 
 function fail(
@@ -149,17 +160,6 @@ function fail(
   ja: string,
 ): never {
   throw new CardOptionError(code, { en, ja });
-}
-
-/** A real calendar date `YYYY-MM-DD`, as a UTC Date; undefined when not. */
-export function parseIsoDate(s: string): Date | undefined {
-  const m = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/.exec(s);
-  if (!m) return undefined;
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const date = new Date(Date.UTC(y, mo - 1, d));
-  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d)
-    return undefined;
-  return date;
 }
 
 const isoDay = (d: Date) => d.toISOString().slice(0, 10);
@@ -180,20 +180,12 @@ function checkText(
   }
 }
 
-/** Default expiry: the birthday 10 years after issue (5 years when under 18 at issue). */
+/**
+ * Default expiry: the 10th birthday after the day of issue, the 5th for a holder
+ * under 18 that day (@myna-ap/profile's `cardExpiryDate`; `now` as a calendar day in Japan).
+ */
 export function defaultExpiry(birth: Date, now: Date): Date {
-  const age =
-    now.getUTCFullYear() -
-    birth.getUTCFullYear() -
-    (now.getUTCMonth() < birth.getUTCMonth() ||
-    (now.getUTCMonth() === birth.getUTCMonth() && now.getUTCDate() < birth.getUTCDate())
-      ? 1
-      : 0);
-  const year = now.getUTCFullYear() + (age >= 18 ? 10 : 5);
-  const d = new Date(Date.UTC(year, birth.getUTCMonth(), birth.getUTCDate()));
-  // 29 February in a common year: the day before 1 March.
-  if (d.getUTCMonth() !== birth.getUTCMonth()) return new Date(Date.UTC(year, 1, 28));
-  return d;
+  return parseIsoDate(cardExpiryDate(isoDay(birth), japanDate(now)))!;
 }
 
 function checkKey(k: KeyObject, which: string): KeyObject {
@@ -291,6 +283,9 @@ export function resolveCardOptions(opts: Omit<CreateCardOptions, 'certificates'>
       '住民票コードは数字11桁です',
     );
   const serial = pick('serial', opts.serial, () => new Uint8Array(randomBytes(16)));
+  // Said, so a caller can warn: TEST keys open any card made with them.
+  if (opts.areaMasterKeys === undefined) defaulted.push('areaMasterKeys');
+  if (opts.issuerMasterKeys === undefined) defaulted.push('issuerMasterKeys');
   if (serial.length < 8 || serial.length > 16)
     fail('BAD_KEY', 'the card serial must be 8 to 16 bytes', 'カード識別番号は8～16バイトです');
   // The 4 info EF has a hard size limit: refuse now, before any key work.
@@ -338,6 +333,10 @@ export async function createCard(opts: CreateCardOptions): Promise<CreatedCard> 
   const keys = opts.keys ?? (await generateCardKeys());
   checkKey(keys.auth, 'auth');
   checkKey(keys.sign, 'sign');
+  const cardAuth = checkKey(
+    keys.cardAuth ?? (await generateKeyPairAsync('rsa', { modulusLength: 2048 })).privateKey,
+    'card authentication',
+  );
   const issuer = opts.cardIssuer ?? newCardIssuer();
   const certs = await opts.certificates.issueCardCertificates({
     authPublicKey: createPublicKey(keys.auth),
@@ -399,6 +398,13 @@ export async function createCard(opts: CreateCardOptions): Promise<CreatedCard> 
           },
           issuer,
         ),
+        // 内部認証: the key never leaves the card; the issuer certifies its public part.
+        [VISUAL_EF.cardAuthCert]: cvCertificate(
+          issuer,
+          keyId(createPublicKey(cardAuth)),
+          createPublicKey(cardAuth),
+        ),
+        [VISUAL_EF.cardAuthKey]: pkcs8(cardAuth),
       },
       {
         [VISUAL_EF.pinA]: pinFor(VISUAL_SPEC, VISUAL_EF.pinA, o.myNumber),
@@ -421,6 +427,11 @@ export async function createCard(opts: CreateCardOptions): Promise<CreatedCard> 
     freeAreas: newFreeAreas({
       cardId: o.serial,
       ...(opts.areaMasterKeys ? { masterKeys: opts.areaMasterKeys } : {}),
+    }),
+    // カード発行者SD: PIN reset, 券面 rewrite, sign certificate replacement at the counter.
+    issuerDomain: newIssuerDomain({
+      cardId: o.serial,
+      ...(opts.issuerMasterKeys ? { masterKeys: opts.issuerMasterKeys } : {}),
     }),
   };
   const card = Card.fromImage(image);

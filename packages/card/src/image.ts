@@ -18,6 +18,7 @@ import { hexSchema, pinSchema } from './schemas.ts';
 import { fromHex, toHex } from '@myna-ap/apdu';
 import { FreeAreaImageError, parseFreeAreas, type FreeAreasImage } from './freeArea/image.ts';
 import { newFreeAreas } from './freeArea/keys.ts';
+import { issuerDomainSchema, type IssuerDomainImage } from './issuerDomain/image.ts';
 
 export const CARD_IMAGE_FORMAT = 'myna-card';
 export const CARD_IMAGE_VERSION = 1;
@@ -60,6 +61,8 @@ export interface CardImage {
   readonly common: ApImage; // 共通カードAP
   /** 地域住民向け領域 and 拡張利用領域; owned and validated by src/freeArea. */
   readonly freeAreas: FreeAreasImage;
+  /** The card issuer's security domain (src/issuerDomain); absent in older card files. */
+  readonly issuerDomain?: IssuerDomainImage;
 }
 
 /** A card image that cannot be used, with a message for people in both languages. */
@@ -89,6 +92,7 @@ const imageSchema = z.object({
   juki: apSchema,
   common: apSchema,
   freeAreas: z.unknown(),
+  issuerDomain: issuerDomainSchema.optional(),
 });
 
 /**

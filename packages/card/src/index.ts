@@ -47,7 +47,6 @@ export {
   createCard,
   defaultExpiry,
   generateCardKeys,
-  parseIsoDate,
   resolveCardOptions,
   type CardCertificates,
   type CardHolder,
@@ -73,7 +72,7 @@ export {
 export { DfApplet, type Current } from './fs/dfApplet.ts';
 export { JPKI_SPEC, JPKI_TOKEN, JpkiApplet } from './apps/jpki.ts';
 export { TEXT_SPEC } from './apps/text.ts';
-export { VISUAL_SPEC } from './apps/visual.ts';
+export { VISUAL_SPEC, VisualApplet } from './apps/visual.ts';
 export { JUKI_SPEC } from './apps/juki.ts';
 export { COMMON_SPEC } from './apps/common.ts';
 export { FIXED_SPECS } from './apps/install.ts';
@@ -107,3 +106,8 @@ export {
   type FreeAreasImage,
   type NewFreeAreasOptions,
 } from './freeArea/index.ts';
+export { cvCertificate, issuerCvCertificateEf, keyId, textSignatureEf } from './layout/textAp.ts';
+export { visualEntriesEf, type VisualEntries } from './layout/visualAp.ts';
+export { IssuerDomainApplet, attachIssuerDomain } from './issuerDomain/applet.ts';
+export { newIssuerDomain, type IssuerDomainImage } from './issuerDomain/image.ts';
+export { applyIssuerUpdate, type StagedKey } from './issuerDomain/update.ts';

@@ -45,7 +45,7 @@ test('municipality code check digit (全国地方公共団体コード)', () => 
   assert.ok(!isValidMunicipalityCode('13101'));
 });
 
-test('default expiry: the birthday 10 years on for adults, 5 for minors, 28 Feb for 29 Feb', () => {
+test('default expiry: the 10th birthday after issue for adults, the 5th for minors, 28 Feb for 29 Feb', () => {
   const now = new Date('2026-11-23T00:00:00Z');
   const d = (s: string) => new Date(s + 'T00:00:00Z');
   assert.equal(defaultExpiry(d('1990-01-01'), now).toISOString().slice(0, 10), '2036-01-01');
@@ -61,8 +61,8 @@ test('default expiry: the birthday 10 years on for adults, 5 for minors, 28 Feb 
   );
   assert.equal(
     defaultExpiry(d('2008-11-24'), now).toISOString().slice(0, 10),
-    '2031-11-24',
-    'turns 18 tomorrow',
+    '2030-11-24',
+    'turns 18 tomorrow: 17 at issue; the 1st birthday after issue is tomorrow, the 5th in 2030',
   );
 });
 

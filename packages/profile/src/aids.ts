@@ -3,7 +3,14 @@
  * the free areas' security domains (defined in @myna-ap/apdu, whose GlobalPlatform
  * commands address them; named here too so a host finds every AID in one place).
  */
-import { EXTENDED_SD_AID, LOCAL_SD_AID, aid, type Aid, type AreaName } from '@myna-ap/apdu';
+import {
+  EXTENDED_SD_AID,
+  ISSUER_SD_AID as ISSUER_SD_AID_BYTES,
+  LOCAL_SD_AID,
+  aid,
+  type Aid,
+  type AreaName,
+} from '@myna-ap/apdu';
 import type { Text } from '@myna-ap/text';
 
 export const AID = {
@@ -37,3 +44,9 @@ export const SD_AID: Readonly<Record<AreaName, Aid>> = {
   local: aid(LOCAL_SD_AID), // 地域住民向け領域
   extended: aid(EXTENDED_SD_AID), // 拡張利用領域
 };
+
+/**
+ * The card issuer's security domain (カード発行者セキュリティドメイン): PIN reset,
+ * 券面 rewrite and sign key replacement at the counter, under the issuer keys.
+ */
+export const ISSUER_SD_AID: Aid = aid(ISSUER_SD_AID_BYTES);

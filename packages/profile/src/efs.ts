@@ -36,6 +36,8 @@ export const TEXT_EF = {
 /** 券面事項確認AP */
 export const VISUAL_EF = {
   entries: 0x0002, // 券面事項
+  cardAuthCert: 0x0003, // カード認証用証明書 (card-verifiable, free to read)
+  cardAuthKey: 0x0010, // カード認証用秘密鍵 (never read; INTERNAL AUTHENTICATE)
   pinB: 0x0012, // 照合番号B
   pinA: 0x0013, // 照合番号A
 } as const;

@@ -10,11 +10,19 @@ import {
   aidLengthOk,
   CARD_AP_MAX_SIZE,
   CARD_AP_TYPES,
+  ISSUER_STREAM_MAX,
   USER_ID_LENGTH,
   type CardApType,
 } from '@myna-ap/apdu';
 
-export { AID_LENGTH, aidLengthOk, CARD_AP_MAX_SIZE, CARD_AP_TYPES, USER_ID_LENGTH };
+export {
+  AID_LENGTH,
+  aidLengthOk,
+  CARD_AP_MAX_SIZE,
+  CARD_AP_TYPES,
+  ISSUER_STREAM_MAX,
+  USER_ID_LENGTH,
+};
 export type { CardApType };
 
 /**
@@ -63,3 +71,17 @@ export function cardApPinTriesOk(n: number): boolean {
 export function cardApRecordLengthOk(n: number): boolean {
   return n >= 1 && n <= CARD_AP_MAX_RECORD;
 }
+
+/**
+ * Failed EXTERNAL AUTHENTICATEs a security domain's key set (a free area's or the
+ * card issuer's) takes before it is blocked (GlobalPlatform leaves the number to
+ * the card; 10 is a common choice of issued platforms). While blocked, INITIALIZE
+ * UPDATE answers `69 83` until the card issuer unblocks the area.
+ */
+export const SD_AUTH_TRIES = 10;
+
+/**
+ * Challenge lengths the 券面事項確認AP's INTERNAL AUTHENTICATE signs (ISO 7816-4
+ * leaves them to the card): long enough to be fresh, short enough for one APDU.
+ */
+export const INTERNAL_AUTH_CHALLENGE = { min: 8, max: 64 } as const;

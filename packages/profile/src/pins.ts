@@ -59,6 +59,11 @@ export interface FixedPin {
   /** Tries after a success; the PIN locks at 0. */
   readonly tries: number;
   readonly format: PinFormat;
+  /**
+   * The holder chooses it: changed with the old one (CHANGE REFERENCE DATA) and set
+   * anew at the counter (ロック解除). 照合番号A/B are the card's own data, never chosen.
+   */
+  readonly holderSet: boolean;
 }
 
 function pin(
@@ -69,7 +74,9 @@ function pin(
   format: PinFormat,
   label: Text,
 ): FixedPin {
-  return { name, ap, ref, tries, format, label };
+  // The 4-digit PINs and the sign password are chosen; PIN A / PIN B are data.
+  const holderSet = format !== PIN_A && format !== PIN_B;
+  return { name, ap, ref, tries, format, label, holderSet };
 }
 
 /** Every PIN of the fixed applications, by name. */
@@ -110,3 +117,6 @@ export const FIXED_PIN = {
 
 /** The PINs in the order a diagnosis reports them. */
 export const FIXED_PINS: readonly FixedPin[] = Object.values(FIXED_PIN);
+
+/** The PINs a holder chooses (and the counter may set anew), in FIXED_PINS order. */
+export const HOLDER_PINS: readonly FixedPin[] = FIXED_PINS.filter((p) => p.holderSet);

@@ -72,12 +72,14 @@ export const JPKI_SPEC: DfSpec = {
       label: '利用者証明用暗証番号 (auth PIN)',
       maxTries: FIXED_PIN.jpki_auth.tries,
       format: FIXED_PIN.jpki_auth.format,
+      holderSet: FIXED_PIN.jpki_auth.holderSet,
     },
     {
       fid: JPKI_EF.signPin,
       label: '署名用暗証番号 (sign password)',
       maxTries: FIXED_PIN.jpki_sign.tries,
       format: FIXED_PIN.jpki_sign.format,
+      holderSet: FIXED_PIN.jpki_sign.holderSet,
     },
   ],
 };

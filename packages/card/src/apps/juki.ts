@@ -26,6 +26,7 @@ export const JUKI_SPEC: DfSpec = {
       label: '住基用暗証番号 (PIN)',
       maxTries: FIXED_PIN.juki.tries,
       format: FIXED_PIN.juki.format,
+      holderSet: FIXED_PIN.juki.holderSet,
     },
   ],
 };

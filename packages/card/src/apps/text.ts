@@ -49,6 +49,7 @@ export const TEXT_SPEC: DfSpec = {
       label: '券面事項入力補助用暗証番号 (PIN)',
       maxTries: FIXED_PIN.text.tries,
       format: FIXED_PIN.text.format,
+      holderSet: FIXED_PIN.text.holderSet,
     },
     {
       fid: TEXT_EF.pinA,

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { CARD_IMAGE_ERRORS } from '../errors.ts';
 import { hexSchema, pinSchema } from '../schemas.ts';
 import type { AreaName, CardApType, EfAccess } from '@myna-ap/apdu';
-import { AID_LENGTH, cardApFootprint } from '@myna-ap/profile';
+import { AID_LENGTH, SD_AUTH_TRIES, cardApFootprint } from '@myna-ap/profile';
 import type { PinImage } from '../image.ts';
 
 type Hex = string;
@@ -54,6 +54,11 @@ export interface FreeAreaImage {
   /** This card's static keys (diversified from the area master keys). */
   readonly keys: { readonly enc: Hex; readonly mac: Hex; readonly dek: Hex };
   readonly cardAps: readonly CardApImage[];
+  /**
+   * Failed EXTERNAL AUTHENTICATEs since the last success (absent = 0); at
+   * `SD_AUTH_TRIES` the key set is blocked until the issuer SD unblocks it.
+   */
+  readonly failedAuthentications?: number;
 }
 
 /** 地域住民向け領域 (`local`) and 拡張利用領域 (`extended`). */
@@ -92,6 +97,7 @@ const area = z.object({
   kdd: hex.length(20),
   keys: z.object({ enc: key16, mac: key16, dek: key16 }),
   cardAps: z.array(cardAp),
+  failedAuthentications: z.number().int().min(0).max(SD_AUTH_TRIES).optional(),
 });
 const areas = z.object({ local: area, extended: area });
 

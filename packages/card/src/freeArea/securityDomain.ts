@@ -28,6 +28,7 @@ import {
   type CommandApdu,
   type ResponseApdu,
 } from '@myna-ap/apdu';
+import { SD_AUTH_TRIES } from '@myna-ap/profile';
 import type { Applet } from '../applet.ts';
 import {
   CardSecureChannel,
@@ -99,11 +100,29 @@ export class SecurityDomainApplet implements Applet {
       keyVersion: img.keyVersion,
       kdd: () => fromHex(this.#area().kdd),
       minLevel: SCP03_LEVEL.C_MAC,
+      attempts: {
+        blocked: () => (this.#area().failedAuthentications ?? 0) >= SD_AUTH_TRIES,
+        failed: () => this.#countFailures((n) => Math.min(n + 1, SD_AUTH_TRIES)),
+        succeeded: () => this.#countFailures(() => 0),
+      },
     });
   }
 
   #area(): FreeAreaImage {
     return this.store.read()[this.area];
+  }
+
+  /** Writes the failed-authentication count (no write when it does not move). */
+  #countFailures(next: (n: number) => number): void {
+    const now = this.#area().failedAuthentications ?? 0;
+    const n = next(now);
+    if (n === now) return;
+    this.store.write((areas) =>
+      withArea(areas, this.area, (a) => {
+        const { failedAuthentications: _, ...rest } = a;
+        return n === 0 ? rest : { ...rest, failedAuthentications: n };
+      }),
+    );
   }
 
   #drop(): void {

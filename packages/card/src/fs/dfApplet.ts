@@ -28,7 +28,7 @@ import {
 } from '@myna-ap/apdu';
 import type { Applet } from '../applet.ts';
 import type { Card } from '../card.ts';
-import { CardImageError, fidKey, pinMatches, withPin, type PinImage } from '../image.ts';
+import { CardImageError, fidKey, newPin, pinMatches, withPin, type PinImage } from '../image.ts';
 import { accessAllowed, sfiOf, type DfSpec, type EfSpec, type PinSpec } from './spec.ts';
 
 /** Longest PIN data accepted by VERIFY; longer data is refused without counting a try. */
@@ -52,7 +52,8 @@ export class DfApplet implements Applet {
     this.label = spec.label;
     const section = card.image[spec.section];
     for (const ef of spec.efs) {
-      if (section.files[fidKey(ef.fid)] === undefined) missing(spec, `EF ${fidKey(ef.fid)}`);
+      if (section.files[fidKey(ef.fid)] === undefined && !ef.optional)
+        missing(spec, `EF ${fidKey(ef.fid)}`);
     }
     for (const p of spec.pins) {
       if (section.pins[fidKey(p.fid)] === undefined) missing(spec, `PIN ${fidKey(p.fid)}`);
@@ -93,9 +94,16 @@ export class DfApplet implements Applet {
         return this.#readBinary(cmd);
       case 0x20:
         return this.#verify(cmd);
+      case 0x24:
+        return this.#changeReferenceData(cmd);
       default:
-        return status(SW.INS_NOT_SUPPORTED);
+        return this.processInterindustry(cmd);
     }
+  }
+
+  /** Other CLA 00 commands (INTERNAL AUTHENTICATE in the visual AP). None by default. */
+  protected processInterindustry(_cmd: CommandApdu): ResponseApdu {
+    return status(SW.INS_NOT_SUPPORTED);
   }
 
   /** Commands with a proprietary CLA (bit 8 set). None by default. */
@@ -127,7 +135,11 @@ export class DfApplet implements Applet {
   }
 
   #find(match: (fid: number) => boolean): Current | undefined {
-    const ef = this.spec.efs.find((e) => match(e.fid));
+    const files = this.card.image[this.spec.section].files;
+    // An optional EF this card's image lacks does not exist on this card.
+    const ef = this.spec.efs.find(
+      (e) => match(e.fid) && (!e.optional || files[fidKey(e.fid)] !== undefined),
+    );
     if (ef) return { kind: 'ef', spec: ef };
     const pin = this.spec.pins.find((p) => match(p.fid));
     if (pin) return { kind: 'pin', spec: pin };
@@ -216,6 +228,55 @@ export class DfApplet implements Applet {
     return status(SW.VERIFY_FAILED | left);
   }
 
+  /**
+   * CHANGE REFERENCE DATA `00 24 P1 P2 Lc data` (ISO 7816-4 §11.5.7), the
+   * holder's 暗証番号の変更: P1 `00` data = old PIN ‖ new PIN; P1 `01` data = the
+   * new PIN, the old one verified in this DF before. P2 as VERIFY. Only PINs the
+   * holder chooses (`holderSet`); the new PIN must meet the PIN's format.
+   */
+  #changeReferenceData(cmd: CommandApdu): ResponseApdu {
+    if (cmd.p1 !== 0x00 && cmd.p1 !== 0x01) return status(SW.INCORRECT_P1P2);
+    const target = this.resolveByP2(cmd.p2);
+    if (target === 'bad') return status(SW.INCORRECT_P1P2);
+    if (!target)
+      return status(cmd.p2 === 0x80 ? SW.COMMAND_NOT_ALLOWED_NO_EF : SW.REFERENCED_DATA_NOT_FOUND);
+    if (target.kind !== 'pin') return status(SW.COMMAND_INCOMPATIBLE);
+    const spec = target.spec;
+    if (!spec.holderSet) return status(SW.CONDITIONS_NOT_SATISFIED);
+    const pin = this.#pinImage(spec);
+    if (pin.triesLeft === 0) return status(SW.REFERENCE_DATA_NOT_USABLE);
+    if (cmd.data.length === 0 || cmd.data.length > 2 * MAX_PIN_BYTES)
+      return status(SW.WRONG_LENGTH);
+    const fits = (b: Uint8Array) => meetsFormat(spec, b);
+    if (cmd.p1 === 0x01) {
+      if (!this.#verified.has(spec.fid)) return status(SW.SECURITY_STATUS_NOT_SATISFIED);
+      if (!fits(cmd.data)) return status(SW.WRONG_DATA);
+      return this.#replacePin(spec, cmd.data);
+    }
+    // Where old ends and new begins: every split whose two parts both meet the format.
+    const splits: number[] = [];
+    for (let k = 1; k < cmd.data.length; k++) {
+      if (fits(cmd.data.subarray(0, k)) && fits(cmd.data.subarray(k))) splits.push(k);
+    }
+    // A new PIN that breaks the rules is refused before the old one is tried: no try spent.
+    if (splits.length === 0) return status(SW.WRONG_DATA);
+    const k = splits.find((at) => pinMatches(pin, cmd.data.subarray(0, at)));
+    if (k === undefined) {
+      const left = pin.triesLeft - 1;
+      this.#storePin(spec, { ...pin, triesLeft: left });
+      this.#verified.delete(spec.fid);
+      return status(SW.VERIFY_FAILED | left);
+    }
+    return this.#replacePin(spec, cmd.data.subarray(k));
+  }
+
+  /** The new PIN object in one image write; the PIN is to be verified again. */
+  #replacePin(spec: PinSpec, value: Uint8Array): ResponseApdu {
+    this.#storePin(spec, newPin(value.slice(), spec.maxTries));
+    this.#verified.delete(spec.fid);
+    return ok();
+  }
+
   #pinImage(spec: PinSpec): PinImage {
     const p = this.card.image[this.spec.section].pins[fidKey(spec.fid)];
     // The constructor checked every PIN exists; a missing one reads as locked.
@@ -234,6 +295,12 @@ export class DfApplet implements Applet {
 function withinNe(cmd: CommandApdu, data: Uint8Array): ResponseApdu {
   if (cmd.ne === undefined) return ok();
   return ok(data.subarray(0, Math.min(cmd.ne, data.length)));
+}
+
+/** True when `value` (ASCII bytes) meets the PIN's format (4 digits, the sign password's rule…). */
+export function meetsFormat(spec: PinSpec, value: Uint8Array): boolean {
+  if (value.some((b) => b < 0x20 || b > 0x7e)) return false;
+  return spec.format.pattern.test(String.fromCharCode(...value));
 }
 
 function missing(spec: DfSpec, what: string): never {

@@ -38,6 +38,11 @@ export interface EfSpec {
   readonly kind: 'binary' | 'key';
   /** READ BINARY for a binary EF; COMPUTE DIGITAL SIGNATURE for a key EF. */
   readonly access: AccessRule;
+  /**
+   * Added after the first card files were made: an image without it still
+   * loads, and the EF then does not exist on that card (`6A 82`).
+   */
+  readonly optional?: boolean;
 }
 
 /** What a PIN may look like; checked when a card is made, not by VERIFY. */
@@ -50,6 +55,12 @@ export interface PinSpec {
   /** Tries after a success; the card locks at 0. */
   readonly maxTries: number;
   readonly format: PinFormat;
+  /**
+   * A PIN the holder chooses (暗証番号): changed with CHANGE REFERENCE DATA, and
+   * set anew at the counter through the issuer SD. The 照合番号 A and B are
+   * derived from the card's data and are neither.
+   */
+  readonly holderSet?: boolean;
 }
 
 /** One dedicated file (DF) selected by AID: the unit of the application firewall. */

@@ -30,6 +30,21 @@ export interface CardChannelConfig {
   readonly kdd: () => Uint8Array;
   /** Lowest security level this application accepts. */
   readonly minLevel: number;
+  /**
+   * The key set's failed-authentication counter (security domains only): a
+   * failed EXTERNAL AUTHENTICATE is counted in the card image before the answer
+   * leaves; once blocked, INITIALIZE UPDATE answers `69 83`.
+   */
+  readonly attempts?: AuthAttempts;
+}
+
+/** A security domain's persistent count of failed EXTERNAL AUTHENTICATEs. */
+export interface AuthAttempts {
+  blocked(): boolean;
+  /** One more failure (written to the card image). */
+  failed(): void;
+  /** A success: the count goes back to 0. */
+  succeeded(): void;
 }
 
 /** The outcome of unwrapping one command. */
@@ -57,6 +72,8 @@ export class CardSecureChannel {
   /** INITIALIZE UPDATE `80 50 KVN 00 08 <host challenge>`. */
   initializeUpdate(cmd: CommandApdu): ResponseApdu {
     this.drop();
+    // GP: a blocked key set opens no channel (ISO 7816-4 69 83 authentication method blocked).
+    if (this.config.attempts?.blocked()) return status(SW.AUTH_METHOD_BLOCKED);
     if (cmd.p2 !== 0) return status(SW.INCORRECT_P1P2);
     if (cmd.p1 !== 0 && cmd.p1 !== this.config.keyVersion)
       return status(SW.REFERENCED_DATA_NOT_FOUND);
@@ -90,10 +107,15 @@ export class CardSecureChannel {
     try {
       plain = p.channel.verifyExternalAuthenticate(cmd);
     } catch (e) {
+      this.config.attempts?.failed();
       return status(e instanceof Scp03Error ? e.sw : SW.SECURITY_STATUS_NOT_SATISFIED);
     }
     const want = scp03Cryptogram(p.channel.keys.sMac, SCP03_DERIVATION.HOST_CRYPTOGRAM, p.hc, p.cc);
-    if (!bytesEqual(plain.data, want)) return status(SW.WARNING_NO_INFO); // 63 00: authentication failed
+    if (!bytesEqual(plain.data, want)) {
+      this.config.attempts?.failed();
+      return status(SW.WARNING_NO_INFO); // 63 00: authentication failed
+    }
+    this.config.attempts?.succeeded();
     this.#open = p.channel;
     return ok();
   }

@@ -16,7 +16,7 @@
  * - EF 0005: AP info, 256 bytes: `E0 L { 80 01 01 (layout version) 81 10 card
  *   serial }` then 00 padding
  */
-import { createHash, sign } from 'node:crypto';
+import { createHash, sign, type KeyObject } from 'node:crypto';
 import { concat, encodeTlv as tlv, encodeTlvLength as lengthBytes, u16 } from '@myna-ap/apdu';
 import { CardOptionError } from '../errors.ts';
 import type { CardIssuer } from '../issuer.ts';
@@ -89,9 +89,29 @@ export function textSignatureEf(
 
 /** The issuer's card-verifiable certificate (self-signed: issuer = subject). */
 export function issuerCvCertificateEf(issuer: CardIssuer): Uint8Array {
-  const body = tlv(0x7f4e, issuer.id, issuer.id, rsaPublicKeyTlvs(issuer.publicKey));
+  return cvCertificate(issuer, issuer.id, issuer.publicKey);
+}
+
+/**
+ * A card-verifiable certificate `7F 21` { `7F 4E` { issuer ID (16) ‖ subject ID
+ * (16) ‖ `82` e ‖ `81` n }, `5F 37` the issuer's RSA PKCS#1 v1.5 SHA-256
+ * signature over the `7F 4E` TLV }: EF 0004 of the text AP (the issuer's own)
+ * and EF 0003 of the visual AP (the card-authentication key's).
+ */
+export function cvCertificate(
+  issuer: CardIssuer,
+  subjectId: Uint8Array,
+  subjectKey: KeyObject,
+): Uint8Array {
+  const body = tlv(0x7f4e, issuer.id, subjectId, rsaPublicKeyTlvs(subjectKey));
   const sig = sign('sha256', body, issuer.privateKey);
   return tlv(0x7f21, body, tlv(0x5f37, new Uint8Array(sig)));
+}
+
+/** 16-byte ID of a public key: the first 16 bytes of SHA-256 over its SPKI DER (as the issuer's ID). */
+export function keyId(publicKey: KeyObject): Uint8Array {
+  const spki = publicKey.export({ format: 'der', type: 'spki' });
+  return sha256(new Uint8Array(spki)).subarray(0, 16);
 }
 
 export function textApInfoEf(serial: Uint8Array): Uint8Array {
