@@ -35,6 +35,26 @@ export const ACCESS_ERRORS = defineCatalogue({
     en: 'the key package is for another AID',
     ja: '鍵パッケージは別のAID用です',
   },
+  NO_ISSUER_DOMAIN: {
+    en: 'the card has no card issuer security domain (a card file made before issuer operations)',
+    ja: 'カードにカード発行者セキュリティドメインがありません（発行者操作に対応する前のカードファイル）',
+  },
+  ISSUER_KEYS_REJECTED: {
+    en: 'the card did not accept the card issuer keys',
+    ja: 'カードが発行者鍵を受け付けませんでした',
+  },
+  KEY_SET_BLOCKED: {
+    en: "a security domain's key set is blocked after too many failed authentications",
+    ja: '認証の失敗が続いたためセキュリティドメインの鍵がロックされています',
+  },
+  ISSUER_UPDATE_REFUSED: {
+    en: 'the card refused the issuer update; nothing was changed',
+    ja: 'カードが発行者更新を拒否しました。何も変更されていません',
+  },
+  CARD_NOT_GENUINE: {
+    en: 'internal authentication failed: not the card its data says',
+    ja: '内部認証に失敗しました。読み取ったデータのカードではありません',
+  },
   CARD_ERROR: {
     en: 'the card answered an unexpected status word',
     ja: 'カードが想定外の応答を返しました',

@@ -1,7 +1,8 @@
 /**
  * @myna-ap/access — host-side clients of the My Number Card over any CardChannel:
  * the fixed applications (JPKI, 4 basic info, the card's identity and PIN tries)
- * and the card APs of the free areas (the card AP access module).
+ * and the card APs of the free areas (the card AP access module); the holder's
+ * PIN changes, the counter's issuer operations and the card's internal authentication.
  */
 export { ACCESS_ERRORS, AccessError, type AccessErrorCode } from './errors.ts';
 export { digestInfo, digestInfoOf, isHashName, type HashName } from './digestInfo.ts';
@@ -23,3 +24,34 @@ export {
   selectApplication,
   type CardIdentity,
 } from './cardInfo.ts';
+export {
+  HOLDER_PINS,
+  changePin,
+  checkPinFormat,
+  pinFailure,
+  type HolderPinDef,
+  type HolderPinKind,
+} from './holderPin.ts';
+export {
+  channelFailure,
+  commitIssuerUpdate,
+  generateSignKeyPair,
+  openIssuerSession,
+  parsePublicKeyTemplate,
+  replaceSignCertificate,
+  resetHolderPin,
+  rewriteCardFace,
+  unblockAreaKeySet,
+  type CardFaceContents,
+  type IssuerSession,
+} from './issuerOps.ts';
+export {
+  authenticateCard,
+  cvCertificateSignedBy,
+  issuerKeyFromCertificate,
+  parseCvCertificate,
+  pinBOf,
+  type CardAuthentication,
+  type CardAuthenticationOptions,
+  type CvCertificate,
+} from './cardAuthentication.ts';

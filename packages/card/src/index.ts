@@ -111,3 +111,4 @@ export { visualEntriesEf, type VisualEntries } from './layout/visualAp.ts';
 export { IssuerDomainApplet, attachIssuerDomain } from './issuerDomain/applet.ts';
 export { newIssuerDomain, type IssuerDomainImage } from './issuerDomain/image.ts';
 export { applyIssuerUpdate, type StagedKey } from './issuerDomain/update.ts';
+export { DEFAULT_FACE_JP2 } from './layout/faceJp2.ts';

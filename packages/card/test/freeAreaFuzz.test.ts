@@ -30,7 +30,12 @@ test(`fuzz: ${N.toLocaleString('en')} random and mutated APDUs to the free areas
   const d = specD(2);
   const c = specC(3);
   for (const s of [a, d, c]) assert.equal(await install(sd, s), 0x9000);
-  const before = JSON.stringify(card.image.freeAreas);
+  // A guessed EXTERNAL AUTHENTICATE may count against a key set: that is not content.
+  const content = () =>
+    JSON.stringify(card.image.freeAreas, (k, v: unknown) =>
+      k === 'failedAuthentications' ? undefined : v,
+    );
+  const before = content();
   const secrets = [a.userId, d.userId, ...(a.records ?? []), d.data!.subarray(0, 16)].map((b) =>
     Buffer.from(b),
   );
@@ -91,5 +96,5 @@ test(`fuzz: ${N.toLocaleString('en')} random and mutated APDUs to the free areas
     }
   }
   parseFreeAreas(card.image.freeAreas);
-  assert.equal(JSON.stringify(card.image.freeAreas), before, `seed ${seed}: free areas changed`);
+  assert.equal(content(), before, `seed ${seed}: free areas changed`);
 });
