@@ -33,11 +33,11 @@ import {
   type IssuerMasterKeys,
   type SecureSession,
 } from '@myna-ap/apdu';
-import type { CardChannel } from '@myna-ap/transport';
 import { AID, ISSUER_SD_AID, JPKI_EF, SD_AID, TEXT_EF, VISUAL_EF } from '@myna-ap/profile';
 import type { Text } from '@myna-ap/text';
 import { AccessError, cardError } from './errors.ts';
 import { HOLDER_PINS, checkPinFormat, type HolderPinKind } from './holderPin.ts';
+import type { CardSession } from './session.ts';
 
 const ISSUER_SD: Text = {
   en: "the card issuer's security domain",
@@ -53,15 +53,17 @@ export interface IssuerSession {
 
 /**
  * SELECT the issuer SD and open its channel (level 33: everything encrypted and
- * MACed both ways). Rejects with `NO_ISSUER_DOMAIN`, `ISSUER_KEYS_REJECTED`
+ * MACed both ways) on the session's card; the session forgets its selection
+ * (use it for the holder's reads and PINs afterwards as before). Rejects with `NO_ISSUER_DOMAIN`, `ISSUER_KEYS_REJECTED`
  * (the card proved other keys; nothing was counted against it), `KEY_SET_BLOCKED`.
  */
 export async function openIssuerSession(
-  channel: CardChannel,
+  session: CardSession,
   masters: IssuerMasterKeys,
 ): Promise<IssuerSession> {
   try {
-    const secure = await openSecureSession((b) => channel.transmit(b), ISSUER_SD_AID, {
+    // The card's selection moves to the issuer SD: the pipe makes the session forget its own.
+    const secure = await openSecureSession(session.pipe(), ISSUER_SD_AID, {
       keys: (kdd) => diversifyScp03Keys(masters, kdd, ISSUER_DIVERSIFY_CODE),
       keyVersion: ISSUER_KEY_VERSION,
       level: 0x33,

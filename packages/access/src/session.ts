@@ -58,6 +58,19 @@ export class CardSession {
     this.#ef = undefined;
   }
 
+  /**
+   * The bare APDU pipe under this session, for a secure channel of its own (a
+   * security domain's): every APDU through it may move the card's selection, so
+   * the session forgets its own.
+   */
+  pipe(): Transmit {
+    return (apdu) => {
+      this.#apdus++;
+      this.forget();
+      return this.#transmit(apdu);
+    };
+  }
+
   async send(init: CommandInit): Promise<ResponseApdu> {
     this.#apdus++;
     const res = parseResponse(await this.#transmit(encodeCommand(command(init))));

@@ -27,15 +27,32 @@ export function testIssuer(): Promise<JpkiIssuer> {
 }
 
 let made: Promise<CreatedCard> | undefined;
+let pki: Promise<JpkiIssuer> | undefined;
+let keys: ReturnType<typeof generateCardKeys> | undefined;
+
+/** The card issuer key that signed the issued card's 券面 data. */
+export const cardIssuer = newCardIssuer();
+
+/** The test JPKI issuer that issued the card's certificates (one per process). */
+export function cardPki(): Promise<JpkiIssuer> {
+  pki ??= testIssuer();
+  return pki;
+}
+
+/** The issued card's JPKI keys (one set per process). */
+export function cardKeys() {
+  keys ??= generateCardKeys();
+  return keys;
+}
 
 /** The card as issued (made once per process: RSA key generation is slow). */
 export function issued(): Promise<CreatedCard> {
   made ??= (async () =>
     createCard({
       holder: HOLDER,
-      certificates: await testIssuer(),
-      keys: await generateCardKeys(),
-      cardIssuer: newCardIssuer(),
+      certificates: await cardPki(),
+      keys: await cardKeys(),
+      cardIssuer,
       pin: PIN,
       signPassword: SIGN_PASSWORD,
     }))();

@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { constants, createPublicKey, verify } from 'node:crypto';
 import { bytesEqual, parseTlv } from '@myna-ap/apdu';
-import { Card, VISUAL_EF, keyId, readEf } from '@myna-ap/card';
+import { VISUAL_EF } from '@myna-ap/profile';
+import { Card, keyId, readEf } from '@myna-ap/card';
 import { AIDS, cardIssuer, fresh, issued, readAll, selectAid, selectEf, tx } from './fixture.ts';
 
 const CHALLENGE = Uint8Array.from({ length: 16 }, (_, i) => i + 1);

@@ -20,7 +20,7 @@ import {
   EXTENDED_SD_AID,
   type SecureSession,
 } from '@myna-ap/apdu';
-import { AID, JPKI_EF } from '@myna-ap/card';
+import { AID, JPKI_EF } from '@myna-ap/profile';
 import { fresh, issued } from './fixture.ts';
 import { fixedState, openIssuer, pinItem, txOf } from './issuerKit.ts';
 
