@@ -49,6 +49,7 @@ test(`fuzz: ${COUNT.toLocaleString('en')} random and mutated APDUs`, async () =>
   const signCert = fromImage(image.jpki.files['0001']);
   const authKey = fromImage(image.jpki.files['0017']);
   const signKey = fromImage(image.jpki.files['001A']);
+  const cardAuthKey = fromImage(image.visual.files['0010']);
   const holderOpeners = [
     key(AIDS.text, 0x11),
     key(AIDS.text, 0x14),
@@ -71,6 +72,7 @@ test(`fuzz: ${COUNT.toLocaleString('en')} random and mutated APDUs`, async () =>
     // the key files end inside qInv (CRT coefficient): private, unlike the modulus
     { what: 'auth key', bytes: authKey.subarray(authKey.length - 32), openedBy: [] },
     { what: 'sign key', bytes: signKey.subarray(signKey.length - 32), openedBy: [] },
+    { what: 'card-auth key', bytes: cardAuthKey.subarray(cardAuthKey.length - 32), openedBy: [] },
     {
       what: '住民票コード',
       bytes: Buffer.from(enc(secrets.residentCode)),
@@ -97,7 +99,7 @@ test(`fuzz: ${COUNT.toLocaleString('en')} random and mutated APDUs`, async () =>
       ],
     },
     [AIDS.visual]: {
-      efs: [2],
+      efs: [2, 3, 0x10],
       pins: [
         [0x13, secrets.myNumber],
         [0x12, secrets.pinB],
@@ -119,6 +121,8 @@ test(`fuzz: ${COUNT.toLocaleString('en')} random and mutated APDUs`, async () =>
       seeds.push(Uint8Array.of(0x00, 0x20, 0x00, 0x80, p.length, ...p));
       seeds.push(Uint8Array.of(0x00, 0x20, 0x00, 0x80 | fid, p.length, ...p));
       seeds.push(Uint8Array.of(0x00, 0x20, 0x00, 0x80));
+      // CHANGE REFERENCE DATA: old ‖ old (a change to the same PIN keeps the run's model true)
+      seeds.push(Uint8Array.of(0x00, 0x24, 0x00, 0x80 | fid, 2 * p.length, ...p, ...p));
     }
   }
   for (const p1 of [0, 1, 2, 3]) seeds.push(Uint8Array.of(0x00, 0xb0, p1, 0x00, 0x00));
@@ -131,6 +135,7 @@ test(`fuzz: ${COUNT.toLocaleString('en')} random and mutated APDUs`, async () =>
   );
   const digestInfo = hex('3031300d060960864801650304020105000420' + '11'.repeat(32));
   seeds.push(Uint8Array.of(0x80, 0x2a, 0x00, 0x80, digestInfo.length, ...digestInfo, 0x00));
+  seeds.push(hex('0088009010000102030405060708090a0b0c0d0e0f00')); // INTERNAL AUTHENTICATE
 
   const mutate = (s: Uint8Array): Uint8Array => {
     const b = Array.from(s);

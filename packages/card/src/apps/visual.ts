@@ -15,6 +15,7 @@ import { constants, createPrivateKey, sign, type KeyObject } from 'node:crypto';
 import { SW, ok, status, type CommandApdu, type ResponseApdu } from '@myna-ap/apdu';
 import { AID, FIXED_PIN, INTERNAL_AUTH_CHALLENGE, VISUAL_EF } from '@myna-ap/profile';
 import type { Card } from '../card.ts';
+import { CardImageError, fidKey } from '../image.ts';
 import { DfApplet } from '../fs/dfApplet.ts';
 import type { DfSpec } from '../fs/spec.ts';
 import { ALWAYS, afterPin } from '../fs/spec.ts';
@@ -68,6 +69,17 @@ export class VisualApplet extends DfApplet {
 
   constructor(card: Card) {
     super(card, VISUAL_SPEC);
+    // Parse the key now (when the card has one) so a damaged image fails when loaded.
+    if (card.image.visual.files[fidKey(VISUAL_EF.cardAuthKey)] !== undefined) {
+      try {
+        this.#privateKey(VISUAL_EF.cardAuthKey);
+      } catch (e) {
+        throw new CardImageError('CARD_IMAGE_INVALID', {
+          en: `visual AP key EF 0010 is not an RSA PKCS#8 private key: ${(e as Error).message}`,
+          ja: `券面事項確認AP の鍵EF 0010 が RSA 秘密鍵（PKCS#8）ではありません: ${(e as Error).message}`,
+        });
+      }
+    }
   }
 
   protected override processInterindustry(cmd: CommandApdu): ResponseApdu {
