@@ -141,6 +141,14 @@ export function describeCreated(out: string, made: CreatedCard, holder: CardHold
     `  ${t({ en: 'sign password', ja: '署名用暗証番号' })}: ${s.signPassword}${d('signPassword')}`,
     `  ${t({ en: 'PIN B', ja: '照合番号B' })}: ${s.pinB}  (${t({ en: 'security code', ja: 'セキュリティコード' })} ${s.securityCode})`,
     `  ${t({ en: '住民票コード', ja: '住民票コード' })}: ${s.residentCode}`,
+    ...(made.defaulted.includes('issuerMasterKeys') || made.defaulted.includes('areaMasterKeys')
+      ? [
+          t({
+            en: '  keys: the published TEST issuer and area keys (emulated cards only; anyone can reset its PINs)',
+            ja: '  鍵: 公開されているテスト用の発行者鍵・領域鍵です（エミュレータ用。誰でも暗証番号を再設定できます）',
+          }),
+        ]
+      : []),
     t({
       en: 'These values are shown only now; the card file stores the PINs as salted hashes.',
       ja: 'これらの値は今回だけ表示されます。カードファイルには暗証番号がハッシュで保存されます。',
