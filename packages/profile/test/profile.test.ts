@@ -6,6 +6,9 @@ import {
   CARD_AP_PIN,
   FIXED_PIN,
   FIXED_PINS,
+  HOLDER_PINS,
+  ISSUER_SD_AID,
+  SD_AID,
   aidHex,
   cardApFootprint,
   cardApPinLengthOk,
@@ -81,4 +84,19 @@ test('the PIN table: every PIN once, with the tries CARD.md gives', () => {
   assert.ok(!FIXED_PIN.jpki_sign.format.pattern.test('ABCDEF'));
   assert.ok(FIXED_PIN.text.format.pattern.test('1234'));
   assert.ok(!FIXED_PIN.text.format.pattern.test('12345'));
+});
+
+test('the holder chooses the 4-digit PINs and the sign password, never PIN A or PIN B', () => {
+  assert.deepEqual(
+    HOLDER_PINS.map((p) => p.name),
+    ['jpki_auth', 'jpki_sign', 'text', 'juki'],
+  );
+  for (const p of FIXED_PINS) {
+    assert.equal(p.holderSet, !/pin_[ab]$/.test(p.name), p.name);
+  }
+});
+
+test('the card issuer’s SD sits beside the areas’ under the same RID', () => {
+  assert.equal(aidHex(ISSUER_SD_AID), 'F04D594E41534400');
+  assert.equal(aidHex(SD_AID.local).slice(0, 14), aidHex(ISSUER_SD_AID).slice(0, 14));
 });
