@@ -337,8 +337,8 @@ after(() => {
 test('another provider meets the card next: it settles the cut-short load but is not told of it', async () => {
   const aids = await aidsOf(w);
   const card = await newCard();
-  // 千代田区's load of type C, cut after the card did the INSTALL (APDU 8): pending.
-  const cut = cutAt(card, 8, 'after');
+  // 千代田区's load of type C, cut after the card did the INSTALL (APDU 9): pending.
+  const cut = cutAt(card, 9, 'after');
   await assert.rejects(
     loadOnCard(w.ctx, w.op, cut.transmit, {
       terminalId: T,

@@ -129,10 +129,10 @@ test('a load relayed to the end: done, with the result of the card operation', a
   assert.equal(result.cardId, cardIdOf(card));
   assert.equal(result.results[0]?.status, 'loaded');
   assert.equal(cardApsOn(card)[0]?.ap.userId.toUpperCase(), result.results[0]?.userId);
-  assert.equal(j.apdus, 8, 'a type C load is 8 APDUs');
+  assert.equal(j.apdus, 9, 'a type C load is 9 APDUs');
   assert.deepEqual(
     steps.map((s) => s.seq),
-    [2, 3, 4, 5, 6, 7, 8, 8],
+    [2, 3, 4, 5, 6, 7, 8, 9, 9],
     'one command per step',
   );
   await assertAgreement(w.db, w.ctx.keys, card, 'relayed', { readBack: true });
@@ -208,8 +208,8 @@ test('the card pulled (CARD_REMOVED) before and after the INSTALL: interrupted; 
   for (const after of [false, true]) {
     const card = await newCard();
     const { last } = await drive(loadC(), (seq, cmd) => {
-      if (seq < 8) return { response: toHex(card.transmit(cmd)) };
-      // APDU 8 is the INSTALL: lost on the way, or done by the card and its answer lost.
+      if (seq < 9) return { response: toHex(card.transmit(cmd)) };
+      // APDU 9 is the INSTALL: lost on the way, or done by the card and its answer lost.
       if (after) card.transmit(cmd);
       return { error: 'CARD_REMOVED' };
     });
@@ -229,7 +229,7 @@ test('the card pulled (CARD_REMOVED) before and after the INSTALL: interrupted; 
       "SELECT detail FROM audit_log WHERE action = 'load.failed' ORDER BY seq DESC LIMIT 1",
     );
     assert.deepEqual(failed.rows[0]?.detail.code, 'CARD_REMOVED');
-    assert.equal(failed.rows[0]?.detail.apdus, 8);
+    assert.equal(failed.rows[0]?.detail.apdus, 9);
     // The next job on that card: a load of the same card AP settles it first.
     const again = await relayJob(new ApiClient(base, w.tokens.op), tx(card), loadC());
     assert.equal(again.state, 'done');
@@ -254,14 +254,14 @@ test('the card pulled (CARD_REMOVED) before and after the INSTALL: interrupted; 
 test('a silent terminal: the job ends INTERRUPTED; the next contact settles the pending load', async () => {
   const card = await newCard();
   const { last } = await drive(loadC(), (seq, cmd) =>
-    seq < 8 ? { response: toHex(card.transmit(cmd)) } : 'silent',
+    seq < 9 ? { response: toHex(card.transmit(cmd)) } : 'silent',
   );
-  assert.equal(last.json.seq, 8);
+  assert.equal(last.json.seq, 9);
   const done = await waitFor(last.json.id, 'failed');
   assert.equal(done.json.error.code, 'INTERRUPTED');
   // A late answer is refused: the job has ended.
   const late = await call('POST', `/v1/jobs/${last.json.id}/exchange`, {
-    seq: 8,
+    seq: 9,
     response: '9000',
   });
   assert.equal(late.status, 409);
@@ -272,7 +272,7 @@ test('a silent terminal: the job ends INTERRUPTED; the next contact settles the 
 test('cancel: the job ends as if the card were pulled; nothing is lost', async () => {
   const card = await newCard();
   const { last } = await drive(loadC(), (seq, cmd) =>
-    seq < 7 ? { response: toHex(card.transmit(cmd)) } : 'silent',
+    seq < 8 ? { response: toHex(card.transmit(cmd)) } : 'silent',
   );
   const c = await call('POST', `/v1/jobs/${last.json.id}/cancel`, {});
   assert.equal(c.status, 200);
@@ -281,7 +281,7 @@ test('cancel: the job ends as if the card were pulled; nothing is lost', async (
   // Cancelling again is harmless; answering is refused.
   assert.equal((await call('POST', `/v1/jobs/${last.json.id}/cancel`, {})).json.state, 'failed');
   const late = await call('POST', `/v1/jobs/${last.json.id}/exchange`, {
-    seq: 7,
+    seq: 8,
     response: '9000',
   });
   assert.equal(late.json.code, 'JOB_FINISHED');
@@ -367,12 +367,12 @@ test('garbage answers at every APDU of a load: never a 5xx, a clear end, nothing
   const endings = new Map<string, number>();
   let n = 0;
   const all: Garbage[] = ['random', 'bare_sw', 'bad_mac', 'swap'];
-  for (let k = 1; k <= 8; k++) {
+  for (let k = 1; k <= 9; k++) {
     for (const cardActs of [false, true]) {
       // Each kind in turn, so that each meets both variants (every kind everywhere: MYNA_SOAK=1).
       const kinds = SOAK ? [...all] : [all[(k + (cardActs ? 2 : 0)) % all.length]!];
       // Not hex bytes of a response is refused at the door: once at each end is enough.
-      if (k === 1 || k === 8) kinds.push('short');
+      if (k === 1 || k === 9) kinds.push('short');
       for (const kind of kinds) {
         const what = `${kind} at APDU ${k}${cardActs ? ' after the card acted' : ''}`;
         const card = await newCard();
@@ -419,12 +419,12 @@ test('server shutdown: a job waiting for its terminal ends INTERRUPTED', async (
   const card = await newCard();
   const client = new ApiClient(url, w.tokens.op);
   let j: JobReply = await client.call('startJob', { body: loadC() });
-  while (j.seq < 8) {
+  while (j.seq < 9) {
     const response = toHex(card.transmit(fromHex(j.command!)));
     j = await client.call('exchange', { params: { id: j.id }, body: { seq: j.seq, response } });
   }
   await app.close();
-  const late = { params: { id: j.id }, body: { seq: 8, response: '9000' } };
+  const late = { params: { id: j.id }, body: { seq: 9, response: '9000' } };
   await assert.rejects(client.call('exchange', late), {
     code: 'SERVER_UNREACHABLE',
   });
@@ -445,7 +445,7 @@ test('server shutdown: a job waiting for its terminal ends INTERRUPTED', async (
     }),
   );
   let view = v;
-  while (view.seq < 8)
+  while (view.seq < 9)
     view = await jobs.exchange(
       w.op.operatorId,
       v.id,

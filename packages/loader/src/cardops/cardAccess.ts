@@ -7,6 +7,7 @@ import { describeStatusWord, type Transmit } from '@myna-ap/apdu';
 import {
   AccessError,
   CardSession,
+  readCardExpiry,
   readCardIdentity,
   readPinTriesLeft,
   selectApplication,
@@ -21,6 +22,8 @@ export interface CardIdentity {
   readonly serial: Uint8Array;
   /** 市区町村コード of the 共通カードAP, when read. */
   readonly municipalityCode: string | null;
+  /** 有効期限 `YYYY-MM-DD` of the 共通カードAP when asked for (null: unreadable). */
+  readonly expiry?: string | null;
 }
 
 export function cardRefused(sw: number, what: { en: string; ja: string }): LoaderError {
@@ -63,17 +66,23 @@ export async function viaAccess<T>(read: () => Promise<T>): Promise<T> {
 }
 
 /**
- * Who the card is (2 or 3 APDUs): its serial and, when asked, its municipality.
+ * Who the card is (2 to 4 APDUs): its serial and, when asked, its municipality
+ * and its expiry (one READ BINARY each, the 共通カードAP still selected).
  * `NOT_MYNA_CARD` when the card has no 共通カードAP or no serial.
  */
-export async function readIdentity(t: Transmit, withMunicipality: boolean): Promise<CardIdentity> {
-  const id = await viaAccess(() =>
-    readCardIdentity({ transmit: t }, { municipality: withMunicipality }),
-  );
+export async function readIdentity(
+  t: Transmit,
+  withMunicipality: boolean,
+  withExpiry = false,
+): Promise<CardIdentity> {
+  const s = new CardSession({ transmit: t });
+  const id = await viaAccess(() => readCardIdentity(s, { municipality: withMunicipality }));
+  const expiry = withExpiry ? await viaAccess(() => readCardExpiry(s)) : undefined;
   return {
     cardId: id.serialHex as CardId,
     serial: id.serial,
     municipalityCode: id.municipalityCode,
+    ...(expiry !== undefined ? { expiry } : {}),
   };
 }
 

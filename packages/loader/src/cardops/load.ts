@@ -2,7 +2,8 @@
  * カードAP搭載: the card half of the load saga, for one card at a terminal.
  *
  *   plan (DB reads: authorisation, hours, the card APs and their versions — decided once)
- *   → identity (共通カードAP) → recovery of cut-short sagas → JPKI auth PIN not locked
+ *   → identity and expiry (共通カードAP) → recovery of cut-short sagas → card not expired
+ *   → JPKI auth PIN not locked
  *   → per area: for each card AP: consent + reserve (DB, user ID spent)
  *     → INSTALL in the area's secure channel → settle (DB)
  *
@@ -15,6 +16,7 @@ import { LoaderError, type Text } from '../errors.ts';
 import { appendAudit, writeTransaction } from '../store/audit.ts';
 import { buildInstallSpec, type ApprovedVersion } from '../domain/installSpec.ts';
 import { checkCapacity } from '../domain/rules/capacity.ts';
+import { checkCardNotExpired } from '../domain/rules/cardValidity.ts';
 import type { Ctx, Session } from '../store/context.ts';
 import { reserveLoad, settle } from '../store/instances.ts';
 import {
@@ -148,8 +150,10 @@ export async function loadOnCard(
 ): Promise<LoadOutcome> {
   // Everything that needs no card is decided before the card is touched, once.
   const plan = await planLoad(ctx, s, req);
-  const card = await readIdentity(t, needsCardMunicipality(plan));
+  const card = await readIdentity(t, needsCardMunicipality(plan), true);
   const recovered = await recoverCard(ctx, s.operatorId, t, card, s.providerId);
+  // Cut-short sagas are settled even on an expired card; nothing new goes onto it.
+  checkCardNotExpired(card.expiry ?? null, ctx.now());
   await checkAuthPinNotLocked(t);
 
   const results: LoadResult[] = [];

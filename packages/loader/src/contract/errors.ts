@@ -420,6 +420,11 @@ export const LOADER_ERRORS = defineCatalogue({
     en: 'the card is revoked, which is final',
     ja: 'カードは廃止されています（元に戻せません）',
   },
+  CARD_EXPIRED: {
+    status: 409,
+    en: 'the card has expired (its expiry date is in the detail): renewed at the municipality first',
+    ja: 'カードの有効期限が切れています（期限は詳細に記載）。先に市区町村で更新が必要です',
+  },
   CARD_AP_MISSING: {
     status: 409,
     en: 'a card AP recorded as loaded is not on the card: run diagnose',
