@@ -1,6 +1,6 @@
 /**
- * `myna card create|show|cert`: make a card file, look inside one, print its
- * JPKI certificates. The card file is the card's whole memory (keys included):
+ * `myna card create|show|cert|pin-reset`: make a card file, look inside one, print its
+ * JPKI certificates, reset a holder's PIN at the counter. The card file is the card's whole memory (keys included):
  * keep it like a private key.
  */
 import { X509Certificate } from 'node:crypto';
@@ -26,6 +26,7 @@ import {
 } from '@myna-ap/card';
 import { JpkiIssuer, PkiError, defaultPkiDir } from '@myna-ap/pki';
 import { CliError, type CliCommand, type CliIo } from '../command.ts';
+import { pinReset } from './pinReset.ts';
 import { t, type Text } from '../i18n.ts';
 
 /** The test holder a card gets when no option says otherwise. */
@@ -425,4 +426,4 @@ const cert: CliCommand = {
   },
 };
 
-export const cardCommands: readonly CliCommand[] = [create, show, cert];
+export const cardCommands: readonly CliCommand[] = [create, show, cert, pinReset];

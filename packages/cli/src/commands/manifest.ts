@@ -32,6 +32,16 @@ export const manifest: readonly CommandEntry[] = [
     module: 'card',
   },
   {
+    path: ['card', 'pin-reset'],
+    summary: {
+      en: "reset a holder's PIN at the counter (ロック解除): confirm the holder by the card, then set the PIN the holder types",
+      ja: '暗証番号の再設定（ロック解除）: カードで本人を確認し、本人が入力した暗証番号を設定',
+    },
+    usage:
+      '--which auth|sign|text|juki --birth YYYY-MM-DD [--expiry YYYY-MM-DD] [--security-code NNNN] [--reader N|NAME | --card FILE] [--issuer-cert FILE] [--issuer-keys FILE.json] [--new-pin-stdin]   (new PIN: MYNA_NEW_PIN; security code: MYNA_SECURITY_CODE)',
+    module: 'card',
+  },
+  {
     path: ['demo'],
     summary: {
       en: 'run the loading system with a demo provider, operator and card, and show what to try',
