@@ -221,3 +221,58 @@ function pinBFailure(sw: number): AccessError {
   }
   return cardError(sw, PIN_B.what);
 }
+
+/** What the 券面事項確認AP shows of the card face (EF 0002), for the operator's visual check. */
+export interface CardFace {
+  readonly birthDate: string; // 生年月日 YYYY-MM-DD
+  readonly sex: string; // 性別 (ISO 5218)
+  readonly expiry: string; // 有効期限 YYYY-MM-DD
+  /** 顔写真 (JPEG 2000). */
+  readonly photo: Uint8Array;
+  /** 氏名 and 住所 as printed: images (PNG), as the card keeps them. */
+  readonly nameImage: Uint8Array;
+  readonly addressImage: Uint8Array;
+}
+
+const FACE = { en: 'card face (券面事項)', ja: '券面事項' };
+
+/** Parses EF 0002 of the 券面事項確認AP (`FF 20 { DF 21 offsets, DF 22 … DF 2A }`). */
+export function parseCardFace(ef: Uint8Array): CardFace {
+  let items;
+  try {
+    const root = parseTlv(ef, { strict: false });
+    if (root.tag !== 0xff20 || !root.children) throw new Error('no FF 20 template');
+    items = root.children;
+  } catch (e) {
+    throw badData(FACE, (e as Error).message);
+  }
+  const get = (tag: number, what: string) => {
+    const v = items.find((i) => i.tag === tag)?.value;
+    if (!v) throw badData(FACE, `no ${what} (${tag.toString(16).toUpperCase()})`);
+    return v;
+  };
+  const date = (tag: number, what: string) => {
+    const t = new TextDecoder().decode(get(tag, what));
+    if (!/^[0-9]{8}$/.test(t)) throw badData(FACE, `${what} is not YYYYMMDD`);
+    return `${t.slice(0, 4)}-${t.slice(4, 6)}-${t.slice(6)}`;
+  };
+  return {
+    birthDate: date(0xdf22, 'birth date'),
+    sex: new TextDecoder().decode(get(0xdf23, 'sex')),
+    nameImage: get(0xdf25, 'name image'),
+    addressImage: get(0xdf26, 'address image'),
+    photo: get(0xdf27, 'face photo'),
+    expiry: date(0xdf29, 'expiry'),
+  };
+}
+
+/**
+ * Reads the card face after `authenticateCard` (PIN B verified in the 券面事項確認AP
+ * on this session): the birth date, sex and expiry, the face photo and the name
+ * and address images. `PIN_REQUIRED` when PIN B was not verified first.
+ */
+export async function readCardFace(session: CardSession): Promise<CardFace> {
+  await session.selectDf(AID.visual, VISUAL_AP);
+  await session.selectEf(VISUAL_EF.entries, FACE);
+  return parseCardFace(await session.readTlvEf(FACE));
+}

@@ -49,9 +49,12 @@ export {
   authenticateCard,
   cvCertificateSignedBy,
   issuerKeyFromCertificate,
+  parseCardFace,
   parseCvCertificate,
   pinBOf,
+  readCardFace,
   type CardAuthentication,
+  type CardFace,
   type CardAuthenticationOptions,
   type CvCertificate,
 } from './cardAuthentication.ts';

@@ -3,14 +3,16 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { InProcessChannel } from '@myna-ap/transport';
 import { VISUAL_EF } from '@myna-ap/profile';
-import { Card, keyId, newCardIssuer, issuerCvCertificateEf } from '@myna-ap/card';
+import { Card, DEFAULT_FACE_JP2, keyId, newCardIssuer, issuerCvCertificateEf } from '@myna-ap/card';
 import {
   AccessError,
   CardSession,
   authenticateCard,
   issuerKeyFromCertificate,
+  parseCardFace,
   parseCvCertificate,
   pinBOf,
+  readCardFace,
 } from '../src/index.ts';
 import { HOLDER, cardIssuer, freshCard, issued } from './fixture.ts';
 
@@ -95,4 +97,31 @@ test("another issuer's certificate, a wrong PIN B, bad certificates", async () =
     (e) => code(e) === 'BAD_DATA',
   );
   assert.equal(VISUAL_EF.cardAuthCert, 0x0003);
+});
+
+test('the card face after PIN B: birth date, sex, expiry, photo and the printed name and address', async () => {
+  const card = await freshCard();
+  const session = new CardSession(new InProcessChannel(card));
+  await assert.rejects(readCardFace(session), (e) => code(e) === 'PIN_REQUIRED');
+  await authenticateCard(session, {
+    pinB: await pinB(),
+    issuer: issuerCvCertificateEf(cardIssuer),
+  });
+  const face = await readCardFace(session);
+  const expiry = Buffer.from((await issued()).image.common.files['0003']!, 'hex').toString();
+  assert.equal(face.birthDate, HOLDER.birthDate);
+  assert.equal(face.sex, HOLDER.sex);
+  assert.equal(face.expiry.replaceAll('-', ''), expiry);
+  assert.deepEqual(face.photo, DEFAULT_FACE_JP2);
+  const png = [0x89, 0x50, 0x4e, 0x47];
+  assert.deepEqual([...face.nameImage.subarray(0, 4)], png);
+  assert.deepEqual([...face.addressImage.subarray(0, 4)], png);
+  assert.throws(
+    () => parseCardFace(Uint8Array.of(0xff, 0x20, 0x00)),
+    (e) => code(e) === 'BAD_DATA',
+  );
+  assert.throws(
+    () => parseCardFace(Uint8Array.of(0x30, 0x00)),
+    (e) => code(e) === 'BAD_DATA',
+  );
 });
