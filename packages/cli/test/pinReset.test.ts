@@ -6,11 +6,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MynaClient } from '@myna-ap/access';
 import {
+  DEFAULT_FACE_JP2,
   issuerCvCertificateEf,
   loadCardFile,
   newCardIssuer,
@@ -63,12 +64,19 @@ test('a locked auth PIN is reset to the PIN the holder typed; it is never printe
         HOLDER.birthDate,
         '--issuer-cert',
         cert,
+        '--face-dir',
+        join(card, '..', 'face'),
       ],
       { MYNA_LANG: 'en', MYNA_NEW_PIN: '7315', MYNA_SECURITY_CODE: code },
     );
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /holder's card confirmed: genuine card [0-9A-F]{32}/);
     assert.match(r.out, /auth PIN set anew with every try back/);
+    assert.match(r.out, new RegExp(`card face: born ${HOLDER.birthDate}, sex ${HOLDER.sex}`));
+    assert.deepEqual(
+      await readFile(join(card, '..', 'face', 'photo.jp2')),
+      Buffer.from(DEFAULT_FACE_JP2),
+    );
     assert.match(r.err, /TEST card issuer keys/);
     assert.ok(!`${r.out}${r.err}`.includes('7315'), 'the PIN appears nowhere');
     assert.equal(await tries(card), 3);

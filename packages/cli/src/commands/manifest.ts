@@ -38,7 +38,7 @@ export const manifest: readonly CommandEntry[] = [
       ja: '暗証番号の再設定（ロック解除）: カードで本人を確認し、本人が入力した暗証番号を設定',
     },
     usage:
-      '--which auth|sign|text|juki --birth YYYY-MM-DD [--expiry YYYY-MM-DD] [--security-code NNNN] [--reader N|NAME | --card FILE] [--issuer-cert FILE] [--issuer-keys FILE.json] [--new-pin-stdin]   (new PIN: MYNA_NEW_PIN; security code: MYNA_SECURITY_CODE)',
+      '--which auth|sign|text|juki --birth YYYY-MM-DD [--expiry YYYY-MM-DD] [--security-code NNNN] [--reader N|NAME | --card FILE] [--issuer-cert FILE] [--issuer-keys FILE.json] [--face-dir DIR] [--new-pin-stdin]   (new PIN: MYNA_NEW_PIN; security code: MYNA_SECURITY_CODE)',
     module: 'card',
   },
   {

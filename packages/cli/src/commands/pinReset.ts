@@ -3,12 +3,14 @@
  * seed 004 describes it. The operator first confirms the holder by the card
  * itself: the 券面事項確認AP's internal authentication with 照合番号B (birth date,
  * expiry year and the security code printed on the card) proves the card is the
- * genuine one its face shows, and the operator compares the face with the
- * holder. Then the holder types the new PIN (an environment variable or stdin,
+ * genuine one its face shows, and the operator compares that face (birth date,
+ * sex, expiry; the photo and the printed name and address with `--face-dir`) with
+ * the holder. Then the holder types the new PIN (an environment variable or stdin,
  * never a flag, never printed) and the card issuer's security domain sets it
  * with every try back, in one commit on the card.
  */
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import {
@@ -25,6 +27,7 @@ import {
   openIssuerSession,
   pinBOf,
   readCardExpiry,
+  readCardFace,
   resetHolderPin,
   selectApplication,
   type HolderPinKind,
@@ -113,7 +116,7 @@ export const pinReset: CliCommand = {
     ja: '暗証番号の再設定（ロック解除）: カードで本人を確認し、本人が入力した暗証番号を設定',
   },
   usage:
-    '--which auth|sign|text|juki --birth YYYY-MM-DD [--expiry YYYY-MM-DD] [--security-code NNNN] [--reader N|NAME | --card FILE] [--issuer-cert FILE] [--issuer-keys FILE.json] [--new-pin-stdin]   (new PIN: MYNA_NEW_PIN; security code: MYNA_SECURITY_CODE)',
+    '--which auth|sign|text|juki --birth YYYY-MM-DD [--expiry YYYY-MM-DD] [--security-code NNNN] [--reader N|NAME | --card FILE] [--issuer-cert FILE] [--issuer-keys FILE.json] [--face-dir DIR] [--new-pin-stdin]   (new PIN: MYNA_NEW_PIN; security code: MYNA_SECURITY_CODE)',
   options: {
     ...cardSourceOptions,
     which: { type: 'string' },
@@ -123,6 +126,7 @@ export const pinReset: CliCommand = {
     'issuer-cert': { type: 'string' },
     'issuer-keys': { type: 'string' },
     'new-pin-stdin': { type: 'boolean' },
+    'face-dir': { type: 'string' },
   },
   async run({ values }, io) {
     const which = str(values.which) as HolderPinKind | undefined;
@@ -192,6 +196,27 @@ export const pinReset: CliCommand = {
           ja: `本人のカードを確認しました: 正規のカード ${a.cardKeyId}（生年月日・有効期限・セキュリティコードが一致）。券面の顔写真と本人を照合してください`,
         }),
       );
+      // The card's own face (券面事項確認AP), for the operator to compare with the holder.
+      const face = await readCardFace(session);
+      io.out(
+        t({
+          en: `card face: born ${face.birthDate}, sex ${face.sex}, valid to ${face.expiry}`,
+          ja: `券面: 生年月日 ${face.birthDate}・性別 ${face.sex}・有効期限 ${face.expiry}`,
+        }),
+      );
+      const dir = str(values['face-dir']);
+      if (dir !== undefined) {
+        await mkdir(dir, { recursive: true });
+        await writeFile(join(dir, 'photo.jp2'), face.photo, { mode: 0o600 });
+        await writeFile(join(dir, 'name.png'), face.nameImage, { mode: 0o600 });
+        await writeFile(join(dir, 'address.png'), face.addressImage, { mode: 0o600 });
+        io.out(
+          t({
+            en: `photo, name and address images written to ${dir} (photo.jp2, name.png, address.png)`,
+            ja: `顔写真・氏名・住所の画像を ${dir} に書き出しました（photo.jp2, name.png, address.png）`,
+          }),
+        );
+      }
       const s = await openIssuerSession(session, masters);
       await resetHolderPin(s, which, newPin);
       const def = HOLDER_PINS[which];
