@@ -1,8 +1,8 @@
 /**
  * @myna-ap/profile — the My Number Card's published layout, in one place: the
- * AIDs, the EFs, the PINs and their tries, what a card AP may be, and the check
- * digits of the numbers on the card, and how long a card is valid. The emulator, the host clients and the
- * loading system all read these facts from here.
+ * AIDs, the EFs, the PINs and their tries, what a card AP may be, the check
+ * digits of the numbers on the card, and how long a card is valid. The emulator,
+ * the host clients and the loading system all read these facts from here.
  */
 export {
   AID,
