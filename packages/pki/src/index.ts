@@ -9,6 +9,7 @@ export * from './revocation.ts';
 export type { CertKind } from './kinds.ts';
 export * from './ocsp.ts';
 export * from './server.ts';
+export { startPkiCluster, type PkiClusterOptions } from './cluster.ts';
 export * from './crlIndex.ts';
 export * from './validate.ts';
 export { DerError } from './der.ts';

@@ -41,7 +41,7 @@ import {
   type RevocationReason,
 } from './revocation.ts';
 import { buildCrl, type CrlEntries } from './crl.ts';
-import { OcspResponder } from './ocsp.ts';
+import { OcspResponder, type OcspResponderOptions } from './ocsp.ts';
 import { SerialTable } from './serialTable.ts';
 
 export type { CertKind } from './kinds.ts';
@@ -686,7 +686,7 @@ export class JpkiIssuer {
   }
 
   /** An OCSP responder answering for both CAs from this issuer's records. */
-  async ocspResponder(validityMs?: number): Promise<OcspResponder> {
+  async ocspResponder(opts?: OcspResponderOptions | number): Promise<OcspResponder> {
     const cas = [];
     for (const kind of ['auth', 'sign'] as const) {
       cas.push({
@@ -696,7 +696,7 @@ export class JpkiIssuer {
         responderKey: await this.#key(`ocsp-${kind}`),
       });
     }
-    return new OcspResponder(cas, this, validityMs);
+    return new OcspResponder(cas, this, opts);
   }
 
   #tails: { readonly issued: JsonLinesTail; readonly revoked: JsonLinesTail } | undefined;

@@ -204,13 +204,59 @@ interface PreparedCa {
   readonly certs: Uint8Array;
 }
 
+/** One signed answer and, when it carries no nonce, how long it may be cached. */
+export interface OcspAnswer {
+  readonly der: Uint8Array;
+  /** Set for answers without a nonce (RFC 5019): the answer's producedAt and nextUpdate. */
+  readonly cacheable?: { readonly producedAt: Date; readonly nextUpdate: Date };
+}
+
+export interface OcspResponderOptions {
+  /** How long a good/revoked/unknown answer is valid (nextUpdate − thisUpdate); default 1 hour. */
+  readonly validityMs?: number;
+  /** Pre-signed answers kept (RFC 5019 requests: one CertID, no nonce); 0 turns the cache off. */
+  readonly cacheEntries?: number;
+}
+
+/** A pre-signed answer for one CertID, and the status it was signed with. */
+interface CachedAnswer {
+  der: Uint8Array;
+  status: string;
+  producedAtMs: number;
+  nextUpdateMs: number;
+  resigning: boolean;
+}
+
+/**
+ * Re-sign a cached answer once this share of its validity has passed (served meanwhile),
+ * and never serve one this close to its nextUpdate: a client's clock may run ahead.
+ */
+const RESIGN_AFTER = 0.5;
+const NEVER_SERVE_WITHIN_MS = 60_000;
+
 export class OcspResponder {
   readonly #cas: PreparedCa[];
   readonly #records: OcspRecords;
   /** How long a good/revoked answer may be cached by clients. */
   readonly validityMs: number;
+  /**
+   * Pre-signed answers by CertID (its DER, as a latin1 string), oldest first.
+   * RFC 5019's lightweight profile: a client without a nonce accepts any answer
+   * still inside its validity, so one signature serves every such request for that
+   * certificate until it is re-signed. Each hit re-checks the status in the records
+   * (a table lookup), so a revocation another process wrote is answered at once.
+   */
+  readonly #cache = new Map<string, CachedAnswer>();
+  readonly #cacheEntries: number;
+  #signed = 0;
+  #hits = 0;
 
-  constructor(cas: readonly OcspCa[], records: OcspRecords, validityMs = 3_600_000) {
+  constructor(
+    cas: readonly OcspCa[],
+    records: OcspRecords,
+    opts: OcspResponderOptions | number = {},
+  ) {
+    const o = typeof opts === 'number' ? { validityMs: opts } : opts;
     this.#cas = cas.map((ca) => {
       const { subject: name, keyBits } = certificateParts(ca.caCertificate);
       const responder = certificateParts(ca.responderCertificate);
@@ -225,7 +271,13 @@ export class OcspResponder {
       };
     });
     this.#records = records;
-    this.validityMs = validityMs;
+    this.validityMs = o.validityMs ?? 3_600_000;
+    this.#cacheEntries = o.cacheEntries ?? 100_000;
+  }
+
+  /** Signatures made and answers served from the cache so far (for the logs and benchmarks). */
+  get stats(): { readonly signed: number; readonly cacheHits: number; readonly cached: number } {
+    return { signed: this.#signed, cacheHits: this.#hits, cached: this.#cache.size };
   }
 
   #hashes(c: PreparedCa, oidHex: string): readonly [string, string] | undefined {
@@ -244,48 +296,127 @@ export class OcspResponder {
 
   /** Answers one DER OCSPRequest. Never throws on bad input: malformedRequest instead. */
   async respond(requestDer: Uint8Array, now: Date = new Date()): Promise<Uint8Array> {
+    return (await this.answer(requestDer, now)).der;
+  }
+
+  /**
+   * Answers one DER OCSPRequest, from the cache when it can: a request of one CertID
+   * without a nonce (RFC 5019) gets the pre-signed answer for that CertID while the
+   * certificate's status is the one it was signed with and its nextUpdate is not
+   * near; a nonce, several CertIDs or a changed status are signed on demand.
+   */
+  async answer(requestDer: Uint8Array, now: Date = new Date()): Promise<OcspAnswer> {
     let req: OcspRequestInfo;
     try {
       req = parseOcspRequest(requestDer);
     } catch (e) {
-      if (e instanceof OcspRequestError) return ocspStatusOnly(OCSP_STATUS.malformedRequest);
+      if (e instanceof OcspRequestError)
+        return { der: ocspStatusOnly(OCSP_STATUS.malformedRequest) };
       throw e;
     }
     // Every CertID must name the same CA: one responder certificate signs the answer.
     let owner: PreparedCa | undefined;
-    const singles: Uint8Array[] = [];
-    const thisUpdate = generalizedTime(now);
-    const nextUpdate = der(0xa0, generalizedTime(new Date(now.getTime() + this.validityMs)));
+    const statuses: Uint8Array[] = [];
     for (const id of req.certIds) {
-      if (!HASHES[id.hashAlgorithm]) return ocspStatusOnly(OCSP_STATUS.malformedRequest);
+      if (!HASHES[id.hashAlgorithm]) return { der: ocspStatusOnly(OCSP_STATUS.malformedRequest) };
       const nameHash = hexOf(id.issuerNameHash);
       const keyHash = hexOf(id.issuerKeyHash);
       const match = this.#cas.find((c) => {
         const h = this.#hashes(c, id.hashAlgorithm)!;
         return h[0] === nameHash && h[1] === keyHash;
       });
-      if (!match || (owner && owner !== match)) return ocspStatusOnly(OCSP_STATUS.unauthorized);
+      if (!match || (owner && owner !== match)) {
+        return { der: ocspStatusOnly(OCSP_STATUS.unauthorized) };
+      }
       owner = match;
-      singles.push(
-        der(0x30, id.der, this.#status(match.ca.kind, id.serialNumber), thisUpdate, nextUpdate),
-      );
+      statuses.push(this.#status(match.ca.kind, id.serialNumber));
     }
     const ca = owner!;
+    const nowMs = now.getTime();
+    if (req.nonceExtension || req.certIds.length !== 1 || this.#cacheEntries === 0) {
+      return this.#sign(ca, req.certIds, statuses, req.nonceExtension, nowMs);
+    }
+    const id = req.certIds[0]!;
+    const key = Buffer.from(id.der).toString('latin1');
+    const status = Buffer.from(statuses[0]!).toString('latin1');
+    const hit = this.#cache.get(key);
+    if (
+      hit &&
+      hit.status === status &&
+      hit.producedAtMs <= nowMs &&
+      nowMs < hit.nextUpdateMs - NEVER_SERVE_WITHIN_MS
+    ) {
+      this.#hits++;
+      if (!hit.resigning && nowMs >= hit.producedAtMs + this.validityMs * RESIGN_AFTER) {
+        // Re-signed in the background: this request and those meanwhile get the old one.
+        hit.resigning = true;
+        this.#sign(ca, req.certIds, statuses, undefined, nowMs)
+          .then((a) => this.#remember(key, status, a))
+          .catch(() => (hit.resigning = false));
+      }
+      return this.#cachedAnswer(hit);
+    }
+    const a = await this.#sign(ca, req.certIds, statuses, undefined, nowMs);
+    this.#remember(key, status, a);
+    return a;
+  }
+
+  #cachedAnswer(c: CachedAnswer): OcspAnswer {
+    return {
+      der: c.der,
+      cacheable: { producedAt: new Date(c.producedAtMs), nextUpdate: new Date(c.nextUpdateMs) },
+    };
+  }
+
+  #remember(key: string, status: string, a: OcspAnswer): void {
+    if (!a.cacheable) return;
+    this.#cache.delete(key); // re-inserted last: the oldest go first when full
+    if (this.#cache.size >= this.#cacheEntries) {
+      this.#cache.delete(this.#cache.keys().next().value!);
+    }
+    this.#cache.set(key, {
+      der: a.der,
+      status,
+      producedAtMs: a.cacheable.producedAt.getTime(),
+      nextUpdateMs: a.cacheable.nextUpdate.getTime(),
+      resigning: false,
+    });
+  }
+
+  async #sign(
+    ca: PreparedCa,
+    certIds: readonly OcspCertId[],
+    statuses: readonly Uint8Array[],
+    nonceExtension: Uint8Array | undefined,
+    nowMs: number,
+  ): Promise<OcspAnswer> {
+    // whole seconds: GeneralizedTime carries no fraction, and producedAt must not lie
+    const producedAtMs = Math.floor(nowMs / 1000) * 1000;
+    const nextUpdateMs = producedAtMs + this.validityMs;
+    const thisUpdate = generalizedTime(new Date(producedAtMs));
+    const nextUpdate = der(0xa0, generalizedTime(new Date(nextUpdateMs)));
+    const singles = certIds.map((id, i) => der(0x30, id.der, statuses[i]!, thisUpdate, nextUpdate));
     const tbs = der(
       0x30,
       ca.responderId,
       thisUpdate, // producedAt
       der(0x30, ...singles),
-      ...(req.nonceExtension ? [der(0xa1, der(0x30, req.nonceExtension))] : []),
+      ...(nonceExtension ? [der(0xa1, der(0x30, nonceExtension))] : []),
     );
     // sha256WithRSAEncryption over the DER tbsResponseData, signed in the key store
     const signature = await ca.ca.responderKey.sign(tbs);
+    this.#signed++;
     const basic = der(0x30, tbs, SHA256_RSA, der(0x03, Uint8Array.of(0), signature), ca.certs);
-    return der(
+    const out = der(
       0x30,
       Uint8Array.of(0x0a, 0x01, OCSP_STATUS.successful),
       der(0xa0, der(0x30, BASIC_OID, der(0x04, basic))),
     );
+    if (nonceExtension) return { der: out };
+    return {
+      der: out,
+      cacheable: { producedAt: new Date(producedAtMs), nextUpdate: new Date(nextUpdateMs) },
+    };
   }
 
   #status(kind: CertKind, serialContent: Uint8Array): Uint8Array {

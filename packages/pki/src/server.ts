@@ -4,19 +4,30 @@
  * latest CRLs at /crl/{auth,sign}.crl and /crl/{auth,sign}-delta.crl.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server as NetServer } from 'node:net';
+import { MAX_OCSP_BODY, ocspFrontServer, type OcspReply } from './ocspHttp.ts';
 import type { JpkiIssuer } from './issuer.ts';
-import type { OcspResponder } from './ocsp.ts';
+import type { OcspAnswer, OcspResponder } from './ocsp.ts';
 import type { CertKind } from './kinds.ts';
 
-const MAX_REQUEST = 64 * 1024; // an OCSP request is a few hundred bytes
+const MAX_REQUEST = MAX_OCSP_BODY; // an OCSP request is a few hundred bytes
 
 export interface PkiServerOptions {
   readonly port?: number; // 0 = any free port
   readonly host?: string; // default 127.0.0.1
   /** Publish a fresh full CRL this often (ms); default 1 hour. Deltas on request only. */
   readonly crlIntervalMs?: number;
+  /** Pre-signed OCSP answers kept (RFC 5019 requests); default 100,000, 0 = none. */
+  readonly ocspCacheEntries?: number;
   readonly log?: (line: string) => void;
+}
+
+/** Where the HTTP side gets CRLs: made in this process, or by the cluster's primary. */
+export interface CrlSource {
+  /** The latest full CRL of a CA, once the first is published (undefined: not yet, or failed). */
+  full(kind: CertKind): Promise<Uint8Array | undefined>;
+  /** A delta CRL made now (it takes the CA's next CRL number). */
+  delta(kind: CertKind): Promise<Uint8Array>;
 }
 
 export interface PkiServer {
@@ -44,36 +55,98 @@ function readBody(req: IncomingMessage): Promise<Uint8Array> {
   });
 }
 
-export async function startPkiServer(
+/**
+ * Publishes full CRLs of both CAs now and every `intervalMs`, in this process.
+ * Only one process of a cluster may do this: CRL numbers are taken from the
+ * issuer's crl-state.json.
+ */
+export function publishCrls(
   issuer: JpkiIssuer,
-  opts: PkiServerOptions = {},
-): Promise<PkiServer> {
-  const responder: OcspResponder = await issuer.ocspResponder();
-  const log = opts.log ?? (() => {});
-  const crls = new Map<string, Uint8Array>();
+  intervalMs: number,
+  log: (line: string) => void,
+  onPublished: () => void = () => {},
+): { readonly source: CrlSource; stop(): void } {
+  const crls = new Map<CertKind, Uint8Array>();
   const publish = async () => {
-    for (const kind of ['auth', 'sign'] as const) crls.set(`${kind}.crl`, await issuer.crl(kind));
+    for (const kind of ['auth', 'sign'] as const) crls.set(kind, await issuer.crl(kind));
+    onPublished();
   };
-  await issuer.refresh();
-  // OCSP answers need no CRL: listen at once, publish the first CRLs meanwhile (a
-  // national CRL takes a few seconds to write); /crl/ requests wait for them.
-  const firstCrls = publish();
-  firstCrls.catch((e: unknown) => log(`CRL publication failed: ${String(e)}`));
+  // OCSP answers need no CRL: the server listens at once and the first CRLs are
+  // published meanwhile (a national CRL takes a few seconds); /crl/ requests wait.
+  const first = publish();
+  first.catch((e: unknown) => log(`CRL publication failed: ${String(e)}`));
   const timer = setInterval(() => {
     issuer
       .refresh()
       .then(publish)
       .catch((e: unknown) => log(`CRL publication failed: ${String(e)}`));
-  }, opts.crlIntervalMs ?? 3_600_000);
+  }, intervalMs);
   timer.unref();
+  return {
+    source: {
+      full: async (kind) => {
+        await first.catch(() => undefined);
+        return crls.get(kind);
+      },
+      delta: async (kind) => {
+        await issuer.refresh();
+        return issuer.crl(kind, { delta: true });
+      },
+    },
+    stop: () => clearInterval(timer),
+  };
+}
 
-  const server: Server = createServer((req, res) => {
-    const send = (status: number, type: string, body: Uint8Array | string) => {
+/** RFC 5019 §6.2: a pre-signed answer may be cached by HTTP caches until its nextUpdate. */
+function ocspHeaders(a: OcspAnswer, now: number): Record<string, string> {
+  if (!a.cacheable) return { 'cache-control': 'no-store' };
+  const maxAge = Math.max(0, Math.floor((a.cacheable.nextUpdate.getTime() - now) / 1000));
+  return {
+    'cache-control': `max-age=${maxAge}, public, no-transform, must-revalidate`,
+    'last-modified': a.cacheable.producedAt.toUTCString(),
+    expires: a.cacheable.nextUpdate.toUTCString(),
+  };
+}
+
+/** One OCSP answer with its HTTP headers, after the records are brought up to date. */
+function ocspReply(issuer: JpkiIssuer, responder: OcspResponder): OcspReply {
+  return async (der) => {
+    // a revocation another process wrote is in the records before the answer
+    await issuer.refresh();
+    const now = new Date();
+    const a = await responder.answer(der, now);
+    return { body: a.der, headers: ocspHeaders(a, now.getTime()) };
+  };
+}
+
+/**
+ * The service of one process, not yet listening: OCSP requests answered on the
+ * fast path (ocspHttp.ts), everything else by node:http.
+ */
+export function pkiServer(
+  issuer: JpkiIssuer,
+  responder: OcspResponder,
+  crls: CrlSource,
+  log: (line: string) => void,
+): NetServer & { destroyConnections(): void } {
+  const reply = ocspReply(issuer, responder);
+  return ocspFrontServer(reply, pkiHttpServer(reply, crls, log));
+}
+
+/** The node:http side: OCSP requests the fast path passed on, CRLs, health, errors. */
+function pkiHttpServer(reply: OcspReply, crls: CrlSource, log: (line: string) => void): Server {
+  return createServer((req, res) => {
+    const send = (
+      status: number,
+      type: string,
+      body: Uint8Array | string,
+      headers: Record<string, string> = { 'cache-control': 'no-store' },
+    ) => {
       // Content-Length, not chunked: some OCSP clients read only a sized body.
       res.writeHead(status, {
         'content-type': type,
         'content-length': typeof body === 'string' ? Buffer.byteLength(body) : body.length,
-        'cache-control': 'no-store',
+        ...headers,
       });
       res.end(body);
     };
@@ -101,18 +174,16 @@ export async function startPkiServer(
         } else {
           return send(405, 'text/plain', 'use GET or POST\n');
         }
-        await issuer.refresh();
-        return send(200, 'application/ocsp-response', await responder.respond(der));
+        const a = await reply(der);
+        return send(200, 'application/ocsp-response', a.body, a.headers);
       }
       const m = /^\/crl\/(auth|sign)(-delta)?\.crl$/.exec(path);
       if (m && req.method === 'GET') {
         const kind = m[1] as CertKind;
-        await issuer.refresh();
-        await firstCrls.catch(() => undefined);
-        const full = crls.get(`${kind}.crl`);
-        if (!m[2] && !full) return send(503, 'text/plain', 'CRL not published yet\n');
-        const body = m[2] ? await issuer.crl(kind, { delta: true }) : full!;
-        return send(200, 'application/pkix-crl', body);
+        if (m[2]) return send(200, 'application/pkix-crl', await crls.delta(kind));
+        const full = await crls.full(kind);
+        if (!full) return send(503, 'text/plain', 'CRL not published yet\n');
+        return send(200, 'application/pkix-crl', full);
       }
       if (path === '/healthz') return send(200, 'text/plain', 'ok\n');
       return send(
@@ -125,18 +196,35 @@ export async function startPkiServer(
       if (!res.headersSent) send(500, 'text/plain', 'internal error\n');
     });
   });
-  await new Promise<void>((resolve, reject) => {
+}
+
+export function listen(server: NetServer, port: number, host: string): Promise<AddressInfo> {
+  return new Promise<AddressInfo>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
+    server.listen(port, host, () => resolve(server.address() as AddressInfo));
   });
-  const a = server.address() as AddressInfo;
+}
+
+/** The issuer's HTTP service in this one process (OCSP signing on libuv's thread pool). */
+export async function startPkiServer(
+  issuer: JpkiIssuer,
+  opts: PkiServerOptions = {},
+): Promise<PkiServer> {
+  const responder = await issuer.ocspResponder({
+    ...(opts.ocspCacheEntries !== undefined ? { cacheEntries: opts.ocspCacheEntries } : {}),
+  });
+  const log = opts.log ?? (() => {});
+  await issuer.refresh();
+  const crls = publishCrls(issuer, opts.crlIntervalMs ?? 3_600_000, log);
+  const server = pkiServer(issuer, responder, crls.source, log);
+  const a = await listen(server, opts.port ?? 0, opts.host ?? '127.0.0.1');
   return {
     url: `http://${a.address}:${a.port}`,
     close: () =>
       new Promise<void>((resolve) => {
-        clearInterval(timer);
+        crls.stop();
         server.close(() => resolve());
-        server.closeAllConnections();
+        server.destroyConnections();
       }),
   };
 }

@@ -1,5 +1,6 @@
 /** `myna pki …`: the test JPKI issuer (root, issuing CAs, OCSP responder certificates). */
 import { writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import {
   JpkiIssuer,
   PKCS11_PIN_ENV,
@@ -7,6 +8,7 @@ import {
   REVOCATION_REASONS,
   type RevocationReason,
   defaultPkiDir,
+  startPkiCluster,
   startPkiServer,
 } from '@myna-ap/pki';
 import { CliError, type CliCommand } from '../command.ts';
@@ -274,11 +276,13 @@ const serve: CliCommand = {
     en: 'serve OCSP at /ocsp (GET and POST) and the latest CRLs under /crl/ until Ctrl-C',
     ja: 'OCSP（/ocsp、GET・POST）と最新の CRL（/crl/）を提供（Ctrl-C で終了）',
   },
-  usage: '[--dir DIR] [--port N] [--host ADDR]',
+  usage: '[--dir DIR] [--port N] [--host ADDR] [--workers N]',
   options: {
     dir: { type: 'string' },
     port: { type: 'string', default: '8080' },
     host: { type: 'string', default: '127.0.0.1' },
+    // OCSP worker processes (node:cluster); 1 = this process only
+    workers: { type: 'string', default: String(availableParallelism()) },
   },
   async run({ values }, io) {
     const dir = dirOf(values);
@@ -286,12 +290,17 @@ const serve: CliCommand = {
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       throw new CliError({ en: `--port must be 0..65535`, ja: `--port は 0〜65535 です` });
     }
+    const workers = Number(values.workers);
+    if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
+      throw new CliError({ en: `--workers must be 1..64`, ja: `--workers は 1〜64 です` });
+    }
     const issuer = await JpkiIssuer.open(dir).catch((e: unknown) => asCliError(e, dir));
-    const server = await startPkiServer(issuer, {
-      port,
-      host: String(values.host),
-      log: (l) => io.err(l),
-    }).catch(async (e: unknown) => {
+    const opts = { port, host: String(values.host), log: (l: string) => io.err(l) };
+    const server = await (
+      workers > 1
+        ? startPkiCluster(issuer, dir, { ...opts, workers })
+        : startPkiServer(issuer, opts)
+    ).catch(async (e: unknown) => {
       await issuer.close();
       return asCliError(e, dir);
     });
