@@ -58,32 +58,82 @@ function digits(b: Uint8Array, at: number, n: number): number {
   return v;
 }
 
-/** UTCTime YYMMDDHHMMSSZ or GeneralizedTime YYYYMMDDHHMMSS[.f]Z, read from the bytes (hot path). */
-function readTime(b: Uint8Array, t: Tlv): number {
-  const n = t.end - t.start;
-  let p = t.start;
-  let year: number;
-  if (t.tag === 0x17 && n === 13) {
-    const yy = digits(b, p, 2);
-    year = yy < 50 ? 2000 + yy : 1900 + yy;
-    p += 2;
-  } else if (t.tag === 0x18 && n >= 15) {
-    year = digits(b, p, 4);
-    p += 4;
-  } else {
-    throw new CrlParseError(`bad time at ${t.headerStart}`);
+/** Days in a month of the proleptic Gregorian calendar (month 1–12). */
+function daysIn(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/**
+ * UTCTime YYMMDDHHMMSSZ (YY < 50 is 20YY, RFC 5280 §4.1.2.5.1) or GeneralizedTime
+ * YYYYMMDDHHMMSS[.fff]Z, read from the bytes: ms since the epoch (fractions dropped).
+ * Every field is range-checked (no 13th month, 31 April or 24:00). The last date
+ * seen is remembered: in a CRL most entries share their day with the one before.
+ */
+class TimeReader {
+  #dateAt = -1; // where in `#b` the remembered date's digits are
+  #dateLen = 0;
+  #b: Uint8Array | undefined;
+  #dayMs = 0;
+
+  read(b: Uint8Array, t: Tlv): number {
+    const n = t.end - t.start;
+    let dateLen: number;
+    if (t.tag === 0x17 && n === 13) dateLen = 6;
+    else if (t.tag === 0x18 && n >= 15) {
+      dateLen = 8;
+      if (
+        n > 15 &&
+        (b[t.start + 14] !== 0x2e || n === 16 || Number.isNaN(digits(b, t.start + 15, n - 16)))
+      ) {
+        throw new CrlParseError(`bad time at ${t.headerStart}`);
+      }
+    } else throw new CrlParseError(`bad time at ${t.headerStart}`);
+    if (b[t.end - 1] !== 0x5a) throw new CrlParseError(`bad time at ${t.headerStart}`);
+    const p = t.start;
+    if (!this.#sameDate(b, p, dateLen)) {
+      let year: number;
+      if (dateLen === 6) {
+        const yy = digits(b, p, 2);
+        year = yy < 50 ? 2000 + yy : 1900 + yy;
+      } else year = digits(b, p, 4);
+      const month = digits(b, p + dateLen - 4, 2);
+      const day = digits(b, p + dateLen - 2, 2);
+      if (
+        !(month >= 1 && month <= 12) ||
+        !(day >= 1 && day <= daysIn(year, month)) ||
+        Number.isNaN(year)
+      ) {
+        throw new CrlParseError(`bad time at ${t.headerStart}`);
+      }
+      this.#b = b;
+      this.#dateAt = p;
+      this.#dateLen = dateLen;
+      this.#dayMs = Date.UTC(year, month - 1, day);
+      // Date.UTC maps years 0–99 to 1900–1999: a GeneralizedTime year 0050 is 0050
+      if (year < 100) this.#dayMs = new Date(this.#dayMs).setUTCFullYear(year);
+    }
+    const q = p + dateLen;
+    const hh = digits(b, q, 2);
+    const mm = digits(b, q + 2, 2);
+    const ss = digits(b, q + 4, 2);
+    if (!(hh < 24 && mm < 60 && ss < 60)) throw new CrlParseError(`bad time at ${t.headerStart}`);
+    return this.#dayMs + ((hh * 60 + mm) * 60 + ss) * 1000;
   }
-  const ms = Date.UTC(
-    year,
-    digits(b, p, 2) - 1,
-    digits(b, p + 2, 2),
-    digits(b, p + 4, 2),
-    digits(b, p + 6, 2),
-    digits(b, p + 8, 2),
-  );
-  if (b[t.end - 1] !== 0x5a || Number.isNaN(ms))
-    throw new CrlParseError(`bad time at ${t.headerStart}`);
-  return ms;
+
+  #sameDate(b: Uint8Array, p: number, len: number): boolean {
+    const c = this.#b;
+    if (c === undefined || len !== this.#dateLen) return false;
+    const q = this.#dateAt;
+    if (c === b && q === p) return true;
+    for (let i = 0; i < len; i++) if (c[q + i] !== b[p + i]) return false;
+    return true;
+  }
+}
+
+/** A time field outside the hot path (thisUpdate, nextUpdate). */
+function readTime(b: Uint8Array, t: Tlv): number {
+  return new TimeReader().read(b, t);
 }
 
 /** The parts of a CRL the index and the validator need. */
@@ -97,6 +147,9 @@ export interface CrlInfo {
   readonly crlNumber: bigint | undefined;
   readonly deltaBase: bigint | undefined; // delta CRL indicator
   readonly authorityKeyId: string | undefined; // hex, from the AKI extension
+  /** Entries and serial length guessed from the first entry (to size an index once). */
+  readonly entryEstimate: number;
+  readonly serialEstimate: number;
   /** Calls `entry` for each revoked certificate (serial value bytes, time, reason or -1). */
   forEachEntry(
     entry: (b: Uint8Array, start: number, end: number, at: number, reason: number) => void,
@@ -107,7 +160,6 @@ const OID_SHA256_RSA = '2a864886f70d01010b';
 const OID_CRL_NUMBER = '551d14';
 const OID_DELTA = '551d1b';
 const OID_AKI = '551d23';
-const OID_REASON = '551d15';
 
 function intValue(b: Uint8Array, t: Tlv): bigint {
   let v = 0n;
@@ -188,7 +240,25 @@ export function parseCrl(b: Uint8Array): CrlInfo {
     p = x.end;
   }
   const rev = revoked;
+  // A guess from the first entry, bounded by the bytes there are (an entry takes at least 20).
+  let entryEstimate = 0;
+  let serialEstimate = 1;
+  if (rev && rev.end > rev.start) {
+    const first = readTlv(b, rev.start, rev.end);
+    // 5% more: the first entry may be a byte longer than most (a sign octet)
+    entryEstimate = Math.ceil(
+      (1.05 * (rev.end - rev.start)) / Math.max(20, first.end - first.headerStart),
+    );
+    const serial = first.end > first.start ? readTlv(b, first.start, first.end) : undefined;
+    if (serial) {
+      let s = serial.start;
+      while (s < serial.end - 1 && b[s] === 0) s++;
+      serialEstimate = Math.min(32, Math.max(1, serial.end - s));
+    }
+  }
   return {
+    entryEstimate,
+    serialEstimate,
     tbs: b.subarray(tbsT.headerStart, tbsT.end),
     signatureAlgorithm: Buffer.from(b.subarray(oidT.start, oidT.end)).toString('hex'),
     signature: b.subarray(sigT.start + 1, sigT.end),
@@ -200,26 +270,40 @@ export function parseCrl(b: Uint8Array): CrlInfo {
     authorityKeyId,
     forEachEntry(entry) {
       if (!rev) return 0;
+      const times = new TimeReader();
       let n = 0;
       for (let q = rev.start; q < rev.end;) {
         const e = readTlv(b, q, rev.end);
+        if (e.tag !== 0x30) throw new CrlParseError(`revoked entry at ${q} is not a SEQUENCE`);
         const serial = readTlv(b, e.start, e.end);
-        if (serial.tag !== 0x02) throw new CrlParseError('revoked entry without a serial');
+        if (serial.tag !== 0x02 || serial.end === serial.start) {
+          throw new CrlParseError(`revoked entry at ${q} without a serial`);
+        }
         const time = readTlv(b, serial.end, e.end);
         let reason = -1;
         if (time.end < e.end) {
           const exts = readTlv(b, time.end, e.end);
+          if (exts.tag !== 0x30 || exts.end !== e.end) {
+            throw new CrlParseError(`bad crlEntryExtensions at ${time.end}`);
+          }
           for (let r = exts.start; r < exts.end;) {
             const ext = readTlv(b, r, exts.end);
             const id = readTlv(b, ext.start, ext.end);
             if (
               id.end - id.start === 3 &&
-              Buffer.from(b.subarray(id.start, id.end)).toString('hex') === OID_REASON
+              b[id.start] === 0x55 &&
+              b[id.start + 1] === 0x1d &&
+              b[id.start + 2] === 0x15 // 2.5.29.21 reasonCode
             ) {
               let v = readTlv(b, id.end, ext.end);
               if (v.tag === 0x01) v = readTlv(b, v.end, ext.end);
               const en = readTlv(b, v.start, v.end);
-              reason = b[en.start] ?? -1;
+              if (v.tag !== 0x04 || en.tag !== 0x0a || en.end - en.start !== 1) {
+                throw new CrlParseError(`bad reasonCode at ${r}`);
+              }
+              reason = b[en.start]!;
+              if (reason > 10)
+                throw new CrlParseError(`reasonCode ${reason} at ${r} is not a CRLReason`);
             }
             r = ext.end;
           }
@@ -227,7 +311,7 @@ export function parseCrl(b: Uint8Array): CrlInfo {
         // strip the sign octet so 00 8x.. and 8x.. written either way match
         let s = serial.start;
         while (s < serial.end - 1 && b[s] === 0) s++;
-        entry(b, s, serial.end, readTime(b, time), reason);
+        entry(b, s, serial.end, times.read(b, time), reason);
         n++;
         q = e.end;
       }
@@ -251,23 +335,24 @@ export interface RevokedEntry {
   readonly reason: number;
 }
 
-const LENGTH = 0xff;
-const REMOVED = 0x100;
-const STRIDE = 6;
+/**
+ * Serials are stored in a fixed width of `width` bytes, left-padded with zeros:
+ * an INTEGER's value, whatever its DER length. The width grows to the longest
+ * serial seen up to WIDE (RFC 5280 allows 20 octets); longer ones, which no
+ * conforming CA issues, are kept aside in a Map.
+ */
+const WIDE = 32;
+/** Revocation times as seconds since 1950-01-01 (UTCTime's first year) in 32 bits: to 2086. */
+const EPOCH_1950_S = -631_152_000;
+const OUT_OF_RANGE = 0xffffffff;
+/** A slot: entry + 1 in the low 27 bits, a removed flag, 4 bits of the hash as a tag. */
+const ENTRY_BITS = 27;
+const ENTRY_MASK = (1 << ENTRY_BITS) - 1;
+const REMOVED_BIT = 1 << ENTRY_BITS;
+const TAG_SHIFT = ENTRY_BITS + 1;
+export const MAX_CRL_ENTRIES = ENTRY_MASK - 1;
 
-/** Big-endian word k (0..3) of b[s..e), zero-padded: the inline form of a serial in a slot. */
-function word(b: Uint8Array, s: number, e: number, k: number): number {
-  const p = s + 4 * k;
-  return (
-    (((p < e ? b[p]! : 0) << 24) |
-      ((p + 1 < e ? b[p + 1]! : 0) << 16) |
-      ((p + 2 < e ? b[p + 2]! : 0) << 8) |
-      (p + 3 < e ? b[p + 3]! : 0)) >>>
-    0
-  );
-}
-
-/** FNV-1a-style mix, four bytes at a time. */
+/** FNV-1a-style mix of a serial's value bytes, four at a time. */
 function hash(b: Uint8Array, start: number, end: number): number {
   let h = 0x811c9dc5 ^ (end - start);
   let i = start;
@@ -279,25 +364,29 @@ function hash(b: Uint8Array, start: number, end: number): number {
     h ^= h >>> 15;
   }
   for (; i < end; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
-  return (h ^ (h >>> 13)) >>> 0;
+  h ^= h >>> 13;
+  h = Math.imul(h, 0x5bd1e995);
+  return (h ^ (h >>> 15)) >>> 0;
 }
 
 /** Serial → revocation, for millions of entries. */
 export class CrlIndex {
-  // Entry i: serial bytes at meta[2i] in the pool, length and a removed flag in
-  // meta[2i+1]; revocation time and reason beside. The table holds, per slot,
-  // the entry + 1, the length and the serial itself packed in four words when it
-  // has at most 16 bytes: a probe is then settled by the slot alone, one memory
-  // access (random access to a large table is what a lookup costs).
-  #pool = new Uint8Array(1 << 16);
-  #poolUsed = 0;
-  #meta = new Uint32Array(2 * 1024);
-  #at = new Float64Array(1024);
+  // Entry i: its serial at keys[i*width .. (i+1)*width), left-padded; its revocation
+  // time and reason beside. The open-addressing table holds entry + 1, the removed
+  // flag and a hash tag per slot (4 bytes): a lookup reads one slot and one key,
+  // two random memory accesses, which is what a lookup at this scale costs.
+  #width = 16;
+  #keys = new Uint8Array(16 * 1024);
+  #time = new Uint32Array(1024); // seconds since 1950, or OUT_OF_RANGE (then in #farTimes)
   #reason = new Int8Array(1024);
   #capacity = 1024;
   #count = 0;
   #live = 0;
-  #slots = new Uint32Array(STRIDE * 2048);
+  #slots = new Uint32Array(2048);
+  /** Times outside 1950–2086 (GeneralizedTime allows them), by entry. */
+  readonly #farTimes = new Map<number, number>();
+  /** Serials longer than WIDE octets (hex) → entry; their flags live here too. */
+  readonly #long = new Map<string, { entry: number; removed: boolean }>();
   /** CRL number of the full CRL last applied, and of the last delta. */
   baseNumber: bigint | undefined;
   lastNumber: bigint | undefined;
@@ -310,6 +399,7 @@ export class CrlIndex {
   #caKey: KeyObject | undefined;
   #caSki: string | undefined;
 
+  /** Revoked serials in the index (those removed by a delta CRL are not counted). */
   get size(): number {
     return this.#live;
   }
@@ -335,8 +425,8 @@ export class CrlIndex {
     idx.issuer = Uint8Array.from(info.issuer);
     idx.authorityKeyId = info.authorityKeyId;
     idx.nextUpdate = info.nextUpdate === undefined ? undefined : new Date(info.nextUpdate);
-    // an entry of a 16-byte serial with a UTCTime takes 35-36 bytes of DER
-    idx.#reserve(Math.max(16, Math.ceil(der.length / 34)));
+    // sized once from the first entry (a national CRL's entries all look alike)
+    idx.#reserve(info.entryEstimate, info.serialEstimate);
     info.forEachEntry((b, s, e, at, reason) => idx.#put(b, s, e, at, reason));
     idx.baseNumber = info.crlNumber;
     idx.lastNumber = info.crlNumber;
@@ -362,6 +452,8 @@ export class CrlIndex {
     ) {
       throw new CrlParseError(`delta CRL #${info.crlNumber} is not newer than #${this.lastNumber}`);
     }
+    // parse the whole delta first: a bad entry half-way must leave the index as it was
+    info.forEachEntry(() => {});
     const n = info.forEachEntry((b, s, e, at, reason) => {
       if (reason === 8) this.#remove(b, s, e);
       else this.#put(b, s, e, at, reason);
@@ -395,7 +487,9 @@ export class CrlIndex {
         : serial;
     const i = this.#findLive(b);
     if (i < 0) return undefined;
-    return { revokedAt: new Date(this.#at[i]!), reason: this.#reason[i]! };
+    const t = this.#time[i]!;
+    const ms = t === OUT_OF_RANGE ? this.#farTimes.get(i)! : (t + EPOCH_1950_S) * 1000;
+    return { revokedAt: new Date(ms), reason: this.#reason[i]! };
   }
 
   /** Whether a serial (bytes, sign octet optional) is revoked: the hot path, no allocation. */
@@ -406,9 +500,8 @@ export class CrlIndex {
   /** Bytes held by the index's arrays. */
   get byteSize(): number {
     return (
-      this.#pool.byteLength +
-      this.#meta.byteLength +
-      this.#at.byteLength +
+      this.#keys.byteLength +
+      this.#time.byteLength +
       this.#reason.byteLength +
       this.#slots.byteLength
     );
@@ -417,121 +510,170 @@ export class CrlIndex {
   #findLive(b: Uint8Array): number {
     let s = 0;
     while (s < b.length - 1 && b[s] === 0) s++;
-    const i = this.#find(b, s, b.length);
-    return i >= 0 && (this.#meta[2 * i + 1]! & REMOVED) === 0 ? i : -1;
+    if (b.length === 0) return -1;
+    if (b.length - s > WIDE) {
+      const l = this.#long.get(Buffer.from(b.subarray(s)).toString('hex'));
+      return l && !l.removed ? l.entry : -1;
+    }
+    const q = this.#probe(b, s, b.length);
+    return q >= 0 && (this.#slots[q]! & REMOVED_BIT) === 0
+      ? (this.#slots[q]! & ENTRY_MASK) - 1
+      : -1;
   }
 
-  #find(b: Uint8Array, s: number, e: number): number {
+  /** Whether entry i's stored key is the value b[s..e) (no leading zero octets but for 0 itself). */
+  #keyIs(i: number, b: Uint8Array, s: number, e: number): boolean {
+    const w = this.#width;
+    const keys = this.#keys;
+    const o = i * w;
+    const pad = w - (e - s);
+    for (let k = 0; k < pad; k++) if (keys[o + k] !== 0) return false;
+    for (let k = pad; k < w; k++) if (keys[o + k] !== b[s + k - pad]) return false;
+    return true;
+  }
+
+  /**
+   * The slot holding b[s..e) (a value of at most WIDE octets), or −(slot + 1) of the
+   * empty slot where it would go.
+   */
+  #probe(b: Uint8Array, s: number, e: number, h: number = hash(b, s, e)): number {
     const slots = this.#slots;
-    const mask = slots.length / STRIDE - 1;
-    const n = e - s;
-    if (n <= 16) {
-      const w0 = word(b, s, e, 0);
-      const w1 = word(b, s, e, 1);
-      const w2 = word(b, s, e, 2);
-      const w3 = word(b, s, e, 3);
-      for (let j = hash(b, s, e) & mask; ; j = (j + 1) & mask) {
-        const q = j * STRIDE;
-        const v = slots[q]!;
-        if (v === 0) return -1;
-        if (
-          slots[q + 1] === n &&
-          slots[q + 2] === w0 &&
-          slots[q + 3] === w1 &&
-          slots[q + 4] === w2 &&
-          slots[q + 5] === w3
-        ) {
-          return v - 1;
-        }
-      }
+    const mask = slots.length - 1;
+    const tag = h >>> TAG_SHIFT;
+    if (e - s > this.#width) {
+      // longer than any key stored: absent; its place is the first empty slot
+      for (let j = h & mask; ; j = (j + 1) & mask) if (slots[j] === 0) return -(j + 1);
     }
-    const meta = this.#meta;
-    const pool = this.#pool;
-    for (let j = hash(b, s, e) & mask; ; j = (j + 1) & mask) {
-      const q = j * STRIDE;
-      const v = slots[q]!;
-      if (v === 0) return -1;
-      if (slots[q + 1] !== n) continue;
-      const i = v - 1;
-      const o = meta[2 * i]!;
-      let k = 0;
-      while (k < n && pool[o + k] === b[s + k]) k++;
-      if (k === n) return i;
+    for (let j = h & mask; ; j = (j + 1) & mask) {
+      const v = slots[j]!;
+      if (v === 0) return -(j + 1);
+      if (v >>> TAG_SHIFT === tag && this.#keyIs((v & ENTRY_MASK) - 1, b, s, e)) return j;
     }
   }
 
-  #reserve(entries: number): void {
+  #reserve(entries: number, width: number): void {
+    if (width > this.#width && width <= WIDE) this.#widen(width);
     if (entries > this.#capacity) {
-      const meta = new Uint32Array(2 * entries);
-      meta.set(this.#meta);
-      this.#meta = meta;
-      const at = new Float64Array(entries);
-      at.set(this.#at);
-      this.#at = at;
+      const keys = new Uint8Array(entries * this.#width);
+      keys.set(this.#keys.subarray(0, this.#count * this.#width));
+      this.#keys = keys;
+      const time = new Uint32Array(entries);
+      time.set(this.#time.subarray(0, this.#count));
+      this.#time = time;
       const reason = new Int8Array(entries);
-      reason.set(this.#reason);
+      reason.set(this.#reason.subarray(0, this.#count));
       this.#reason = reason;
       this.#capacity = entries;
     }
-    // Load factor at most 2/3 with linear probing.
-    let cap = this.#slots.length / STRIDE;
-    while (cap * 2 < entries * 3) cap *= 2;
-    if (cap !== this.#slots.length / STRIDE) {
-      this.#slots = new Uint32Array(STRIDE * cap);
-      for (let i = 0; i < this.#count; i++) this.#slot(i);
-    }
+    // load factor at most 0.7 with linear probing
+    let cap = this.#slots.length;
+    while (cap * 0.7 < entries) cap *= 2;
+    if (cap !== this.#slots.length) this.#rehash(cap);
   }
 
-  #slot(i: number): void {
-    const slots = this.#slots;
-    const mask = slots.length / STRIDE - 1;
-    const o = this.#meta[2 * i]!;
-    const n = this.#meta[2 * i + 1]! & LENGTH;
-    const pool = this.#pool;
-    for (let j = hash(pool, o, o + n) & mask; ; j = (j + 1) & mask) {
-      const q = j * STRIDE;
-      if (slots[q] === 0) {
-        slots[q] = i + 1;
-        slots[q + 1] = n;
-        if (n <= 16) {
-          for (let k = 0; k < 4; k++) slots[q + 2 + k] = word(pool, o, o + n, k);
-        }
-        return;
-      }
+  /** Every key re-laid in a wider width (a longer serial came). */
+  #widen(width: number): void {
+    const old = this.#width;
+    const keys = new Uint8Array(this.#capacity * width);
+    for (let i = 0; i < this.#count; i++)
+      keys.set(this.#keys.subarray(i * old, (i + 1) * old), i * width + width - old);
+    this.#keys = keys;
+    this.#width = width;
+  }
+
+  #rehash(cap: number): void {
+    const old = this.#slots;
+    const slots = new Uint32Array(cap);
+    const mask = cap - 1;
+    const w = this.#width;
+    for (const v of old) {
+      if (v === 0) continue;
+      const i = (v & ENTRY_MASK) - 1;
+      // the hash is of the value: the key without its padding
+      let s = i * w;
+      while (s < (i + 1) * w - 1 && this.#keys[s] === 0) s++;
+      let j = hash(this.#keys, s, (i + 1) * w) & mask;
+      while (slots[j] !== 0) j = (j + 1) & mask;
+      slots[j] = v;
+    }
+    this.#slots = slots;
+  }
+
+  #setTime(i: number, ms: number): void {
+    const t = Math.floor(ms / 1000) - EPOCH_1950_S;
+    if (t >= 0 && t < OUT_OF_RANGE) {
+      this.#time[i] = t;
+      this.#farTimes.delete(i);
+    } else {
+      this.#time[i] = OUT_OF_RANGE;
+      this.#farTimes.set(i, ms);
     }
   }
 
   #put(b: Uint8Array, s: number, e: number, at: number, reason: number): void {
-    const found = this.#find(b, s, e);
-    if (found >= 0) {
-      if (this.#meta[2 * found + 1]! & REMOVED) this.#live++;
-      this.#meta[2 * found + 1] = this.#meta[2 * found + 1]! & LENGTH;
-      this.#at[found] = at;
-      this.#reason[found] = reason;
+    if (e - s > WIDE) return this.#putLong(b, s, e, at, reason);
+    if (e - s > this.#width) this.#widen(e - s);
+    const h = hash(b, s, e);
+    let q = this.#probe(b, s, e, h);
+    if (q >= 0) {
+      // already there (re-revoked, or revoked again after a removeFromCRL)
+      const v = this.#slots[q]!;
+      if (v & REMOVED_BIT) {
+        this.#slots[q] = v & ~REMOVED_BIT;
+        this.#live++;
+      }
+      const i = (v & ENTRY_MASK) - 1;
+      this.#setTime(i, at);
+      this.#reason[i] = reason;
       return;
     }
-    if (e - s > 255) throw new CrlParseError('serial longer than 255 bytes');
-    if (this.#count === this.#capacity) this.#reserve(this.#count * 2);
-    if (this.#poolUsed + (e - s) > this.#pool.length) {
-      const p = new Uint8Array(Math.max(this.#pool.length * 2, this.#poolUsed + (e - s)));
-      p.set(this.#pool.subarray(0, this.#poolUsed));
-      this.#pool = p;
-    }
-    const i = this.#count++;
-    this.#pool.set(b.subarray(s, e), this.#poolUsed);
-    this.#meta[2 * i] = this.#poolUsed;
-    this.#meta[2 * i + 1] = e - s;
-    this.#poolUsed += e - s;
-    this.#at[i] = at;
+    const slots = this.#slots;
+    const i = this.#newEntry();
+    if (this.#slots.length * 0.7 < this.#count) this.#reserve(this.#count, this.#width);
+    if (this.#slots !== slots) q = this.#probe(b, s, e, h); // rehashed meanwhile
+    const w = this.#width;
+    const o = i * w + w - (e - s);
+    for (let k = s; k < e; k++) this.#keys[o + k - s] = b[k]!;
+    this.#setTime(i, at);
     this.#reason[i] = reason;
-    this.#slot(i);
+    this.#slots[-q - 1] = ((h >>> TAG_SHIFT) << TAG_SHIFT) | (i + 1);
     this.#live++;
   }
 
+  /** A new entry's number, the arrays grown when full. */
+  #newEntry(): number {
+    if (this.#count === MAX_CRL_ENTRIES)
+      throw new CrlParseError(`more than ${MAX_CRL_ENTRIES} entries`);
+    if (this.#count === this.#capacity) this.#reserve(Math.ceil(this.#capacity * 1.5), this.#width);
+    return this.#count++;
+  }
+
+  #putLong(b: Uint8Array, s: number, e: number, at: number, reason: number): void {
+    if (e - s > 255) throw new CrlParseError('serial longer than 255 bytes');
+    const key = Buffer.from(b.subarray(s, e)).toString('hex');
+    let l = this.#long.get(key);
+    if (!l) {
+      l = { entry: this.#newEntry(), removed: true };
+      this.#long.set(key, l);
+    }
+    if (l.removed) this.#live++;
+    l.removed = false;
+    this.#setTime(l.entry, at);
+    this.#reason[l.entry] = reason;
+  }
+
   #remove(b: Uint8Array, s: number, e: number): void {
-    const i = this.#find(b, s, e);
-    if (i >= 0 && (this.#meta[2 * i + 1]! & REMOVED) === 0) {
-      this.#meta[2 * i + 1] = this.#meta[2 * i + 1]! | REMOVED;
+    if (e - s > WIDE) {
+      const l = this.#long.get(Buffer.from(b.subarray(s, e)).toString('hex'));
+      if (l && !l.removed) {
+        l.removed = true;
+        this.#live--;
+      }
+      return;
+    }
+    const q = this.#probe(b, s, e);
+    if (q >= 0 && (this.#slots[q]! & REMOVED_BIT) === 0) {
+      this.#slots[q] = this.#slots[q]! | REMOVED_BIT;
       this.#live--;
     }
   }
