@@ -14,7 +14,7 @@ import {
 } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CrlIndex, JpkiIssuer, parseCrl, validateWithCrl, verifyCrlSignature } from '@myna-ap/pki';
 import { machine, ms, ratio, writeResults } from './stats.ts';
@@ -100,6 +100,7 @@ function run(cmd: string, args: string[]): Promise<{ ms: number; out: string; co
   });
 }
 
+const loadStart = loadavg()[0]!.toFixed(1);
 const dir = await mkdtemp(join(tmpdir(), 'myna-crl-bench-'));
 try {
   const issuer = await JpkiIssuer.init(join(dir, 'pki'));
@@ -153,11 +154,16 @@ try {
   const info = parseCrl(der);
   if (!verifyCrlSignature(info, caCert.publicKey)) throw new Error('CRL signature does not verify');
   const verifyMs = performance.now() - t;
+  const cpuMs = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1000;
+  const rss0 = process.memoryUsage().rss;
+  const cpu = process.cpuUsage();
   t = performance.now();
   const idx = CrlIndex.fromCrl(der);
   const indexMs = performance.now() - t;
+  const indexCpuMs = cpuMs(process.cpuUsage(cpu));
+  const rssGrowth = (process.memoryUsage().rss - rss0) / 2 ** 20;
   console.log(
-    `ours: signature ${ms(verifyMs)}, index ${ms(indexMs)}, ${(idx.byteSize / 2 ** 20).toFixed(0)} MiB of arrays`,
+    `ours: signature ${ms(verifyMs)}, index ${ms(indexMs)} (CPU ${ms(indexCpuMs)}), ${(idx.byteSize / 2 ** 20).toFixed(0)} MiB of arrays, RSS +${rssGrowth.toFixed(0)} MiB, load ${loadavg()[0]!.toFixed(1)}`,
   );
 
   // Lookups: 100,000 revoked and 100,000 absent serials, each copied into one
@@ -171,14 +177,19 @@ try {
   }
   const missKeys = new Uint8Array(randomBytes(L * 16));
   const q = new Uint8Array(16);
-  const timeLookups = (keys: Uint8Array): { ns: number; found: number } => {
+  const timeLookups = (keys: Uint8Array): { ns: number; cpuNs: number; found: number } => {
     let found = 0;
+    const c = process.cpuUsage();
     const s = performance.now();
     for (let i = 0; i < L; i++) {
       for (let k = 0; k < 16; k++) q[k] = keys[i * 16 + k]!;
       if (idx.has(q)) found++;
     }
-    return { ns: ((performance.now() - s) * 1e6) / L, found };
+    return {
+      ns: ((performance.now() - s) * 1e6) / L,
+      cpuNs: (cpuMs(process.cpuUsage(c)) * 1e6) / L,
+      found,
+    };
   };
   timeLookups(hitKeys); // warm-up
   const hit = timeLookups(hitKeys);
@@ -187,7 +198,9 @@ try {
     throw new Error(`lookup found ${hit.found}/${L} and ${miss.found} false`);
   const hitNs = hit.ns;
   const missNs = miss.ns;
-  console.log(`ours: lookup ${hitNs.toFixed(0)} ns (revoked), ${missNs.toFixed(0)} ns (absent)`);
+  console.log(
+    `ours: lookup ${hitNs.toFixed(0)} ns (revoked), ${missNs.toFixed(0)} ns (absent); CPU ${hit.cpuNs.toFixed(0)} / ${miss.cpuNs.toFixed(0)} ns`,
+  );
 
   // Ours: full validation (chain signatures + lookup) of the same certificates.
   const trust = { root: issuer.rootCertificate, cas: [issuer.signCaCertificate] };
@@ -239,16 +252,16 @@ try {
     'crl',
     `## Revocation check against a ${N.toLocaleString()}-entry CRL (bench/crl.bench.ts)
 
-Machine: ${machine()}. Command: \`npm run bench -- crl\` (MYNA_CRL_N=${N}). Date: ${new Date().toISOString().slice(0, 10)}.
+Machine: ${machine()}; load average ${loadStart} at the start, ${loadavg()[0]!.toFixed(1)} at the end (a shared machine: wall-clock figures grow with the load; the CPU time of this process is given beside them). Command: \`npm run bench -- crl\` (MYNA_CRL_N=${N}). Date: ${new Date().toISOString().slice(0, 10)}.
 
 CRL: ${N.toLocaleString()} revoked serials (16 bytes each) + ${CERTS / 2} of our certificates, ${(der.length / 2 ** 20).toFixed(0)} MiB DER, signed by the test 署名用 CA.
 
 | step | ours (CrlIndex) | openssl verify -crl_check |
 |---|---|---|
 | load: signature check | ${ms(verifyMs)} | — |
-| load: parse + index | ${ms(indexMs)} | ${ms(one.ms)} (one certificate, load included) |
-| memory | ${(idx.byteSize / 2 ** 20).toFixed(0)} MiB of arrays | — |
-| lookup of a serial (\`has\`) | ${hitNs.toFixed(0)} ns revoked / ${missNs.toFixed(0)} ns absent | — |
+| load: parse + index | ${ms(indexMs)} wall, ${ms(indexCpuMs)} CPU | ${ms(one.ms)} (one certificate, load included) |
+| memory | ${(idx.byteSize / 2 ** 20).toFixed(0)} MiB of arrays (RSS grew ${rssGrowth.toFixed(0)} MiB) | — |
+| lookup of a serial (\`has\`) | ${hitNs.toFixed(0)} ns revoked / ${missNs.toFixed(0)} ns absent (CPU ${hit.cpuNs.toFixed(0)} / ${miss.cpuNs.toFixed(0)} ns) | — |
 | validate one certificate (chain + lookup) | ${ms(oursPerCert)} | ${ms(opensslPerCert)} per further certificate in one process |
 | 100,000 certificates (load + 100,000 checks, extrapolated from ${CERTS}) | ${ms(ours100k)} | ${ms(openssl100k)} |
 
