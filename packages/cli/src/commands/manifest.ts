@@ -286,7 +286,7 @@ export const manifest: readonly CommandEntry[] = [
       en: 'serve OCSP at /ocsp (GET and POST) and the latest CRLs under /crl/ until Ctrl-C',
       ja: 'OCSP（/ocsp、GET・POST）と最新の CRL（/crl/）を提供（Ctrl-C で終了）',
     },
-    usage: '[--dir DIR] [--port N] [--host ADDR]',
+    usage: '[--dir DIR] [--port N] [--host ADDR] [--workers N]',
     module: 'pki',
   },
   {
