@@ -70,10 +70,13 @@ export async function startPkiCluster(
   // The kernel hands connections to the workers (SCHED_NONE): with round robin the
   // primary would accept every connection itself and pass it on, a hop per request.
   cluster.schedulingPolicy = cluster.SCHED_NONE;
+  // The worker file beside this one: clusterWorker.js in the compiled build (dist/),
+  // clusterWorker.ts when the sources run through tsx, which the worker then needs too
+  // (by its resolved location: the CLI may run from any directory).
+  const fromSource = import.meta.url.endsWith('.ts');
   cluster.setupPrimary({
-    exec: fileURLToPath(new URL('./clusterWorker.ts', import.meta.url)),
-    // tsx by its resolved location: the CLI may run from any directory
-    execArgv: ['--import', import.meta.resolve('tsx')],
+    exec: fileURLToPath(new URL(`./clusterWorker.${fromSource ? 'ts' : 'js'}`, import.meta.url)),
+    execArgv: fromSource ? ['--import', import.meta.resolve('tsx')] : process.execArgv,
     serialization: 'advanced', // CRLs go over IPC as bytes
     silent: false,
   });
