@@ -6,20 +6,28 @@
  * update it in place.
  */
 import { X509Certificate, createVerify, type KeyObject } from 'node:crypto';
+import type { Text } from '@myna-ap/text';
 import { certificateParts } from './der.ts';
+import { PKI_DATA_ERRORS, detailText, type PkiDataErrorCode } from './errors.ts';
 
 export class CrlParseError extends Error {
   override readonly name = 'CrlParseError';
-  readonly code = 'BAD_CRL';
+  readonly code = 'BAD_CRL' satisfies PkiDataErrorCode;
+  get text(): Text {
+    return detailText(PKI_DATA_ERRORS[this.code], this.message);
+  }
 }
 
 /** A well-formed CRL that is not the one asked for: another issuer, or a bad signature. */
 export class CrlTrustError extends Error {
   override readonly name = 'CrlTrustError';
-  readonly code: 'CRL_WRONG_ISSUER' | 'CRL_BAD_SIGNATURE';
+  readonly code: Extract<PkiDataErrorCode, 'CRL_WRONG_ISSUER' | 'CRL_BAD_SIGNATURE'>;
   constructor(code: CrlTrustError['code'], message: string) {
     super(message);
     this.code = code;
+  }
+  get text(): Text {
+    return detailText(PKI_DATA_ERRORS[this.code], this.message);
   }
 }
 

@@ -3,10 +3,15 @@
  * otherName entries of the sign certificate (X.509 libraries have no API for
  * arbitrary otherName values). Everything else goes through @peculiar/x509.
  */
+import type { Text } from '@myna-ap/text';
+import { PKI_DATA_ERRORS, detailText, type PkiDataErrorCode } from './errors.ts';
 
 export class DerError extends Error {
   override readonly name = 'DerError';
-  readonly code = 'BAD_DER';
+  readonly code = 'BAD_DER' satisfies PkiDataErrorCode;
+  get text(): Text {
+    return detailText(PKI_DATA_ERRORS[this.code], this.message);
+  }
 }
 
 function encodeLength(n: number): Uint8Array {

@@ -9,7 +9,9 @@
  * should cost little more than its one RSA signature.
  */
 import { createHash } from 'node:crypto';
+import type { Text } from '@myna-ap/text';
 import { certificateParts, der, generalizedTime, oidContent, readTlv, type Tlv } from './der.ts';
+import { PKI_DATA_ERRORS, detailText, type PkiDataErrorCode } from './errors.ts';
 import type { CertKind } from './kinds.ts';
 import type { IssuerKey } from './keyStore.ts';
 import type { Revocation } from './revocation.ts';
@@ -58,7 +60,10 @@ export interface OcspRecords {
 /** A request that is not a DER OCSPRequest we answer (answered `malformedRequest`). */
 export class OcspRequestError extends Error {
   override readonly name = 'OcspRequestError';
-  readonly code = 'BAD_OCSP_REQUEST';
+  readonly code = 'BAD_OCSP_REQUEST' satisfies PkiDataErrorCode;
+  get text(): Text {
+    return detailText(PKI_DATA_ERRORS[this.code], this.message);
+  }
 }
 
 const bad = (m: string) => new OcspRequestError(m);
