@@ -17,6 +17,7 @@ import { ACCESS_ERRORS } from '@myna-ap/access';
 import { LOADER_ERRORS } from '@myna-ap/loader/contract';
 import { DB_ERRORS } from '@myna-ap/db';
 import { IDP_ERRORS } from '@myna-ap/idp/errors';
+import { PKI_DATA_ERRORS, PKI_ERRORS } from '@myna-ap/pki';
 
 export interface ListedCatalogue {
   /** The package that owns the codes. */
@@ -78,6 +79,18 @@ export const CATALOGUES: readonly ListedCatalogue[] = [
     'packages/access/src/errors.ts',
     'reading the card’s fixed APs (AccessError)',
     ACCESS_ERRORS,
+  ),
+  at(
+    '@myna-ap/pki',
+    'packages/pki/src/errors.ts',
+    'the test JPKI issuer and its key stores (PkiError)',
+    PKI_ERRORS,
+  ),
+  at(
+    '@myna-ap/pki',
+    'packages/pki/src/errors.ts',
+    'CRLs, OCSP requests and DER from outside (CrlParseError, CrlTrustError, OcspRequestError, DerError)',
+    PKI_DATA_ERRORS,
   ),
   {
     pkg: '@myna-ap/loader',

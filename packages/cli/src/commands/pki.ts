@@ -18,22 +18,12 @@ function dirOf(values: Record<string, unknown>): string {
   return typeof values.dir === 'string' && values.dir !== '' ? values.dir : defaultPkiDir();
 }
 
-/** What an operator does about a PKCS#11 failure, in Japanese (the English is in the message). */
-const PKCS11_HINT_JA: Partial<Record<PkiError['code'], string>> = {
-  PKI_PKCS11_PIN_MISSING: `鍵は PKCS#11 トークンにあります。環境変数 ${PKCS11_PIN_ENV} に利用者 PIN を設定してください`,
-  PKI_PKCS11_LOGIN: 'PKCS#11 トークンが PIN を受け付けませんでした（PIN 誤り、またはロック）',
-  PKI_PKCS11_TOKEN_MISSING: '指定したラベル（またはスロット）の PKCS#11 トークンが見つかりません',
-  PKI_PKCS11_MODULE: 'PKCS#11 モジュールを読み込めません（パスを確認してください）',
-  PKI_KEY_MISSING: '鍵が見つかりません',
-  PKI_KEY_MISMATCH: '鍵が証明書と一致しません',
-};
-
+/** The issuer's error in both languages (its catalogue's Japanese, then the detail). */
 function asCliError(e: unknown, dir: string): never {
   if (e instanceof PkiError) {
-    const hint = PKCS11_HINT_JA[e.code];
     throw new CliError({
-      en: `JPKI issuer in ${dir}: ${e.message}`,
-      ja: `JPKI 発行者（${dir}）: ${hint ? `${hint}（${e.message}）` : e.message}`,
+      en: `JPKI issuer in ${dir}: ${e.text.en}`,
+      ja: `JPKI 発行者（${dir}）: ${e.text.ja}`,
     });
   }
   throw e;
