@@ -288,7 +288,7 @@ CRL: ${N.toLocaleString()} revoked serials (16 bytes each) + ${CERTS / 2} of our
 |---|---|---|
 | load: signature check | ${ms(verifyMs)} | — |
 | load: parse + index | ${ms(indexMs)} wall, ${ms(indexCpuMs)} CPU | ${ms(one.ms)} (one certificate, load included) |
-| memory (812 MiB of arrays before the 4-byte slots) | ${(idx.byteSize / 2 ** 20).toFixed(0)} MiB of arrays; ${liveGrowth.toFixed(0)} MiB more heap + buffers alive after a full GC; RSS ${rssGrowth >= 0 ? '+' : ''}${rssGrowth.toFixed(0)} MiB over the build (garbage included) | — |
+| memory (812 MiB of arrays before the 4-byte slots) | ${(idx.byteSize / 2 ** 20).toFixed(0)} MiB of arrays; heap + buffers alive grew ${liveGrowth.toFixed(0)} MiB (after full GCs); RSS ${rssGrowth >= 0 ? '+' : ''}${rssGrowth.toFixed(0)} MiB over the build (garbage included) | — |
 | lookup of a serial (\`has\`) | ${hitNs.toFixed(0)} ns revoked / ${missNs.toFixed(0)} ns absent (CPU ${hit.cpuNs.toFixed(0)} / ${miss.cpuNs.toFixed(0)} ns) | — |
 | validate one certificate (chain + lookup) | ${ms(oursPerCert)} | ${ms(opensslPerCert)} per further certificate in one process |
 | 100,000 certificates (load + 100,000 checks, extrapolated from ${CERTS}) | ${ms(ours100k)} | ${ms(openssl100k)} |
