@@ -724,7 +724,7 @@ async function benchMain() {
       'ocsp',
       `## OCSP responder: ours vs \`openssl ocsp\` with a ${N.toLocaleString()}-entry index (bench/ocsp.bench.ts)
 
-Machine: ${machine()}; load average ${loadStart} at the start, ${loadavg()[0]!.toFixed(1)} at the end (the machine is shared with other work: figures move with it, so runs are interleaved — ours, openssl, ours, openssl — and medians quoted). Command: \`npm run bench -- ocsp\` (MYNA_OCSP_N=${N}, ${ROUNDS} rounds, ${CONCURRENCY} requests in flight, one connection per request unless the row says keep-alive). Date: ${new Date().toISOString().slice(0, 10)}.
+Machine: ${machine()}; load average ${loadStart} at the start, ${loadavg()[0]!.toFixed(1)} at the end (the machine is shared with other work: figures move with it, so runs are interleaved — ours, openssl, ours, openssl — and medians quoted). Command: \`MYNA_OCSP_REQUESTS=${REQUESTS} MYNA_OCSP_NONCE_REQUESTS=${NONCE_REQUESTS} npm run bench -- ocsp\` (MYNA_OCSP_N=${N}, ${ROUNDS} rounds, ${CONCURRENCY} requests in flight, one connection per request unless the row says keep-alive). Date: ${new Date().toISOString().slice(0, 10)}.
 
 Same index for both: ${N.toLocaleString()} revoked + ${GOOD.toLocaleString()} good serials of the test 署名用 CA (ours: issued.jsonl + revocations.jsonl of the issuer directory; openssl: index.txt). Same request files for both (SHA-1 CertIDs; pkijs encodes them). Every answer is signed (RSA-2048, SHA-256) by the delegated responder key from a software key file. Load from a second process on loopback; latency is request sent → response read. Before the timed requests each responder answers a check of each kind (status, nonce echoed when sent, signature verified).
 
