@@ -433,9 +433,7 @@ export class CrlIndex {
     idx.issuer = Uint8Array.from(info.issuer);
     idx.authorityKeyId = info.authorityKeyId;
     idx.nextUpdate = info.nextUpdate === undefined ? undefined : new Date(info.nextUpdate);
-    // sized once from the first entry (a national CRL's entries all look alike)
-    idx.#reserve(info.entryEstimate, info.serialEstimate);
-    info.forEachEntry((b, s, e, at, reason) => idx.#put(b, s, e, at, reason));
+    idx.#bulkLoad(info);
     idx.baseNumber = info.crlNumber;
     idx.lastNumber = info.crlNumber;
     return idx;
@@ -495,9 +493,7 @@ export class CrlIndex {
         : serial;
     const i = this.#findLive(b);
     if (i < 0) return undefined;
-    const t = this.#time[i]!;
-    const ms = t === OUT_OF_RANGE ? this.#farTimes.get(i)! : (t + EPOCH_1950_S) * 1000;
-    return { revokedAt: new Date(ms), reason: this.#reason[i]! };
+    return { revokedAt: new Date(this.#revokedMs(i)), reason: this.#reason[i]! };
   }
 
   /** Whether a serial (bytes, sign octet optional) is revoked: the hot path, no allocation. */
@@ -559,7 +555,114 @@ export class CrlIndex {
     }
   }
 
+  /**
+   * A fresh index from a full CRL: the entries first, in CRL order (sized once from
+   * the first one: a national CRL's entries all look alike), then their slots in the
+   * order of their home slot. Put in CRL order, each of 10M serials lands on a random
+   * slot of a 64 MiB table, a cache miss each; sorted by home slot first (a stable
+   * counting sort on its top 16 bits), the inserts walk the table from one end to the
+   * other. A serial listed twice keeps one entry with the later time and reason, as #put.
+   */
+  #bulkLoad(info: CrlInfo): void {
+    this.#reserveEntries(info.entryEstimate, info.serialEstimate);
+    let hashes = new Uint32Array(Math.max(1024, info.entryEstimate));
+    const long = new Set<number>(); // entries of serials over WIDE octets: in #long, not the table
+    info.forEachEntry((b, s, e, at, reason) => {
+      if (e - s > WIDE) {
+        const before = this.#count;
+        this.#putLong(b, s, e, at, reason);
+        if (this.#count > before) long.add(before);
+        return;
+      }
+      if (e - s > this.#width) this.#widen(e - s);
+      const i = this.#newEntry();
+      if (i >= hashes.length) {
+        const more = new Uint32Array(Math.max(i + 1, Math.ceil(hashes.length * 1.5)));
+        more.set(hashes);
+        hashes = more;
+      }
+      const w = this.#width;
+      const keys = this.#keys;
+      const o = i * w + w - (e - s);
+      for (let k = s; k < e; k++) keys[o + k - s] = b[k]!;
+      this.#setTime(i, at);
+      this.#reason[i] = reason;
+      hashes[i] = hash(b, s, e);
+    });
+    const n = this.#count;
+    let cap = this.#slots.length;
+    while (cap * 0.7 < n) cap *= 2;
+    const mask = cap - 1;
+    const bits = 31 - Math.clz32(cap);
+    const shift = bits - Math.min(bits, 16);
+    const starts = new Uint32Array((1 << (bits - shift)) + 1);
+    for (let i = 0; i < n; i++) {
+      if (long.size > 0 && long.has(i)) continue;
+      starts[((hashes[i]! & mask) >>> shift) + 1]!++;
+    }
+    for (let j = 1; j < starts.length; j++) starts[j]! += starts[j - 1]!;
+    const m = starts[starts.length - 1]!;
+    const order = new Uint32Array(m);
+    const orderHash = new Uint32Array(m);
+    for (let i = 0; i < n; i++) {
+      if (long.size > 0 && long.has(i)) continue;
+      const h = hashes[i]!;
+      const x = starts[(h & mask) >>> shift]!++;
+      order[x] = i;
+      orderHash[x] = h;
+    }
+    hashes = new Uint32Array(0);
+    const slots = new Uint32Array(cap);
+    for (let x = 0; x < m; x++) {
+      const i = order[x]!;
+      const h = orderHash[x]!;
+      const tag = h >>> TAG_SHIFT;
+      let j = h & mask;
+      let twin = -1;
+      for (; slots[j] !== 0; j = (j + 1) & mask) {
+        const v = slots[j]!;
+        if (v >>> TAG_SHIFT === tag && this.#sameKey((v & ENTRY_MASK) - 1, i)) {
+          twin = (v & ENTRY_MASK) - 1;
+          break;
+        }
+      }
+      if (twin < 0) {
+        slots[j] = (tag << TAG_SHIFT) | (i + 1);
+        this.#live++;
+      } else {
+        // the same serial again, later in the CRL (a stable sort: twin < i): its time
+        // and reason win; entry i stays unused
+        this.#setTime(twin, this.#revokedMs(i));
+        this.#reason[twin] = this.#reason[i]!;
+        this.#farTimes.delete(i);
+      }
+    }
+    this.#slots = slots;
+  }
+
+  /** Whether entries i and j hold the same serial (both keys in the same width). */
+  #sameKey(i: number, j: number): boolean {
+    const w = this.#width;
+    const keys = this.#keys;
+    for (let k = 0; k < w; k++) if (keys[i * w + k] !== keys[j * w + k]) return false;
+    return true;
+  }
+
+  #revokedMs(i: number): number {
+    const t = this.#time[i]!;
+    return t === OUT_OF_RANGE ? this.#farTimes.get(i)! : (t + EPOCH_1950_S) * 1000;
+  }
+
   #reserve(entries: number, width: number): void {
+    this.#reserveEntries(entries, width);
+    // load factor at most 0.7 with linear probing
+    let cap = this.#slots.length;
+    while (cap * 0.7 < entries) cap *= 2;
+    if (cap !== this.#slots.length) this.#rehash(cap);
+  }
+
+  /** Room for `entries` entries of serials up to `width` octets (the table is not touched). */
+  #reserveEntries(entries: number, width: number): void {
     if (width > this.#width && width <= WIDE) this.#widen(width);
     if (entries > this.#capacity) {
       const keys = new Uint8Array(entries * this.#width);
@@ -573,10 +676,6 @@ export class CrlIndex {
       this.#reason = reason;
       this.#capacity = entries;
     }
-    // load factor at most 0.7 with linear probing
-    let cap = this.#slots.length;
-    while (cap * 0.7 < entries) cap *= 2;
-    if (cap !== this.#slots.length) this.#rehash(cap);
   }
 
   /** Every key re-laid in a wider width (a longer serial came). */
@@ -652,7 +751,8 @@ export class CrlIndex {
   #newEntry(): number {
     if (this.#count === MAX_CRL_ENTRIES)
       throw new CrlParseError(`more than ${MAX_CRL_ENTRIES} entries`);
-    if (this.#count === this.#capacity) this.#reserve(Math.ceil(this.#capacity * 1.5), this.#width);
+    if (this.#count === this.#capacity)
+      this.#reserveEntries(Math.ceil(this.#capacity * 1.5), this.#width);
     return this.#count++;
   }
 

@@ -384,6 +384,35 @@ test('size: a duplicate, a re-revocation and removing an unknown or removed seri
   assert.equal(idx.lastNumber, 10n);
 });
 
+test('a full CRL that lists a serial twice keeps the later time and reason; long serials too', () => {
+  const s = (n: number) => Uint8Array.of(0x10, n);
+  const long = hex('66'.repeat(33));
+  const idx = CrlIndex.fromCrl(
+    crlOf([
+      entry(s(1), t('261101000000Z'), reasonExt(1)),
+      entry(long, t('261101000000Z')),
+      entry(s(2), t('261101000000Z')),
+      entry(s(1), t('21000101000000Z'), reasonExt(4)), // later, and past 2086 (kept aside)
+      entry(long, t('261103000000Z'), reasonExt(3)),
+      entry(s(3), t('261101000000Z')),
+    ]),
+  );
+  assert.equal(idx.size, 4);
+  assert.equal(idx.lookup(s(1))?.reason, 4);
+  assert.equal(idx.lookup(s(1))?.revokedAt.toISOString(), '2100-01-01T00:00:00.000Z');
+  assert.equal(idx.lookup(long)?.reason, 3);
+  assert.equal(idx.lookup(long)?.revokedAt.toISOString(), '2026-11-03T00:00:00.000Z');
+  assert.equal(idx.lookup(s(2))?.reason, -1);
+  assert.ok(idx.has(s(3)));
+  assert.equal(idx.has(s(4)), false);
+  // the first time of a serial listed twice is gone, not kept for the later entry's slot
+  idx.applyDelta(
+    crlOf([entry(s(1), t('261101000000Z'), reasonExt(8))], { number: 2, deltaBase: 1 }),
+  );
+  assert.equal(idx.has(s(1)), false);
+  assert.equal(idx.size, 3);
+});
+
 test('the index grows past its first guess (more entries, longer serials) and stays compact', () => {
   const when = t('261101000000Z');
   // the first entry is short: the guess is small, the rest are longer and more
