@@ -37,7 +37,11 @@ export const MODULES = {
   },
   'loader/rules': {
     mutate: ['packages/loader/src/domain/rules/*.ts'],
-    tests: ['packages/loader/test/rules.test.ts'],
+    tests: [
+      'packages/loader/test/rules.test.ts',
+      'packages/loader/test/cardValidity.test.ts',
+      'packages/loader/test/lapse.test.ts',
+    ],
   },
   'loader/saga': {
     mutate: ['packages/loader/src/domain/saga.ts'],
