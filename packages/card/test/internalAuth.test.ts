@@ -98,6 +98,11 @@ test('only PIN B opens it; the key is never read; bad forms', async () => {
     0x6700,
     'Le below 256',
   );
+  assert.equal(
+    tx(card, Uint8Array.of(0x00, 0x88, 0x00, 0x90, 8, ...CHALLENGE.subarray(0, 8))).sw,
+    0x6700,
+    'no Le: a case 3 command gets no signature back',
+  );
   assert.equal(internalAuthenticate(card, CHALLENGE, 0x92).sw, 0x6981, 'a PIN is not a key');
   assert.equal(internalAuthenticate(card, CHALLENGE, 0x9e).sw, 0x6a88, 'no such key');
   assert.equal(

@@ -101,7 +101,8 @@ export class VisualApplet extends DfApplet {
       cmd.data.length > INTERNAL_AUTH_CHALLENGE.max
     )
       return status(SW.WRONG_DATA);
-    if (cmd.ne !== undefined && cmd.ne < RSA_BYTES) return status(SW.WRONG_LENGTH);
+    // CARD.md: the command carries Le 00 — without it (case 3) no data may come back.
+    if (cmd.ne === undefined || cmd.ne < RSA_BYTES) return status(SW.WRONG_LENGTH);
     if (!this.allowed(target.spec)) return status(SW.SECURITY_STATUS_NOT_SATISFIED);
     const sig = sign('sha256', cmd.data, {
       key: this.#privateKey(target.spec.fid),
