@@ -1,0 +1,144 @@
+/** Small shared pieces: the API failure box, job polling, the area bar. */
+import { useTranslation } from 'react-i18next';
+import { ApiError, get, post } from './api.ts';
+import { useLang } from './i18n.ts';
+import type { AreaReport, Job } from './types.ts';
+
+/** What the operator should do next for a failure code (the API's own text says what happened). */
+function adviceKey(code: string): string {
+  if (['CARD_REMOVED', 'NO_CARD', 'CHANNEL_CLOSED'].includes(code)) return 'CARD_REMOVED';
+  if (['INTERRUPTED', 'CARD_CHANNEL_BROKEN', 'SERVER_UNREACHABLE'].includes(code))
+    return 'INTERRUPTED';
+  if (['CARD_NOT_ACTIVE', 'CARD_SUSPENDED', 'CARD_LOST'].includes(code)) return 'CARD_NOT_ACTIVE';
+  if (
+    [
+      'PIN_LOCKED',
+      'AREA_FULL',
+      'OUTSIDE_SERVICE_HOURS',
+      'CARD_REVOKED',
+      'TERMINAL_OFFLINE',
+    ].includes(code)
+  )
+    return code;
+  return 'generic';
+}
+
+export function ErrorBox({ error }: { error: ApiError | undefined }) {
+  const { t, say } = useLang();
+  if (!error) return null;
+  const d = error.detail ?? {};
+  return (
+    <div className="error" role="alert">
+      <p className="error-what">{say(error.text)}</p>
+      <p className="error-next">
+        {t(`advice.${adviceKey(error.code)}`, { free: d.free ?? '?', needed: d.needed ?? '?' })}
+      </p>
+      <p className="error-code">
+        <code>{error.code}</code>
+      </p>
+    </div>
+  );
+}
+
+export function Busy({ text }: { text: string }) {
+  return (
+    <p className="busy" role="status" aria-live="polite">
+      <span className="spinner" aria-hidden="true" /> {text}
+    </p>
+  );
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** How long the console waits for the terminal's relay to take a job. */
+const PICKUP_MS = 15_000;
+
+/**
+ * Starts a card job, hands it to the terminal's relay and follows it to its end
+ * (`onProgress` gets each state). A failed job becomes an ApiError.
+ */
+export async function runCardJob<R>(
+  terminalId: string,
+  body: Record<string, unknown>,
+  onProgress: (j: Job<R>) => void,
+): Promise<R> {
+  let j = await post<Job<R>>('/v1/jobs', { ...body, terminalId });
+  onProgress(j);
+  if (j.state === 'running')
+    await post(`/v1/terminals/${encodeURIComponent(terminalId)}/handoff`, { jobId: j.id });
+  const started = Date.now();
+  while (j.state === 'running') {
+    await sleep(250);
+    j = await get<Job<R>>(`/v1/jobs/${j.id}`);
+    onProgress(j);
+    if (j.state === 'running' && j.apdus <= 1 && Date.now() - started > PICKUP_MS) {
+      await post(`/v1/jobs/${j.id}/cancel`);
+      throw new ApiError(
+        'TERMINAL_OFFLINE',
+        {
+          en: 'The terminal did not take the card job.',
+          ja: '端末がカード操作を受け付けませんでした。',
+        },
+        0,
+      );
+    }
+  }
+  if (j.state === 'failed') {
+    const e = j.error ?? { code: 'FAILED', message: { en: 'failed', ja: '失敗しました' } };
+    throw new ApiError(e.code, e.message, 0, e.detail);
+  }
+  return j.result as R;
+}
+
+/** Bytes used in an area by our card APs, by others', and free; as a stacked bar. */
+export function AreaBar({ report }: { report: AreaReport }) {
+  const { t } = useTranslation();
+  const name = t(`area.${report.area}`);
+  if (report.total === null || report.free === null || report.used === null) {
+    return (
+      <div className="area">
+        <h4>{name}</h4>
+        <p>{t('counter.unreadable')}</p>
+      </div>
+    );
+  }
+  const total = Math.max(report.total, 1);
+  const yours = report.yours.reduce((n, a) => n + a.size, 0);
+  const ours = Math.min(yours, report.used);
+  const others = Math.max(report.used - ours, 0);
+  const pct = (n: number) => `${((100 * n) / total).toFixed(2)}%`;
+  const label = t('counter.barOf', { total: report.total, free: report.free });
+  return (
+    <div className="area">
+      <h4>{name}</h4>
+      <div className="bar" role="img" aria-label={`${name}: ${label}`}>
+        <span className="bar-yours" style={{ width: pct(ours) }} />
+        <span className="bar-others" style={{ width: pct(others) }} />
+        <span className="bar-free" style={{ width: pct(report.free) }} />
+      </div>
+      <ul className="legend">
+        <li>
+          <span className="swatch bar-yours" aria-hidden="true" />
+          {t('counter.barYours', { n: ours })}
+        </li>
+        <li>
+          <span className="swatch bar-others" aria-hidden="true" />
+          {t('counter.barOthers', { n: others })}
+        </li>
+        <li>
+          <span className="swatch bar-free" aria-hidden="true" />
+          {t('counter.barFree', { n: report.free })}
+        </li>
+      </ul>
+    </div>
+  );
+}
+
+/** A date and time in Japan time, as the counter reads it. */
+export function jst(iso: string, lang: 'ja' | 'en'): string {
+  return new Date(iso).toLocaleString(lang === 'ja' ? 'ja-JP' : 'en-GB', {
+    timeZone: 'Asia/Tokyo',
+    dateStyle: 'medium',
+    timeStyle: 'short',
+  });
+}

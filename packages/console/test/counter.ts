@@ -1,0 +1,158 @@
+/**
+ * A real loading counter for the browser tests: the loader server as `myna serve`
+ * starts it (PGlite on disk, migrations, first platform operator, the console
+ * under /console/), the demo of `npm start` seeded into it, a type D card AP
+ * beside the demo's type C, emulated cards, and the terminal's relay in this
+ * process: it takes the card jobs the console hands to the terminal and relays
+ * their APDUs to whichever card is "in the reader".
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { toHex, type AreaName } from '@myna-ap/apdu';
+import { Card, createCard, generateCardKeys, newFreeAreas, type CardImage } from '@myna-ap/card';
+import { JpkiIssuer } from '@myna-ap/pki';
+import {
+  ApiClient,
+  approveCardAp,
+  authenticate,
+  login,
+  requestCardAp,
+  seedDemo,
+  startServer,
+  type DemoInfo,
+  type RunningServer,
+} from '@myna-ap/loader';
+
+export const PLATFORM_PASSWORD = 'platform password for the console test';
+
+export interface Counter {
+  readonly url: string;
+  readonly server: RunningServer;
+  readonly demo: DemoInfo;
+  /** The demo operator's password (as `npm start` keeps it in demo.json). */
+  readonly password: string;
+  readonly typeD: string;
+  /** Puts a card in the reader (undefined: the reader is empty). */
+  insert(card: Card | undefined): void;
+  /** Makes an emulated card of the demo holder (千代田区), optionally with small free areas. */
+  newCard(capacity?: Partial<Record<AreaName, number>>): Promise<Card>;
+  /** Card jobs the relay has finished. */
+  readonly relayed: string[];
+  close(): Promise<void>;
+}
+
+let base: Promise<CardImage> | undefined;
+function baseImage(): Promise<CardImage> {
+  base ??= (async () => {
+    const made = await createCard({
+      holder: {
+        name: '番号 花子',
+        address: '東京都千代田区千代田1番1号',
+        birthDate: '1990-01-01',
+        sex: '2',
+      },
+      certificates: await JpkiIssuer.createInMemory(),
+      keys: await generateCardKeys(),
+    });
+    return made.image;
+  })();
+  return base;
+}
+
+async function newCard(capacity?: Partial<Record<AreaName, number>>): Promise<Card> {
+  const img = structuredClone(await baseImage());
+  const serial = new Uint8Array(randomBytes(16));
+  (img.common as { files: Record<string, string> }).files['0001'] = toHex(serial);
+  return Card.fromImage({
+    ...img,
+    freeAreas: newFreeAreas({ cardId: serial, ...(capacity ? { capacity } : {}) }),
+  });
+}
+
+interface Job {
+  id: string;
+  state: string;
+  seq: number;
+  command?: string;
+}
+
+export async function startCounter(): Promise<Counter> {
+  const dir = await mkdtemp(join(tmpdir(), 'myna-console-'));
+  const server = await startServer({
+    port: 0,
+    dataDir: join(dir, 'db'),
+    keysFile: join(dir, 'keys', 'loader-keys.json'),
+    adminPassword: PLATFORM_PASSWORD,
+  });
+  const demo = await seedDemo(server.ctx, join(dir, 'demo.json'));
+  const password = (
+    JSON.parse(await readFile(join(dir, 'demo.json'), 'utf8')) as {
+      password: string;
+    }
+  ).password;
+  // A type D card AP (local area, system-fixed PIN) beside the demo's type C.
+  const platform = await authenticate(
+    server.ctx,
+    (await login(server.ctx, 'admin', PLATFORM_PASSWORD)).token,
+  );
+  const admin = await authenticate(server.ctx, demo.login.token);
+  const d = await requestCardAp(server.ctx, admin, admin.providerId!, {
+    name: 'タクシー運賃助成 (taxi fare subsidy)',
+    type: 'D',
+    areas: ['local'],
+    size: 64,
+    pin: { fixed: true, tries: 5 },
+  });
+  await approveCardAp(server.ctx, platform, d.id);
+
+  // The terminal's relay, logged in as the demo operator working at demo-counter.
+  const relayClient = new ApiClient(
+    server.url,
+    (await login(server.ctx, demo.operator, password)).token,
+  );
+  let card: Card | undefined;
+  const relayed: string[] = [];
+  let stopped = false;
+  const relayOne = async (id: string) => {
+    let j = await relayClient.get<Job>(`/v1/jobs/${id}`);
+    while (j.state === 'running' && j.command !== undefined) {
+      const answer = card
+        ? { seq: j.seq, response: toHex(card.transmit(Buffer.from(j.command, 'hex'))) }
+        : { seq: j.seq, error: 'CARD_REMOVED' };
+      j = await relayClient.post<Job>(`/v1/jobs/${id}/exchange`, answer);
+    }
+    relayed.push(id);
+  };
+  const loop = (async () => {
+    while (!stopped) {
+      try {
+        const { jobIds } = await relayClient.get<{ jobIds: string[] }>(
+          `/v1/terminals/${demo.terminalId}/handoff`,
+        );
+        for (const id of jobIds) await relayOne(id);
+      } catch (e) {
+        if (!stopped) console.error('relay:', (e as Error).message);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+
+  return {
+    url: server.url,
+    server,
+    demo,
+    password,
+    typeD: d.id,
+    insert: (c) => (card = c),
+    newCard,
+    relayed,
+    async close() {
+      stopped = true;
+      await loop;
+      await server.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
