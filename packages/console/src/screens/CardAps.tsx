@@ -84,7 +84,10 @@ export function CardAps({ me }: { me: Me }) {
                     a.status === 'approved' && (
                       <button
                         type="button"
-                        onClick={() => act(a.id, 'status', { status: 'suspended' })}
+                        onClick={() => {
+                          if (confirm(t('cardAps.suspendConfirm', { name: a.name })))
+                            void act(a.id, 'status', { status: 'suspended' });
+                        }}
                       >
                         {t('cardAps.suspend')}
                       </button>
