@@ -11,7 +11,18 @@
 // is `npm run typecheck`'s job. `./x.ts` imports become `./x.js`
 // (rewriteRelativeImportExtensions). dist/ mirrors src/ at the same depth, so paths made
 // from import.meta.url (e.g. loader's migrations) resolve the same from both.
-import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+//
+// A browser app (a package with a vite.config.ts: the operator console) is not
+// transpiled file by file: `vite build` bundles it into its dist/, after the others.
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -35,13 +46,37 @@ export function packageDirs() {
     });
 }
 
-function sourceFiles(dir, out = []) {
+/** A package Vite bundles for the browser (it has a vite.config.ts). */
+export function isViteApp(pkg) {
+  return existsSync(join(pkg, 'vite.config.ts'));
+}
+
+function sourceFiles(dir, out = [], every = false) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, entry.name);
-    if (entry.isDirectory()) sourceFiles(p, out);
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) out.push(p);
+    if (entry.isDirectory()) sourceFiles(p, out, every);
+    else if (every || (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts'))) out.push(p);
   }
   return out;
+}
+
+/** What a package's dist is made from. */
+function inputsOf(pkg) {
+  if (!isViteApp(pkg)) return [join(pkg, 'package.json'), ...sourceFiles(join(pkg, 'src'))];
+  // A browser app: every file under src/ (styles too), its page and its config.
+  return [
+    join(pkg, 'package.json'),
+    join(pkg, 'index.html'),
+    join(pkg, 'vite.config.ts'),
+    ...sourceFiles(join(pkg, 'src'), [], true),
+  ].filter((f) => existsSync(f));
+}
+
+/** `vite build` of one browser app, quietly (its own config says where to). */
+async function viteBuild(pkg) {
+  const { build: bundle } = await import('vite');
+  await bundle({ root: pkg, configFile: join(pkg, 'vite.config.ts'), logLevel: 'warn' });
+  writeFileSync(join(pkg, 'dist', STAMP), new Date().toISOString() + '\n');
 }
 
 /** The packages whose dist is missing or older than one of their sources. */
@@ -55,10 +90,7 @@ export function stalePackages() {
       stale.push(pkg);
       continue;
     }
-    const newest = Math.max(
-      statSync(join(pkg, 'package.json')).mtimeMs,
-      ...sourceFiles(join(pkg, 'src')).map((f) => statSync(f).mtimeMs),
-    );
+    const newest = Math.max(...inputsOf(pkg).map((f) => statSync(f).mtimeMs));
     if (newest > built) stale.push(pkg);
   }
   return stale;
@@ -75,7 +107,7 @@ export async function build() {
     sourceMap: true,
   };
   let count = 0;
-  for (const pkg of packageDirs()) {
+  for (const pkg of packageDirs().filter((p) => !isViteApp(p))) {
     const src = join(pkg, 'src');
     const dist = join(pkg, 'dist');
     // A file removed from src/ must not live on in dist/.
@@ -108,6 +140,11 @@ export async function build() {
       count++;
     }
     writeFileSync(join(dist, STAMP), new Date().toISOString() + '\n');
+  }
+  // Browser apps last: they may import the others' compiled entries.
+  for (const pkg of packageDirs().filter(isViteApp)) {
+    await viteBuild(pkg);
+    count++;
   }
   return count;
 }

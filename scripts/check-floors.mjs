@@ -73,6 +73,10 @@ export function importsOf(source) {
   for (const m of stripped.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)) {
     found.push({ spec: m[1], typeOnly: false });
   }
+  // Finding a package's files (the CLI serves the console's built assets) uses it too.
+  for (const m of stripped.matchAll(/\bimport\.meta\.resolve\(\s*['"]([^'"]+)['"]\s*\)/g)) {
+    found.push({ spec: m[1], typeOnly: false });
+  }
   return found;
 }
 

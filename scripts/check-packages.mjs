@@ -5,18 +5,34 @@
 // (one such pair per entry point; an entry for tests only, such as "./testing", may be
 // { "source": "./test/x.ts" } alone — it is never compiled nor run outside tests). `source` is the condition tests and tsc use
 // (`--conditions=source`, tsconfig `customConditions`); `default` is what `node` gets.
+// A browser app (vite.config.ts: the console) is bundled by Vite, not imported: it
+// exports only "./package.json", by which a server finds its built dist/.
 //   node scripts/check-packages.mjs         exit 1 and say what is wrong
 //   node scripts/check-packages.mjs --fix   rewrite plain "./src/x.ts" exports into the scheme
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { packageDirs } from './build.mjs';
+import { isViteApp, packageDirs } from './build.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** The compiled file that matches a source entry: ./src/a/b.ts → ./dist/a/b.js. */
 export function distOf(source) {
   return source.replace(/^\.\/src\//, './dist/').replace(/\.ts$/, '.js');
+}
+
+/** What is wrong with a browser app's manifest (empty when nothing is). */
+export function appProblems(manifest) {
+  const out = [];
+  if (manifest.type !== 'module') out.push('"type" is not "module"');
+  const exp = manifest.exports;
+  if (JSON.stringify(exp) !== JSON.stringify({ './package.json': './package.json' })) {
+    out.push(
+      'a browser app (vite.config.ts) exports exactly { "./package.json": "./package.json" }',
+    );
+  }
+  if (manifest.scripts?.build !== 'vite build') out.push('a browser app builds with "vite build"');
+  return out;
 }
 
 /** What is wrong with one manifest's exports (empty when it follows the scheme). */
@@ -79,6 +95,13 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
         console.error(`check-packages: rewrote ${relative(root, file)}`);
       }
       manifest = next;
+    }
+    if (isViteApp(dir)) {
+      for (const p of appProblems(manifest)) {
+        console.error(`check-packages: ${relative(root, file)}: ${p}`);
+        bad++;
+      }
+      continue;
     }
     for (const p of problems(manifest)) {
       console.error(`check-packages: ${relative(root, file)}: ${p}`);

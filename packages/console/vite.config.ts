@@ -1,9 +1,12 @@
-import { defineConfig } from 'vite';
+import { defaultClientConditions, defineConfig } from 'vite';
 
 // Served by the loader under /console/. No plugin-react: esbuild's automatic JSX
 // runtime is all a production build needs. No inline script (the server's CSP).
+// `source` first: the contract is taken from its TypeScript (as tests and tsc do),
+// so the console builds whether or not the loader's dist/ is there yet.
 export default defineConfig({
   base: '/console/',
   esbuild: { jsx: 'automatic' },
+  resolve: { conditions: ['source', ...defaultClientConditions] },
   build: { outDir: 'dist', emptyOutDir: true, modulePreload: { polyfill: false } },
 });

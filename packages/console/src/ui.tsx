@@ -60,16 +60,16 @@ const PICKUP_MS = 15_000;
 export async function runCardJob<R>(
   terminalId: string,
   body: Record<string, unknown>,
-  onProgress: (j: Job<R>) => void,
+  onProgress: (j: Job) => void,
 ): Promise<R> {
-  let j = await post<Job<R>>('/v1/jobs', { ...body, terminalId });
+  let j = await post<Job>('/v1/jobs', { ...body, terminalId });
   onProgress(j);
   if (j.state === 'running')
     await post(`/v1/terminals/${encodeURIComponent(terminalId)}/handoff`, { jobId: j.id });
   const started = Date.now();
   while (j.state === 'running') {
     await sleep(250);
-    j = await get<Job<R>>(`/v1/jobs/${j.id}`);
+    j = await get<Job>(`/v1/jobs/${j.id}`);
     onProgress(j);
     if (j.state === 'running' && j.apdus <= 1 && Date.now() - started > PICKUP_MS) {
       await post(`/v1/jobs/${j.id}/cancel`);

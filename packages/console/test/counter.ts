@@ -9,21 +9,24 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { toHex, type AreaName } from '@myna-ap/apdu';
 import { Card, createCard, generateCardKeys, newFreeAreas, type CardImage } from '@myna-ap/card';
 import { JpkiIssuer } from '@myna-ap/pki';
 import {
   ApiClient,
-  approveCardAp,
-  authenticate,
+  consoleMounts,
   login,
-  requestCardAp,
   seedDemo,
   startServer,
   type DemoInfo,
   type RunningServer,
 } from '@myna-ap/loader';
+import type { Job } from '@myna-ap/loader/contract';
+
+/** The console as `npm run build` (the root prepare) left it. */
+export const CONSOLE_DIST = fileURLToPath(new URL('../dist/', import.meta.url));
 
 export const PLATFORM_PASSWORD = 'platform password for the console test';
 
@@ -71,13 +74,6 @@ async function newCard(capacity?: Partial<Record<AreaName, number>>): Promise<Ca
   });
 }
 
-interface Job {
-  id: string;
-  state: string;
-  seq: number;
-  command?: string;
-}
-
 export async function startCounter(): Promise<Counter> {
   const dir = await mkdtemp(join(tmpdir(), 'myna-console-'));
   const server = await startServer({
@@ -85,6 +81,7 @@ export async function startCounter(): Promise<Counter> {
     dataDir: join(dir, 'db'),
     keysFile: join(dir, 'keys', 'loader-keys.json'),
     adminPassword: PLATFORM_PASSWORD,
+    mounts: consoleMounts(CONSOLE_DIST),
   });
   const demo = await seedDemo(server.ctx, join(dir, 'demo.json'));
   const password = (
@@ -93,44 +90,48 @@ export async function startCounter(): Promise<Counter> {
     }
   ).password;
   // A type D card AP (local area, system-fixed PIN) beside the demo's type C.
-  const platform = await authenticate(
-    server.ctx,
+  const platform = new ApiClient(
+    server.url,
     (await login(server.ctx, 'admin', PLATFORM_PASSWORD)).token,
   );
-  const admin = await authenticate(server.ctx, demo.login.token);
-  const d = await requestCardAp(server.ctx, admin, admin.providerId!, {
-    name: 'タクシー運賃助成 (taxi fare subsidy)',
-    type: 'D',
-    areas: ['local'],
-    size: 64,
-    pin: { fixed: true, tries: 5 },
+  const admin = new ApiClient(server.url, demo.login.token);
+  const d = await admin.call('requestCardAp', {
+    body: {
+      providerId: demo.providerId,
+      name: 'タクシー運賃助成 (taxi fare subsidy)',
+      type: 'D',
+      areas: ['local'],
+      size: 64,
+      pin: { fixed: true, tries: 5 },
+    },
   });
-  await approveCardAp(server.ctx, platform, d.id);
+  await platform.call('approveCardAp', { params: { id: d.id }, body: {} });
 
   // The terminal's relay, logged in as the demo operator working at demo-counter.
-  const relayClient = new ApiClient(
-    server.url,
-    (await login(server.ctx, demo.operator, password)).token,
-  );
+  const relayToken = (await login(server.ctx, demo.operator, password)).token;
+  const relayClient = new ApiClient(server.url, relayToken);
   let card: Card | undefined;
   const relayed: string[] = [];
   let stopped = false;
   const relayOne = async (id: string) => {
-    let j = await relayClient.get<Job>(`/v1/jobs/${id}`);
+    let j: Job = await relayClient.call('getJob', { params: { id } });
     while (j.state === 'running' && j.command !== undefined) {
       const answer = card
         ? { seq: j.seq, response: toHex(card.transmit(Buffer.from(j.command, 'hex'))) }
-        : { seq: j.seq, error: 'CARD_REMOVED' };
-      j = await relayClient.post<Job>(`/v1/jobs/${id}/exchange`, answer);
+        : { seq: j.seq, error: 'CARD_REMOVED' as const };
+      j = await relayClient.call('exchange', { params: { id }, body: answer });
     }
     relayed.push(id);
   };
   const loop = (async () => {
     while (!stopped) {
       try {
-        const { jobIds } = await relayClient.get<{ jobIds: string[] }>(
-          `/v1/terminals/${demo.terminalId}/handoff`,
-        );
+        // The hand-off is the console's mount, not a contract operation of the API.
+        const res = await fetch(`${server.url}/v1/terminals/${demo.terminalId}/handoff`, {
+          headers: { authorization: `Bearer ${relayToken}` },
+        });
+        if (!res.ok) throw new Error(`handoff: HTTP ${res.status} ${await res.text()}`);
+        const { jobIds } = (await res.json()) as { jobIds: string[] };
         for (const id of jobIds) await relayOne(id);
       } catch (e) {
         if (!stopped) console.error('relay:', (e as Error).message);

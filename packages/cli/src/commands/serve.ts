@@ -3,7 +3,8 @@
  * $MYNA_HOME/db by default; DATABASE_URL=postgres://… for a PostgreSQL server).
  * Also the shared plumbing of the commands that talk to it (--server, tokens).
  */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ApiClient, ApiError, mynaHome, resolveTarget } from '@myna-ap/loader/client';
 import type { z } from 'zod';
 import { CliError, type CliCommand } from '../command.ts';
@@ -106,18 +107,27 @@ export function table(
     );
 }
 
+/** The operator console's built files: @myna-ap/console's dist/ (or $MYNA_CONSOLE_DIR). */
+export function consoleDir(): string {
+  const env = process.env.MYNA_CONSOLE_DIR;
+  if (env) return env;
+  return join(dirname(fileURLToPath(import.meta.resolve('@myna-ap/console/package.json'))), 'dist');
+}
+
 /**
  * Starts the loader server (loaded only for the commands that serve) with the
- * CLI's logging, turning its refusals and a taken port into CliErrors.
+ * CLI's logging and the operator console mounted under /console/, turning its
+ * refusals and a taken port into CliErrors.
  */
 export async function startLoader(
   port: number,
   o: Omit<import('@myna-ap/loader').ServeOptions, 'port' | 'logger'>,
 ): Promise<import('@myna-ap/loader').RunningServer> {
-  const { startServer, LoaderError } = await import('@myna-ap/loader');
+  const { startServer, LoaderError, consoleMounts } = await import('@myna-ap/loader');
   try {
     return await startServer({
       ...o,
+      mounts: [...consoleMounts(consoleDir()), ...(o.mounts ?? [])],
       port,
       logger: {
         level: process.env.MYNA_LOG_LEVEL ?? 'warn',

@@ -379,7 +379,7 @@ export function Counter({ me }: { me: Me }) {
           <ul className="results">
             {receipt.outcome.results.map((r) => (
               <li key={r.cardApId} className={r.status === 'refused' ? 'refused' : 'ok'}>
-                <strong>{r.name ?? apName(r.cardApId)}</strong>
+                <strong>{'name' in r ? r.name : apName(r.cardApId)}</strong>
                 {r.area ? `（${t(`area.${r.area}`)}）` : ''}: {t(`counter.${r.status}`)}
                 {r.error && (
                   <ErrorBox
@@ -415,7 +415,7 @@ export function Counter({ me }: { me: Me }) {
               <tbody>
                 {receipt.outcome.results.map((r) => (
                   <tr key={r.cardApId}>
-                    <td>{r.name ?? apName(r.cardApId)}</td>
+                    <td>{'name' in r ? r.name : apName(r.cardApId)}</td>
                     <td>{r.area ? t(`area.${r.area}`) : '—'}</td>
                     <td>{t(receipt.action === 'load' ? 'counter.doLoad' : 'counter.doDelete')}</td>
                     <td>{t(`counter.${r.status}`)}</td>

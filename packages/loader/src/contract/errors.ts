@@ -495,6 +495,53 @@ export const LOADER_ERRORS = defineCatalogue({
     ja: 'その届出ではこの状態にできません',
   },
 
+  // --- the operator console (sessions, WebAuthn, hand-off to the terminal) ---
+  CONSOLE_NOT_BUILT: {
+    status: 503,
+    en: 'the operator console is not built (run npm run build)',
+    ja: 'オペレーター画面がビルドされていません（npm run build を実行してください）',
+  },
+  CSRF_REFUSED: {
+    status: 403,
+    en: 'the request lacks the session’s CSRF token: reload the console',
+    ja: 'CSRFトークンがありません。画面を再読み込みしてください',
+  },
+  LOGIN_RATE_LIMITED: {
+    status: 429,
+    en: 'too many login attempts; wait a few minutes',
+    ja: 'ログインの試行が多すぎます。数分待ってからお試しください',
+  },
+  LOGIN_TICKET_INVALID: {
+    status: 401,
+    en: 'the login link or step has expired or was used; log in again',
+    ja: 'ログインの手続きが期限切れか使用済みです。もう一度ログインしてください',
+  },
+  WEBAUTHN_ENROLMENT_NEEDED: {
+    status: 403,
+    en: 'your provider requires a registered authenticator: ask an administrator for an enrolment code',
+    ja: '生体認証機器の登録が必要です。管理者に登録コードを発行してもらってください',
+  },
+  WEBAUTHN_FAILED: {
+    status: 401,
+    en: 'the authenticator’s answer did not verify',
+    ja: '生体認証機器の応答を確認できませんでした',
+  },
+  ENROLMENT_CODE_INVALID: {
+    status: 401,
+    en: 'the enrolment code is wrong, used or expired',
+    ja: '登録コードが正しくないか、使用済みか、期限切れです',
+  },
+  NOT_AT_TERMINAL: {
+    status: 403,
+    en: 'you do not work at that terminal',
+    ja: 'その端末で作業する権限がありません',
+  },
+  HANDOFF_QUEUE_FULL: {
+    status: 429,
+    en: 'too many card jobs wait for the terminal: is its relay running?',
+    ja: '端末で待っているカード処理が多すぎます。端末の中継が動いているか確認してください',
+  },
+
   // --- the client (no HTTP status: the server did not answer) ---
   SERVER_UNREACHABLE: {
     en: 'cannot reach the loader (is `myna serve` running?)',

@@ -16,3 +16,4 @@ export {
   type ParsedOf,
 } from './api.ts';
 export { LOADER_ERRORS, LOADER_ERROR_CODES, type LoaderErrorCode } from './errors.ts';
+export * from './console.ts';

@@ -1,0 +1,16 @@
+/**
+ * Everything the operator console needs on the server, as mounts for the seam
+ * (docs/server.md): its built files, its cookie session and WebAuthn, and the
+ * hand-off of card jobs to the terminal's relay. The CLI passes these to
+ * `startServer({ mounts })`.
+ */
+import type { Mount } from './mount.ts';
+import { consoleMount } from './consoleMount.ts';
+import { handoffMount } from './handoffMount.ts';
+
+export { CONSOLE_CSP } from './consoleMount.ts';
+
+/** `dir`: the console's built files (`@myna-ap/console`'s dist/). */
+export function consoleMounts(dir: string): readonly Mount[] {
+  return [consoleMount(dir), handoffMount];
+}
