@@ -15,7 +15,7 @@ export type { Route, ApiCtx } from './http/route.ts';
 export { openApiDocument } from './http/openapi.ts';
 export { operatorOf } from './http/auth.ts';
 export type { Mount, MountContext } from './http/mount.ts';
-export { consoleMounts, CONSOLE_CSP } from './http/consoleMounts.ts';
+export { consoleMounts, oneTimeLogin, CONSOLE_CSP } from './http/consoleMounts.ts';
 export { seedDemo, DEMO, type DemoInfo } from './demo.ts';
 
 // The store context a server runs on.

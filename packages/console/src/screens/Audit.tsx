@@ -120,7 +120,7 @@ export function Audit({ me }: { me: Me }) {
       {rows && (
         <>
           <p role="status">{t('audit.count', { n: shown.length, total: rows.length })}</p>
-          <div className="scroll">
+          <div className="scroll" tabIndex={0} role="region" aria-label={t('audit.title')}>
             <table>
               <thead>
                 <tr>

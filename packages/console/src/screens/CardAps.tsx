@@ -48,7 +48,7 @@ export function CardAps({ me }: { me: Me }) {
       <h2 id="aps-h">{t('cardAps.title')}</h2>
       <ErrorBox error={error} />
       <h3>{t('cardAps.list')}</h3>
-      <div className="scroll">
+      <div className="scroll" tabIndex={0} role="region" aria-label={t('cardAps.list')}>
         <table>
           <thead>
             <tr>

@@ -51,7 +51,7 @@ export function Operators({ me }: { me: Me }) {
     <section aria-labelledby="ops-h">
       <h2 id="ops-h">{t('operators.title')}</h2>
       <ErrorBox error={error} />
-      <div className="scroll">
+      <div className="scroll" tabIndex={0} role="region" aria-label={t('operators.title')}>
         <table>
           <thead>
             <tr>

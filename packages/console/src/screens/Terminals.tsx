@@ -32,7 +32,7 @@ export function Terminals({ me }: { me: Me }) {
     <section aria-labelledby="terms-h">
       <h2 id="terms-h">{t('terminals.title')}</h2>
       <ErrorBox error={error} />
-      <div className="scroll">
+      <div className="scroll" tabIndex={0} role="region" aria-label={t('terminals.title')}>
         <table>
           <thead>
             <tr>

@@ -10,6 +10,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { LoaderError } from '../errors.ts';
 import type { Ctx, Session } from '../store/context.ts';
 import { authenticate } from '../store/operators.ts';
+import { csrfOk, sessionCookie } from './consoleSession.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -38,9 +39,20 @@ export function installAuth(app: FastifyInstance, ctx: Ctx): void {
   app.addHook('preHandler', async (req) => {
     // Unknown URLs get their 404, not a 401.
     if (req.is404 || req.routeOptions.config.public === true) return;
-    const token = bearer(req) ?? '';
+    const fromHeader = bearer(req);
+    // The console's browser sends its session as a cookie (http/consoleSession.ts);
+    // a cookie comes with every request the browser makes, so a state change must
+    // also carry the session's CSRF token.
+    const cookie = fromHeader === undefined ? sessionCookie(req) : undefined;
+    const token = fromHeader ?? cookie ?? '';
     req.operator = await authenticate(ctx, token);
     req.operatorToken = token;
+    if (cookie !== undefined && !csrfOk(req, cookie)) {
+      throw new LoaderError('CSRF_REFUSED', {
+        en: 'the request lacks the session’s CSRF token: reload the console',
+        ja: 'CSRFトークンがありません。画面を再読み込みしてください',
+      });
+    }
   });
 }
 

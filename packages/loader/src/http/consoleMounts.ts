@@ -7,10 +7,12 @@
 import type { Mount } from './mount.ts';
 import { consoleMount } from './consoleMount.ts';
 import { handoffMount } from './handoffMount.ts';
+import { consoleAuthMount } from './consoleAuthMount.ts';
 
 export { CONSOLE_CSP } from './consoleMount.ts';
+export { oneTimeLogin } from './consoleAuthMount.ts';
 
 /** `dir`: the console's built files (`@myna-ap/console`'s dist/). */
 export function consoleMounts(dir: string): readonly Mount[] {
-  return [consoleMount(dir), handoffMount];
+  return [consoleMount(dir), consoleAuthMount(), handoffMount];
 }

@@ -234,6 +234,20 @@ export interface LoginResult {
 }
 
 export async function login(ctx: Ctx, loginName: string, password: string): Promise<LoginResult> {
+  const operator = await verifyLogin(ctx, loginName, password);
+  return { ...(await openSession(ctx, operator)), operator };
+}
+
+/**
+ * The operator whose login name and password these are, with the lockout and the
+ * audit of every refusal; a success clears the failure count. Opens no session:
+ * the console may ask for the authenticator (WebAuthn) first.
+ */
+export async function verifyLogin(
+  ctx: Ctx,
+  loginName: string,
+  password: string,
+): Promise<OperatorView> {
   const now = ctx.now();
   const row = (await ctx.db.query<OperatorRow>(`${WITH_TERMINALS} WHERE o.login = $1`, [loginName]))
     .rows[0];
@@ -314,26 +328,47 @@ export async function login(ctx: Ctx, loginName: string, password: string): Prom
     });
     throw BAD_LOGIN();
   }
+  if (row.failed_logins !== 0 || row.locked_until !== null) {
+    const cleared = afterSuccess();
+    await ctx.db.query('UPDATE operators SET failed_logins = $2, locked_until = $3 WHERE id = $1', [
+      row.id,
+      cleared.failedLogins,
+      cleared.lockedUntil,
+    ]);
+  }
+  return view(row);
+}
+
+/**
+ * A new session of `operator` (its token is returned once and stored hashed).
+ * `idleMs`: the session also ends after this long without a request (the console's).
+ * `how` goes to the audit row (`password`, `webauthn`, `one_time`).
+ */
+export async function openSession(
+  ctx: Ctx,
+  operator: Pick<OperatorView, 'id' | 'providerId'>,
+  o: { readonly idleMs?: number; readonly how?: string } = {},
+): Promise<{ token: string; expiresAt: string }> {
+  const now = ctx.now();
   const token = newSessionToken();
   const expiresAt = new Date(now.getTime() + ctx.config.sessionTtlMs);
   await writeTransaction(ctx.db, async (tx) => {
-    const s = afterSuccess();
-    await tx.query('UPDATE operators SET failed_logins = $2, locked_until = $3 WHERE id = $1', [
-      row.id,
-      s.failedLogins,
-      s.lockedUntil,
-    ]);
     await tx.query(
-      'INSERT INTO sessions (token_hash, operator_id, created_at, expires_at) VALUES ($1, $2, $3, $4)',
-      [tokenHash(token), row.id, now, expiresAt],
+      `INSERT INTO sessions (token_hash, operator_id, created_at, expires_at, last_seen_at, idle_ms)
+       VALUES ($1, $2, $3, $4, $3, $5)`,
+      [tokenHash(token), operator.id, now, expiresAt, o.idleMs ?? null],
     );
     await appendAudit(
       tx,
-      { actor: row.id, action: 'login.success', detail: { providerId: row.provider_id } },
+      {
+        actor: operator.id,
+        action: 'login.success',
+        detail: { providerId: operator.providerId, ...(o.how ? { how: o.how } : {}) },
+      },
       now,
     );
   });
-  return { token, expiresAt: expiresAt.toISOString(), operator: view(row) };
+  return { token, expiresAt: expiresAt.toISOString() };
 }
 
 const BAD_TOKEN = () =>
@@ -349,8 +384,15 @@ const BAD_TOKEN = () =>
 /** The session behind a bearer token, or UNAUTHENTICATED. */
 export async function authenticate(ctx: Ctx, token: string | undefined): Promise<Session> {
   if (!token || !looksLikeToken(token)) throw BAD_TOKEN();
-  const r = await ctx.db.query<OperatorRow & { expires_at: Date; revoked_at: Date | null }>(
-    `SELECT o.*, s.expires_at, s.revoked_at, COALESCE((SELECT json_agg(terminal_id ORDER BY terminal_id)
+  const r = await ctx.db.query<
+    OperatorRow & {
+      expires_at: Date;
+      revoked_at: Date | null;
+      last_seen_at: Date | null;
+      idle_ms: number | null;
+    }
+  >(
+    `SELECT o.*, s.expires_at, s.revoked_at, s.last_seen_at, s.idle_ms, COALESCE((SELECT json_agg(terminal_id ORDER BY terminal_id)
        FROM operator_terminals t WHERE t.operator_id = o.id), '[]') AS terminals
      FROM sessions s JOIN operators o ON o.id = s.operator_id WHERE s.token_hash = $1`,
     [tokenHash(token)],
@@ -369,6 +411,18 @@ export async function authenticate(ctx: Ctx, token: string | undefined): Promise
     )
   ) {
     throw BAD_TOKEN();
+  }
+  // A console session also ends when left idle (an unattended counter PC).
+  if (row.idle_ms !== null && row.last_seen_at !== null) {
+    const idle = now.getTime() - new Date(row.last_seen_at).getTime();
+    if (idle > row.idle_ms) throw BAD_TOKEN();
+    // Written at most once a minute per session, not on every request.
+    if (idle > 60_000) {
+      await ctx.db.query('UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1', [
+        tokenHash(token),
+        now,
+      ]);
+    }
   }
   const v = view(row);
   return {
