@@ -1,8 +1,9 @@
 /** The console's frame: login, the header with the language switch, the screens. */
 import { useEffect, useState, type FormEvent } from 'react';
-import { ApiError, asApiError, get, getToken, post, setToken } from './api.ts';
+import { startAuthentication, startRegistration } from '@simplewebauthn/browser';
+import { ApiError, asApiError, get, post, setCsrfToken } from './api.ts';
 import { setLang, useLang } from './i18n.ts';
-import type { Me, Role } from './types.ts';
+import type { ConsoleLoginResult, ConsoleSession, Me, Role } from './types.ts';
 import { Busy, ErrorBox } from './ui.tsx';
 import { Counter } from './screens/Counter.tsx';
 import { CardAps } from './screens/CardAps.tsx';
@@ -42,24 +43,57 @@ function LangSwitch() {
   );
 }
 
-function Login({ onIn }: { onIn: (me: Me) => void }) {
+/**
+ * Password first; then, when the operator has an authenticator (or brings an
+ * enrolment code from an administrator), the fingerprint, face or security key
+ * (WebAuthn, user verification required).
+ */
+function Login({ onIn }: { onIn: (s: ConsoleSession) => void }) {
   const { t } = useLang();
   const [user, setUser] = useState('');
   const [password, setPassword] = useState('');
-  const [busy, setBusy] = useState(false);
+  const [code, setCode] = useState('');
+  const [busy, setBusy] = useState<string>();
   const [error, setError] = useState<ApiError>();
   async function submit(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
+    setBusy(t('login.busy'));
     setError(undefined);
     try {
-      const r = await post<{ token: string }>('/v1/login', { login: user, password });
-      setToken(r.token);
-      onIn(await get<Me>('/v1/me'));
+      const enrolmentCode = code.trim().toUpperCase();
+      let r = await post<ConsoleLoginResult>('/v1/console/login', {
+        login: user,
+        password,
+        ...(enrolmentCode ? { enrolmentCode } : {}),
+      });
+      if (r.step === 'webauthn' || r.step === 'enrol') {
+        setBusy(t(r.step === 'enrol' ? 'login.enrolBusy' : 'login.webauthnBusy'));
+        const credential =
+          r.step === 'enrol'
+            ? await startRegistration({ optionsJSON: r.options as never })
+            : await startAuthentication({ optionsJSON: r.options as never });
+        r = await post<ConsoleLoginResult>('/v1/console/login/webauthn', {
+          ticket: r.ticket,
+          credential,
+        });
+      }
+      if (r.step !== 'done') throw new Error('unexpected login step');
+      setCsrfToken(r.csrfToken);
+      onIn(r);
     } catch (err) {
-      setError(asApiError(err));
+      // The browser's own refusal (cancelled, timed out) says so in plain words.
+      const e = err as Error;
+      setError(
+        e?.name === 'NotAllowedError' || e?.name === 'AbortError'
+          ? new ApiError(
+              'WEBAUTHN_CANCELLED',
+              { en: t('login.cancelled', { lng: 'en' }), ja: t('login.cancelled', { lng: 'ja' }) },
+              0,
+            )
+          : asApiError(err),
+      );
     } finally {
-      setBusy(false);
+      setBusy(undefined);
       setPassword('');
     }
   }
@@ -89,13 +123,33 @@ function Login({ onIn }: { onIn: (me: Me) => void }) {
             onChange={(e) => setPassword(e.target.value)}
           />
         </label>
-        <button type="submit" className="primary" disabled={busy}>
-          {busy ? t('login.busy') : t('login.submit')}
+        <label>
+          {t('login.code')}
+          <input
+            name="enrolmentCode"
+            autoComplete="off"
+            placeholder="ABCD-EFGH"
+            aria-describedby="code-help"
+            value={code}
+            onChange={(e) => setCode(e.target.value)}
+          />
+        </label>
+        <p id="code-help" className="help">
+          {t('login.codeHelp')}
+        </p>
+        <button type="submit" className="primary" disabled={busy !== undefined}>
+          {busy ?? t('login.submit')}
         </button>
       </form>
       <ErrorBox error={error} />
     </main>
   );
+}
+
+/** `#login=ot_…`: the one-time link `npm start` prints (the fragment never reaches a log). */
+function oneTimeTicket(): string | undefined {
+  const m = /^#login=(ot_[0-9a-f]{48})$/.exec(location.hash);
+  return m?.[1];
 }
 
 export function App() {
@@ -110,20 +164,25 @@ export function App() {
     addEventListener('hashchange', on);
     return () => removeEventListener('hashchange', on);
   }, []);
+  function signedIn(s: ConsoleSession) {
+    setCsrfToken(s.csrfToken);
+    setMe(s.session);
+  }
   useEffect(() => {
-    if (!getToken()) return setMe(null);
-    get<Me>('/v1/me').then(setMe, () => {
-      setToken(null);
-      setMe(null);
-    });
+    const ticket = oneTimeTicket();
+    if (ticket) history.replaceState(null, '', location.pathname);
+    const start = ticket
+      ? post<ConsoleSession>('/v1/console/one-time', { ticket })
+      : get<ConsoleSession>('/v1/console/session');
+    start.then(signedIn, () => setMe(null));
   }, []);
   useEffect(() => {
     document.title = `${t(`nav.${screen}`)} — ${t('app')}`;
   }, [screen, t]);
 
   async function logout() {
-    await post('/v1/logout').catch(() => undefined);
-    setToken(null);
+    await post('/v1/console/logout').catch(() => undefined);
+    setCsrfToken(null);
     setMe(null);
   }
 
@@ -147,7 +206,7 @@ export function App() {
         </div>
       </header>
       {me === undefined && <Busy text={t('busy')} />}
-      {me === null && <Login onIn={setMe} />}
+      {me === null && <Login onIn={signedIn} />}
       {me && (
         <div className="frame">
           <nav aria-label={t('nav.label')}>

@@ -1,11 +1,13 @@
 /**
  * The loader's HTTP API as the console calls it. Every refusal comes back as
  * `{ code, message: { en, ja }, detail? }`; it becomes an ApiError whose `text`
- * the screens show in the operator's language. The session token lives in this
- * tab's sessionStorage only (a reload keeps it, another tab or a closed browser
- * does not).
+ * the screens show in the operator's language. The session is an HttpOnly cookie
+ * that no script here can read (SameSite=Strict); every state change carries the
+ * session's CSRF token, which the server gives at login and on GET
+ * /v1/console/session and which lives only in this page's memory.
  */
 import type { Text } from '@myna-ap/text';
+import { CSRF_HEADER } from '@myna-ap/loader/contract';
 
 export class ApiError extends Error {
   readonly code: string;
@@ -21,14 +23,11 @@ export class ApiError extends Error {
   }
 }
 
-const TOKEN_KEY = 'myna.console.token';
+let csrfToken: string | null = null;
 
-export function getToken(): string | null {
-  return sessionStorage.getItem(TOKEN_KEY);
-}
-export function setToken(token: string | null): void {
-  if (token === null) sessionStorage.removeItem(TOKEN_KEY);
-  else sessionStorage.setItem(TOKEN_KEY, token);
+/** After login (or a reload's session check); null at logout. */
+export function setCsrfToken(token: string | null): void {
+  csrfToken = token;
 }
 
 function isText(v: unknown): v is Text {
@@ -44,7 +43,6 @@ export function asApiError(e: unknown): ApiError {
 }
 
 export async function api<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-  const token = getToken();
   let res: Response;
   try {
     res = await fetch(path, {
@@ -52,8 +50,9 @@ export async function api<T>(method: 'GET' | 'POST', path: string, body?: unknow
       headers: {
         accept: 'application/json',
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(method !== 'GET' && csrfToken ? { [CSRF_HEADER]: csrfToken } : {}),
       },
+      credentials: 'same-origin',
       body: body === undefined ? null : JSON.stringify(body),
     });
   } catch {

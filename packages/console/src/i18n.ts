@@ -48,6 +48,13 @@ const ja = {
     password: 'パスワード',
     submit: 'ログインする',
     busy: '確認しています…',
+    code: '登録コード（管理者から受け取ったときだけ）',
+    codeHelp:
+      '生体認証機器（指紋・顔・セキュリティキー）を初めて登録するとき、または紛失後に登録し直すときに入力します。',
+    webauthnBusy: '生体認証機器で本人確認をしてください（指紋・顔・キーに触れる）…',
+    enrolBusy: '生体認証機器を登録しています。画面の案内に従ってください…',
+    cancelled:
+      '生体認証機器での確認が取り消されたか、時間切れになりました。もう一度「ログインする」を押してください。',
   },
   logout: 'ログアウト',
   signedIn: '{{login}}（{{role}}）',
@@ -253,6 +260,12 @@ const en: Messages = {
     password: 'Password',
     submit: 'Log in',
     busy: 'Checking…',
+    code: 'Enrolment code (only if an administrator gave you one)',
+    codeHelp:
+      'Enter it when you register your authenticator (fingerprint, face or security key) for the first time, or again after losing it.',
+    webauthnBusy: 'Confirm with your authenticator (touch the sensor or key)…',
+    enrolBusy: 'Registering your authenticator: follow the browser’s prompt…',
+    cancelled: 'The authenticator check was cancelled or timed out. Press “Log in” again.',
   },
   logout: 'Log out',
   signedIn: '{{login}} ({{role}})',

@@ -19,7 +19,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { ApiClient } from '@myna-ap/loader';
+import { ApiClient, authenticate, login } from '@myna-ap/loader';
 import { PLATFORM_PASSWORD, startCounter, type Counter } from './counter.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -250,3 +250,105 @@ test('the console at a counter, in Japanese and English', { skip }, async () => 
   assert.deepEqual(cspViolations, [], 'Content-Security-Policy violations');
   assert.deepEqual(pageErrors, [], 'errors in the page');
 });
+
+/** A console route as an API caller sends it (bearer token: no cookie, so no CSRF token). */
+async function consoleCall(token: string, path: string, body?: unknown): Promise<unknown> {
+  const res = await fetch(`${counter.url}/v1/console${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const json: unknown = await res.json();
+  assert.ok(res.ok, `${path}: HTTP ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+test(
+  'WebAuthn: an administrator enrols an authenticator, the operator logs in with it',
+  { skip },
+  async () => {
+    const { demo } = counter;
+    // WebAuthn takes a host name, never an IP address: the console at localhost.
+    const url = counter.url.replace('127.0.0.1', 'localhost');
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const p = await context.newPage();
+    p.on('pageerror', (e) => pageErrors.push(e.message));
+    // A platform authenticator with user verification (the seeds' biometric device).
+    const cdp = await context.newCDPSession(p);
+    await cdp.send('WebAuthn.enable');
+    await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: {
+        protocol: 'ctap2',
+        transport: 'internal',
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true,
+      },
+    });
+
+    // The platform operator issues an enrolment code for the demo administrator.
+    const platform = (await login(counter.server.ctx, 'admin', PLATFORM_PASSWORD)).token;
+    const demoId = (await authenticate(counter.server.ctx, demo.login.token)).operatorId;
+    const { code } = (await consoleCall(platform, `/operators/${demoId}/authenticators/enrolment`, {
+      purpose: 'enrol',
+    })) as { code: string };
+
+    await p.goto(url + '/console/');
+    await p.getByLabel('ログインID').fill(demo.operator);
+    await p.getByLabel('パスワード').fill(counter.password);
+    await p.getByLabel(/登録コード/).fill(code);
+    await p.getByRole('button', { name: 'ログインする' }).click();
+    await p.getByRole('heading', { name: '窓口：カードAPの搭載・削除' }).waitFor();
+    const listed = (await consoleCall(platform, `/operators/${demoId}/authenticators`)) as {
+      id: string;
+      revokedAt: string | null;
+    }[];
+    assert.equal(listed.length, 1);
+
+    // The cookie is HttpOnly and SameSite=Strict: no script reads it.
+    const cookies = await context.cookies();
+    const session = cookies.find((c) => c.name === 'myna_console');
+    assert.ok(session?.httpOnly);
+    assert.equal(session?.sameSite, 'Strict');
+    assert.equal(await p.evaluate('document.cookie'), '');
+
+    // Now the password alone is not enough: the authenticator answers, and the operator is in.
+    await p.getByRole('button', { name: 'ログアウト' }).click();
+    await p.getByLabel('ログインID').fill(demo.operator);
+    await p.getByLabel('パスワード').fill(counter.password);
+    await p.getByRole('button', { name: 'ログインする' }).click();
+    await p.getByRole('heading', { name: '窓口：カードAPの搭載・削除' }).waitFor();
+    await p.screenshot({ path: join(OUT, '15-webauthn-in.ja.png'), fullPage: true });
+
+    // Revoked (a lost authenticator): the next login is refused until recovery.
+    await consoleCall(platform, `/operators/${demoId}/authenticators/${listed[0]!.id}/revoke`, {});
+    await consoleCall(platform, `/providers/${demo.providerId}/webauthn`, { required: true });
+    await p.getByRole('button', { name: 'ログアウト' }).click();
+    await p.getByLabel('ログインID').fill(demo.operator);
+    await p.getByLabel('パスワード').fill(counter.password);
+    await p.getByRole('button', { name: 'ログインする' }).click();
+    await p.getByRole('alert').waitFor();
+    assert.match(await p.getByRole('alert').innerText(), /登録コード/);
+    await p.screenshot({ path: join(OUT, '16-webauthn-required.ja.png'), fullPage: true });
+    await consoleCall(platform, `/providers/${demo.providerId}/webauthn`, { required: false });
+
+    const audit = await new ApiClient(counter.url, platform).call('listAudit', {
+      query: { limit: '1000' },
+    });
+    const actions = new Set(audit.map((r) => r.action));
+    for (const a of [
+      'webauthn.enrolment_issued',
+      'webauthn.enrolled',
+      'webauthn.revoked',
+      'provider.require_webauthn',
+    ]) {
+      assert.ok(actions.has(a), `audit has ${a}`);
+    }
+    await context.close();
+    assert.deepEqual(pageErrors, [], 'errors in the page');
+  },
+);

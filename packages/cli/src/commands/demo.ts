@@ -43,7 +43,7 @@ const demo: CliCommand = {
     }
 
     const home = mynaHome();
-    const { seedDemo } = await import('@myna-ap/loader');
+    const { seedDemo, authenticate, oneTimeLogin } = await import('@myna-ap/loader');
     // diagnose checks the demo card's certificate against the issuer it came from (CRL method).
     const pkiDir = defaultPkiDir();
     const issuer = await JpkiIssuer.openOrInit(pkiDir);
@@ -101,6 +101,18 @@ const demo: CliCommand = {
           }),
         );
       }
+      // The console by name, not by address: WebAuthn takes localhost, never an IP.
+      const demoOperator = await authenticate(server.ctx, info.login.token);
+      const ticket = await oneTimeLogin(server.ctx, demoOperator.operatorId);
+      const consoleUrl = new URL('/console/', server.url.replace('127.0.0.1', 'localhost'));
+      io.out('');
+      io.out(
+        t({
+          en: `Operator console — open this link to log in as ${info.operator} (once, within 30 minutes):`,
+          ja: `オペレーター画面 — 次のリンクを開くと ${info.operator} としてログインします（1回限り、30分以内）:`,
+        }),
+      );
+      io.out(`  ${consoleUrl.href}#login=${ticket}`);
       io.out('');
       io.out(
         t({
