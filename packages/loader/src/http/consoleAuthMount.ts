@@ -30,7 +30,7 @@ import {
   type AuthenticatorTransportFuture,
 } from '@simplewebauthn/server';
 import { LoaderError } from '../errors.ts';
-import { appendAudit, writeTransaction } from '../audit.ts';
+import { appendAudit, writeTransaction } from '../store/audit.ts';
 import {
   consoleLoginBody,
   credentialParams,

@@ -7,7 +7,7 @@
  */
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { LoaderError, notFound } from '../errors.ts';
-import { appendAudit, writeTransaction } from '../audit.ts';
+import { appendAudit, writeTransaction } from './audit.ts';
 import { newId } from '../domain/ids.ts';
 import { authorize, type Ctx, type Session } from './context.ts';
 import { iso } from './rows.ts';
