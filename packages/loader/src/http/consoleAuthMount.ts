@@ -44,6 +44,8 @@ import type { Ctx } from '../store/context.ts';
 import type { OperatorId, ProviderId } from '../domain/ids.ts';
 import { authenticate, logout, openSession, verifyLogin } from '../store/operators.ts';
 import {
+  activeOperator,
+  type ActiveOperator,
   credentialUsed,
   credentialsOf,
   issueEnrolment,
@@ -76,19 +78,8 @@ function relyingParty(req: FastifyRequest): { rpID: string; origin: string } {
   return { rpID: new URL(origin).hostname, origin };
 }
 
-interface OperatorRow {
-  id: string;
-  login: string;
-  display_name: string;
-  provider_id: string | null;
-}
-
-async function operatorRow(ctx: Ctx, id: string): Promise<OperatorRow> {
-  const r = await ctx.db.query<OperatorRow>(
-    'SELECT id, login, display_name, provider_id FROM operators WHERE id = $1 AND status = $2',
-    [id, 'active'],
-  );
-  const row = r.rows[0];
+async function operatorRow(ctx: Ctx, id: string): Promise<ActiveOperator> {
+  const row = await activeOperator(ctx, id);
   if (!row) {
     throw new LoaderError('LOGIN_TICKET_INVALID', {
       en: 'this account can no longer log in',

@@ -55,6 +55,22 @@ async function target(ctx: Ctx, s: Session, operatorId: string): Promise<TargetR
   return row;
 }
 
+/** An operator who may still log in, as the console's login answers name them. */
+export interface ActiveOperator {
+  id: string;
+  login: string;
+  display_name: string;
+  provider_id: string | null;
+}
+
+export async function activeOperator(ctx: Ctx, id: string): Promise<ActiveOperator | undefined> {
+  const r = await ctx.db.query<ActiveOperator>(
+    'SELECT id, login, display_name, provider_id FROM operators WHERE id = $1 AND status = $2',
+    [id, 'active'],
+  );
+  return r.rows[0];
+}
+
 export interface AuthenticatorRow {
   readonly id: string;
   readonly nickname: string | null;
