@@ -102,7 +102,7 @@ async function loggedIn(
     { id: op.id as OperatorId, providerId: op.providerId as ProviderId | null },
     { idleMs: CONSOLE_IDLE_MS, how },
   );
-  setSessionCookie(req, reply, token, expiresAt);
+  setSessionCookie(req, reply, token, expiresAt, ctx.now());
   return {
     step: 'done' as const,
     ...(await sessionView(ctx, token)),

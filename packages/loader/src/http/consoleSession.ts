@@ -54,10 +54,12 @@ export function setSessionCookie(
   reply: FastifyReply,
   token: string,
   expiresAt: string,
+  now: Date,
 ): void {
+  // The server's clock, the one the session's expiry was computed with.
   void reply.header(
     'set-cookie',
-    cookie(req, token, (new Date(expiresAt).getTime() - Date.now()) / 1000),
+    cookie(req, token, (new Date(expiresAt).getTime() - now.getTime()) / 1000),
   );
 }
 
