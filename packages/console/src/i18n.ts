@@ -91,6 +91,9 @@ const ja = {
     action: '行う手続き',
     doLoad: '搭載する',
     doDelete: '削除する',
+    // The procedure as a noun (「搭載を実行する」, the receipt's 手続き), not the radio's verb.
+    loadNoun: '搭載',
+    deleteNoun: '削除',
     pickLoad: '搭載するカードAP',
     pickDelete: '削除するカードAP',
     nothingToLoad:
@@ -302,6 +305,8 @@ const en: Messages = {
     action: 'Procedure',
     doLoad: 'Load',
     doDelete: 'Delete',
+    loadNoun: 'Load',
+    deleteNoun: 'Delete',
     pickLoad: 'Card APs to load',
     pickDelete: 'Card APs to delete',
     nothingToLoad: 'No card AP can be loaded (all are on the card, or none is approved).',

@@ -157,7 +157,7 @@ test('the console at a counter, in Japanese and English', { skip }, async () => 
   // Load the type C (demo library card) and the type D (taxi subsidy, local area).
   await pickAndRun('搭載する', ['デモ図書館カード', 'タクシー運賃助成']);
   await bothLanguages('05-counter-consent');
-  await page.getByRole('button', { name: '搭載するを実行する' }).click();
+  await page.getByRole('button', { name: '搭載を実行する' }).click();
   await page.getByRole('heading', { name: 'マイナンバーカード カードAP 受付票' }).waitFor();
   const results = await page.locator('.results').innerText();
   assert.equal((results.match(/搭載しました/g) ?? []).length, 2, results);
@@ -174,7 +174,7 @@ test('the console at a counter, in Japanese and English', { skip }, async () => 
   await page.getByRole('heading', { name: '読み取ったカード' }).waitFor();
   assert.match(await page.locator('.panel').first().innerText(), /タクシー運賃助成/);
   await pickAndRun('削除する', ['デモ図書館カード']);
-  await page.getByRole('button', { name: '削除するを実行する' }).click();
+  await page.getByRole('button', { name: '削除を実行する' }).click();
   await page.getByRole('heading', { name: 'マイナンバーカード カードAP 受付票' }).waitFor();
   assert.match(await page.locator('.results').innerText(), /削除しました/);
   const after = await api.call('listInstances', { params: { cardId } });
@@ -194,7 +194,7 @@ test('the console at a counter, in Japanese and English', { skip }, async () => 
   await readCard();
   await page.getByRole('heading', { name: '読み取ったカード' }).waitFor();
   await pickAndRun('搭載する', ['デモ図書館カード']);
-  await page.getByRole('button', { name: '搭載するを実行する' }).click();
+  await page.getByRole('button', { name: '搭載を実行する' }).click();
   await page.getByRole('heading', { name: 'マイナンバーカード カードAP 受付票' }).waitFor();
   const full = await page.locator('.results').innerText();
   assert.match(full, /できませんでした/);

@@ -164,7 +164,7 @@ export function Counter({ me }: { me: Me }) {
     });
   const apName = (id: string) => aps.find((a) => a.id === id)?.name ?? id;
   const pickedNames = Object.keys(picked).map(apName);
-  const actionWord = t(action === 'load' ? 'counter.doLoad' : 'counter.doDelete');
+  const actionWord = t(action === 'load' ? 'counter.loadNoun' : 'counter.deleteNoun');
 
   return (
     <section aria-labelledby="counter-h">
@@ -417,7 +417,9 @@ export function Counter({ me }: { me: Me }) {
                   <tr key={r.cardApId}>
                     <td>{'name' in r ? r.name : apName(r.cardApId)}</td>
                     <td>{r.area ? t(`area.${r.area}`) : '—'}</td>
-                    <td>{t(receipt.action === 'load' ? 'counter.doLoad' : 'counter.doDelete')}</td>
+                    <td>
+                      {t(receipt.action === 'load' ? 'counter.loadNoun' : 'counter.deleteNoun')}
+                    </td>
                     <td>{t(`counter.${r.status}`)}</td>
                   </tr>
                 ))}
