@@ -8,5 +8,17 @@ export default defineConfig({
   base: '/console/',
   esbuild: { jsx: 'automatic' },
   resolve: { conditions: ['source', ...defaultClientConditions] },
-  build: { outDir: 'dist', emptyOutDir: true, modulePreload: { polyfill: false } },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    modulePreload: { polyfill: false },
+    rollupOptions: {
+      // zod's sources carry comments Rollup cannot place; it drops them (harmless)
+      // but would say so on every fresh `npm start`.
+      onwarn(warning, warn) {
+        if (warning.code === 'INVALID_ANNOTATION' && warning.id?.includes('node_modules')) return;
+        warn(warning);
+      },
+    },
+  },
 });
