@@ -59,6 +59,48 @@ export const ACCESS_ERRORS = defineCatalogue({
     en: 'the card answered an unexpected status word',
     ja: 'カードが想定外の応答を返しました',
   },
+  // --- the card AP access module, as a business system meets them ---
+  NO_READER: {
+    en: 'no card reader (or the PC/SC service is not running)',
+    ja: 'カードリーダがありません（またはPC/SCサービスが動いていません）',
+  },
+  NO_CARD: { en: 'no card in the reader', ja: 'カードリーダにカードがありません' },
+  CARD_REMOVED: {
+    en: 'the card was taken away before the operation ended; touch it again',
+    ja: '操作の途中でカードが離れました。もう一度かざしてください',
+  },
+  KEY_PACKAGE_INVALID: {
+    en: 'the key package file is not a valid key package',
+    ja: '鍵パッケージのファイルが正しい形式ではありません',
+  },
+  KEY_PACKAGE_EXPOSED: {
+    en: 'the key package file may be read by other users (make it mode 0600)',
+    ja: '鍵パッケージのファイルを他の利用者が読めます（権限を0600にしてください）',
+  },
+  WRITE_NOT_ALLOWED: {
+    en: 'this card AP type does not allow this write',
+    ja: 'このタイプのカードAPにはこの書き込みはできません',
+  },
+  WRITE_TOO_LARGE: {
+    en: 'the write does not fit the card AP, or not one command',
+    ja: '書き込むデータがカードAPまたは1コマンドに収まりません',
+  },
+  PIN_CHANGE_NOT_ALLOWED: {
+    en: 'this card AP has no PIN the holder can change (none, or system-fixed)',
+    ja: 'このカードAPには本人が変更できるPINがありません（PINなし、またはシステム固定）',
+  },
+  CARD_LOST: {
+    en: 'the card was reported lost (status feed)',
+    ja: 'このカードは紛失の届出があります（状態フィード）',
+  },
+  CARD_SUSPENDED: {
+    en: 'the card is suspended (status feed)',
+    ja: 'このカードは一時停止されています（状態フィード）',
+  },
+  CARD_REVOKED: {
+    en: 'the card is revoked (status feed)',
+    ja: 'このカードは廃止（失効）されています（状態フィード）',
+  },
 });
 
 export type AccessErrorCode = CodeOf<typeof ACCESS_ERRORS>;
@@ -74,9 +116,9 @@ export class AccessError extends Error {
   constructor(
     code: AccessErrorCode,
     text: Text = ACCESS_ERRORS[code],
-    extra: { triesLeft?: number; sw?: number } = {},
+    extra: { triesLeft?: number; sw?: number; cause?: unknown } = {},
   ) {
-    super(text.en);
+    super(text.en, extra.cause === undefined ? undefined : { cause: extra.cause });
     this.code = code;
     this.text = text;
     this.triesLeft = extra.triesLeft;

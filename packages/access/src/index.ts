@@ -15,7 +15,23 @@ export {
   type PinKind,
   type SignInput,
 } from './myna.ts';
-export { readCardAp, type CardApReadOptions, type CardApReading } from './cardAp.ts';
+export {
+  CARD_AP_WRITE_MAX,
+  cardApPinTriesLeft,
+  connectCardAp,
+  readCardAp,
+  type CardApConnection,
+  type CardApReadOptions,
+  type CardApReading,
+} from './cardAp.ts';
+export {
+  cardStatusFromFeed,
+  checkCardStatus,
+  type CardStatus,
+  type CardStatusLookup,
+  type FeedEntryLike,
+} from './cardStatus.ts';
+export { keyPackageFrom, openCardReader, readKeyPackageFile, transportFailure } from './reader.ts';
 export {
   readAuthCertificate,
   readCardExpiry,

@@ -28,9 +28,9 @@ import {
   type CommandApdu,
   type ResponseApdu,
 } from '@myna-ap/apdu';
-import { cardApRecordLengthOk } from '@myna-ap/profile';
+import { cardApPinLengthOk, cardApRecordLengthOk } from '@myna-ap/profile';
 import type { Applet } from '../applet.ts';
-import { pinMatches, type PinImage } from '../image.ts';
+import { newPin, pinMatches, type PinImage } from '../image.ts';
 import {
   CardSecureChannel,
   isExternalAuthenticate,
@@ -167,6 +167,7 @@ export class CardApApplet implements Applet {
   #handle(ap: CardApImage, cmd: CommandApdu, level: number | undefined): ResponseApdu {
     if (cmd.cla !== 0x00) return status(SW.CLA_NOT_SUPPORTED);
     if (cmd.ins === 0x20) return this.#verify(ap, cmd, level);
+    if (cmd.ins === 0x24) return this.#changePin(ap, cmd, level);
     const authorised = level !== undefined && this.#pinOk;
     switch (ap.type) {
       case 'C':
@@ -284,6 +285,25 @@ export class CardApApplet implements Applet {
     const left = pin.triesLeft - 1;
     this.#savePin({ ...pin, triesLeft: left });
     return status(0x63c0 | left);
+  }
+
+  /**
+   * CHANGE REFERENCE DATA `00 24 01 81 Lc <new PIN>` (ISO 7816-4 §11.5.7, P1 `01`:
+   * the data is the new PIN only, the old one verified in this channel before).
+   * A card AP PIN has no format to split `old ‖ new` on, so P1 `00` is not taken.
+   * The new PIN object replaces the old in one write, every try back; it is to be
+   * verified again.
+   */
+  #changePin(ap: CardApImage, cmd: CommandApdu, level: number | undefined): ResponseApdu {
+    if (cmd.p1 !== 0x01 || cmd.p2 !== CARD_AP_PIN_REF) return status(SW.INCORRECT_P1P2);
+    const pin = ap.pin;
+    if (!pin) return status(SW.REFERENCED_DATA_NOT_FOUND);
+    if (pin.triesLeft === 0) return status(SW.AUTH_METHOD_BLOCKED);
+    if (level === undefined || !this.#pinOk) return status(SW.SECURITY_STATUS_NOT_SATISFIED);
+    if (!cardApPinLengthOk(cmd.data.length)) return status(SW.WRONG_DATA);
+    this.#savePin(newPin(cmd.data.slice(), pin.maxTries));
+    this.#pinOk = false;
+    return ok();
   }
 
   #savePin(pin: PinImage): void {
