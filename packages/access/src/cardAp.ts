@@ -53,7 +53,6 @@ import {
   CARD_AP_PIN,
   COMMON_EF,
   COMMON_EF_LENGTH,
-  cardApPinLengthOk,
 } from '@myna-ap/profile';
 import type { Text } from '@myna-ap/text';
 import { AccessError, cardError } from './errors.ts';
@@ -395,13 +394,18 @@ async function readContent(
   };
 }
 
+/**
+ * A holder's card AP PIN: 4–16 ASCII digits or letters, the rule the loading system
+ * sets them by (its checkCardApPin), so a PIN changed here is one it accepts too.
+ */
+const HOLDER_PIN = new RegExp(`^[0-9A-Za-z]{${CARD_AP_PIN.min},${CARD_AP_PIN.max}}$`);
+
 /** Throws `PIN_FORMAT` (nothing sent) when `pin` is not a card AP PIN. */
 function checkCardApPin(pin: string, which: Text): Uint8Array {
-  const b = ascii(pin);
-  if (cardApPinLengthOk(b.length) && /^[\x21-\x7e]+$/.test(pin)) return b;
+  if (HOLDER_PIN.test(pin)) return ascii(pin);
   throw new AccessError('PIN_FORMAT', {
-    en: `the ${which.en} must be ${CARD_AP_PIN.min} to ${CARD_AP_PIN.max} letters, digits or signs (ASCII, no spaces)`,
-    ja: `${which.ja}は${CARD_AP_PIN.min}〜${CARD_AP_PIN.max}文字の英数字・記号（ASCII、空白なし）で入力してください`,
+    en: `the ${which.en} must be ${CARD_AP_PIN.min} to ${CARD_AP_PIN.max} digits or letters`,
+    ja: `${which.ja}は${CARD_AP_PIN.min}〜${CARD_AP_PIN.max}桁の英数字で入力してください`,
   });
 }
 

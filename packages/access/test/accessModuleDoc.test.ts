@@ -90,7 +90,7 @@ test('the PIN, status feed and error examples', async () => {
   const pin = await load('pin.ts');
   assert.equal(await pin.triesLeft(channel, AID.A), 3);
   assert.equal(await pin.triesLeft(channel, AID.C), null);
-  await pin.changeCardApPin(channel, keyPackages.A, PIN, 'Sakura-77');
+  await pin.changeCardApPin(channel, keyPackages.A, PIN, 'Sakura77');
   await assert.rejects(pin.changeCardApPin(channel, keyPackages.A, PIN, '1111'), {
     code: 'PIN_WRONG',
     triesLeft: 2,
