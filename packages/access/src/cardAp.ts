@@ -53,6 +53,7 @@ import {
   CARD_AP_PIN,
   COMMON_EF,
   COMMON_EF_LENGTH,
+  holderCardApPinOk,
 } from '@myna-ap/profile';
 import type { Text } from '@myna-ap/text';
 import { AccessError, cardError } from './errors.ts';
@@ -394,15 +395,10 @@ async function readContent(
   };
 }
 
-/**
- * A holder's card AP PIN: 4–16 ASCII digits or letters, the rule the loading system
- * sets them by (its checkCardApPin), so a PIN changed here is one it accepts too.
- */
-const HOLDER_PIN = new RegExp(`^[0-9A-Za-z]{${CARD_AP_PIN.min},${CARD_AP_PIN.max}}$`);
-
 /** Throws `PIN_FORMAT` (nothing sent) when `pin` is not a card AP PIN. */
 function checkCardApPin(pin: string, which: Text): Uint8Array {
-  if (HOLDER_PIN.test(pin)) return ascii(pin);
+  // The loading system's rule too (profile), so a PIN changed here is one it accepts.
+  if (holderCardApPinOk(pin)) return ascii(pin);
   throw new AccessError('PIN_FORMAT', {
     en: `the ${which.en} must be ${CARD_AP_PIN.min} to ${CARD_AP_PIN.max} digits or letters`,
     ja: `${which.ja}は${CARD_AP_PIN.min}〜${CARD_AP_PIN.max}桁の英数字で入力してください`,

@@ -51,6 +51,7 @@ export {
   aidLengthOk,
   cardApFootprint,
   cardApPinLengthOk,
+  holderCardApPinOk,
   cardApPinTriesOk,
   cardApRecordLengthOk,
   cardApType,

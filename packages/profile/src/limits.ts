@@ -62,6 +62,17 @@ export function cardApPinLengthOk(n: number): boolean {
   return n >= CARD_AP_PIN.min && n <= CARD_AP_PIN.max;
 }
 
+const HOLDER_CARD_AP_PIN = new RegExp(`^[0-9A-Za-z]{${CARD_AP_PIN.min},${CARD_AP_PIN.max}}$`);
+
+/**
+ * True when `pin` is a PIN a holder may choose for a card AP: 4–16 ASCII digits or
+ * letters (the card takes any bytes of that length; the loading system and the
+ * access module both keep to what a counter keypad and a business system can type).
+ */
+export function holderCardApPinOk(pin: string): boolean {
+  return HOLDER_CARD_AP_PIN.test(pin);
+}
+
 /** True when `n` is a try count a card AP's PIN takes. */
 export function cardApPinTriesOk(n: number): boolean {
   return Number.isInteger(n) && n >= CARD_AP_PIN.triesMin && n <= CARD_AP_PIN.triesMax;

@@ -15,7 +15,7 @@ import {
   type CardApType,
   type CustomEfSpec,
 } from '@myna-ap/apdu';
-import { CARD_AP_MAX_RECORD, CARD_AP_PIN } from '@myna-ap/profile';
+import { CARD_AP_MAX_RECORD, CARD_AP_PIN, holderCardApPinOk } from '@myna-ap/profile';
 import { LoaderError, type LoaderErrorCode } from '../errors.ts';
 import type { AccessConditions } from './cardAp.ts';
 
@@ -51,11 +51,9 @@ export function dataRoom(type: CardApType, size: number): number {
   return size - USER_ID_LENGTH - (type === 'C' ? 2 : 0);
 }
 
-const HOLDER_PIN = new RegExp(`^[0-9A-Za-z]{${CARD_AP_PIN.min},${CARD_AP_PIN.max}}$`);
-
 /** Checks a holder's PIN for a card AP: 4–16 ASCII digits or letters. */
 export function checkCardApPin(pin: string): Uint8Array {
-  if (!HOLDER_PIN.test(pin)) {
+  if (!holderCardApPinOk(pin)) {
     throw bad(
       'CARDAP_PIN_FORMAT',
       `the card AP PIN must be ${CARD_AP_PIN.min} to ${CARD_AP_PIN.max} digits or letters`,
