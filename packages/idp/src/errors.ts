@@ -136,6 +136,12 @@ export const IDP_ERRORS = defineCatalogue({
     en: 'not a 署名用 (signature) certificate',
     ja: '署名用電子証明書ではありません',
   },
+  // ── running the platform (start-up, administration)
+  KEY_FILE_INVALID: {
+    status: 500,
+    en: 'the idp key file is unusable',
+    ja: 'idp の鍵ファイルを使えません',
+  },
 });
 
 export type IdpErrorCode = CodeOf<typeof IDP_ERRORS>;

@@ -45,3 +45,14 @@ export {
 } from './oidc/provider.ts';
 export { oidcPlugin, type OidcPluginOptions } from './oidc/interaction.ts';
 export { fourInfoClaims, type FourInfoClaims } from './oidc/claims.ts';
+export { openIdpKeys, newIdpKeys, type IdpKeys } from './server/keys.ts';
+export {
+  platformPlugin,
+  idpMount,
+  startIdpServer,
+  OIDC_PATH,
+  type PlatformParts,
+  type PlatformMount,
+  type IdpServerOptions,
+  type RunningIdp,
+} from './server/platform.ts';

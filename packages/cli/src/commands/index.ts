@@ -19,6 +19,7 @@ export const commandModules = {
   pki: async () => (await import('./pki.ts')).pkiCommands,
   feed: async () => (await import('./feed.ts')).feedCommands,
   cardJobs: async () => (await import('./cardJobs.ts')).cardJobCommands,
+  idp: async () => (await import('./idp.ts')).idpCommands,
 } satisfies Record<string, () => Promise<readonly CliCommand[]>>;
 
 export type CommandModule = keyof typeof commandModules;

@@ -84,7 +84,8 @@ export const manifest: readonly CommandEntry[] = [
       en: 'run the card AP loading server (embedded DB, or DATABASE_URL)',
       ja: 'カードAP搭載システムのサーバを起動（組込みDB、または DATABASE_URL）',
     },
-    usage: '[--port N] [--host H] [--data-dir DIR] [--keys FILE] [--jpki ISSUER_DIR]',
+    usage:
+      '[--port N] [--host H] [--data-dir DIR] [--keys FILE] [--jpki ISSUER_DIR] [--idp [--idp-keys FILE] [--base-url URL] [--pki-url URL]]',
     module: 'serve',
   },
   {
@@ -374,5 +375,25 @@ export const manifest: readonly CommandEntry[] = [
     usage:
       '(--card FILE | --reader N) --ap CARD_AP_ID [--terminal ID] [--consent M] [--note T] [--cardap-pin-stdin]   (new PIN: MYNA_CARDAP_PIN; none for a system-fixed PIN)',
     module: 'cardJobs',
+  },
+  {
+    path: ['idp', 'serve'],
+    summary: {
+      en: 'run the identity platform (validation, user proof, PPID, OIDC) on its own server',
+      ja: '認証基盤（有効性確認・利用者証明・PPID・OIDC）を単独のサーバで起動',
+    },
+    usage:
+      '[--port N] [--host H] [--base-url URL] [--data-dir DIR] [--keys FILE] [--jpki ISSUER_DIR] [--pki-url URL]',
+    module: 'idp',
+  },
+  {
+    path: ['idp', 'client', 'add'],
+    summary: {
+      en: 'register a relying party (--redirect-uri, --jwks) or a machine client (--scope, --secret or --jwks)',
+      ja: '依拠当事者（--redirect-uri・--jwks）またはマシンクライアント（--scope、--secret または --jwks）を登録',
+    },
+    usage:
+      '--id CLIENT_ID [--name NAME] [--sector S] [--scope validate|proof|ppid]... [--origin URL]... [--redirect-uri URL]... [--jwks FILE] [--secret] [--data-dir DIR] [--json]',
+    module: 'idp',
   },
 ];

@@ -166,16 +166,22 @@ const serve: CliCommand = {
     en: 'run the card AP loading server (embedded DB, or DATABASE_URL)',
     ja: 'カードAP搭載システムのサーバを起動（組込みDB、または DATABASE_URL）',
   },
-  usage: '[--port N] [--host H] [--data-dir DIR] [--keys FILE] [--jpki ISSUER_DIR]',
+  usage:
+    '[--port N] [--host H] [--data-dir DIR] [--keys FILE] [--jpki ISSUER_DIR] [--idp [--idp-keys FILE] [--base-url URL] [--pki-url URL]]',
   options: {
     port: { type: 'string' },
     host: { type: 'string' },
     'data-dir': { type: 'string' },
     keys: { type: 'string' },
     jpki: { type: 'string' },
+    // The identity platform mounted at /idp (commands/idp.ts), on this server's database.
+    idp: { type: 'boolean' },
+    'idp-keys': { type: 'string' },
+    'base-url': { type: 'string' },
+    'pki-url': { type: 'string' },
   },
   async run({ values }, io) {
-    const port = int(values.port, 'port') ?? 8380;
+    let port = int(values.port, 'port') ?? 8380;
     if (port > 65535)
       throw new CliError({ en: '--port must be 0..65535', ja: '--port は 0〜65535 です' }, 2);
     const databaseUrl = process.env.DATABASE_URL;
@@ -186,13 +192,20 @@ const serve: CliCommand = {
       ? await (await import('./jpkiCheck.ts')).crlCertificateCheck(jpki)
       : undefined;
     const keysFile = str(values.keys) ?? process.env.MYNA_KEYS_FILE;
+    const idp = values.idp ? await import('./idp.ts') : undefined;
+    if (idp && port === 0) port = await idp.freePort(str(values.host) ?? '127.0.0.1');
+    const platform = idp && (await idp.mountFor(values, port, io));
     const server = await startLoader(port, {
+      ...(platform ? { mounts: [platform.mount] } : {}),
       host: str(values.host) ?? '127.0.0.1',
       dataDir,
       databaseUrl,
       adminPassword: process.env.MYNA_ADMIN_PASSWORD,
       ...(keysFile ? { keysFile } : {}),
       certificateCheck,
+    }).catch(async (e: unknown) => {
+      await platform?.close();
+      throw e;
     });
     io.out(
       t({
@@ -224,6 +237,7 @@ const serve: CliCommand = {
     }
     await untilSignal();
     await server.close();
+    await platform?.close();
     return 0;
   },
 };

@@ -169,10 +169,16 @@ export async function idpPlugin(app: FastifyInstance, ctx: IdpContext): Promise<
     return ctx.validator.ocsp(der(certificate));
   });
 
-  app.post('/v1/validate/crl', { preHandler: needs('validate') }, async (req) => {
-    const { certificates } = parseBody(schemas.bulk, req.body);
-    return { results: certificates.map((c) => ctx.validator.crl(der(c))) };
-  });
+  // Room for MAX_BULK certificates whatever the server's own limit is (a mount's is 64 KiB).
+  const bulkLimit = MAX_BULK * 4 * 1024;
+  app.post(
+    '/v1/validate/crl',
+    { preHandler: needs('validate'), bodyLimit: bulkLimit },
+    async (req) => {
+      const { certificates } = parseBody(schemas.bulk, req.body);
+      return { results: certificates.map((c) => ctx.validator.crl(der(c))) };
+    },
+  );
 
   app.get('/v1/validate/crls', { preHandler: needs('validate') }, async () => ({
     crls: ctx.crls.status(),

@@ -33,6 +33,12 @@ export interface OidcPluginOptions {
   readonly validator: CertificateValidator;
   readonly holders: HolderKeys;
   readonly now?: () => Date;
+  /**
+   * Where the provider's routes are in the Fastify context this plugin is
+   * registered in: the issuer's path (default) at a server's root, or '' when it
+   * is registered under a prefix that already is that path (a mount).
+   */
+  readonly routeBase?: string;
 }
 
 const b64 = (max: number) =>
@@ -60,7 +66,9 @@ function scopesOf(params: Record<string, unknown>): string[] {
 
 export async function oidcPlugin(app: FastifyInstance, o: OidcPluginOptions): Promise<void> {
   const issuer = new URL(o.provider.issuer);
-  const mount = issuer.pathname.replace(/\/$/, '');
+  /** The issuer's path as the request URL has it (the provider sees URLs below it). */
+  const issuerPath = issuer.pathname.replace(/\/$/, '');
+  const mount = o.routeBase ?? issuerPath;
   /** The origin the holder's card signs for at our own sign-in page. */
   const platformOrigin = issuer.origin;
   const now = () => o.now?.() ?? new Date();
@@ -141,7 +149,7 @@ export async function oidcPlugin(app: FastifyInstance, o: OidcPluginOptions): Pr
       reply.hijack();
       const url = req.raw.url ?? '/';
       Object.assign(req.raw, { originalUrl: url });
-      req.raw.url = url.slice(mount.length) || '/';
+      req.raw.url = url.slice(issuerPath.length) || '/';
       void callback(req.raw, reply.raw);
     };
     raw.all(`${mount}/*`, handle);
