@@ -136,6 +136,57 @@ export const IDP_ERRORS = defineCatalogue({
     en: 'not a 署名用 (signature) certificate',
     ja: '署名用電子証明書ではありません',
   },
+  // ── the holder's bridge (myna bridge, on 127.0.0.1; the page shows these)
+  BRIDGE_ORIGIN_REFUSED: {
+    status: 403,
+    en: 'this page is not allowed to use the card bridge',
+    ja: 'このページにはカード連携（ブリッジ）の利用が許可されていません',
+  },
+  BRIDGE_NO_READER: {
+    status: 503,
+    en: 'no card reader found: connect an IC card reader (or start the PC/SC service)',
+    ja: 'カードリーダが見つかりません。ICカードリーダを接続してください（または PC/SC サービスを起動してください）',
+  },
+  BRIDGE_NO_CARD: {
+    status: 503,
+    en: 'no card in the reader: put your My Number Card on the reader',
+    ja: 'カードが置かれていません。マイナンバーカードをカードリーダに置いてください',
+  },
+  BRIDGE_NOT_MYNA_CARD: {
+    status: 422,
+    en: 'the card in the reader is not a My Number Card',
+    ja: 'カードリーダのカードはマイナンバーカードではありません',
+  },
+  BRIDGE_PIN_FORMAT: {
+    status: 400,
+    en: 'the PIN has the wrong shape (nothing was sent to the card, no try was spent)',
+    ja: '暗証番号の形式が違います（カードには送っていないので、残り回数は減っていません）',
+  },
+  BRIDGE_PIN_WRONG: {
+    status: 403,
+    en: 'the PIN is wrong (tries left: see triesLeft)',
+    ja: '暗証番号が違います（残り回数は triesLeft）',
+  },
+  BRIDGE_PIN_LAST_TRY: {
+    status: 409,
+    en: 'only 1 try is left before the PIN locks: the bridge does not send a PIN now — check it, or have it reset at your municipality',
+    ja: '暗証番号はあと1回間違えるとロックされます。ブリッジからは送信しません。暗証番号を確認するか、市区町村の窓口で再設定してください',
+  },
+  BRIDGE_PIN_LOCKED: {
+    status: 423,
+    en: 'the PIN is locked: have it reset at your municipality’s counter',
+    ja: '暗証番号がロックされています。市区町村の窓口で再設定してください',
+  },
+  BRIDGE_UNSUPPORTED: {
+    status: 501,
+    en: 'this card or this bridge cannot do that',
+    ja: 'このカードまたはこのブリッジではその操作はできません',
+  },
+  BRIDGE_CARD_ERROR: {
+    status: 502,
+    en: 'the card answered with an error',
+    ja: 'カードがエラーを返しました',
+  },
   // ── running the platform (start-up, administration)
   KEY_FILE_INVALID: {
     status: 500,

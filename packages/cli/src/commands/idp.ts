@@ -30,6 +30,8 @@ export interface PlatformArgs {
   readonly pkiUrl?: string | undefined;
   readonly keysFile?: string | undefined;
   readonly baseUrl: string;
+  /** The holder's bridge the sign-in page talks to. */
+  readonly bridgeUrl?: string | undefined;
 }
 
 /** Re-fetch the CRLs this often (the JPKI publishes them at least daily). */
@@ -128,13 +130,39 @@ export async function platformFor(a: PlatformArgs, io: CliIo) {
     );
     const holders = new idp.HolderKeys(new idp.PpidSecrets(keys.ppidMaster));
     return {
-      parts: { validator, crls, holders, keys, baseUrl: a.baseUrl },
+      parts: {
+        validator,
+        crls,
+        holders,
+        keys,
+        baseUrl: a.baseUrl,
+        ...(a.bridgeUrl ? { bridgeUrl: bridgeUrlOf(a.bridgeUrl) } : {}),
+      },
       close: stopAll,
     };
   } catch (e) {
     await stopAll();
     throw e;
   }
+}
+
+function bridgeUrlOf(v: string): string {
+  let u: URL | undefined;
+  try {
+    u = new URL(v);
+  } catch {
+    u = undefined;
+  }
+  if (!u || u.protocol !== 'http:' || !['127.0.0.1', '[::1]', 'localhost'].includes(u.hostname)) {
+    throw new CliError(
+      {
+        en: `--bridge-url ${v}: the bridge runs on this computer (http://127.0.0.1:PORT)`,
+        ja: `--bridge-url ${v}: ブリッジは利用者のパソコン上で動きます（http://127.0.0.1:ポート）`,
+      },
+      2,
+    );
+  }
+  return u.origin;
 }
 
 /** A free TCP port on `host` (the OIDC issuer names its port before the server listens). */
@@ -213,6 +241,7 @@ export async function mountFor(values: Record<string, unknown>, port: number, io
       pkiUrl: str(values['pki-url']),
       keysFile: str(values['idp-keys']),
       baseUrl,
+      bridgeUrl: str(values['bridge-url']),
     },
     io,
   );
@@ -240,6 +269,7 @@ export async function startIdp(values: Record<string, unknown>, io: CliIo) {
       pkiUrl: str(values['pki-url']),
       keysFile: str(values.keys),
       baseUrl,
+      bridgeUrl: str(values['bridge-url']),
     },
     io,
   );
@@ -302,7 +332,7 @@ const serve: CliCommand = {
     ja: '認証基盤（有効性確認・利用者証明・PPID・OIDC）を単独のサーバで起動',
   },
   usage:
-    '[--port N] [--host H] [--base-url URL] [--data-dir DIR] [--keys FILE] [--jpki ISSUER_DIR] [--pki-url URL]',
+    '[--port N] [--host H] [--base-url URL] [--data-dir DIR] [--keys FILE] [--jpki ISSUER_DIR] [--pki-url URL] [--bridge-url URL]',
   options: {
     port: { type: 'string' },
     host: { type: 'string' },
@@ -311,6 +341,7 @@ const serve: CliCommand = {
     keys: { type: 'string' },
     jpki: { type: 'string' },
     'pki-url': { type: 'string' },
+    'bridge-url': { type: 'string' },
   },
   async run({ values }, io) {
     const running = await startIdp(values, io);

@@ -20,6 +20,7 @@ export const commandModules = {
   feed: async () => (await import('./feed.ts')).feedCommands,
   cardJobs: async () => (await import('./cardJobs.ts')).cardJobCommands,
   idp: async () => (await import('./idp.ts')).idpCommands,
+  bridge: async () => (await import('./bridge.ts')).bridgeCommands,
 } satisfies Record<string, () => Promise<readonly CliCommand[]>>;
 
 export type CommandModule = keyof typeof commandModules;

@@ -85,7 +85,7 @@ export const manifest: readonly CommandEntry[] = [
       ja: 'カードAP搭載システムのサーバを起動（組込みDB、または DATABASE_URL）',
     },
     usage:
-      '[--port N] [--host H] [--data-dir DIR] [--keys FILE] [--jpki ISSUER_DIR] [--idp [--idp-keys FILE] [--base-url URL] [--pki-url URL]]',
+      '[--port N] [--host H] [--data-dir DIR] [--keys FILE] [--jpki ISSUER_DIR] [--idp [--idp-keys FILE] [--base-url URL] [--pki-url URL] [--bridge-url URL]]',
     module: 'serve',
   },
   {
@@ -383,7 +383,7 @@ export const manifest: readonly CommandEntry[] = [
       ja: '認証基盤（有効性確認・利用者証明・PPID・OIDC）を単独のサーバで起動',
     },
     usage:
-      '[--port N] [--host H] [--base-url URL] [--data-dir DIR] [--keys FILE] [--jpki ISSUER_DIR] [--pki-url URL]',
+      '[--port N] [--host H] [--base-url URL] [--data-dir DIR] [--keys FILE] [--jpki ISSUER_DIR] [--pki-url URL] [--bridge-url URL]',
     module: 'idp',
   },
   {
@@ -395,5 +395,14 @@ export const manifest: readonly CommandEntry[] = [
     usage:
       '--id CLIENT_ID [--name NAME] [--sector S] [--scope validate|proof|ppid]... [--origin URL]... [--redirect-uri URL]... [--jwks FILE] [--secret] [--data-dir DIR] [--json]',
     module: 'idp',
+  },
+  {
+    path: ['bridge'],
+    summary: {
+      en: 'run the holder’s card bridge on 127.0.0.1 for the sign-in page (card file or PC/SC reader)',
+      ja: 'サインインページ用のカード連携（ブリッジ）を 127.0.0.1 で起動（カードファイルまたは PC/SC リーダ）',
+    },
+    usage: '[--card FILE | --reader N|NAME] [--port N] [--allow-origin URL]... [--verbose]',
+    module: 'bridge',
   },
 ];

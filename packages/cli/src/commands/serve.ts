@@ -167,7 +167,7 @@ const serve: CliCommand = {
     ja: 'カードAP搭載システムのサーバを起動（組込みDB、または DATABASE_URL）',
   },
   usage:
-    '[--port N] [--host H] [--data-dir DIR] [--keys FILE] [--jpki ISSUER_DIR] [--idp [--idp-keys FILE] [--base-url URL] [--pki-url URL]]',
+    '[--port N] [--host H] [--data-dir DIR] [--keys FILE] [--jpki ISSUER_DIR] [--idp [--idp-keys FILE] [--base-url URL] [--pki-url URL] [--bridge-url URL]]',
   options: {
     port: { type: 'string' },
     host: { type: 'string' },
@@ -179,6 +179,7 @@ const serve: CliCommand = {
     'idp-keys': { type: 'string' },
     'base-url': { type: 'string' },
     'pki-url': { type: 'string' },
+    'bridge-url': { type: 'string' },
   },
   async run({ values }, io) {
     let port = int(values.port, 'port') ?? 8380;

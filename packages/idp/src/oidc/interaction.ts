@@ -26,6 +26,7 @@ import type { CertificateValidator } from '../validation/validator.ts';
 import type { HolderKeys } from '../ppid/holders.ts';
 import { ACR_AAL3, FOUR_INFO_SCOPES, OIDC_SCOPES } from './provider.ts';
 import { fourInfoClaims, saveHolderClaims } from './claims.ts';
+import { DEFAULT_BRIDGE_URL, SIGN_IN_SCRIPT, signInCsp, signInHtml } from './signInPage.ts';
 
 export interface OidcPluginOptions {
   readonly provider: Provider;
@@ -39,7 +40,15 @@ export interface OidcPluginOptions {
    * is registered under a prefix that already is that path (a mount).
    */
   readonly routeBase?: string;
+  /** The holder's bridge the sign-in page talks to (default DEFAULT_BRIDGE_URL). */
+  readonly bridgeUrl?: string;
 }
+
+/** A browser asking for the page, not the page's own script asking for JSON. */
+const wantsHtml = (accept: string | undefined) => {
+  const a = accept ?? '';
+  return a.includes('text/html') && !a.startsWith('application/json');
+};
 
 const b64 = (max: number) =>
   z
@@ -83,8 +92,27 @@ export async function oidcPlugin(app: FastifyInstance, o: OidcPluginOptions): Pr
     }
   }
 
+  const bridgeUrl = o.bridgeUrl ?? DEFAULT_BRIDGE_URL;
+  const scriptPath = `${issuerPath}/signin.js`;
+  app.get(`${mount}/signin.js`, async (_req, reply) =>
+    reply
+      .type('text/javascript; charset=utf-8')
+      .header('cache-control', 'no-cache')
+      .send(SIGN_IN_SCRIPT),
+  );
+
   app.get(`${mount}/interaction/:uid`, async (req, reply) => {
     const d = await details(req, reply);
+    if (wantsHtml(req.headers.accept)) {
+      // The page; it asks for the JSON below itself (a challenge is made then).
+      return reply
+        .type('text/html; charset=utf-8')
+        .header('cache-control', 'no-store')
+        .header('content-security-policy', signInCsp(bridgeUrl))
+        .header('x-content-type-options', 'nosniff')
+        .header('referrer-policy', 'no-referrer')
+        .send(signInHtml({ bridgeUrl, scriptPath }));
+    }
     const client = await o.provider.Client.find(String(d.params['client_id']));
     const scopes = scopesOf(d.params);
     const c = await createChallenge(o.db, { interaction: d.uid }, platformOrigin, now());

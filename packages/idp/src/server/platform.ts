@@ -31,6 +31,8 @@ export interface PlatformParts {
    */
   readonly baseUrl: string;
   readonly now?: () => Date;
+  /** The holder's bridge the sign-in page talks to (default http://127.0.0.1:8391). */
+  readonly bridgeUrl?: string;
 }
 
 /** Registers the platform on `app` (routes relative to wherever `app` is). */
@@ -48,7 +50,13 @@ export async function platformPlugin(
     signingKeys: o.keys.signingKeys,
     cookieKeys: o.keys.cookieKeys,
   });
-  await app.register(oidcPlugin, { ...common, provider, prefix: OIDC_PATH, routeBase: '' });
+  await app.register(oidcPlugin, {
+    ...common,
+    provider,
+    prefix: OIDC_PATH,
+    routeBase: '',
+    ...(o.bridgeUrl ? { bridgeUrl: o.bridgeUrl } : {}),
+  });
 }
 
 /** The shape of the loader's seam the platform needs (structurally the loader's `Mount`). */
