@@ -8,10 +8,12 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exportJWK, generateKeyPair } from 'jose';
+import { createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import { JpkiIssuer } from '@myna-ap/pki';
 import {
@@ -250,4 +252,210 @@ test('bridge: bad options are refused before anything listens', async () => {
   assert.match(path.err, /origin is scheme/);
   const missing = await myna(['bridge', '--card', join(home, 'none.json')]);
   assert.equal(missing.code, 1);
+});
+
+// ── the signature API (scope sign)
+
+const signBridge = await startBridge(
+  { card: cardFile, port: '0', 'allow-origin': [origin] },
+  quiet,
+);
+after(() => signBridge.close());
+function bridgeCall(path: string, body: unknown) {
+  return new Promise<Record<string, string>>((resolve, reject) => {
+    const req = request(new URL(path, signBridge.url), {
+      method: 'POST',
+      headers: { origin, 'content-type': 'application/json' },
+    });
+    req.on('response', (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (c: Buffer) => parts.push(c));
+      res.on('end', () => resolve(JSON.parse(Buffer.concat(parts).toString())));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}
+
+/** A machine client with a secret that is also the relying party (one client id for both). */
+const signer = await registerClient(idp.db, {
+  clientId: 'e-contract',
+  name: 'e-Contract',
+  scopes: ['sign'],
+  secret: true,
+  redirectUris: [REDIRECT],
+  jwks: { keys: [{ ...(await exportJWK(publicKey)), alg: 'ES256', use: 'sig' }] },
+});
+const signerConfig = await oidc.discovery(
+  new URL(`${idp.baseUrl}/oidc`),
+  'e-contract',
+  undefined,
+  oidc.PrivateKeyJwt(privateKey),
+  { execute: [oidc.allowInsecureRequests] },
+);
+async function machine(secret: string, id = 'e-contract') {
+  const res = await fetch(`${idp.baseUrl}/token`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: 'grant_type=client_credentials&scope=sign',
+  });
+  const token = ((await res.json()) as { access_token: string }).access_token;
+  return (path: string, body?: unknown) =>
+    fetch(`${idp.baseUrl}${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+}
+
+/** The holder's part of a sign flow; `tamper` changes the proof before it is posted. */
+async function approve(txn: string, tamper?: (p: Record<string, string>) => void) {
+  const go = browser();
+  const verifier = oidc.randomPKCECodeVerifier();
+  const state = oidc.randomState();
+  const nonce = oidc.randomNonce();
+  const start = await go(
+    oidc.buildAuthorizationUrl(signerConfig, {
+      redirect_uri: REDIRECT,
+      scope: 'openid sign',
+      sign_transaction: txn,
+      state,
+      nonce,
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    }),
+  );
+  const at = new URL(start.headers.get('location')!, idp.baseUrl);
+  const askRes = await go(at, { headers: { accept: 'application/json' } });
+  const ask = (await askRes.json()) as {
+    code?: string;
+    challenge: string;
+    sign: { digest: string; digestInfo: string };
+  };
+  if (askRes.status !== 200) return { refused: ask.code };
+  const auth = await bridgeCall('/v1/auth/sign', { challenge: ask.challenge, pin: '1234' });
+  const sign = await bridgeCall('/v1/sign/sign', { challenge: ask.challenge, password: 'ABC123' });
+  const doc = await bridgeCall('/v1/sign/sign', { digest: ask.sign.digest, password: 'ABC123' });
+  const proof: Record<string, string> = {
+    challenge: ask.challenge,
+    origin: auth.origin!,
+    certificate: auth.certificate!,
+    signature: auth.signature!,
+    signCertificate: sign.certificate!,
+    signSignature: sign.signature!,
+    transactionSignature: doc.signature!,
+  };
+  tamper?.(proof);
+  const res = await go(`${at}/proof`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(proof),
+  });
+  const answer = (await res.json()) as { code?: string };
+  return res.status === 200 ? { ask, done: true } : { ask, refused: answer.code };
+}
+
+test('signature API: a transaction approved with the 署名用 password; the signed result verifies, and openssl verifies the signature', async () => {
+  const api = await machine(signer.secret!);
+  const document = Buffer.from('契約書: 2026年12月7日 甲と乙は…\n');
+  const digest = createHash('sha256').update(document).digest('base64');
+  const created = await api('/v1/sign/transactions', { digest });
+  assert.equal(created.status, 201);
+  const txn = (await created.json()) as { id: string; authorization: { scope: string } };
+  assert.equal(txn.authorization.scope, 'openid sign');
+  const pending = (await (await api(`/v1/sign/transactions/${txn.id}`)).json()) as {
+    status: string;
+  };
+  assert.equal(pending.status, 'pending');
+
+  const r = await approve(txn.id);
+  assert.equal(r.done, true, JSON.stringify(r));
+  const got = (await (await api(`/v1/sign/transactions/${txn.id}`)).json()) as {
+    status: string;
+    result: string;
+  };
+  assert.equal(got.status, 'signed');
+  // The platform's signed JWT, for this client, verified with the published keys.
+  const jwks = createRemoteJWKSet(new URL(`${idp.baseUrl}/oidc/jwks`));
+  const { payload } = await jwtVerify(got.result, jwks, {
+    issuer: `${idp.baseUrl}/oidc`,
+    audience: 'e-contract',
+    typ: 'sign-result+jwt',
+  });
+  assert.equal(payload.txn, txn.id);
+  assert.equal((payload.validation as { result: { status: string } }).result.status, 'valid');
+  assert.equal((payload.validation as { use: string }).use, 'sign');
+
+  // openssl checks the signature over the document with the returned certificate.
+  const dir = await mkdtemp(join(tmpdir(), 'myna-sign-'));
+  after(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, 'doc.txt'), document);
+  await writeFile(join(dir, 'sig.bin'), Buffer.from(payload.signature as string, 'base64'));
+  await writeFile(join(dir, 'cert.der'), Buffer.from(payload.certificate as string, 'base64'));
+  const run = (args: string[]) => spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
+  const pub = run([
+    'x509',
+    '-inform',
+    'DER',
+    '-in',
+    'cert.der',
+    '-pubkey',
+    '-noout',
+    '-out',
+    'pub.pem',
+  ]);
+  assert.equal(pub.status, 0, pub.stderr);
+  const ok = run(['dgst', '-sha256', '-verify', 'pub.pem', '-signature', 'sig.bin', 'doc.txt']);
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.match(ok.stdout, /Verified OK/);
+  await writeFile(join(dir, 'doc.txt'), Buffer.concat([document, Buffer.from('改ざん')]));
+  const bad = run(['dgst', '-sha256', '-verify', 'pub.pem', '-signature', 'sig.bin', 'doc.txt']);
+  assert.notEqual(bad.status, 0, 'a changed document does not verify');
+
+  // Signed once: a second approval of the same transaction is refused.
+  assert.equal((await approve(txn.id)).refused, 'SIGN_TRANSACTION_DONE');
+});
+
+test('signature API: refusals — no transaction, another client’s, a bad digest, a signature of something else', async () => {
+  const api = await machine(signer.secret!);
+  assert.equal(
+    ((await (await api('/v1/sign/transactions', { digest: 'AAAA' })).json()) as { code: string })
+      .code,
+    'SIGN_DIGEST_INVALID',
+  );
+  const both = await api('/v1/sign/transactions', {
+    digest: Buffer.alloc(32).toString('base64'),
+    digestInfo: Buffer.alloc(51).toString('base64'),
+  });
+  assert.equal(((await both.json()) as { code: string }).code, 'SIGN_DIGEST_INVALID');
+  const badInfo = await api('/v1/sign/transactions', {
+    digestInfo: Buffer.alloc(51).toString('base64'),
+  });
+  assert.equal(((await badInfo.json()) as { code: string }).code, 'SIGN_DIGEST_INVALID');
+
+  const txn = (await (
+    await api('/v1/sign/transactions', { digest: Buffer.alloc(32, 1).toString('base64') })
+  ).json()) as { id: string };
+  // Another client (with the sign scope too) cannot see it.
+  const other = await registerClient(idp.db, {
+    clientId: 'other-co',
+    name: 'o',
+    scopes: ['sign'],
+    secret: true,
+  });
+  const otherApi = await machine(other.secret!, 'other-co');
+  const seen = await otherApi(`/v1/sign/transactions/${txn.id}`);
+  assert.equal(seen.status, 404);
+  assert.equal(((await seen.json()) as { code: string }).code, 'SIGN_TRANSACTION_UNKNOWN');
+  // The 署名用 key's signature of the challenge in place of the document's: refused, not stored.
+  const swapped = await approve(txn.id, (p) => (p.transactionSignature = p.signSignature!));
+  assert.equal(swapped.refused, 'SIGN_SIGNATURE_MISMATCH');
+  assert.equal(
+    ((await (await api(`/v1/sign/transactions/${txn.id}`)).json()) as { status: string }).status,
+    'pending',
+  );
+  assert.equal((await approve('x'.repeat(32))).refused, 'SIGN_TRANSACTION_UNKNOWN');
 });

@@ -136,6 +136,37 @@ export const IDP_ERRORS = defineCatalogue({
     en: 'not a 署名用 (signature) certificate',
     ja: '署名用電子証明書ではありません',
   },
+  // ── the signature API (scope sign)
+  SIGN_DIGEST_INVALID: {
+    status: 400,
+    en: 'give a SHA-256 digest (32 bytes) or a SHA-256 DigestInfo, one of them',
+    ja: 'SHA-256 のダイジェスト（32バイト）か SHA-256 の DigestInfo のどちらか一方を指定してください',
+  },
+  SIGN_TRANSACTION_UNKNOWN: {
+    status: 404,
+    en: 'no such sign transaction for this client',
+    ja: 'このクライアントにその署名トランザクションはありません',
+  },
+  SIGN_TRANSACTION_REQUIRED: {
+    status: 400,
+    en: 'scope sign needs sign_transaction: the id of a transaction this client created',
+    ja: 'スコープ sign には sign_transaction（このクライアントが作成したトランザクションのID）が必要です',
+  },
+  SIGN_TRANSACTION_EXPIRED: {
+    status: 410,
+    en: 'the sign transaction expired before the holder approved it',
+    ja: '署名トランザクションは利用者の承認前に期限切れになりました',
+  },
+  SIGN_TRANSACTION_DONE: {
+    status: 409,
+    en: 'the sign transaction is already signed',
+    ja: '署名トランザクションは既に署名済みです',
+  },
+  SIGN_SIGNATURE_MISMATCH: {
+    status: 400,
+    en: 'the signature is not the 署名用 key’s signature of the transaction’s DigestInfo',
+    ja: '署名がトランザクションの DigestInfo に対する署名用鍵の署名ではありません',
+  },
   // ── the holder's bridge (myna bridge, on 127.0.0.1; the page shows these)
   BRIDGE_ORIGIN_REFUSED: {
     status: 403,

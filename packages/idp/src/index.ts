@@ -56,3 +56,4 @@ export {
   type IdpServerOptions,
   type RunningIdp,
 } from './server/platform.ts';
+export { toDigestInfo, signatureMatches, SIGN_TRANSACTION_TTL_MS } from './sign/transactions.ts';

@@ -351,7 +351,7 @@ const serve: CliCommand = {
   },
 };
 
-const SCOPE_WORDS = 'validate,proof,ppid';
+const SCOPE_WORDS = 'validate,proof,ppid,sign';
 
 const clientAdd: CliCommand = {
   path: ['idp', 'client', 'add'],
@@ -360,7 +360,7 @@ const clientAdd: CliCommand = {
     ja: '依拠当事者（--redirect-uri・--jwks）またはマシンクライアント（--scope、--secret または --jwks）を登録',
   },
   usage:
-    '--id CLIENT_ID [--name NAME] [--sector S] [--scope validate|proof|ppid]... [--origin URL]... [--redirect-uri URL]... [--jwks FILE] [--secret] [--data-dir DIR] [--json]',
+    '--id CLIENT_ID [--name NAME] [--sector S] [--scope validate|proof|ppid|sign]... [--origin URL]... [--redirect-uri URL]... [--jwks FILE] [--secret] [--data-dir DIR] [--json]',
   options: {
     id: { type: 'string' },
     name: { type: 'string' },

@@ -393,7 +393,7 @@ export const manifest: readonly CommandEntry[] = [
       ja: '依拠当事者（--redirect-uri・--jwks）またはマシンクライアント（--scope、--secret または --jwks）を登録',
     },
     usage:
-      '--id CLIENT_ID [--name NAME] [--sector S] [--scope validate|proof|ppid]... [--origin URL]... [--redirect-uri URL]... [--jwks FILE] [--secret] [--data-dir DIR] [--json]',
+      '--id CLIENT_ID [--name NAME] [--sector S] [--scope validate|proof|ppid|sign]... [--origin URL]... [--redirect-uri URL]... [--jwks FILE] [--secret] [--data-dir DIR] [--json]',
     module: 'idp',
   },
   {

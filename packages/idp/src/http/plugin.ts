@@ -11,6 +11,8 @@
  *   POST /v1/proof/challenges   a challenge for the holder's card to sign           scope proof
  *   POST /v1/proof/verify       the signed challenge → PPID                         scope proof
  *   POST /v1/ppid               a registered holder's PPID from a certificate        scope ppid
+ *   POST /v1/sign/transactions  a digest for the holder to sign (then the OIDC flow) scope sign
+ *   GET  /v1/sign/transactions/:id   pending, or the platform's signed result        scope sign
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -23,6 +25,7 @@ import { checkOrigin, tokenGrant, type Client } from '../store/clients.ts';
 import { createChallenge } from '../store/challenges.ts';
 import { isChallenge } from '../proof/signedData.ts';
 import { verifyProof } from '../proof/verify.ts';
+import { createSignTransaction, findSignTransaction, toDigestInfo } from '../sign/transactions.ts';
 import type { CertificateValidator } from '../validation/validator.ts';
 import type { CrlStore } from '../validation/crlStore.ts';
 import type { HolderKeys } from '../ppid/holders.ts';
@@ -52,6 +55,12 @@ const schemas = {
   one: z.object({ certificate: base64(MAX_CERT_BASE64) }).strict(),
   bulk: z.object({ certificates: z.array(base64(MAX_CERT_BASE64)).min(1).max(MAX_BULK) }).strict(),
   challenge: z.object({ origin: z.string().max(512) }).strict(),
+  signTransaction: z
+    .object({
+      digest: base64(64).optional(),
+      digestInfo: base64(128).optional(),
+    })
+    .strict(),
   proof: z
     .object({
       challenge: z.string().max(64),
@@ -211,6 +220,30 @@ export async function idpPlugin(app: FastifyInstance, ctx: IdpContext): Promise<
         signature: der(body.signature),
       },
     );
+  });
+
+  app.post('/v1/sign/transactions', { preHandler: needs('sign') }, async (req, reply) => {
+    const b = parseBody(schemas.signTransaction, req.body);
+    const digestInfo = toDigestInfo({
+      ...(b.digest ? { digest: der(b.digest) } : {}),
+      ...(b.digestInfo ? { digestInfo: der(b.digestInfo) } : {}),
+    });
+    const client = clientOf(req);
+    const t = await createSignTransaction(ctx.db, client.clientId, digestInfo, now());
+    reply.status(201);
+    return {
+      id: t.id,
+      expiresAt: t.expiresAt.toISOString(),
+      // What to add to the authorization request the holder is sent through.
+      authorization: { scope: 'openid sign', sign_transaction: t.id },
+    };
+  });
+
+  app.get('/v1/sign/transactions/:id', { preHandler: needs('sign') }, async (req) => {
+    const { id } = req.params as { id: string };
+    const t = await findSignTransaction(ctx.db, id, clientOf(req).clientId);
+    if (t.result) return { id, status: 'signed', result: t.result };
+    return { id, status: t.expiresAt <= now() ? 'expired' : 'pending' };
   });
 
   app.post('/v1/ppid', { preHandler: needs('ppid') }, async (req) => {

@@ -26,6 +26,12 @@ import type { CertificateValidator } from '../validation/validator.ts';
 import type { HolderKeys } from '../ppid/holders.ts';
 import { ACR_AAL3, FOUR_INFO_SCOPES, OIDC_SCOPES } from './provider.ts';
 import { fourInfoClaims, saveHolderClaims } from './claims.ts';
+import type { JWK } from 'jose';
+import {
+  completeSignTransaction,
+  pendingSignTransaction,
+  signatureMatches,
+} from '../sign/transactions.ts';
 import { DEFAULT_BRIDGE_URL, SIGN_IN_SCRIPT, signInCsp, signInHtml } from './signInPage.ts';
 
 export interface OidcPluginOptions {
@@ -42,6 +48,8 @@ export interface OidcPluginOptions {
   readonly routeBase?: string;
   /** The holder's bridge the sign-in page talks to (default DEFAULT_BRIDGE_URL). */
   readonly bridgeUrl?: string;
+  /** The key sign results are signed with (scope sign): the provider's ID token key. */
+  readonly resultKey?: JWK;
 }
 
 /** A browser asking for the page, not the page's own script asking for JSON. */
@@ -63,6 +71,8 @@ const proofBody = z
     signature: b64(1024),
     signCertificate: b64(16 * 1024).optional(),
     signSignature: b64(1024).optional(),
+    /** Scope sign: the 署名用 key's signature of the transaction's DigestInfo. */
+    transactionSignature: b64(1024).optional(),
   })
   .strict();
 const der = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
@@ -115,13 +125,32 @@ export async function oidcPlugin(app: FastifyInstance, o: OidcPluginOptions): Pr
     }
     const client = await o.provider.Client.find(String(d.params['client_id']));
     const scopes = scopesOf(d.params);
+    // Scope sign: what the holder is asked to sign (the client's own, pending transaction).
+    const signing = scopes.includes('sign');
+    const txId = String(d.params['sign_transaction'] ?? '');
+    if (signing && !txId) throw new IdpError('SIGN_TRANSACTION_REQUIRED');
+    const tx = signing
+      ? await pendingSignTransaction(o.db, txId, String(d.params['client_id']), now())
+      : undefined;
     const c = await createChallenge(o.db, { interaction: d.uid }, platformOrigin, now());
     reply.header('cache-control', 'no-store');
     return {
+      ...(tx
+        ? {
+            sign: {
+              transaction: txId,
+              digestInfo: tx.digestInfo.toString('base64'),
+              // The bridge signs a SHA-256 digest as its DigestInfo.
+              digest: tx.digestInfo.subarray(-32).toString('base64'),
+              expiresAt: tx.expiresAt.toISOString(),
+            },
+          }
+        : {}),
       uid: d.uid,
       client: { id: client?.clientId, name: client?.clientName },
       scopes,
-      needsSignCertificate: scopes.some((s) => (FOUR_INFO_SCOPES as readonly string[]).includes(s)),
+      needsSignCertificate:
+        signing || scopes.some((s) => (FOUR_INFO_SCOPES as readonly string[]).includes(s)),
       challenge: c.challenge,
       origin: platformOrigin,
       expiresAt: c.expiresAt.toISOString(),
@@ -145,14 +174,39 @@ export async function oidcPlugin(app: FastifyInstance, o: OidcPluginOptions): Pr
     );
     const scopes = scopesOf(d.params);
     const fourInfo = scopes.filter((s) => (FOUR_INFO_SCOPES as readonly string[]).includes(s));
-    const claims = fourInfo.length
-      ? fourInfoClaims(
-          await signCertificateInfo(o.validator, body, body.origin, body.challenge),
-          fourInfo,
-        )
-      : undefined;
+    const signing = scopes.includes('sign');
+    const signCert =
+      fourInfo.length || signing
+        ? await signCertificateInfo(o.validator, body, body.origin, body.challenge)
+        : undefined;
+    const claims =
+      fourInfo.length && signCert ? fourInfoClaims(signCert.info, fourInfo) : undefined;
+    const clientIdOfFlow = String(d.params['client_id']);
+    if (signing && signCert) {
+      // The holder's approval of the client's transaction: the 署名用 key's signature of its DigestInfo.
+      const id = String(d.params['sign_transaction'] ?? '');
+      if (!id) throw new IdpError('SIGN_TRANSACTION_REQUIRED');
+      const t = await pendingSignTransaction(o.db, id, clientIdOfFlow, now());
+      if (!body.transactionSignature) throw new IdpError('SIGN_SIGNATURE_MISMATCH');
+      const signature = der(body.transactionSignature);
+      if (!signatureMatches(signCert.leaf, t.digestInfo, signature)) {
+        throw new IdpError('SIGN_SIGNATURE_MISMATCH');
+      }
+      if (!o.resultKey) throw new IdpError('INTERNAL');
+      await completeSignTransaction(
+        o.db,
+        { issuer: o.provider.issuer, key: o.resultKey, clientId: clientIdOfFlow, now: now() },
+        {
+          transaction: id,
+          digestInfo: t.digestInfo,
+          signature,
+          certificate: signCert.cert,
+          validation: signCert.validation,
+        },
+      );
+    }
 
-    const clientId = String(d.params['client_id']);
+    const clientId = clientIdOfFlow;
     const accountId = r.holderId.toString('hex');
     const grant = new o.provider.Grant({ accountId, clientId });
     grant.addOIDCScope(scopes.join(' '));
@@ -220,5 +274,5 @@ async function signCertificateInfo(
   }
   const info = readHolderInfo(cert);
   if (!info) throw new IdpError('CERT_NOT_SIGN');
-  return info;
+  return { info, cert, leaf, validation: v };
 }

@@ -21,7 +21,7 @@ import { dbAdapter } from './adapter.ts';
 import { holderClaims } from './claims.ts';
 
 /** The scopes a relying party may ask for; the 4 info ones need the 署名用 certificate. */
-export const OIDC_SCOPES = ['openid', 'name', 'address', 'birthdate', 'gender'] as const;
+export const OIDC_SCOPES = ['openid', 'name', 'address', 'birthdate', 'gender', 'sign'] as const;
 export const FOUR_INFO_SCOPES = ['name', 'address', 'birthdate', 'gender'] as const;
 /** aal3: a hardware key (the card) after the PIN. */
 export const ACR_AAL3 = 'aal3';
@@ -75,6 +75,8 @@ export function makeOidcProvider(o: OidcOptions): Provider {
     clientAuthMethods: ['private_key_jwt'],
     pkce: { required: () => true },
     scopes: [...OIDC_SCOPES],
+    // Scope sign: the client's sign transaction the holder approves (../sign/transactions.ts).
+    extraParams: ['sign_transaction'],
     // acr, auth_time, sid, iss: oidc-provider's own (kept when claims are configured).
     claims: {
       acr: null,

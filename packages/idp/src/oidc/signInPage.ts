@@ -51,7 +51,8 @@ input { font-size: 1.2rem; letter-spacing: .2em; }
 <form id="form">
 <label>利用者証明用電子証明書の暗証番号（数字4桁） / Auth PIN (4 digits)
 <input id="pin" type="password" inputmode="numeric" autocomplete="off" pattern="[0-9]{4}" maxlength="4" required></label>
-<label id="passwordRow" hidden>署名用電子証明書の暗証番号（基本4情報のため） / Signature password (for the 4 info)
+<p id="signWhat" hidden></p>
+<label id="passwordRow" hidden>署名用電子証明書の暗証番号（英数字6〜16桁） / Signature password
 <input id="password" type="password" autocomplete="off" maxlength="16"></label>
 <p>暗証番号はこのパソコンのカード連携ソフト（myna bridge）にだけ送られ、サーバには送られません。<br>
 The PIN goes only to the card bridge on this computer (myna bridge), never to a server.</p>
@@ -104,6 +105,12 @@ export const SIGN_IN_SCRIPT = `'use strict';
       $('scopes').append(li);
     }
     $('passwordRow').hidden = !a.needsSignCertificate;
+    if (a.sign) {
+      $('signWhat').hidden = false;
+      $('signWhat').textContent = say('and asks you to sign, with your 署名用 key, the document whose SHA-256 is ',
+        'また、署名用電子証明書の鍵で次の文書（SHA-256）への電子署名を求めています: ') +
+        Array.from(atob(a.sign.digest), (c) => c.charCodeAt(0).toString(16).padStart(2, '0')).join('');
+    }
     $('password').required = a.needsSignCertificate;
   }, (e) => fail(e.message));
   $('form').addEventListener('submit', async (ev) => {
@@ -119,9 +126,13 @@ export const SIGN_IN_SCRIPT = `'use strict';
       const proof = { challenge: ask.challenge, origin: auth.origin, certificate: auth.certificate, signature: auth.signature };
       if (ask.needsSignCertificate) {
         const sign = await post('/v1/sign/sign', { challenge: ask.challenge, password: $('password').value });
-        $('password').value = '';
         proof.signCertificate = sign.certificate;
         proof.signSignature = sign.signature;
+        if (ask.sign) {
+          const doc = await post('/v1/sign/sign', { digest: ask.sign.digest, password: $('password').value });
+          proof.transactionSignature = doc.signature;
+        }
+        $('password').value = '';
       }
       $('status').textContent = say('Checking…', '確認しています…');
       const done = await json(here + '/proof', { method: 'POST', body: JSON.stringify(proof) });

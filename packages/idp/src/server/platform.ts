@@ -55,6 +55,7 @@ export async function platformPlugin(
     provider,
     prefix: OIDC_PATH,
     routeBase: '',
+    resultKey: o.keys.signingKeys[0]!,
     ...(o.bridgeUrl ? { bridgeUrl: o.bridgeUrl } : {}),
   });
 }
