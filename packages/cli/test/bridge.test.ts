@@ -18,8 +18,11 @@ import * as oidc from 'openid-client';
 import { JpkiIssuer } from '@myna-ap/pki';
 import {
   createCard,
+  defaultCardIssuerDir,
   generateCardKeys,
+  issuerCvCertificateEf,
   newCardIssuer,
+  openOrCreateCardIssuer,
   saveCardImage,
   loadCardFile,
 } from '@myna-ap/card';
@@ -47,7 +50,8 @@ const made = await createCard({
   holder: HOLDER,
   certificates: issuer,
   keys: await generateCardKeys(),
-  cardIssuer: newCardIssuer(),
+  // This machine's card issuer: the one the bridge checks cards against by default.
+  cardIssuer: await openOrCreateCardIssuer(defaultCardIssuerDir()),
   pin: '1234',
   signPassword: 'ABC123',
 });
@@ -236,6 +240,44 @@ test('a page of another origin gets nothing; a wrong PIN is kept in the card fil
   assert.equal(wrong.code, 'BRIDGE_PIN_WRONG');
   const card = new MynaClient(new InProcessChannel(await loadCardFile(cardFile)));
   assert.equal(await card.pinTriesLeft('text'), 2, 'the spent try is in the file');
+});
+
+test('bridge: 券面事項確認AP internal authentication against this machine’s card issuer, or --card-issuer-cert', async () => {
+  const face = { birthDate: HOLDER.birthDate, securityCode: made.secrets.securityCode };
+  const ok = await toBridge('/v1/card-authentication', face, 'http://127.0.0.1:8390');
+  assert.equal(ok.status, 200, JSON.stringify(ok.body));
+  assert.equal(ok.body.genuine, true);
+  // Another card issuer's published certificate: this card is not one of its cards.
+  const otherCert = join(home, 'other-issuer.cvc');
+  await writeFile(otherCert, issuerCvCertificateEf(newCardIssuer()));
+  const b = await startBridge(
+    { card: cardFile, port: '0', 'allow-origin': [origin], 'card-issuer-cert': otherCert },
+    quiet,
+  );
+  after(() => b.close());
+  const res = await new Promise<Record<string, unknown>>((resolve, reject) => {
+    const req = request(new URL('/v1/card-authentication', b.url), {
+      method: 'POST',
+      headers: { origin, 'content-type': 'application/json' },
+    });
+    req.on('response', (r) => {
+      const parts: Buffer[] = [];
+      r.on('data', (c: Buffer) => parts.push(c));
+      r.on('end', () => resolve(JSON.parse(Buffer.concat(parts).toString())));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(face));
+  });
+  assert.equal(res.code, 'BRIDGE_CARD_NOT_GENUINE');
+  const unreadable = await myna([
+    'bridge',
+    '--card',
+    cardFile,
+    '--card-issuer-cert',
+    join(home, 'none.cvc'),
+  ]);
+  assert.equal(unreadable.code, 1);
+  assert.match(unreadable.err, /card-issuer-cert/);
 });
 
 test('bridge: bad options are refused before anything listens', async () => {

@@ -213,6 +213,11 @@ export const IDP_ERRORS = defineCatalogue({
     en: 'this card or this bridge cannot do that',
     ja: 'このカードまたはこのブリッジではその操作はできません',
   },
+  BRIDGE_CARD_NOT_GENUINE: {
+    status: 422,
+    en: 'the card failed internal authentication: it is not a genuine card of the card issuer',
+    ja: 'カードの内部認証に失敗しました。カード発行者の正規のカードではありません',
+  },
   BRIDGE_CARD_ERROR: {
     status: 502,
     en: 'the card answered with an error',

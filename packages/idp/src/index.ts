@@ -3,7 +3,7 @@
  * and CRL 方式), electronic user proof (電子利用者証明), per-service PPIDs (MKPF
  * 類型①②) that survive card renewal. See packages/idp/README.md.
  */
-export * from './errors.ts';
+export { IDP_ERRORS, IdpError, type IdpErrorCode } from './errors.ts';
 export type { Db, Queryable } from '@myna-ap/db';
 export { SCOPES, isScope, type Scope } from './scopes.ts';
 export { idpMigrations } from './migrations.ts';

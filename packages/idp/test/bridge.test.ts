@@ -8,10 +8,15 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { createVerify, X509Certificate } from 'node:crypto';
-import { Card } from '@myna-ap/card';
+import { Card, issuerCvCertificateEf } from '@myna-ap/card';
 import { InProcessChannel, TransportError, type CardChannel } from '@myna-ap/transport';
 import { MynaClient } from '@myna-ap/access';
-import { CardBridge, startBridgeServer, type CardSource } from '../src/bridge/index.ts';
+import {
+  CardBridge,
+  startBridgeServer,
+  type CardBridgeOptions,
+  type CardSource,
+} from '../src/bridge/index.ts';
 import { proofSignedData } from '../src/index.ts';
 import { HOLDER, PIN, makeCard, makeWorld } from './world.ts';
 
@@ -41,9 +46,9 @@ function cardSource(card: Card, fail?: () => Error | undefined) {
 }
 
 const lines: string[] = [];
-async function bridgeFor(source: CardSource) {
+async function bridgeFor(source: CardSource, o: CardBridgeOptions = {}) {
   const b = await startBridgeServer({
-    bridge: new CardBridge(source),
+    bridge: new CardBridge(source, o),
     allowedOrigins: [PAGE],
     port: 0,
     log: (l) => lines.push(l),
@@ -123,10 +128,6 @@ test('the auth certificate and an origin-bound signature after the PIN; the 4 in
   assert.equal(info.status, 200);
   assert.equal(info.body.name, HOLDER.name);
   assert.equal(info.body.birthDate, HOLDER.birthDate);
-
-  const genuine = await call(b.url, '/v1/card-authentication', {});
-  assert.equal(genuine.status, 501);
-  assert.equal(genuine.body.code, 'BRIDGE_UNSUPPORTED');
   assert.ok(!lines.some((l) => l.includes(PIN)), 'no PIN in the log');
 });
 
@@ -229,4 +230,68 @@ test('one card operation at a time; no reader and no card are told apart', async
   assert.equal(noReader.body.code, 'BRIDGE_NO_READER');
   failure = undefined;
   assert.equal((await call(nb.url, '/v1/auth/certificate', {})).status, 200);
+});
+
+test('券面事項確認AP internal authentication: a genuine card after 照合番号B; another issuer’s card, a wrong security code, the last try', async () => {
+  const face = { birthDate: HOLDER.birthDate, securityCode: made.securityCode };
+  // Without the card issuer's certificate the bridge cannot tell, and says so.
+  const bare = await bridgeFor(cardSource(made.card));
+  const unsupported = await call(bare.url, '/v1/card-authentication', face);
+  assert.equal(unsupported.status, 501);
+  assert.equal(unsupported.body.code, 'BRIDGE_UNSUPPORTED');
+
+  const published = issuerCvCertificateEf(made.cardIssuer);
+  const b = await bridgeFor(cardSource(made.card), { cardIssuer: published });
+  const genuine = await call(b.url, '/v1/card-authentication', face);
+  assert.equal(genuine.status, 200, JSON.stringify(genuine.body));
+  assert.equal(genuine.body.genuine, true);
+  assert.match(String(genuine.body.cardKeyId), /^[0-9A-F]{32}$/);
+  assert.equal(
+    genuine.body.expiry,
+    `${made.expiry!.slice(0, 4)}-${made.expiry!.slice(4, 6)}-${made.expiry!.slice(6)}`,
+  );
+  // The expiry from the face gives the same answer.
+  const given = await call(b.url, '/v1/card-authentication', {
+    ...face,
+    expiry: genuine.body.expiry,
+  });
+  assert.equal(given.body.cardKeyId, genuine.body.cardKeyId);
+
+  // A card of another card issuer is not genuine for this one.
+  const other = await makeCard(w);
+  const ob = await bridgeFor(cardSource(other.card), { cardIssuer: published });
+  const forged = await call(ob.url, '/v1/card-authentication', {
+    birthDate: HOLDER.birthDate,
+    securityCode: other.securityCode,
+  });
+  assert.equal(forged.status, 422);
+  assert.equal(forged.body.code, 'BRIDGE_CARD_NOT_GENUINE');
+
+  // Malformed: nothing goes to the card.
+  const shape = await call(b.url, '/v1/card-authentication', { ...face, securityCode: '12a4' });
+  assert.equal(shape.body.code, 'BRIDGE_PIN_FORMAT');
+  const extra = await call(b.url, '/v1/card-authentication', { ...face, pin: PIN });
+  assert.equal(extra.body.code, 'BAD_REQUEST');
+
+  // A wrong security code spends a try of 照合番号B and says it in its own words.
+  const fresh = await makeCard(w);
+  const fb = await bridgeFor(cardSource(fresh.card), {
+    cardIssuer: issuerCvCertificateEf(fresh.cardIssuer),
+  });
+  const wrongCode = fresh.securityCode === '0000' ? '1111' : '0000';
+  const wrong = { birthDate: HOLDER.birthDate, securityCode: wrongCode };
+  const first = await call(fb.url, '/v1/card-authentication', wrong, { 'accept-language': 'ja' });
+  assert.equal(first.body.code, 'BRIDGE_PIN_WRONG');
+  assert.deepEqual(first.body.detail, { triesLeft: 9 });
+  assert.match(String(first.body.message), /照合番号B/);
+  for (let left = 8; left >= 1; left--) {
+    const r = await call(fb.url, '/v1/card-authentication', wrong);
+    assert.deepEqual(r.body.detail, { triesLeft: left });
+  }
+  const last = await call(fb.url, '/v1/card-authentication', {
+    birthDate: HOLDER.birthDate,
+    securityCode: fresh.securityCode,
+  });
+  assert.equal(last.body.code, 'BRIDGE_PIN_LAST_TRY', 'the right code is not sent with 1 try left');
+  assert.ok(!lines.some((l) => l.includes(fresh.securityCode)), 'no security code in the log');
 });

@@ -131,11 +131,12 @@ let keys: ReturnType<typeof generateCardKeys> | undefined;
 /** A card issued by the world's issuer; key generation is slow, so `fresh` is opt-in. */
 export async function makeCard(world: World, opts: { fresh?: boolean; holder?: CardHolder } = {}) {
   const k = opts.fresh ? generateCardKeys() : (keys ??= generateCardKeys());
+  const cardIssuer = newCardIssuer();
   const created = await createCard({
     holder: opts.holder ?? HOLDER,
     certificates: world.issuer,
     keys: await k,
-    cardIssuer: newCardIssuer(),
+    cardIssuer,
     pin: PIN,
   });
   const card = Card.fromImage(created.image);
@@ -145,6 +146,12 @@ export async function makeCard(world: World, opts: { fresh?: boolean; holder?: C
     card,
     myna,
     auth,
+    /** The card issuer (券面事項確認AP's card-authentication certificate) and what the face prints. */
+    cardIssuer,
+    securityCode: created.secrets.securityCode,
+    expiry: created.image.common.files['0003']
+      ? Buffer.from(created.image.common.files['0003'], 'hex').toString('latin1')
+      : undefined,
     /** The 署名用 certificate (read after the signature password). */
     async signCertificate(): Promise<Uint8Array> {
       await myna.verifyPin('sign', 'ABC123');

@@ -3,8 +3,13 @@
  * the かざし利用クライアントソフト analog) for pages of the allowed origins — the
  * identity platform's sign-in page by default. The card is an emulated card file
  * (`--card FILE`, in this process; PIN counters saved back to the file) or a PC/SC
- * reader (`--reader N|NAME`, default: the first reader with a card).
+ * reader (`--reader N|NAME`, default: the first reader with a card). 券面事項確認AP
+ * internal authentication checks cards against `--card-issuer-cert FILE` (the card
+ * issuer's published certificate), else this machine's card issuer (the one
+ * `myna card create` signs with).
  */
+import { readFile } from 'node:fs/promises';
+import type { KeyObject } from 'node:crypto';
 import { InProcessChannel, type CardChannel } from '@myna-ap/transport';
 import type { Card } from '@myna-ap/card';
 import { CliError, type CliCommand, type CliIo } from '../command.ts';
@@ -43,6 +48,22 @@ async function fileSource(file: string) {
   };
 }
 
+/** The card issuer's published certificate from a file, or this machine's card issuer's key. */
+async function cardIssuerKey(file: string | undefined): Promise<Uint8Array | KeyObject> {
+  if (file === undefined) {
+    const { openOrCreateCardIssuer, defaultCardIssuerDir } = await import('@myna-ap/card');
+    return (await openOrCreateCardIssuer(defaultCardIssuerDir())).publicKey;
+  }
+  try {
+    return new Uint8Array(await readFile(file));
+  } catch (e) {
+    throw new CliError({
+      en: `--card-issuer-cert ${file}: cannot read it (${(e as Error).message})`,
+      ja: `--card-issuer-cert ${file} を読めません`,
+    });
+  }
+}
+
 /** `myna bridge` up to listening (the command then waits for Ctrl-C): tests call it. */
 export async function startBridge(values: Record<string, unknown>, io: CliIo) {
   const { CardBridge, startBridgeServer, pcscSource, normaliseOrigin, BRIDGE_PORT } =
@@ -73,10 +94,11 @@ export async function startBridge(values: Record<string, unknown>, io: CliIo) {
     }
   }
   const source = file ? await fileSource(file) : pcscSource(str(values.reader));
+  const cardIssuer = await cardIssuerKey(str(values['card-issuer-cert']));
   let server;
   try {
     server = await startBridgeServer({
-      bridge: new CardBridge(source),
+      bridge: new CardBridge(source, { cardIssuer }),
       allowedOrigins: origins,
       port,
       ...(values.verbose ? { log: (l: string) => io.err(l) } : {}),
@@ -105,10 +127,12 @@ const bridge: CliCommand = {
     en: 'run the holder’s card bridge on 127.0.0.1 for the sign-in page (card file or PC/SC reader)',
     ja: 'サインインページ用のカード連携（ブリッジ）を 127.0.0.1 で起動（カードファイルまたは PC/SC リーダ）',
   },
-  usage: '[--card FILE | --reader N|NAME] [--port N] [--allow-origin URL]... [--verbose]',
+  usage:
+    '[--card FILE | --reader N|NAME] [--card-issuer-cert FILE] [--port N] [--allow-origin URL]... [--verbose]',
   options: {
     card: { type: 'string' },
     reader: { type: 'string' },
+    'card-issuer-cert': { type: 'string' },
     port: { type: 'string' },
     'allow-origin': { type: 'string', multiple: true },
     verbose: { type: 'boolean' },

@@ -402,7 +402,8 @@ export const manifest: readonly CommandEntry[] = [
       en: 'run the holder’s card bridge on 127.0.0.1 for the sign-in page (card file or PC/SC reader)',
       ja: 'サインインページ用のカード連携（ブリッジ）を 127.0.0.1 で起動（カードファイルまたは PC/SC リーダ）',
     },
-    usage: '[--card FILE | --reader N|NAME] [--port N] [--allow-origin URL]... [--verbose]',
+    usage:
+      '[--card FILE | --reader N|NAME] [--card-issuer-cert FILE] [--port N] [--allow-origin URL]... [--verbose]',
     module: 'bridge',
   },
 ];

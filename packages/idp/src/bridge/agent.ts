@@ -13,15 +13,30 @@
  *                        proof that the 署名用 certificate is the holder's), or over a
  *                        SHA-256 digest (the signature API's transaction); with the
  *                        署名用 certificate
- *   cardAuthentication   券面事項確認AP internal authentication, where the card
- *                        software can run it (not yet: the access module has no
- *                        client for it — BRIDGE_UNSUPPORTED)
+ *   cardAuthentication   券面事項確認AP internal authentication (access's
+ *                        authenticateCard) after 照合番号B — the birth date, the
+ *                        expiry year and the security code printed on the card —
+ *                        checked against the card issuer's key: the card is the
+ *                        genuine one, not a copy of its readable data (a touch
+ *                        alone proves no key possession)
  *
  * One card operation at a time (a queue): a PIN verified for one request is never
  * used by another. No PIN is sent when 1 try is left (the holder is told instead),
  * and a PIN is never logged or kept.
  */
-import { MynaClient, AccessError, digestInfo, type PinKind } from '@myna-ap/access';
+import type { KeyObject } from 'node:crypto';
+import {
+  MynaClient,
+  AccessError,
+  authenticateCard,
+  digestInfo,
+  pinBOf,
+  readCardExpiry,
+  readPinTriesLeft,
+  selectApplication,
+  type PinKind,
+} from '@myna-ap/access';
+import { AID, FIXED_PIN } from '@myna-ap/profile';
 import { TransportError, type CardChannel } from '@myna-ap/transport';
 import { IdpError } from '../errors.ts';
 import { proofSignedData } from '../proof/signedData.ts';
@@ -74,6 +89,8 @@ export function bridgeError(e: unknown): Error {
         });
       case 'NOT_MYNA_CARD':
         return new IdpError('BRIDGE_NOT_MYNA_CARD');
+      case 'CARD_NOT_GENUINE':
+        return new IdpError('BRIDGE_CARD_NOT_GENUINE', { en: e.text.en, ja: e.text.ja });
       default:
         return new IdpError('BRIDGE_CARD_ERROR', { en: e.text.en, ja: e.text.ja });
     }
@@ -91,12 +108,31 @@ class Queue {
   }
 }
 
+export interface CardBridgeOptions {
+  /**
+   * The card issuer's published certificate (the text AP's EF 0004 layout) or its
+   * public key: what 券面事項確認AP internal authentication checks the card's
+   * certificate against. Without it the bridge answers BRIDGE_UNSUPPORTED there.
+   */
+  readonly cardIssuer?: Uint8Array | KeyObject;
+}
+
+/** What the page gives for 照合番号B: the holder's card face, never sent to a server. */
+export interface CardFaceKey {
+  readonly birthDate: string; // YYYY-MM-DD
+  readonly securityCode: string; // 4 digits, printed on the card
+  /** YYYY-MM-DD; read from the card's 共通カードAP when not given. */
+  readonly expiry?: string;
+}
+
 export class CardBridge {
   readonly #source: CardSource;
   readonly #queue = new Queue();
+  readonly #cardIssuer: Uint8Array | KeyObject | undefined;
 
-  constructor(source: CardSource) {
+  constructor(source: CardSource, o: CardBridgeOptions = {}) {
     this.#source = source;
+    this.#cardIssuer = o.cardIssuer;
   }
 
   /** Runs `job` on the card alone; `changed` says whether a PIN try may have moved. */
@@ -174,11 +210,50 @@ export class CardBridge {
     }, true);
   }
 
-  /** 券面事項確認AP internal authentication: not in this card software yet. */
-  async cardAuthentication(): Promise<never> {
-    throw new IdpError('BRIDGE_UNSUPPORTED', {
-      en: '券面事項確認AP internal authentication is not available in this bridge yet (the access module has no client for it)',
-      ja: '券面事項確認APの内部認証はこのブリッジではまだ使えません（アクセスモジュールに未実装）',
-    });
+  /**
+   * 券面事項確認AP internal authentication: the card signs a fresh challenge with
+   * its card-authentication key after 照合番号B, and its certificate is checked
+   * against the card issuer's. PIN B tries are guarded like the others.
+   */
+  async cardAuthentication(face: CardFaceKey): Promise<{ cardKeyId: string; expiry: string }> {
+    const issuer = this.#cardIssuer;
+    if (issuer === undefined) {
+      throw new IdpError('BRIDGE_UNSUPPORTED', {
+        en: 'this bridge has no card issuer certificate, so it cannot tell a genuine card (券面事項確認AP internal authentication)',
+        ja: 'このブリッジにはカード発行者の証明書が設定されていないため、カードの真正性（券面事項確認APの内部認証）を確認できません',
+      });
+    }
+    return this.#withCard(async (m) => {
+      const s = m.session;
+      let expiry = face.expiry;
+      if (expiry === undefined) {
+        const read = (await selectApplication(s, AID.common)) ? await readCardExpiry(s) : null;
+        if (read === null) {
+          throw new IdpError('BAD_REQUEST', {
+            en: "the card's expiry cannot be read: give it from the card face (expiry)",
+            ja: 'カードの有効期限を読み取れません。券面の有効期限（expiry）を指定してください',
+          });
+        }
+        expiry = read;
+      }
+      // The shape first: a malformed PIN B costs no try.
+      const pinB = pinBOf(face.birthDate, expiry, face.securityCode);
+      if (!(await selectApplication(s, AID.visual))) throw new IdpError('BRIDGE_NOT_MYNA_CARD');
+      const left = await readPinTriesLeft(s, FIXED_PIN.visual_pin_b.ref);
+      if (left === 0) throw new IdpError('BRIDGE_PIN_LOCKED', undefined, { triesLeft: 0 });
+      if (left !== undefined && left < MIN_TRIES_TO_SEND) {
+        throw new IdpError('BRIDGE_PIN_LAST_TRY', undefined, { triesLeft: left });
+      }
+      try {
+        const a = await authenticateCard(s, { pinB, issuer });
+        return { cardKeyId: a.cardKeyId, expiry };
+      } catch (e) {
+        // access names 照合番号B and what makes it; the 4-digit PIN's wording would mislead.
+        if (e instanceof AccessError && e.code === 'PIN_WRONG') {
+          throw new IdpError('BRIDGE_PIN_WRONG', e.text, { triesLeft: e.triesLeft });
+        }
+        throw e;
+      }
+    }, true);
   }
 }

@@ -15,7 +15,8 @@
  *   POST /v1/basic-info         { pin }                 → { name, address, birthDate, sex }
  *   POST /v1/sign/sign          { challenge | digest, password } → { origin, certificate, signature }
  *                               (the 署名用 key; digest: base64 SHA-256, signed as its DigestInfo)
- *   POST /v1/card-authentication {}                     → BRIDGE_UNSUPPORTED (see agent.ts)
+ *   POST /v1/card-authentication { birthDate, securityCode, expiry? } → { genuine: true, cardKeyId, expiry }
+ *                               (券面事項確認AP internal authentication after 照合番号B)
  *
  * Certificates and signatures are base64 DER. Refusals are the idp's
  * `{ code, message, text, detail? }`; the PIN is in no log and no answer.
@@ -50,6 +51,13 @@ export interface RunningBridge {
 const pinBody = z.object({ pin: z.string().max(16) }).strict();
 const signBody = z.object({ challenge: z.string().max(64), pin: z.string().max(16) }).strict();
 const emptyBody = z.object({}).strict();
+const faceBody = z
+  .object({
+    birthDate: z.string().max(10),
+    securityCode: z.string().max(4),
+    expiry: z.string().max(10).optional(),
+  })
+  .strict();
 const signKeyBody = z.union([
   z.object({ challenge: z.string().max(64), password: z.string().max(32) }).strict(),
   z
@@ -145,8 +153,13 @@ export async function startBridgeServer(o: BridgeServerOptions): Promise<Running
       return { origin, certificate: b64(r.certificate), signature: b64(r.signature) };
     },
     '/v1/card-authentication': async (_origin, body) => {
-      parse(emptyBody, body);
-      return o.bridge.cardAuthentication();
+      const f = parse(faceBody, body);
+      const r = await o.bridge.cardAuthentication({
+        birthDate: f.birthDate,
+        securityCode: f.securityCode,
+        ...(f.expiry !== undefined ? { expiry: f.expiry } : {}),
+      });
+      return { genuine: true, ...r };
     },
   };
 

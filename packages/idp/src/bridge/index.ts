@@ -3,7 +3,14 @@
  * functions a page of an allowed origin may use, on 127.0.0.1. Light: no
  * OIDC provider, no database, no Fastify.
  */
-export { CardBridge, bridgeError, MIN_TRIES_TO_SEND, type CardSource } from './agent.ts';
+export {
+  CardBridge,
+  bridgeError,
+  MIN_TRIES_TO_SEND,
+  type CardSource,
+  type CardBridgeOptions,
+  type CardFaceKey,
+} from './agent.ts';
 export {
   startBridgeServer,
   normaliseOrigin,
