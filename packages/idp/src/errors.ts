@@ -110,6 +110,22 @@ export const IDP_ERRORS = defineCatalogue({
     en: 'this certificate is not linked to a registered holder: register with a PIN-verified proof',
     ja: 'この電子証明書は登録済みの利用者に紐付いていません。暗証番号による利用者証明で登録してください',
   },
+  // ── かざし利用 (touch-only use at declared sites)
+  TOUCH_SITE_NOT_ALLOWED: {
+    status: 400,
+    en: 'かざし利用 is allowed only at staffed, face-to-face sites of 保証レベル1 (never online or unattended)',
+    ja: 'かざし利用は有人・対面・保証レベル1の拠点でのみ利用できます（オンラインや無人の場所では利用できません）',
+  },
+  TOUCH_SITE_UNDECLARED: {
+    status: 403,
+    en: 'this site is not declared by the client for かざし利用',
+    ja: 'この拠点はクライアントがかざし利用の拠点として届け出ていません',
+  },
+  TOUCH_NOT_REGISTERED: {
+    status: 409,
+    en: 'this card is not registered for かざし利用 at this service: register first with the PIN',
+    ja: 'このカードはこのサービスのかざし利用に登録されていません。先に暗証番号で登録してください',
+  },
   // ── the OIDC provider (MKPF 類型①)
   OIDC_STATE_REQUIRED: {
     status: 400,

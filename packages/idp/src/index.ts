@@ -56,4 +56,15 @@ export {
   type IdpServerOptions,
   type RunningIdp,
 } from './server/platform.ts';
+export {
+  checkTouchSite,
+  declareTouchSite,
+  withdrawTouchSite,
+  registerTouch,
+  identifyByTouch,
+  TOUCH_ASSURANCE_LEVEL,
+  type TouchSite,
+  type TouchRegistration,
+  type TouchResult,
+} from './touch/touch.ts';
 export { toDigestInfo, signatureMatches, SIGN_TRANSACTION_TTL_MS } from './sign/transactions.ts';

@@ -11,6 +11,8 @@
  *   POST /v1/proof/challenges   a challenge for the holder's card to sign           scope proof
  *   POST /v1/proof/verify       the signed challenge → PPID                         scope proof
  *   POST /v1/ppid               a registered holder's PPID from a certificate        scope ppid
+ *   POST /v1/touch/registrations  a PIN proof → registered for かざし利用           scope touch
+ *   POST /v1/touch              a touch at a declared site → PPID (identifiedBy touch) scope touch
  *   POST /v1/sign/transactions  a digest for the holder to sign (then the OIDC flow) scope sign
  *   GET  /v1/sign/transactions/:id   pending, or the platform's signed result        scope sign
  */
@@ -25,6 +27,7 @@ import { checkOrigin, tokenGrant, type Client } from '../store/clients.ts';
 import { createChallenge } from '../store/challenges.ts';
 import { isChallenge } from '../proof/signedData.ts';
 import { verifyProof } from '../proof/verify.ts';
+import { identifyByTouch, registerTouch } from '../touch/touch.ts';
 import { createSignTransaction, findSignTransaction, toDigestInfo } from '../sign/transactions.ts';
 import type { CertificateValidator } from '../validation/validator.ts';
 import type { CrlStore } from '../validation/crlStore.ts';
@@ -55,6 +58,9 @@ const schemas = {
   one: z.object({ certificate: base64(MAX_CERT_BASE64) }).strict(),
   bulk: z.object({ certificates: z.array(base64(MAX_CERT_BASE64)).min(1).max(MAX_BULK) }).strict(),
   challenge: z.object({ origin: z.string().max(512) }).strict(),
+  touch: z
+    .object({ site: z.string().max(64), certificate: base64(MAX_CERT_BASE64) })
+    .strict(),
   signTransaction: z
     .object({
       digest: base64(64).optional(),
@@ -220,6 +226,29 @@ export async function idpPlugin(app: FastifyInstance, ctx: IdpContext): Promise<
         signature: der(body.signature),
       },
     );
+  });
+
+  // かざし利用: registration needs a PIN proof (a challenge from /v1/proof/challenges).
+  app.post('/v1/touch/registrations', { preHandler: needs('touch') }, async (req, reply) => {
+    const body = parseBody(schemas.proof, req.body);
+    if (!isChallenge(body.challenge)) throw new IdpError('CHALLENGE_UNKNOWN');
+    const r = await registerTouch(
+      { db: ctx.db, validator: ctx.validator, holders: ctx.holders, now },
+      clientOf(req),
+      {
+        challenge: body.challenge,
+        origin: body.origin,
+        certificate: der(body.certificate),
+        signature: der(body.signature),
+      },
+    );
+    reply.status(r.created ? 201 : 200);
+    return r;
+  });
+
+  app.post('/v1/touch', { preHandler: needs('touch') }, async (req) => {
+    const { site, certificate } = parseBody(schemas.touch, req.body);
+    return identifyByTouch(ctx, clientOf(req), site, der(certificate));
   });
 
   app.post('/v1/sign/transactions', { preHandler: needs('sign') }, async (req, reply) => {
