@@ -127,6 +127,51 @@ test('idp client add: a machine client with a secret (shown once), and the refus
   assert.equal((await stat(`${dataDir}`)).isDirectory(), true);
 });
 
+test('idp site add: a staffed, face-to-face 保証レベル1 site is declared; an online one is refused', async () => {
+  const site = ['idp', 'site', 'add', '--client', 'city-hall', '--site', 'counter-1'];
+  const ok = await myna([
+    ...site,
+    '--name',
+    '市民課窓口',
+    '--staffed',
+    '--face-to-face',
+    '--level',
+    '1',
+  ]);
+  assert.equal(ok.code, 0, ok.err);
+  assert.match(ok.out, /counter-1/);
+  const online = await myna([...site, '--name', 'web', '--level', '1']);
+  assert.equal(online.code, 1);
+  assert.match(online.err, /TOUCH_SITE_NOT_ALLOWED/);
+  assert.match(online.err, /not staffed, not face-to-face/);
+  const level2 = await myna([
+    ...site,
+    '--name',
+    'x',
+    '--staffed',
+    '--face-to-face',
+    '--level',
+    '2',
+  ]);
+  assert.match(level2.err, /保証レベル 2/);
+  const nobody = await myna([
+    'idp',
+    'site',
+    'add',
+    '--client',
+    'nobody',
+    '--site',
+    's',
+    '--name',
+    'n',
+    '--staffed',
+    '--face-to-face',
+    '--level',
+    '1',
+  ]);
+  assert.match(nobody.err, /CLIENT_NOT_FOUND/);
+});
+
 test('idp serve: the test issuer said at start, a key file made 0600, the machine API validating a card', async () => {
   const secret = (await import('node:fs')).readFileSync(join(home, 'secret'), 'utf8');
   const o = io();

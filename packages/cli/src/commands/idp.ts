@@ -351,7 +351,7 @@ const serve: CliCommand = {
   },
 };
 
-const SCOPE_WORDS = 'validate,proof,ppid,sign';
+const SCOPE_WORDS = 'validate,proof,ppid,touch,sign';
 
 const clientAdd: CliCommand = {
   path: ['idp', 'client', 'add'],
@@ -360,7 +360,7 @@ const clientAdd: CliCommand = {
     ja: '依拠当事者（--redirect-uri・--jwks）またはマシンクライアント（--scope、--secret または --jwks）を登録',
   },
   usage:
-    '--id CLIENT_ID [--name NAME] [--sector S] [--scope validate|proof|ppid|sign]... [--origin URL]... [--redirect-uri URL]... [--jwks FILE] [--secret] [--data-dir DIR] [--json]',
+    '--id CLIENT_ID [--name NAME] [--sector S] [--scope validate|proof|ppid|touch|sign]... [--origin URL]... [--redirect-uri URL]... [--jwks FILE] [--secret] [--data-dir DIR] [--json]',
   options: {
     id: { type: 'string' },
     name: { type: 'string' },
@@ -465,4 +465,58 @@ const clientAdd: CliCommand = {
   },
 };
 
-export const idpCommands: readonly CliCommand[] = [serve, clientAdd];
+/**
+ * `myna idp site add`: the administrator declares a client's site for かざし利用. The
+ * declaration says the seed's three conditions; a site that is not staffed,
+ * face-to-face and of 保証レベル1 is refused (so an online or unattended one never is).
+ */
+const siteAdd: CliCommand = {
+  path: ['idp', 'site', 'add'],
+  summary: {
+    en: 'declare a client’s staffed, face-to-face 保証レベル1 site for かざし利用 (touch-only use)',
+    ja: 'クライアントのかざし利用の拠点（有人・対面・保証レベル1）を届け出る',
+  },
+  usage:
+    '--client CLIENT_ID --site SITE_ID --name NAME --staffed --face-to-face --level 1 [--data-dir DIR]',
+  options: {
+    client: { type: 'string' },
+    site: { type: 'string' },
+    name: { type: 'string' },
+    staffed: { type: 'boolean' },
+    'face-to-face': { type: 'boolean' },
+    level: { type: 'string' },
+    'data-dir': { type: 'string' },
+  },
+  async run({ values }, io) {
+    const clientId = need(values.client, 'client');
+    const siteId = need(values.site, 'site');
+    const name = need(values.name, 'name');
+    const level = Number(str(values.level) ?? 'NaN');
+    const { declareTouchSite, IdpError } = await import('@myna-ap/idp');
+    const db = await openIdpDb(str(values['data-dir']));
+    try {
+      await declareTouchSite(db, clientId, {
+        siteId,
+        name,
+        staffed: values.staffed === true,
+        faceToFace: values['face-to-face'] === true,
+        assuranceLevel: level,
+      }).catch((e: unknown) => {
+        if (e instanceof IdpError)
+          throw new CliError({ en: `${e.text.en} [${e.code}]`, ja: `${e.text.ja} [${e.code}]` });
+        throw e;
+      });
+      io.out(
+        t({
+          en: `site ${siteId} (${name}) of ${clientId} declared for かざし利用`,
+          ja: `${clientId} の拠点 ${siteId}（${name}）をかざし利用の拠点として届け出ました`,
+        }),
+      );
+      return 0;
+    } finally {
+      await db.close();
+    }
+  },
+};
+
+export const idpCommands: readonly CliCommand[] = [serve, clientAdd, siteAdd];

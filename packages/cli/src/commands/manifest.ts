@@ -393,7 +393,17 @@ export const manifest: readonly CommandEntry[] = [
       ja: '依拠当事者（--redirect-uri・--jwks）またはマシンクライアント（--scope、--secret または --jwks）を登録',
     },
     usage:
-      '--id CLIENT_ID [--name NAME] [--sector S] [--scope validate|proof|ppid|sign]... [--origin URL]... [--redirect-uri URL]... [--jwks FILE] [--secret] [--data-dir DIR] [--json]',
+      '--id CLIENT_ID [--name NAME] [--sector S] [--scope validate|proof|ppid|touch|sign]... [--origin URL]... [--redirect-uri URL]... [--jwks FILE] [--secret] [--data-dir DIR] [--json]',
+    module: 'idp',
+  },
+  {
+    path: ['idp', 'site', 'add'],
+    summary: {
+      en: 'declare a client’s staffed, face-to-face 保証レベル1 site for かざし利用 (touch-only use)',
+      ja: 'クライアントのかざし利用の拠点（有人・対面・保証レベル1）を届け出る',
+    },
+    usage:
+      '--client CLIENT_ID --site SITE_ID --name NAME --staffed --face-to-face --level 1 [--data-dir DIR]',
     module: 'idp',
   },
   {

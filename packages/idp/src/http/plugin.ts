@@ -58,9 +58,7 @@ const schemas = {
   one: z.object({ certificate: base64(MAX_CERT_BASE64) }).strict(),
   bulk: z.object({ certificates: z.array(base64(MAX_CERT_BASE64)).min(1).max(MAX_BULK) }).strict(),
   challenge: z.object({ origin: z.string().max(512) }).strict(),
-  touch: z
-    .object({ site: z.string().max(64), certificate: base64(MAX_CERT_BASE64) })
-    .strict(),
+  touch: z.object({ site: z.string().max(64), certificate: base64(MAX_CERT_BASE64) }).strict(),
   signTransaction: z
     .object({
       digest: base64(64).optional(),
