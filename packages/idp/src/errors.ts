@@ -110,6 +110,21 @@ export const IDP_ERRORS = defineCatalogue({
     en: 'this certificate is not linked to a registered holder: register with a PIN-verified proof',
     ja: 'この電子証明書は登録済みの利用者に紐付いていません。暗証番号による利用者証明で登録してください',
   },
+  RELINK_NOT_NEEDED: {
+    status: 409,
+    en: 'this card is already linked to a holder: no re-link is needed',
+    ja: 'このカードは既に利用者に紐付いています。再紐付けは不要です',
+  },
+  RELINK_OLD_UNKNOWN: {
+    status: 404,
+    en: 'the old 署名用 certificate is not one a registered holder gave (or not of a trusted CA)',
+    ja: '旧署名用電子証明書は登録済みの利用者のものではありません（または信頼された認証局のものではありません）',
+  },
+  RELINK_INFO_MISMATCH: {
+    status: 403,
+    en: 'the 4 info of the old and the new 署名用 certificates differ: re-link refused',
+    ja: '旧と新の署名用電子証明書の基本4情報が一致しないため、再紐付けできません',
+  },
   // ── かざし利用 (touch-only use at declared sites)
   TOUCH_SITE_NOT_ALLOWED: {
     status: 400,

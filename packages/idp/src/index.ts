@@ -35,6 +35,7 @@ export {
   type CertificateLinks,
   type LinkedVia,
 } from './ppid/holders.ts';
+export { relinkHolder, sameFourInfo, type RelinkRequest, type RelinkResult } from './ppid/relink.ts';
 export { idpPlugin, idpErrorHandler, MAX_BULK, type IdpContext } from './http/plugin.ts';
 export {
   makeOidcProvider,

@@ -11,6 +11,7 @@
  *   POST /v1/proof/challenges   a challenge for the holder's card to sign           scope proof
  *   POST /v1/proof/verify       the signed challenge → PPID                         scope proof
  *   POST /v1/ppid               a registered holder's PPID from a certificate        scope ppid
+ *   POST /v1/ppid/relink        a renewed card without an issuer link rejoins its holder scope ppid
  *   POST /v1/touch/registrations  a PIN proof → registered for かざし利用           scope touch
  *   POST /v1/touch              a touch at a declared site → PPID (identifiedBy touch) scope touch
  *   POST /v1/sign/transactions  a digest for the holder to sign (then the OIDC flow) scope sign
@@ -28,6 +29,7 @@ import { createChallenge } from '../store/challenges.ts';
 import { isChallenge } from '../proof/signedData.ts';
 import { verifyProof } from '../proof/verify.ts';
 import { identifyByTouch, registerTouch } from '../touch/touch.ts';
+import { relinkHolder } from '../ppid/relink.ts';
 import { createSignTransaction, findSignTransaction, toDigestInfo } from '../sign/transactions.ts';
 import type { CertificateValidator } from '../validation/validator.ts';
 import type { CrlStore } from '../validation/crlStore.ts';
@@ -58,6 +60,17 @@ const schemas = {
   one: z.object({ certificate: base64(MAX_CERT_BASE64) }).strict(),
   bulk: z.object({ certificates: z.array(base64(MAX_CERT_BASE64)).min(1).max(MAX_BULK) }).strict(),
   challenge: z.object({ origin: z.string().max(512) }).strict(),
+  relink: z
+    .object({
+      challenge: z.string().max(64),
+      origin: z.string().max(512),
+      certificate: base64(MAX_CERT_BASE64),
+      signature: base64(1024),
+      signCertificate: base64(MAX_CERT_BASE64),
+      signSignature: base64(1024),
+      oldSignCertificate: base64(MAX_CERT_BASE64),
+    })
+    .strict(),
   touch: z.object({ site: z.string().max(64), certificate: base64(MAX_CERT_BASE64) }).strict(),
   signTransaction: z
     .object({
@@ -222,6 +235,24 @@ export async function idpPlugin(app: FastifyInstance, ctx: IdpContext): Promise<
         origin: body.origin,
         certificate: der(body.certificate),
         signature: der(body.signature),
+      },
+    );
+  });
+
+  app.post('/v1/ppid/relink', { preHandler: needs('ppid') }, async (req) => {
+    const b = parseBody(schemas.relink, req.body);
+    if (!isChallenge(b.challenge)) throw new IdpError('CHALLENGE_UNKNOWN');
+    return relinkHolder(
+      { db: ctx.db, validator: ctx.validator, holders: ctx.holders, now },
+      clientOf(req),
+      {
+        challenge: b.challenge,
+        origin: b.origin,
+        certificate: der(b.certificate),
+        signature: der(b.signature),
+        signCertificate: b.signCertificate,
+        signSignature: b.signSignature,
+        oldSignCertificate: der(b.oldSignCertificate),
       },
     );
   });

@@ -11,21 +11,19 @@
  *
  * Posting the proof is the holder's consent to the scopes shown by the GET.
  */
-import { createVerify, X509Certificate } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
 import { z } from 'zod';
 import type { Db } from '@myna-ap/db';
-import { readHolderInfo } from '@myna-ap/pki';
 import { IdpError } from '../errors.ts';
 import { idpErrorHandler, parseBody } from '../http/plugin.ts';
 import { createChallenge } from '../store/challenges.ts';
-import { proofSignedData } from '../proof/signedData.ts';
 import { verifyProofHolder } from '../proof/verify.ts';
 import type { CertificateValidator } from '../validation/validator.ts';
 import type { HolderKeys } from '../ppid/holders.ts';
 import { ACR_AAL3, FOUR_INFO_SCOPES, OIDC_SCOPES } from './provider.ts';
 import { fourInfoClaims, saveHolderClaims } from './claims.ts';
+import { signCertificateInfo } from '../proof/signCertificate.ts';
 import type { JWK } from 'jose';
 import {
   completeSignTransaction,
@@ -181,6 +179,8 @@ export async function oidcPlugin(app: FastifyInstance, o: OidcPluginOptions): Pr
         : undefined;
     const claims =
       fourInfo.length && signCert ? fourInfoClaims(signCert.info, fourInfo) : undefined;
+    // The holder's 署名用 certificate, kept by keyed hash: a re-link after a renewal finds them by it.
+    if (signCert) await o.holders.recordSignCertificate(o.db, signCert.cert, r.holderId);
     const clientIdOfFlow = String(d.params['client_id']);
     if (signing && signCert) {
       // The holder's approval of the client's transaction: the 署名用 key's signature of its DigestInfo.
@@ -236,43 +236,4 @@ export async function oidcPlugin(app: FastifyInstance, o: OidcPluginOptions): Pr
     };
     raw.all(`${mount}/*`, handle);
   });
-}
-
-/**
- * The 4 info of the 署名用 certificate the holder gave, once it is shown to be
- * theirs (its key signed the same challenge, after the 署名用 password) and valid.
- */
-async function signCertificateInfo(
-  validator: CertificateValidator,
-  body: { signCertificate?: string | undefined; signSignature?: string | undefined },
-  origin: string,
-  challenge: string,
-) {
-  if (!body.signCertificate || !body.signSignature) throw new IdpError('SIGN_CERT_REQUIRED');
-  const cert = der(body.signCertificate);
-  let leaf: X509Certificate;
-  try {
-    leaf = new X509Certificate(cert);
-  } catch {
-    throw new IdpError('CERT_MALFORMED');
-  }
-  if (validator.classify(cert)?.use !== 'sign') throw new IdpError('CERT_NOT_SIGN');
-  const ok = createVerify('sha256')
-    .update(proofSignedData(origin, challenge))
-    .verify(leaf.publicKey, der(body.signSignature));
-  if (!ok) throw new IdpError('PROOF_BAD_SIGNATURE');
-  const v = await validator.ocsp(cert);
-  if (v.result.status !== 'valid') {
-    throw new IdpError(
-      'CERT_INVALID',
-      {
-        en: `the 署名用 certificate is not valid: ${v.reason.en}`,
-        ja: `署名用電子証明書が有効ではありません: ${v.reason.ja}`,
-      },
-      { validation: v },
-    );
-  }
-  const info = readHolderInfo(cert);
-  if (!info) throw new IdpError('CERT_NOT_SIGN');
-  return { info, cert, leaf, validation: v };
 }

@@ -84,6 +84,15 @@ export class HolderKeys {
     return { holderId: (await this.#lookup(db, certificateId(cert)))!, created: false };
   }
 
+  /**
+   * Records the 署名用 certificate a holder gave with a PIN proof (the OIDC flow's 4
+   * info): what a re-link after a renewal without an issuer link finds the holder by.
+   * A certificate already someone's stays theirs.
+   */
+  async recordSignCertificate(db: Queryable, cert: Uint8Array, holderId: Buffer): Promise<void> {
+    await this.#record(db, certificateId(cert), holderId, 'registration');
+  }
+
   /** Adds a certificate to a known holder (the re-link after a renewal without a link). */
   async link(db: Queryable, cert: Uint8Array, holderId: Buffer): Promise<void> {
     await this.#record(db, certificateId(cert), holderId, 'relink');

@@ -49,6 +49,23 @@ export async function verifyProofHolder(
   req: ProofRequest,
   method: 'ocsp' | 'crl' = 'ocsp',
 ): Promise<{ holderId: Buffer; registered: boolean; validation: ValidationAnswer }> {
+  const validation = await checkProof(deps, owner, req, method);
+  const { holderId, created } = await deps.db.transaction((tx) =>
+    deps.holders.register(tx, req.certificate),
+  );
+  return { holderId, registered: created, validation };
+}
+
+/**
+ * The proof's checks alone (the challenge is used up): the challenge, the origin,
+ * a 利用者証明用 certificate, the signature, the certificate valid. Finds no holder.
+ */
+export async function checkProof(
+  deps: ProofDeps,
+  owner: ChallengeOwner,
+  req: ProofRequest,
+  method: 'ocsp' | 'crl' = 'ocsp',
+): Promise<ValidationAnswer> {
   const { origin: issuedFor } = await consumeChallenge(
     deps.db,
     owner,
@@ -87,10 +104,7 @@ export async function verifyProofHolder(
       { validation },
     );
   }
-  const { holderId, created } = await deps.db.transaction((tx) =>
-    deps.holders.register(tx, req.certificate),
-  );
-  return { holderId, registered: created, validation };
+  return validation;
 }
 
 /** A machine client's proof: the holder's PPID at the client's sector. */
