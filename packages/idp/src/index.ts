@@ -35,7 +35,12 @@ export {
   type CertificateLinks,
   type LinkedVia,
 } from './ppid/holders.ts';
-export { relinkHolder, sameFourInfo, type RelinkRequest, type RelinkResult } from './ppid/relink.ts';
+export {
+  relinkHolder,
+  sameFourInfo,
+  type RelinkRequest,
+  type RelinkResult,
+} from './ppid/relink.ts';
 export { idpPlugin, idpErrorHandler, MAX_BULK, type IdpContext } from './http/plugin.ts';
 export {
   makeOidcProvider,

@@ -87,6 +87,13 @@ const schemas = {
     })
     .strict(),
 };
+/** A proof with, optionally, the 署名用 certificate and its signature (kept for a re-link). */
+const proofWithSign = schemas.proof
+  .extend({
+    signCertificate: base64(MAX_CERT_BASE64).optional(),
+    signSignature: base64(1024).optional(),
+  })
+  .strict();
 
 export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   const r = schema.safeParse(body);
@@ -225,8 +232,11 @@ export async function idpPlugin(app: FastifyInstance, ctx: IdpContext): Promise<
   });
 
   app.post('/v1/proof/verify', { preHandler: needs('proof') }, async (req) => {
-    const body = parseBody(schemas.proof, req.body);
+    const body = parseBody(proofWithSign, req.body);
     if (!isChallenge(body.challenge)) throw new IdpError('CHALLENGE_UNKNOWN');
+    if ((body.signCertificate === undefined) !== (body.signSignature === undefined)) {
+      throw new IdpError('SIGN_CERT_REQUIRED');
+    }
     return verifyProof(
       { db: ctx.db, validator: ctx.validator, holders: ctx.holders, now },
       clientOf(req),
@@ -236,6 +246,9 @@ export async function idpPlugin(app: FastifyInstance, ctx: IdpContext): Promise<
         certificate: der(body.certificate),
         signature: der(body.signature),
       },
+      body.signCertificate && body.signSignature
+        ? { signCertificate: body.signCertificate, signSignature: body.signSignature }
+        : undefined,
     );
   });
 

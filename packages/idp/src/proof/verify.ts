@@ -14,6 +14,7 @@ import { consumeChallenge, type ChallengeOwner } from '../store/challenges.ts';
 import type { CertificateValidator, ValidationAnswer } from '../validation/validator.ts';
 import type { HolderKeys } from '../ppid/holders.ts';
 import { proofSignedData } from './signedData.ts';
+import { signCertificateInfo } from './signCertificate.ts';
 
 export interface ProofRequest {
   readonly challenge: string;
@@ -107,17 +108,31 @@ export async function checkProof(
   return validation;
 }
 
-/** A machine client's proof: the holder's PPID at the client's sector. */
+/**
+ * A machine client's proof: the holder's PPID at the client's sector. With the
+ * holder's 署名用 certificate and its key's signature over the same data (after the
+ * 署名用 password), that certificate is checked and kept by keyed hash for a
+ * re-link after a renewal (`relinkHolder`).
+ */
 export async function verifyProof(
   deps: ProofDeps,
   client: Client,
   req: ProofRequest,
+  sign?: { readonly signCertificate: string; readonly signSignature: string },
 ): Promise<ProofResult> {
-  const r = await verifyProofHolder(deps, { clientId: client.clientId }, req);
+  const validation = await checkProof(deps, { clientId: client.clientId }, req);
+  const signCert = sign
+    ? await signCertificateInfo(deps.validator, sign, req.origin, req.challenge)
+    : undefined;
+  const { holderId, created } = await deps.db.transaction(async (tx) => {
+    const h = await deps.holders.register(tx, req.certificate);
+    if (signCert) await deps.holders.recordSignCertificate(tx, signCert.cert, h.holderId);
+    return h;
+  });
   return {
-    ppid: deps.holders.ppid(client.sector, r.holderId),
+    ppid: deps.holders.ppid(client.sector, holderId),
     identifiedBy: 'pin-signature',
-    registered: r.registered,
-    validation: r.validation,
+    registered: created,
+    validation,
   };
 }
