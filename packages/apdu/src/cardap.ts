@@ -274,11 +274,25 @@ export function openAreaSession(
   masters: AreaMasterKeys,
   level = 0x33,
 ): Promise<SecureSession> {
-  return openSecureSession(transmit, area === 'local' ? LOCAL_SD_AID : EXTENDED_SD_AID, {
+  return openSecureSession(transmit, areaSdAid(area), areaHostOptions(area, masters, level));
+}
+
+/** The AID of a free area's security domain. */
+export function areaSdAid(area: AreaName): Uint8Array {
+  return area === 'local' ? LOCAL_SD_AID : EXTENDED_SD_AID;
+}
+
+/** How the host opens a free area's channel: keys diversified per card from the area masters. */
+export function areaHostOptions(
+  area: AreaName,
+  masters: AreaMasterKeys,
+  level = 0x33,
+): Scp03HostOptions {
+  return {
     keys: (kdd) => diversifyScp03Keys(masters[area], kdd, AREA_CODE[area]),
     keyVersion: AREA_KEY_VERSION,
     level,
-  });
+  };
 }
 
 async function sendAll(

@@ -169,6 +169,23 @@ function counterBlock(counter: bigint, first = 0): Uint8Array {
   return b;
 }
 
+/** A channel's chaining state after some command (Scp03Channel.mark). */
+export interface Scp03ChainMark {
+  readonly mac: Uint8Array;
+  readonly counter: bigint;
+}
+
+/** Commands wrapped to go to the card in one script, and how to check the answers. */
+export interface WrappedScript {
+  readonly apdus: readonly Uint8Array[];
+  /**
+   * Checks the card's answers (in order; fewer than the commands when the script
+   * stopped), each against the chaining state of its own command, and leaves the
+   * channel where the card is: after the last command it answered.
+   */
+  unwrap(answers: readonly Uint8Array[]): ResponseApdu[];
+}
+
 /**
  * The state both ends keep after mutual authentication: session keys, level, MAC
  * chaining value and encryption counter. The host uses wrapCommand/unwrapResponse,
@@ -198,6 +215,17 @@ export class Scp03Channel {
 
   close(): void {
     this.#open = false;
+  }
+
+  /** The chaining state (MAC chain, counter) now: where a pipelined response is checked. */
+  mark(): Scp03ChainMark {
+    return { mac: this.#macChain, counter: this.#counter };
+  }
+
+  /** Back to a state `mark` gave: to check a response of a command wrapped earlier. */
+  rewind(m: Scp03ChainMark): void {
+    this.#macChain = m.mac;
+    this.#counter = m.counter;
   }
 
   #mac(header: Uint8Array, body: Uint8Array): Uint8Array {
@@ -583,7 +611,55 @@ export class Scp03Host {
 
   wrapCommand(cmd: CommandApdu | Uint8Array): CommandApdu {
     const plain = cmd instanceof Uint8Array ? parseCommand(cmd) : cmd;
-    return this.#open().wrapCommand(plain);
+    return this.#wrapping().wrapCommand(plain);
+  }
+
+  /**
+   * The channel commands are wrapped on: open, or — pipelined — with EXTERNAL
+   * AUTHENTICATE sent and its answer not yet seen. Command MACs chain on the
+   * commands only, so the host can wrap the commands that follow EXTERNAL
+   * AUTHENTICATE in the same script; a card that refuses it refuses them too
+   * (the script stops at its status), and `unwrap` needs `onExternalAuthResponse`
+   * first.
+   */
+  #wrapping(): Scp03Channel {
+    if (this.#state === 'extAuthSent' && this.#channel?.isOpen) return this.#channel;
+    return this.#open();
+  }
+
+  /**
+   * Wraps `cmds` to send in one script, pipelined: the card answers them in order
+   * and the host checks the answers afterwards (`WrappedScript.unwrap`). Allowed
+   * right after `onInitUpdateResponse` too, with EXTERNAL AUTHENTICATE first in the
+   * same script (call `onExternalAuthResponse` with its answer before `unwrap`).
+   */
+  wrapAll(cmds: readonly CommandApdu[]): WrappedScript {
+    const ch = this.#wrapping();
+    const before = ch.mark();
+    const marks: Scp03ChainMark[] = [];
+    const apdus: Uint8Array[] = [];
+    for (const c of cmds) {
+      apdus.push(encodeCommand(ch.wrapCommand(c)));
+      marks.push(ch.mark());
+    }
+    return {
+      apdus,
+      unwrap: (answers) => {
+        if (answers.length > marks.length) {
+          throw new Scp03Error(
+            'SCP03_BAD_RESPONSE',
+            `${answers.length} answers to ${marks.length} commands`,
+          );
+        }
+        const out: ResponseApdu[] = [];
+        for (let i = 0; i < answers.length; i++) {
+          ch.rewind(marks[i]!);
+          out.push(this.unwrap(answers[i]!));
+        }
+        ch.rewind(answers.length === 0 ? before : marks[answers.length - 1]!);
+        return out;
+      },
+    };
   }
 
   /** Verifies and decrypts a response; throws `Scp03Error` (and closes) when it does not verify. */

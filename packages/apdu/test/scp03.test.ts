@@ -212,3 +212,31 @@ test('known-answer values of packages/card/README.md (Free areas §10) (TEST key
   assert.equal(toHex(scp03Cryptogram(s.sMac, 0, hc, cc)), '6217c340c7953e65');
   assert.equal(toHex(scp03Cryptogram(s.sMac, 1, hc, cc)), '9cfe2167ff33b2f8');
 });
+
+test('pipelined: commands wrapped with EXTERNAL AUTHENTICATE in one script; a stopped script leaves the host where the card is', () => {
+  for (const level of [0x01, 0x13, 0x33]) {
+    const card = fakeCard(KEYS);
+    const host = new Scp03Host({ keys: KEYS, level, hostChallenge: fromHex('0102030405060708') });
+    const ea = host.onInitUpdateResponse(card(host.begin()));
+    const cmds = [1, 2, 3].map((n) =>
+      command({ cla: 0x80, ins: 0xe2, data: Uint8Array.from({ length: 10 * n }, (_, j) => j) }),
+    );
+    const w = host.wrapAll(cmds);
+    // The card runs EXTERNAL AUTHENTICATE and the first two; the script stops there.
+    const eaAnswer = card(ea);
+    const answers = w.apdus.slice(0, 2).map((a) => card(a));
+    host.onExternalAuthResponse(eaAnswer);
+    const out = w.unwrap(answers);
+    assert.deepEqual(
+      out.map((r) => r.sw),
+      [0x9000, 0x9000],
+    );
+    if (level & 0x10) assert.deepEqual(out[1]!.data, concat(fromHex('cafe'), cmds[1]!.data));
+    // The third was never sent: the next command chains on the second, as the card does.
+    const next = host.unwrap(
+      card(host.wrap(command({ cla: 0x80, ins: 0xe2, data: fromHex('01') }))),
+    );
+    assert.equal(next.sw, 0x9000, `level ${level.toString(16)}`);
+    assert.throws(() => w.unwrap([...answers, answers[0]!, answers[0]!]), Scp03Error);
+  }
+});

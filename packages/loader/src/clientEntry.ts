@@ -18,6 +18,7 @@ export {
 export type { Text } from '@myna-ap/text';
 export {
   relayJob,
+  scriptOf,
   jobResult,
   type JobReply,
   type CardTransmit,

@@ -1,9 +1,11 @@
 /**
- * The terminal's side of a card job: relays each command APDU the server sends
- * to the card and the card's answer back, until the job ends. The keys and the
+ * The terminal's side of a card job: relays each script the server sends (its
+ * commands to the card in order, up to the first status that ends it) and the
+ * card's answers back in one exchange, until the job ends. The keys and the
  * saga stay on the server; this only carries bytes. Used by `myna load` and
  * friends (HTTP); the terminal agent does the same over its own link.
  */
+import { runScript, swPattern, type Script } from '@myna-ap/apdu';
 import { ApiError, type ApiClient } from './client.ts';
 import { JOB_RESULTS, type Job, type JobResults } from './contract/results.ts';
 import type { ExchangeBody, JobBody } from './contract/schemas.ts';
@@ -15,6 +17,14 @@ export type JobReply = Job;
 export type CardTransmit = (apdu: Uint8Array) => Promise<Uint8Array>;
 
 const TERMINAL_FAILURES = new Set(['CARD_REMOVED', 'NO_CARD', 'PCSC_ERROR', 'CHANNEL_CLOSED']);
+
+/** A job's script as the card runs it (the status patterns checked). */
+export function scriptOf(j: JobReply): Script | undefined {
+  return j.script?.map((c) => ({
+    apdu: Uint8Array.from(Buffer.from(c.apdu, 'hex')),
+    goOn: c.goOn.map(swPattern),
+  }));
+}
 
 function hex(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex').toUpperCase();
@@ -44,10 +54,10 @@ export async function relayJob(
   o: RelayOptions = {},
 ): Promise<JobReply> {
   let j = await client.call('startJob', { body });
-  while (j.state === 'running' && j.command !== undefined) {
+  for (let script = scriptOf(j); j.state === 'running' && script; script = scriptOf(j)) {
     let answer: ExchangeBody;
     try {
-      answer = { seq: j.seq, response: hex(await transmit(Buffer.from(j.command, 'hex'))) };
+      answer = { seq: j.seq, responses: (await runScript(transmit, script)).map(hex) };
     } catch (e) {
       const f = failureOf(e);
       if (!f) throw e;

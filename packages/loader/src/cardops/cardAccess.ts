@@ -3,7 +3,16 @@
  * the fixed APs): this file only turns what access says into the loader's errors
  * and its card key, and holds the loader's own rule about the auth PIN.
  */
-import { describeStatusWord, type Transmit } from '@myna-ap/apdu';
+import {
+  GO_ON_OK,
+  command,
+  describeStatusWord,
+  encodeCommand,
+  swPattern,
+  type CommandInit,
+  type Script,
+  type Transmit,
+} from '@myna-ap/apdu';
 import {
   AccessError,
   CardSession,
@@ -12,7 +21,7 @@ import {
   readPinTriesLeft,
   selectApplication,
 } from '@myna-ap/access';
-import { AID, FIXED_PIN } from '@myna-ap/profile';
+import { AID, COMMON_EF, COMMON_EF_LENGTH, FIXED_PIN } from '@myna-ap/profile';
 import { LoaderError } from '../errors.ts';
 import type { CardId } from '../domain/ids.ts';
 
@@ -115,4 +124,37 @@ export async function checkAuthPinNotLocked(t: Transmit): Promise<void> {
       409,
     );
   }
+}
+
+// --- the same reads as scripts -------------------------------------------------
+// The commands access sends for `readIdentity` and `checkAuthPinNotLocked`, to send
+// in one round trip; the answers then go to those very functions through a
+// replay (link.ts), which checks every command byte for byte against this list.
+
+const plain = (init: CommandInit) => encodeCommand(command(init));
+const SELECT_DF = { ins: 0xa4, p1: 0x04, p2: 0x0c } as const;
+
+/** `readIdentity`'s commands: SELECT 共通カードAP, READ BINARY of the serial (and municipality, and expiry). */
+export function identityScript(withMunicipality: boolean, withExpiry = false): Script {
+  const read = (sfi: number, ne: number) => ({
+    apdu: plain({ ins: 0xb0, p1: 0x80 | sfi, p2: 0, ne }),
+    goOn: GO_ON_OK,
+  });
+  return [
+    { apdu: plain({ ...SELECT_DF, data: AID.common }), goOn: GO_ON_OK },
+    read(COMMON_EF.serial, COMMON_EF_LENGTH.serial),
+    ...(withMunicipality ? [read(COMMON_EF.municipality, COMMON_EF_LENGTH.municipality)] : []),
+    ...(withExpiry ? [read(COMMON_EF.expiry, COMMON_EF_LENGTH.expiry)] : []),
+  ];
+}
+
+/** `checkAuthPinNotLocked`'s commands: SELECT 公的個人認証AP, empty VERIFY (tries left: 63 Cx). */
+export function authPinScript(): Script {
+  return [
+    { apdu: plain({ ...SELECT_DF, data: AID.jpki }), goOn: GO_ON_OK },
+    {
+      apdu: plain({ ins: 0x20, p1: 0x00, p2: 0x80 | FIXED_PIN.jpki_auth.ref }),
+      goOn: [swPattern('9000'), swPattern('63CX')],
+    },
+  ];
 }

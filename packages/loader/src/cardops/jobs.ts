@@ -2,10 +2,17 @@
  * Card jobs: a card operation (load, delete, diagnose, move-in) that runs on the
  * server while the card is at a terminal. The server holds the keys and the
  * saga; the terminal only relays APDUs (DESIGN: keys never leave the server).
+ * Each step is a *script* (apdu's script.ts): the commands the card answers in
+ * order, stopping at the first status that ends it — one round trip for what
+ * needs no answer in between.
  *
- *   POST /v1/jobs {op…}                  → { id, state: running, seq: 1, command }
- *   POST /v1/jobs/:id/exchange {seq, response | error}
- *                                        → { state: running, seq: n+1, command } | { state: done, result } | { state: failed, error }
+ *   POST /v1/jobs {op…}                  → { id, state: running, seq: 1, script, command }
+ *   POST /v1/jobs/:id/exchange {seq, responses | response | error}
+ *                                        → { state: running, seq: n+1, script } | { state: done, result } | { state: failed, error }
+ *
+ * A relay that answers only a prefix of a script (one `response`: a client that
+ * sends one APDU per exchange) gets the rest as the next step, so every relay
+ * works; it just costs more round trips.
  *
  * A job lives in the memory of the server that started it (route a job's
  * requests to that server). A terminal that stops answering for `idleTimeoutMs`
@@ -13,9 +20,18 @@
  * the next contact with the card settles them. Nothing here touches the DB.
  */
 import { randomBytes } from 'node:crypto';
-import { ApduError, GpError, Scp03Error, toHex, type Transmit } from '@myna-ap/apdu';
+import {
+  ApduError,
+  GO_ON_ANY,
+  GpError,
+  Scp03Error,
+  scriptProgress,
+  toHex,
+  type Script,
+} from '@myna-ap/apdu';
 import { TransportError, cardRemoved, type TransportErrorCode } from '@myna-ap/transport';
 import { LoaderError, type Text } from '../errors.ts';
+import type { CardLink } from './link.ts';
 
 export type JobOp = 'load' | 'delete' | 'diagnose' | 'move_in' | 'reset_pin';
 export type JobState = 'running' | 'done' | 'failed';
@@ -30,15 +46,22 @@ export interface JobView {
   readonly id: string;
   readonly op: JobOp;
   readonly state: JobState;
-  /** Number of the command now waiting for the card's answer (running jobs). */
+  /** Number of the step (script) now waiting for the card's answers (running jobs). */
   readonly seq: number;
-  /** The command APDU to send to the card, upper-case hex (running jobs). */
+  /** The first command of `script`, upper-case hex (running jobs). */
   readonly command?: string | undefined;
+  /** The commands to send now, each with the statuses that let the script go on. */
+  readonly script?: readonly { readonly apdu: string; readonly goOn: readonly string[] }[];
+  /** Scripts sent so far: the job's round trips. */
+  readonly rounds: number;
   readonly result?: unknown;
   readonly error?: JobError | undefined;
   /** Command APDUs sent so far. */
   readonly apdus: number;
 }
+
+/** The terminal's answer to a step: the card's responses in order, or why there are none. */
+export type StepAnswer = readonly Uint8Array[] | TerminalFailure;
 
 export interface JobsOptions {
   /** How long a command may wait for the terminal's answer (default 60 s). */
@@ -105,12 +128,22 @@ const jobNotFound = (id: string) =>
     404,
   );
 
+const hexUp = (b: Uint8Array) => toHex(b).toUpperCase();
+
+/** A script on its way: the commands still to answer and the answers so far. */
+interface Pending {
+  rest: Script;
+  readonly answers: Uint8Array[];
+  readonly resolve: (r: Uint8Array[]) => void;
+  readonly reject: (e: unknown) => void;
+}
+
 class Job {
   readonly id = `jb_${randomBytes(12).toString('hex')}`;
   state: JobState = 'running';
   seq = 0;
+  rounds = 0;
   apdus = 0;
-  command: Uint8Array | undefined;
   result: unknown;
   error: JobError | undefined;
   /** What ended a failed job (rethrown as the HTTP refusal when no APDU was sent). */
@@ -118,10 +151,10 @@ class Job {
   finishedAt = 0;
   /** The answer last accepted, so a retried exchange gets the same reply. */
   last: { seq: number; answer: string } | undefined;
-  #pending: { resolve: (r: Uint8Array) => void; reject: (e: unknown) => void } | undefined;
+  #pending: Pending | undefined;
   #waiters: (() => void)[] = [];
   #timer: NodeJS.Timeout | undefined;
-  /** Set once the job is ended from outside: every later transmit fails with it. */
+  /** Set once the job is ended from outside: every later step fails with it. */
   #stop: TransportError | undefined;
 
   constructor(
@@ -131,28 +164,38 @@ class Job {
   ) {}
 
   view(): JobView {
+    const rest = this.state === 'running' ? this.#pending?.rest : undefined;
     return {
       id: this.id,
       op: this.op,
       state: this.state,
       seq: this.seq,
-      ...(this.state === 'running' && this.command
-        ? { command: toHex(this.command).toUpperCase() }
+      ...(rest && rest[0]
+        ? {
+            command: hexUp(rest[0].apdu),
+            script: rest.map((c) => ({ apdu: hexUp(c.apdu), goOn: [...c.goOn] })),
+          }
         : {}),
       ...(this.state === 'done' ? { result: this.result } : {}),
       ...(this.error ? { error: this.error } : {}),
+      rounds: this.rounds,
       apdus: this.apdus,
     };
   }
 
-  /** The APDU pipe the operation runs on: each call waits for the terminal. */
-  readonly transmit: Transmit = (apdu) =>
-    new Promise<Uint8Array>((resolve, reject) => {
+  /** The operation's side: each script is one step the terminal answers. */
+  readonly link: CardLink = {
+    run: (script) => this.#run(script),
+    transmit: async (apdu) => (await this.#run([{ apdu, goOn: GO_ON_ANY }]))[0]!,
+  };
+
+  #run(script: Script): Promise<Uint8Array[]> {
+    return new Promise<Uint8Array[]>((resolve, reject) => {
       if (this.#stop) {
         reject(this.#stop);
         return;
       }
-      if (this.state !== 'running' || this.#pending) {
+      if (this.state !== 'running' || this.#pending || script.length === 0) {
         reject(
           new TransportError('CHANNEL_CLOSED', {
             en: 'the job has ended',
@@ -161,16 +204,23 @@ class Job {
         );
         return;
       }
-      this.seq++;
-      this.apdus++;
-      this.command = Uint8Array.from(apdu);
-      this.#pending = { resolve, reject };
-      this.#timer = setTimeout(() => this.fail(terminalSilent()), this.idleTimeoutMs);
-      this.#timer.unref();
-      this.#wake();
+      this.rounds++;
+      this.apdus += script.length;
+      this.#pending = { rest: script, answers: [], resolve, reject };
+      this.#nextSeq();
     });
+  }
 
-  /** Resolves at the next step: a new command, or the end. */
+  /** A new step waits for the terminal: a new number, the idle clock restarted. */
+  #nextSeq(): void {
+    this.seq++;
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => this.fail(terminalSilent()), this.idleTimeoutMs);
+    this.#timer.unref();
+    this.#wake();
+  }
+
+  /** Resolves at the next step: a new script, the rest of one, or the end. */
   nextStep(): Promise<void> {
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
@@ -181,21 +231,50 @@ class Job {
     for (const f of w) f();
   }
 
-  /** Hands the terminal's answer (or failure) to the waiting command. */
-  answer(r: Uint8Array | TransportError): void {
+  /**
+   * Hands the terminal's answers (or failure) to the waiting script. Answers to a
+   * prefix of it keep it waiting for the rest, as a new step. Answers that do not
+   * fit the script are refused with nothing changed.
+   */
+  answer(r: readonly Uint8Array[] | TransportError): void {
     const p = this.#pending;
     if (!p) return;
+    if (r instanceof TransportError) {
+      this.#pending = undefined;
+      clearTimeout(this.#timer);
+      p.reject(r);
+      return;
+    }
+    let progress: 'complete' | 'partial';
+    try {
+      progress = scriptProgress(p.rest, r);
+    } catch (e) {
+      if (!(e instanceof ApduError)) throw e;
+      throw new LoaderError(
+        'JOB_ANSWERS_INVALID',
+        {
+          en: `job ${this.id}: ${e.message}`,
+          ja: `ジョブ ${this.id}: スクリプトに合わない応答です（${e.message}）`,
+        },
+        400,
+      );
+    }
+    p.answers.push(...r);
+    if (progress === 'partial') {
+      p.rest = p.rest.slice(r.length);
+      this.#nextSeq();
+      return;
+    }
     this.#pending = undefined;
     clearTimeout(this.#timer);
-    if (r instanceof TransportError) p.reject(r);
-    else p.resolve(r);
+    p.resolve(p.answers);
   }
 
   get waiting(): boolean {
     return this.#pending !== undefined;
   }
 
-  /** Ends a running job from outside (timeout, shutdown): the operation sees its transmit fail. */
+  /** Ends a running job from outside (timeout, shutdown): the operation sees its step fail. */
   fail(e: TransportError): void {
     if (this.state !== 'running') return;
     this.#stop ??= e;
@@ -206,7 +285,7 @@ class Job {
     if (state === 'done') this.result = value;
     else this.error = value as JobError;
     this.state = state;
-    this.command = undefined;
+    this.#pending = undefined;
     this.finishedAt = Date.now();
     clearTimeout(this.#timer);
     this.#wake();
@@ -256,7 +335,7 @@ export class CardJobs {
   async start(
     operatorId: string,
     op: JobOp,
-    run: (transmit: Transmit) => Promise<unknown>,
+    run: (link: CardLink) => Promise<unknown>,
   ): Promise<JobView> {
     this.#purge();
     if (this.running() >= this.#o.maxJobs || this.running(operatorId) >= this.#o.maxPerOperator) {
@@ -272,7 +351,7 @@ export class CardJobs {
     const job = new Job(op, operatorId, this.#o.idleTimeoutMs);
     this.#jobs.set(job.id, job);
     const step = job.nextStep();
-    run(job.transmit).then(
+    run(job.link).then(
       (r) => job.finish('done', r),
       (e: unknown) => {
         job.cause = e;
@@ -281,7 +360,7 @@ export class CardJobs {
     );
     await step;
     // Refused before the card was touched (role, hours, input): a plain HTTP refusal.
-    if (job.state === 'failed' && job.apdus === 0 && job.cause instanceof LoaderError) {
+    if (job.state === 'failed' && job.rounds === 0 && job.cause instanceof LoaderError) {
       this.#jobs.delete(job.id);
       throw job.cause;
     }
@@ -300,21 +379,22 @@ export class CardJobs {
   }
 
   /**
-   * The terminal's answer to command `seq`: the card's response bytes, or the
-   * failure that stopped the card from answering. A retry of the last accepted
-   * answer (same seq, same bytes) gets the same reply again.
+   * The terminal's answer to step `seq`: the card's responses, or the failure that
+   * stopped the card from answering. A retry of the last accepted answer (same seq,
+   * same bytes) gets the same reply again.
    */
   async exchange(
     operatorId: string,
     id: string,
     seq: number,
-    answer: Uint8Array | TerminalFailure,
+    answer: StepAnswer | Uint8Array,
   ): Promise<JobView> {
     const j = this.#own(operatorId, id);
-    const key = answer instanceof Uint8Array ? toHex(answer) : `!${answer}`;
+    const responses = answer instanceof Uint8Array ? [answer] : answer;
+    const key = typeof responses === 'string' ? `!${responses}` : responses.map(toHex).join(',');
     if (j.last && j.last.seq === seq && j.last.answer === key) {
       // A retry that overtook the work its first copy started (the DB between two
-      // APDUs): wait for that step like the first copy does, then the same reply.
+      // steps): wait for that step like the first copy does, then the same reply.
       if (j.state === 'running' && j.seq === seq && !j.waiting) await j.nextStep();
       if (j.state !== 'running' || j.seq > seq) return j.view();
     }
@@ -333,25 +413,25 @@ export class CardJobs {
       throw new LoaderError(
         'JOB_OUT_OF_STEP',
         {
-          en: `job ${id} waits for the answer to command ${j.seq}, not ${seq}`,
-          ja: `ジョブ ${id} はコマンド ${j.seq} の応答を待っています（${seq} ではありません）`,
+          en: `job ${id} waits for the answer to step ${j.seq}, not ${seq}`,
+          ja: `ジョブ ${id} はステップ ${j.seq} の応答を待っています（${seq} ではありません）`,
         },
         409,
         { seq: j.seq },
       );
     }
-    j.last = { seq, answer: key };
     const step = j.nextStep();
-    if (answer instanceof Uint8Array) j.answer(answer);
+    if (typeof responses !== 'string') j.answer(responses);
     else
       j.answer(
-        answer === 'CARD_REMOVED'
+        responses === 'CARD_REMOVED'
           ? cardRemoved()
-          : new TransportError(answer, {
-              en: `the terminal reports ${answer}`,
-              ja: `端末からの報告: ${answer}`,
+          : new TransportError(responses, {
+              en: `the terminal reports ${responses}`,
+              ja: `端末からの報告: ${responses}`,
             }),
       );
+    j.last = { seq, answer: key };
     await step;
     return j.view();
   }

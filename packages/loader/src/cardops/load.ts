@@ -10,6 +10,13 @@
  * The DB row is written before the INSTALL and settled after it. If the card
  * leaves or the terminal goes silent in between, the transport error ends the
  * operation with the row `pending`; the next contact with the card settles it.
+ *
+ * Round trips (scripts, link.ts): the first carries identity and expiry, the PIN
+ * check and the first area's SELECT + INITIALIZE UPDATE; each card AP's INSTALL goes in one
+ * script with, for the area's first, the EXTERNAL AUTHENTICATE that answers the
+ * card's challenge. A load of one card AP is 2 round trips, the protocol's least;
+ * recovery that needs the card, a second area, or a refusal that asks the space
+ * left cost more.
  */
 import { fromHex, type AreaName, type Transmit } from '@myna-ap/apdu';
 import { LoaderError, type Text } from '../errors.ts';
@@ -27,8 +34,22 @@ import {
   type PlannedCardAp,
   type PlannedVersion,
 } from '../store/loadPlan.ts';
-import { install, openArea, type AreaChannel, type InstallRefusal } from './areaSession.ts';
-import { cardRefused, checkAuthPinNotLocked, readIdentity } from './cardAccess.ts';
+import {
+  answerArea,
+  beginArea,
+  installScripted,
+  type AreaOpening,
+  type InstallRefusal,
+  type PipelinedArea,
+} from './areaSession.ts';
+import {
+  authPinScript,
+  cardRefused,
+  checkAuthPinNotLocked,
+  identityScript,
+  readIdentity,
+} from './cardAccess.ts';
+import { asLink, replay, type CardLink } from './link.ts';
 import { recoverCard, type Recovered } from './recover.ts';
 
 export type { ConsentGiven, LoadItem, LoadRequest } from '../store/loadPlan.ts';
@@ -63,6 +84,8 @@ export function itemError(e: LoaderError): ItemError {
 
 function refusalError(r: InstallRefusal, area: AreaName, v: ApprovedVersion): LoaderError {
   switch (r.kind) {
+    case 'keys':
+      return r.error;
     case 'full':
       try {
         checkCapacity({ area, free: r.free }, v.size);
@@ -138,34 +161,74 @@ async function auditRefusal(
 }
 
 /**
- * Loads card APs onto the card behind `t`. Rule refusals of one card AP (area,
- * duplicate, capacity…) are reported per card AP and the others go on; a card or
- * terminal that stops answering ends the whole operation with its error.
+ * Loads card APs onto the card behind `t` (a card job's link, or a plain transmit
+ * that runs each script one command after another). Rule refusals of one card AP
+ * (area, duplicate, capacity…) are reported per card AP and the others go on; a
+ * card or terminal that stops answering ends the whole operation with its error.
  */
 export async function loadOnCard(
   ctx: Ctx,
   s: Session,
-  t: Transmit,
+  t: Transmit | CardLink,
   req: LoadRequest,
 ): Promise<LoadOutcome> {
+  const link = asLink(t);
   // Everything that needs no card is decided before the card is touched, once.
   const plan = await planLoad(ctx, s, req);
-  const card = await readIdentity(t, needsCardMunicipality(plan), true);
-  const recovered = await recoverCard(ctx, s.operatorId, t, card, s.providerId);
+  const areas = (['local', 'extended'] as const).filter((a) =>
+    plan.items.some((x) => x.area === a),
+  );
+  const withMunicipality = needsCardMunicipality(plan);
+
+  // Round trip 1: who the card is and until when it is valid, its auth PIN, the
+  // first area up to its challenge. The expiry is a READ BINARY in the 共通カードAP
+  // already selected: nothing after it waits on its answer, so it rides along.
+  const reads = [...identityScript(withMunicipality, true), ...authPinScript()];
+  let opening: AreaOpening | undefined = areas[0] && beginArea(ctx.keys, areas[0]);
+  const first = [...reads, ...(opening?.script ?? [])];
+  const answers = await link.run(first);
+  const brought = replay(link, first, answers);
+  const card = await readIdentity(brought.transmit, withMunicipality, true);
+  let touched = false;
+  const recovered = await recoverCard(
+    ctx,
+    s.operatorId,
+    (apdu) => {
+      // Recovery went to the card: the rest of the script's answers are stale.
+      touched = true;
+      brought.drop();
+      return link.transmit(apdu);
+    },
+    card,
+    s.providerId,
+  );
   // Cut-short sagas are settled even on an expired card; nothing new goes onto it.
+  // (The SELECT and INITIALIZE UPDATE round trip 1 already ran leave nothing on it.)
   checkCardNotExpired(card.expiry ?? null, ctx.now());
-  await checkAuthPinNotLocked(t);
+  await checkAuthPinNotLocked(brought.transmit);
+  let openingAnswers: readonly Uint8Array[] = [];
+  if (touched) opening = areas[0] && beginArea(ctx.keys, areas[0]);
+  else openingAnswers = answers.slice(reads.length);
+  if (brought.left() !== openingAnswers.length) {
+    throw new Error(
+      `load: ${brought.left()} answers of the first script unread, ${openingAnswers.length} expected`,
+    );
+  }
 
   const results: LoadResult[] = [];
-  for (const area of ['local', 'extended'] as const) {
+  for (const area of areas) {
     const here = plan.items.filter((x) => x.area === area);
-    if (here.length === 0) continue;
     // The channel first: a card that refuses our keys, or is not the card it said it
     // was (CARD_CHANGED), costs no user ID and leaves no row.
-    let channel: AreaChannel | undefined;
+    let channel: PipelinedArea | undefined;
     let areaError: LoaderError | undefined;
     try {
-      channel = await openArea(t, ctx.keys, area, card);
+      const o = opening?.area === area ? opening : beginArea(ctx.keys, area);
+      // The opening's answers came with round trip 1 unless the script stopped
+      // before them (or recovery made them stale): then it goes now.
+      const got =
+        o === opening && openingAnswers.length > 0 ? openingAnswers : await link.run(o.script);
+      channel = answerArea(o, got, link, card);
     } catch (e) {
       if (!(e instanceof LoaderError)) throw e;
       areaError = e;
@@ -228,9 +291,11 @@ export async function loadOnCard(
         await refuse(e, instance.id);
         continue;
       }
-      const refusal = await install(channel!, spec);
+      const refusal = await installScripted(channel!, spec);
       if (refusal) {
         const e = refusalError(refusal, area, version);
+        // The channel is closed: the area's other card APs are refused before a reservation.
+        if (refusal.kind === 'keys') areaError = e;
         await settle(ctx, s.operatorId, instance.id, 'install_refused', 'install', itemError(e));
         await refuse(e, instance.id);
         continue;

@@ -464,6 +464,11 @@ export const LOADER_ERRORS = defineCatalogue({
     en: 'the answer is for another command than the one waiting',
     ja: '待っているコマンドとは別のコマンドへの応答です',
   },
+  JOB_ANSWERS_INVALID: {
+    status: 400,
+    en: "the answers do not fit the job's script (more answers than commands, or answers after one that ended it)",
+    ja: 'ジョブのスクリプトに合わない応答です（コマンドより多い、または終了を示す応答の後に続いています）',
+  },
   TOO_MANY_JOBS: {
     status: 429,
     en: 'too many card operations are running',

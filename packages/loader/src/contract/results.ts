@@ -310,8 +310,19 @@ const jobCommon = {
   state: z.enum(['running', 'done', 'failed']),
   /** Number of the command now waiting for the card's answer (running jobs). */
   seq: z.number(),
-  /** The command APDU to send to the card, upper-case hex (running jobs). */
+  /**
+   * The first command of `script`, upper-case hex (running jobs): a relay that
+   * sends one APDU per exchange answers just this one and gets the rest next.
+   */
   command: z.string().optional(),
+  /**
+   * The commands to send to the card in order (running jobs), each with the status
+   * words after which the next one is sent (`9000`, `63CX`: X any nibble); the first
+   * other status ends the script. Answer them all in one exchange.
+   */
+  script: z.array(z.object({ apdu: z.string(), goOn: z.array(z.string()) })).optional(),
+  /** Scripts sent to the terminal so far: the job's round trips. */
+  rounds: z.number(),
   error: itemErrorSchema.optional(),
   /** Command APDUs sent so far. */
   apdus: z.number(),

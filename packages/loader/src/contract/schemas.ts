@@ -308,16 +308,24 @@ export const jobBody = z.discriminatedUnion('op', [
   resetPinJob,
 ]);
 export type JobBody = z.input<typeof jobBody>;
-/** The terminal's answer to command `seq`: the response APDU (hex), or why there is none. */
+/** A job body as parsed (defaults applied). */
+export type JobBodyIn = z.output<typeof jobBody>;
+// A response APDU: data (short APDUs: ≤ 256 bytes, plus MAC and padding) + SW1 SW2.
+const responseApdu = hexBytes(1024).refine((h) => h.length >= 4, 'at least SW1 SW2');
+const seqField = z.number().int().min(1).max(1_000_000);
+/** Most commands in a job's script (apdu's MAX_SCRIPT_COMMANDS). */
+export const MAX_SCRIPT_ANSWERS = 64;
+/**
+ * The terminal's answer to script `seq`: the card's responses in order (all of
+ * the script, up to the one that ended it, or a prefix when the terminal ran only
+ * that), one `response` (the first command alone), or why the card did not answer.
+ */
 export const exchangeBody = z.union([
+  z.object({ seq: seqField, response: responseApdu }).strict(),
   z
-    .object({
-      seq: z.number().int().min(1).max(1_000_000),
-      // A response APDU: data (short APDUs: ≤ 256 bytes, plus MAC and padding) + SW1 SW2.
-      response: hexBytes(1024).refine((h) => h.length >= 4, 'at least SW1 SW2'),
-    })
+    .object({ seq: seqField, responses: z.array(responseApdu).min(1).max(MAX_SCRIPT_ANSWERS) })
     .strict(),
-  z.object({ seq: z.number().int().min(1).max(1_000_000), error: terminalFailureSchema }).strict(),
+  z.object({ seq: seqField, error: terminalFailureSchema }).strict(),
 ]);
 export type ExchangeBody = z.input<typeof exchangeBody>;
 

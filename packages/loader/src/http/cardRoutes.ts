@@ -3,12 +3,14 @@
  * delete, diagnose, move-in) and the key packages providers give their business
  * systems.
  */
-import { fromHex, type Transmit } from '@myna-ap/apdu';
+import { fromHex } from '@myna-ap/apdu';
 import { appendAudit, writeTransaction } from '../store/audit.ts';
 import type { Ctx, Session } from '../store/context.ts';
-import { route, ok, type Answer, type Route } from './route.ts';
+import { route, ok, type Answer, type ApiCtx, type Route } from './route.ts';
+import type { JobBodyIn } from '../contract/schemas.ts';
 import type { Job } from '../contract/results.ts';
 import type { JobView } from '../cardops/jobs.ts';
+import type { CardLink } from '../cardops/link.ts';
 import type { CardApId, TerminalId } from '../domain/ids.ts';
 import { checkCardApPin } from '../domain/installSpec.ts';
 import { loadOnCard } from '../cardops/load.ts';
@@ -29,14 +31,20 @@ function auditedRun<T>(
   s: Session,
   op: string,
   terminalId: string,
-  run: (t: Transmit) => Promise<T>,
-): (t: Transmit) => Promise<T> {
-  return async (t) => {
+  run: (link: CardLink) => Promise<T>,
+): (link: CardLink) => Promise<T> {
+  return async (link) => {
     let apdus = 0;
     try {
-      return await run((apdu) => {
-        apdus++;
-        return t(apdu);
+      return await run({
+        transmit: (apdu) => {
+          apdus++;
+          return link.transmit(apdu);
+        },
+        run: (script) => {
+          apdus += script.length;
+          return link.run(script);
+        },
       });
     } catch (e) {
       if (apdus > 0) {
@@ -72,76 +80,88 @@ function jobAnswer(v: JobView): Answer<Job> {
   return v as Answer<Job>;
 }
 
-export const cardRoutes: readonly Route[] = [
-  route('startJob', async (ctx, { session, body }) => {
-    const terminalId = body.terminalId as TerminalId;
-    let run: (t: Transmit) => Promise<unknown>;
-    switch (body.op) {
-      case 'load': {
-        const items = (body.cardAps ?? []).map((i) => ({
-          cardApId: i.cardApId as CardApId,
-          area: i.area,
-          data: i.data === undefined ? undefined : fromHex(i.data),
-          pin: i.pin === undefined ? undefined : checkCardApPin(i.pin),
-        }));
-        run = (t) =>
-          loadOnCard(ctx, session, t, {
-            terminalId,
-            items,
-            consent: body.consent,
-            holderMunicipality: body.holderMunicipality,
-            overrideHours: body.overrideHours,
-            batchId: body.batchId,
-          });
-        break;
-      }
-      case 'delete':
-        run = (t) =>
-          deleteOnCard(ctx, session, t, {
-            terminalId,
-            cardApIds: body.cardApIds as CardApId[],
-            consent: body.consent,
-            holderMunicipality: body.holderMunicipality,
-            overrideHours: body.overrideHours,
-          });
-        break;
-      case 'diagnose':
-        run = (t) => diagnose(ctx, session, t, { terminalId });
-        break;
-      case 'move_in':
-        run = (t) =>
-          moveIn(ctx, session, t, {
-            terminalId,
-            toMunicipality: body.toMunicipality,
-            overrideHours: body.overrideHours,
-          });
-        break;
-      case 'reset_pin': {
-        const pin = body.pin === undefined ? undefined : checkCardApPin(body.pin);
-        run = (t) =>
-          resetPin(ctx, session, t, {
-            terminalId,
-            cardApId: body.cardApId as CardApId,
-            pin,
-            consent: body.consent,
-            overrideHours: body.overrideHours,
-          });
-        break;
-      }
+/**
+ * Starts the card job `body` asks for (its first script, or its refusal): for
+ * `POST /v1/jobs`, and for the terminal channel, which relays the same jobs.
+ */
+export async function startCardJob(
+  ctx: ApiCtx,
+  session: Session,
+  body: JobBodyIn,
+): Promise<JobView> {
+  const terminalId = body.terminalId as TerminalId;
+  let run: (link: CardLink) => Promise<unknown>;
+  switch (body.op) {
+    case 'load': {
+      const items = (body.cardAps ?? []).map((i) => ({
+        cardApId: i.cardApId as CardApId,
+        area: i.area,
+        data: i.data === undefined ? undefined : fromHex(i.data),
+        pin: i.pin === undefined ? undefined : checkCardApPin(i.pin),
+      }));
+      run = (t) =>
+        loadOnCard(ctx, session, t, {
+          terminalId,
+          items,
+          consent: body.consent,
+          holderMunicipality: body.holderMunicipality,
+          overrideHours: body.overrideHours,
+          batchId: body.batchId,
+        });
+      break;
     }
-    return ok(
-      jobAnswer(
-        await ctx.jobs.start(
-          session.operatorId,
-          body.op,
-          auditedRun(ctx, session, body.op, terminalId, run),
-        ),
-      ),
-      201,
-    );
-  }),
+    case 'delete':
+      run = (l) =>
+        deleteOnCard(ctx, session, l.transmit, {
+          terminalId,
+          cardApIds: body.cardApIds as CardApId[],
+          consent: body.consent,
+          holderMunicipality: body.holderMunicipality,
+          overrideHours: body.overrideHours,
+        });
+      break;
+    case 'diagnose':
+      run = (l) => diagnose(ctx, session, l.transmit, { terminalId });
+      break;
+    case 'move_in':
+      run = (l) =>
+        moveIn(ctx, session, l.transmit, {
+          terminalId,
+          toMunicipality: body.toMunicipality,
+          overrideHours: body.overrideHours,
+        });
+      break;
+    case 'reset_pin': {
+      const pin = body.pin === undefined ? undefined : checkCardApPin(body.pin);
+      run = (l) =>
+        resetPin(ctx, session, l.transmit, {
+          terminalId,
+          cardApId: body.cardApId as CardApId,
+          pin,
+          consent: body.consent,
+          overrideHours: body.overrideHours,
+        });
+      break;
+    }
+  }
+  return ctx.jobs.start(
+    session.operatorId,
+    body.op,
+    auditedRun(ctx, session, body.op, terminalId, run),
+  );
+}
+
+export const cardRoutes: readonly Route[] = [
+  route('startJob', async (ctx, { session, body }) =>
+    ok(jobAnswer(await startCardJob(ctx, session, body)), 201),
+  ),
   route('exchange', async (ctx, { session, params, body }) => {
-    const answer = 'response' in body ? fromHex(body.response) : body.error;
+    const answer =
+      'response' in body
+        ? [fromHex(body.response)]
+        : 'responses' in body
+          ? body.responses.map(fromHex)
+          : body.error;
     return ok(jobAnswer(await ctx.jobs.exchange(session.operatorId, params.id, body.seq, answer)));
   }),
   route('getJob', async (ctx, { session, params }) => {
