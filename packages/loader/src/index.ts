@@ -16,6 +16,12 @@ export { openApiDocument } from './http/openapi.ts';
 export { operatorOf } from './http/auth.ts';
 export type { Mount, MountContext } from './http/mount.ts';
 export { consoleMounts, oneTimeLogin, CONSOLE_CSP } from './http/consoleMounts.ts';
+export {
+  TerminalChannels,
+  terminalChannelMount,
+  type TerminalPresence,
+} from './http/terminalChannel.ts';
+export type { CardLink } from './cardops/link.ts';
 export { seedDemo, DEMO, type DemoInfo } from './demo.ts';
 
 // The store context a server runs on.

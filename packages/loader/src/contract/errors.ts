@@ -469,6 +469,11 @@ export const LOADER_ERRORS = defineCatalogue({
     en: "the answers do not fit the job's script (more answers than commands, or answers after one that ended it)",
     ja: 'ジョブのスクリプトに合わない応答です（コマンドより多い、または終了を示す応答の後に続いています）',
   },
+  TERMINAL_OFFLINE: {
+    status: 409,
+    en: 'the terminal has no agent connected to the server',
+    ja: '端末のエージェントがサーバに接続していません',
+  },
   TOO_MANY_JOBS: {
     status: 429,
     en: 'too many card operations are running',

@@ -17,3 +17,4 @@ export {
 } from './api.ts';
 export { LOADER_ERRORS, LOADER_ERROR_CODES, type LoaderErrorCode } from './errors.ts';
 export * from './console.ts';
+export * from './channel.ts';

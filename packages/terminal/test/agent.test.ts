@@ -1,0 +1,210 @@
+/**
+ * The terminal agent against a real server (the loader with the terminal channel
+ * mounted) and an emulated card in process: loads relayed over the socket in the
+ * protocol's 2 round trips, card events reported, a connection lost at each step
+ * (no command reaches the card twice), a card pulled mid-job (INTERRUPTED, then
+ * recovered by the next load), an offline terminal and refused credentials.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { InProcessChannel } from '@myna-ap/transport';
+import { buildServer, terminalChannelMount } from '@myna-ap/loader';
+import { T, newCard, world, type World } from '@myna-ap/loader/testing';
+import type { Card } from '@myna-ap/card';
+import { TerminalAgent, type AgentEvent } from '../src/index.ts';
+
+let w: World;
+let base: string;
+let close: () => Promise<void>;
+
+before(async () => {
+  w = await world();
+  const app = buildServer(w.ctx, { mounts: [terminalChannelMount()] });
+  base = await app.listen({ port: 0, host: '127.0.0.1' });
+  close = async () => {
+    await app.close();
+    await w.db.close();
+  };
+});
+after(() => close());
+
+async function api(method: 'GET' | 'POST', path: string, body?: unknown, token = w.tokens.op) {
+  const r = await fetch(base + path, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read response JSON freely
+  return { status: r.status, json: (await r.json()) as any };
+}
+
+/** A reader whose card counts the commands it is sent. */
+function countingReader(card: Card) {
+  let apdus = 0;
+  const counted = {
+    atr: card.atr,
+    transmit: (a: Uint8Array) => {
+      apdus++;
+      return card.transmit(a);
+    },
+    reset: () => card.reset(),
+    powerOff: () => card.powerOff?.(),
+  };
+  return { reader: new InProcessChannel(counted), apdus: () => apdus };
+}
+
+function startAgent(reader: InProcessChannel, onEvent?: (e: AgentEvent, a: TerminalAgent) => void) {
+  const events: AgentEvent[] = [];
+  const agent: TerminalAgent = new TerminalAgent({
+    server: base,
+    terminalId: T,
+    token: w.tokens.op,
+    reader,
+    backoff: { initialMs: 20, maxMs: 100 },
+    onEvent: (e) => {
+      events.push(e);
+      onEvent?.(e, agent);
+    },
+  });
+  agent.start();
+  const until = async (f: (e: AgentEvent) => boolean) => {
+    for (let i = 0; i < 500 && !events.some(f); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(events.some(f), `no such event in ${JSON.stringify(events)}`);
+  };
+  return { agent, events, until };
+}
+
+async function endOf(id: string) {
+  for (;;) {
+    const r = await api('GET', `/v1/jobs/${id}`);
+    if (r.json.state !== 'running') return r.json;
+    await new Promise((res) => setTimeout(res, 10));
+  }
+}
+
+const loadC = () => ({
+  op: 'load',
+  terminalId: T,
+  cardAps: [{ cardApId: w.aps.C }],
+  consent: { method: 'counter_form' },
+});
+
+test('a load over the channel: 2 round trips, the card in the reader reported with its ATR', async () => {
+  const card = await newCard();
+  const { reader, apdus } = countingReader(card);
+  const { agent, events, until } = startAgent(reader);
+  await until((e) => e.kind === 'connected');
+  for (let i = 0; i < 100; i++) {
+    if ((await api('GET', `/terminal/terminals/${T}`)).json.card) break;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const presence = (await api('GET', `/terminal/terminals/${T}`)).json;
+  assert.equal(presence.connected, true);
+  assert.deepEqual(
+    { present: presence.card.present, atr: presence.card.atr },
+    { present: true, atr: Buffer.from(card.atr).toString('hex').toUpperCase() },
+  );
+  const started = await api('POST', '/terminal/jobs', loadC());
+  assert.equal(started.status, 201, JSON.stringify(started.json));
+  const end = await endOf(started.json.id);
+  assert.equal(end.state, 'done', JSON.stringify(end.error));
+  assert.equal(end.result.results[0].status, 'loaded');
+  assert.equal(end.rounds, 2);
+  assert.equal(apdus(), end.apdus);
+  await until((e) => e.kind === 'ended');
+  assert.deepEqual(
+    events.filter((e) => e.kind === 'step').map((e) => (e as { seq: number }).seq),
+    [1, 2],
+  );
+  // The card taken out: the server hears of it.
+  reader.remove();
+  await until((e) => e.kind === 'card' && e.event === 'removed');
+  for (let i = 0; i < 100; i++) {
+    if ((await api('GET', `/terminal/terminals/${T}`)).json.card?.present === false) break;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.equal((await api('GET', `/terminal/terminals/${T}`)).json.card.present, false);
+  await agent.stop();
+});
+
+test('the connection lost at every step: the job resumes where it stood and no command reaches the card twice', async () => {
+  const card = await newCard();
+  const { reader, apdus } = countingReader(card);
+  const dropped = new Set<number>();
+  const { agent, events, until } = startAgent(reader, (e, a) => {
+    // The first time each step comes, the connection goes before its answer can.
+    if (e.kind === 'step' && !dropped.has(e.seq)) {
+      dropped.add(e.seq);
+      a.dropConnection();
+    }
+  });
+  await until((e) => e.kind === 'connected');
+  const started = await api('POST', '/terminal/jobs', loadC());
+  assert.equal(started.status, 201);
+  const end = await endOf(started.json.id);
+  assert.equal(end.state, 'done', JSON.stringify(end.error));
+  assert.equal(end.rounds, 2);
+  assert.equal(apdus(), end.apdus, 'each command sent to the card once');
+  const steps = events.filter((e) => e.kind === 'step') as Extract<AgentEvent, { kind: 'step' }>[];
+  assert.deepEqual(
+    steps.map((s) => [s.seq, s.replayed]),
+    [
+      [1, false],
+      [1, true],
+      [2, false],
+      [2, true],
+    ],
+  );
+  assert.ok(events.filter((e) => e.kind === 'connected').length >= 3, 'connected again each time');
+  await agent.stop();
+});
+
+test('a card pulled mid-job: INTERRUPTED; the next load settles what was cut short', async () => {
+  const card = await newCard();
+  const reader = new InProcessChannel(card);
+  const { agent, until } = startAgent(reader, (e) => {
+    // Pulled as the INSTALL's script arrives: the reservation is written, the card never sees it.
+    if (e.kind === 'step' && e.seq === 2) reader.remove();
+  });
+  await until((e) => e.kind === 'connected');
+  const cut = await endOf((await api('POST', '/terminal/jobs', loadC())).json.id);
+  assert.equal(cut.state, 'failed');
+  assert.equal(cut.error.code, 'INTERRUPTED');
+  await agent.stop();
+
+  const again = startAgent(new InProcessChannel(card));
+  await again.until((e) => e.kind === 'connected');
+  const end = await endOf((await api('POST', '/terminal/jobs', loadC())).json.id);
+  assert.equal(end.state, 'done', JSON.stringify(end.error));
+  assert.equal(end.result.recovered.length, 1, 'the cut-short load settled first');
+  assert.equal(end.result.results[0].status, 'loaded');
+  await again.agent.stop();
+});
+
+test('no agent connected: TERMINAL_OFFLINE; bad credentials: the agent stops, refused', async () => {
+  // The last test's agent has stopped; the server hears its socket close.
+  for (let i = 0; i < 200; i++) {
+    if (!(await api('GET', `/terminal/terminals/${T}`)).json.connected) break;
+    await new Promise((res) => setTimeout(res, 10));
+  }
+  const r = await api('POST', '/terminal/jobs', loadC());
+  assert.equal(r.status, 409);
+  assert.equal(r.json.code, 'TERMINAL_OFFLINE');
+  const events: AgentEvent[] = [];
+  const agent = new TerminalAgent({
+    server: base,
+    terminalId: T,
+    token: 'not-a-token',
+    reader: new InProcessChannel(await newCard()),
+    onEvent: (e) => events.push(e),
+  });
+  agent.start();
+  for (let i = 0; i < 200 && !events.some((e) => e.kind === 'stopped'); i++) {
+    await new Promise((res) => setTimeout(res, 10));
+  }
+  assert.deepEqual(events.at(-1), { kind: 'stopped', why: 'refused' });
+  await agent.stop();
+});
