@@ -106,6 +106,10 @@ export class TerminalAgent {
       r.on('present', () => this.#cardEvent('inserted')),
       r.on('removed', () => this.#cardEvent('removed')),
     );
+    // A card already in the reader is an event too (the server hears it on each connect).
+    if (r.atr.length > 0) {
+      this.#emit({ kind: 'card', event: 'inserted', atr: toHex(r.atr).toUpperCase() });
+    }
     this.#connect();
   }
 

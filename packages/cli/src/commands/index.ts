@@ -21,6 +21,7 @@ export const commandModules = {
   cardJobs: async () => (await import('./cardJobs.ts')).cardJobCommands,
   idp: async () => (await import('./idp.ts')).idpCommands,
   bridge: async () => (await import('./bridge.ts')).bridgeCommands,
+  terminal: async () => (await import('./terminalAgent.ts')).terminalAgentCommands,
 } satisfies Record<string, () => Promise<readonly CliCommand[]>>;
 
 export type CommandModule = keyof typeof commandModules;

@@ -416,4 +416,13 @@ export const manifest: readonly CommandEntry[] = [
       '[--card FILE | --reader N|NAME] [--card-issuer-cert FILE] [--port N] [--allow-origin URL]... [--verbose]',
     module: 'bridge',
   },
+  {
+    path: ['terminal', 'run'],
+    summary: {
+      en: 'run the terminal agent: one socket to the server, relays card jobs to the reader’s card',
+      ja: '端末エージェントを起動（サーバと常時接続し、カード処理をリーダのカードへ中継）',
+    },
+    usage: '(--card FILE | --reader N) [--terminal ID] [--server URL]',
+    module: 'terminal',
+  },
 ];

@@ -123,11 +123,13 @@ export async function startLoader(
   port: number,
   o: Omit<import('@myna-ap/loader').ServeOptions, 'port' | 'logger'>,
 ): Promise<import('@myna-ap/loader').RunningServer> {
-  const { startServer, LoaderError, consoleMounts } = await import('@myna-ap/loader');
+  const { startServer, LoaderError, consoleMounts, terminalChannelMount } =
+    await import('@myna-ap/loader');
   try {
     return await startServer({
       ...o,
-      mounts: [...consoleMounts(consoleDir()), ...(o.mounts ?? [])],
+      // The console, any other mount, and the terminal agents' channel (myna terminal run).
+      mounts: [...consoleMounts(consoleDir()), ...(o.mounts ?? []), terminalChannelMount()],
       port,
       logger: {
         level: process.env.MYNA_LOG_LEVEL ?? 'warn',
