@@ -18,6 +18,7 @@ import { LOADER_ERRORS } from '@myna-ap/loader/contract';
 import { DB_ERRORS } from '@myna-ap/db';
 import { IDP_ERRORS } from '@myna-ap/idp/errors';
 import { PKI_DATA_ERRORS, PKI_ERRORS } from '@myna-ap/pki';
+import { TERMINAL_ERRORS } from '@myna-ap/terminal';
 
 export interface ListedCatalogue {
   /** The package that owns the codes. */
@@ -103,6 +104,12 @@ export const CATALOGUES: readonly ListedCatalogue[] = [
     'packages/idp/src/errors.ts',
     'the identity platform: validation, user proof, PPID, OIDC (IdpError)',
     IDP_ERRORS,
+  ),
+  at(
+    '@myna-ap/terminal',
+    'packages/terminal/src/errors.ts',
+    'the terminal agent: enrolment and its identity files (TerminalError)',
+    TERMINAL_ERRORS,
   ),
 ];
 

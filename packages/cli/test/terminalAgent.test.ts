@@ -1,7 +1,9 @@
 /**
- * `myna terminal run --card FILE` end to end: a real server with the terminal
- * channel, the demo's operator logged in, a load started for the terminal and
- * relayed by the agent over its socket; the card file written back; SIGTERM stops it.
+ * `myna terminal enrol | approve | run | revoke` end to end: a real server with the
+ * terminal channel; the terminal enrols (a code), the demo's administrator approves
+ * it, `run --card FILE` opens the channel with its key, relays a load started for
+ * the terminal, writes the card file back and stops on SIGTERM; revoked, it cannot
+ * connect again.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -54,6 +56,19 @@ test('CLI: terminal run relays a load over the channel and saves the card file',
     return (await r.json()) as any;
   };
 
+  const enrolled = await myna(
+    ['terminal', 'enrol', '--server', s.url, '--terminal', info.terminalId],
+    env,
+  );
+  assert.equal(enrolled.code, 0, enrolled.err);
+  const code = /approval code: (\S+)/.exec(enrolled.out)?.[1];
+  const agentId = /agent (ta_[0-9a-f]{24})/.exec(enrolled.out)?.[1];
+  assert.ok(code && agentId, enrolled.out);
+  const approved = await myna(['terminal', 'approve', code], env);
+  assert.equal(approved.code, 0, approved.err);
+  assert.match(approved.out, new RegExp(`approved: agent ${agentId}`));
+  assert.equal((await myna(['terminal', 'approve', code], env)).code, 1, 'a code works once');
+
   const running = myna(['terminal', 'run', '--card', file], env);
   for (let i = 0; i < 500; i++) {
     if ((await call('GET', `/terminal/terminals/${info.terminalId}`)).card) break;
@@ -87,4 +102,9 @@ test('CLI: terminal run relays a load over the channel and saves the card file',
   assert.equal(read.code, 0, read.err);
   assert.match(read.out, new RegExp(`user ID: ${end.result.results[0].userId}`));
   assert.equal((await myna(['terminal', 'run'], env)).code, 2, 'no card, no reader');
+  const revoked = await myna(['terminal', 'revoke', agentId], env);
+  assert.equal(revoked.code, 0, revoked.err);
+  const after = await myna(['terminal', 'run', '--card', file], env);
+  assert.equal(after.code, 1);
+  assert.match(after.err, /cut off by the server/);
 });

@@ -23,12 +23,15 @@ import {
 } from '@myna-ap/loader/contract';
 import { DEFAULT_BACKOFF, backoffDelay, type Backoff } from './backoff.ts';
 import { StepMemory, type StepAnswer } from './steps.ts';
+import { proveChannel, type AgentIdentity } from './identity.ts';
 
 export const AGENT_NAME = 'myna-terminal/0.1';
 
 /** What the agent tells its owner (the CLI prints it; tests wait on it). */
 export type AgentEvent =
   | { readonly kind: 'connected' }
+  /** The enrolment waits for approval: the agent tries again with back-off. */
+  | { readonly kind: 'pending'; readonly retryInMs: number }
   | { readonly kind: 'disconnected'; readonly code: number; readonly retryInMs?: number }
   | { readonly kind: 'stopped'; readonly why: 'asked' | 'replaced' | 'revoked' | 'refused' }
   | { readonly kind: 'card'; readonly event: 'inserted' | 'removed'; readonly atr?: string }
@@ -52,11 +55,8 @@ export type AgentEvent =
     };
 
 export interface AgentOptions {
-  /** The server's base URL, `http(s)://host:port`. */
-  readonly server: string;
-  readonly terminalId: string;
-  /** Bearer token the channel's upgrade request carries. */
-  readonly token: string;
+  /** The server, terminal, agent id and private key from enrolment (identity.ts). */
+  readonly identity: AgentIdentity;
   /** The reader (a PC/SC reader, the vpcd reader, the in-process card). */
   readonly reader: CardChannel;
   readonly backoff?: Backoff;
@@ -64,10 +64,11 @@ export interface AgentOptions {
 }
 
 /** The channel's URL for a server's base URL. */
-export function channelUrl(server: string, terminalId: string): string {
+export function channelUrl(server: string, terminalId: string, agentId: string): string {
   const u = new URL('/terminal/channel', server);
   u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
   u.searchParams.set('terminal', terminalId);
+  u.searchParams.set('agent', agentId);
   return u.toString();
 }
 
@@ -138,19 +139,11 @@ export class TerminalAgent {
 
   #connect(): void {
     if (this.#stopped) return;
-    const ws = new WebSocket(channelUrl(this.#o.server, this.#o.terminalId), {
-      headers: { authorization: `Bearer ${this.#o.token}` },
+    const id = this.#o.identity;
+    const ws = new WebSocket(channelUrl(id.server, id.terminalId, id.agentId), {
       maxPayload: 1024 * 1024,
     });
     this.#ws = ws;
-    ws.on('open', () => {
-      this.#attempt = 0;
-      this.#emit({ kind: 'connected' });
-      this.#send({ t: 'hello', agent: AGENT_NAME });
-      const atr = this.#o.reader.atr;
-      if (atr.length > 0)
-        this.#send({ t: 'card', event: 'inserted', atr: toHex(atr).toUpperCase() });
-    });
     ws.on('message', (data, isBinary) => {
       if (isBinary) return;
       let m: ServerMessage;
@@ -174,7 +167,8 @@ export class TerminalAgent {
       if (code === CHANNEL_CLOSE.REPLACED) return this.#finish('replaced');
       if (code === CHANNEL_CLOSE.REVOKED) return this.#finish('revoked');
       const retryInMs = backoffDelay(this.#attempt++, this.#o.backoff ?? DEFAULT_BACKOFF);
-      this.#emit({ kind: 'disconnected', code, retryInMs });
+      if (code === CHANNEL_CLOSE.PENDING) this.#emit({ kind: 'pending', retryInMs });
+      else this.#emit({ kind: 'disconnected', code, retryInMs });
       this.#timer = setTimeout(() => this.#connect(), retryInMs);
     });
   }
@@ -195,8 +189,20 @@ export class TerminalAgent {
 
   #onMessage(m: ServerMessage): void {
     switch (m.t) {
-      case 'welcome':
+      case 'challenge':
+        this.#send({ t: 'prove', signature: proveChannel(this.#o.identity, m.nonce) });
         return;
+      case 'welcome': {
+        // The channel is open: the agent says who it is and what the reader holds.
+        this.#attempt = 0;
+        this.#emit({ kind: 'connected' });
+        this.#send({ t: 'hello', agent: AGENT_NAME });
+        const atr = this.#o.reader.atr;
+        if (atr.length > 0) {
+          this.#send({ t: 'card', event: 'inserted', atr: toHex(atr).toUpperCase() });
+        }
+        return;
+      }
       case 'refused':
         this.#emit({ kind: 'refused', code: m.code, message: m.message });
         return;

@@ -10,3 +10,5 @@ export {
 } from './agent.ts';
 export { DEFAULT_BACKOFF, backoffDelay, type Backoff } from './backoff.ts';
 export { StepMemory, type StepAnswer } from './steps.ts';
+export { enrol, identityDir, loadIdentity, proveChannel, type AgentIdentity } from './identity.ts';
+export { TERMINAL_ERRORS, TerminalError, type TerminalErrorCode } from './errors.ts';

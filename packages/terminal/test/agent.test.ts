@@ -3,19 +3,47 @@
  * mounted) and an emulated card in process: loads relayed over the socket in the
  * protocol's 2 round trips, card events reported, a connection lost at each step
  * (no command reaches the card twice), a card pulled mid-job (INTERRUPTED, then
- * recovered by the next load), an offline terminal and refused credentials.
+ * recovered by the next load), an offline terminal; enrolment: a key pair in a 0600
+ * file, a code an administrator approves, a signed challenge instead of a password,
+ * revocation that closes the open socket at once, all audited.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateKeyPairSync } from 'node:crypto';
 import { InProcessChannel } from '@myna-ap/transport';
 import { buildServer, terminalChannelMount } from '@myna-ap/loader';
 import { T, newCard, world, type World } from '@myna-ap/loader/testing';
 import type { Card } from '@myna-ap/card';
-import { TerminalAgent, type AgentEvent } from '../src/index.ts';
+import {
+  TerminalAgent,
+  TerminalError,
+  enrol,
+  loadIdentity,
+  type AgentEvent,
+  type AgentIdentity,
+} from '../src/index.ts';
 
 let w: World;
 let base: string;
 let close: () => Promise<void>;
+let identity: AgentIdentity;
+const dirs: string[] = [];
+const tmp = () => {
+  const d = mkdtempSync(join(tmpdir(), 'myna-agent-'));
+  dirs.push(d);
+  return join(d, 'terminal');
+};
+
+/** Enrols an agent for T and has the terminal's administrator approve it. */
+async function enrolled(dir = tmp()): Promise<AgentIdentity> {
+  const { code } = await enrol({ server: base, terminalId: T, dir });
+  const ok = await api('POST', '/terminal/approve', { code }, w.tokens.admin);
+  assert.equal(ok.status, 200, JSON.stringify(ok.json));
+  return loadIdentity(dir);
+}
 
 before(async () => {
   w = await world();
@@ -24,7 +52,9 @@ before(async () => {
   close = async () => {
     await app.close();
     await w.db.close();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
   };
+  identity = await enrolled();
 });
 after(() => close());
 
@@ -56,12 +86,14 @@ function countingReader(card: Card) {
   return { reader: new InProcessChannel(counted), apdus: () => apdus };
 }
 
-function startAgent(reader: InProcessChannel, onEvent?: (e: AgentEvent, a: TerminalAgent) => void) {
+function startAgent(
+  reader: InProcessChannel,
+  onEvent?: (e: AgentEvent, a: TerminalAgent) => void,
+  id: AgentIdentity = identity,
+) {
   const events: AgentEvent[] = [];
   const agent: TerminalAgent = new TerminalAgent({
-    server: base,
-    terminalId: T,
-    token: w.tokens.op,
+    identity: id,
     reader,
     backoff: { initialMs: 20, maxMs: 100 },
     onEvent: (e) => {
@@ -184,7 +216,7 @@ test('a card pulled mid-job: INTERRUPTED; the next load settles what was cut sho
   await again.agent.stop();
 });
 
-test('no agent connected: TERMINAL_OFFLINE; bad credentials: the agent stops, refused', async () => {
+test('no agent connected: TERMINAL_OFFLINE', async () => {
   // The last test's agent has stopped; the server hears its socket close.
   for (let i = 0; i < 200; i++) {
     if (!(await api('GET', `/terminal/terminals/${T}`)).json.connected) break;
@@ -193,18 +225,74 @@ test('no agent connected: TERMINAL_OFFLINE; bad credentials: the agent stops, re
   const r = await api('POST', '/terminal/jobs', loadC());
   assert.equal(r.status, 409);
   assert.equal(r.json.code, 'TERMINAL_OFFLINE');
-  const events: AgentEvent[] = [];
-  const agent = new TerminalAgent({
-    server: base,
-    terminalId: T,
-    token: 'not-a-token',
-    reader: new InProcessChannel(await newCard()),
-    onEvent: (e) => events.push(e),
-  });
-  agent.start();
-  for (let i = 0; i < 200 && !events.some((e) => e.kind === 'stopped'); i++) {
-    await new Promise((res) => setTimeout(res, 10));
+});
+
+test('enrolment: a 0600 key, a code approved by an administrator, the channel opened by a signature', async () => {
+  const dir = tmp();
+  const { code, agentId } = await enrol({ server: base, terminalId: T, dir });
+  assert.match(code, /^[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$/);
+  if (process.platform !== 'win32') {
+    assert.equal(statSync(join(dir, 'agent.key')).mode & 0o777, 0o600);
   }
-  assert.deepEqual(events.at(-1), { kind: 'stopped', why: 'refused' });
+  await assert.rejects(enrol({ server: base, terminalId: T, dir }), { code: 'IDENTITY_EXISTS' });
+  const id = await loadIdentity(dir);
+  // Before approval the server keeps it waiting; the agent tries again.
+  const { agent, events, until } = startAgent(new InProcessChannel(await newCard()), undefined, id);
+  await until((e) => e.kind === 'pending');
+  assert.ok(!events.some((e) => e.kind === 'connected'));
+  // An operator who is no administrator cannot approve; the code works once.
+  const denied = await api('POST', '/terminal/approve', { code: code.toLowerCase() }, w.tokens.op);
+  assert.equal(denied.status, 404);
+  const ok = await api('POST', '/terminal/approve', { code: code.toLowerCase() }, w.tokens.admin);
+  assert.equal(ok.status, 200, JSON.stringify(ok.json));
+  assert.equal(ok.json.agentId, agentId);
+  assert.equal((await api('POST', '/terminal/approve', { code }, w.tokens.admin)).status, 404);
+  await until((e) => e.kind === 'connected');
+
+  // Revoked: the open socket is closed at once and the agent stops for good.
+  const rev = await api('POST', `/terminal/agents/${agentId}/revoke`, {}, w.tokens.admin);
+  assert.equal(rev.status, 200, JSON.stringify(rev.json));
+  await until((e) => e.kind === 'stopped');
+  assert.deepEqual(events.at(-1), { kind: 'stopped', why: 'revoked' });
+  assert.equal((await api('GET', `/terminal/terminals/${T}`)).json.connected, false);
+  // Its key opens nothing any more.
+  const again = startAgent(new InProcessChannel(await newCard()), undefined, id);
+  await again.until((e) => e.kind === 'stopped');
+  assert.deepEqual(again.events.at(-1), { kind: 'stopped', why: 'revoked' });
   await agent.stop();
+
+  const audit = await w.db.query<{ action: string }>(
+    'SELECT action FROM audit_log WHERE target = $1 ORDER BY seq',
+    [agentId],
+  );
+  assert.deepEqual(
+    audit.rows.map((r) => r.action),
+    ['terminal.agent_enrolled', 'terminal.agent_approved', 'terminal.agent_revoked'],
+  );
+});
+
+test('a signature by another key, an unknown terminal, a key that is no Ed25519: refused', async () => {
+  const other = generateKeyPairSync('ed25519').privateKey;
+  const forged = startAgent(new InProcessChannel(await newCard()), undefined, {
+    ...identity,
+    privateKey: other,
+  });
+  await forged.until((e) => e.kind === 'stopped');
+  assert.deepEqual(forged.events.at(-1), { kind: 'stopped', why: 'revoked' });
+  await assert.rejects(
+    enrol({ server: base, terminalId: 'no-such-terminal', dir: tmp() }),
+    (e: unknown) =>
+      e instanceof TerminalError && e.code === 'ENROL_REFUSED' && /not found/.test(e.text.en),
+  );
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({
+    format: 'der',
+    type: 'spki',
+  });
+  const r = await fetch(`${base}/terminal/enrol`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ terminalId: T, publicKey: rsa.toString('hex') }),
+  });
+  assert.equal(r.status, 400);
+  assert.equal(((await r.json()) as { code: string }).code, 'TERMINAL_AGENT_KEY_INVALID');
 });

@@ -417,12 +417,39 @@ export const manifest: readonly CommandEntry[] = [
     module: 'bridge',
   },
   {
+    path: ['terminal', 'enrol'],
+    summary: {
+      en: 'make this terminal’s key pair and ask the server to enrol it; prints the code an administrator approves',
+      ja: 'この端末の鍵ペアを作成してサーバに登録を申請し、管理者が承認するコードを表示',
+    },
+    usage: '--server URL --terminal ID [--dir DIR] [--force]',
+    module: 'terminal',
+  },
+  {
+    path: ['terminal', 'approve'],
+    summary: {
+      en: 'approve a terminal agent’s enrolment by the code it printed (administrator)',
+      ja: '端末エージェントの登録を表示された承認コードで承認（管理者）',
+    },
+    usage: 'CODE [--server URL]',
+    module: 'terminal',
+  },
+  {
+    path: ['terminal', 'revoke'],
+    summary: {
+      en: 'revoke a terminal agent for good; its open connection is closed at once (administrator)',
+      ja: '端末エージェントを失効（接続中なら即時切断）（管理者）',
+    },
+    usage: 'AGENT_ID [--server URL]',
+    module: 'terminal',
+  },
+  {
     path: ['terminal', 'run'],
     summary: {
       en: 'run the terminal agent: one socket to the server, relays card jobs to the reader’s card',
       ja: '端末エージェントを起動（サーバと常時接続し、カード処理をリーダのカードへ中継）',
     },
-    usage: '(--card FILE | --reader N) [--terminal ID] [--server URL]',
+    usage: '(--card FILE | --reader N) [--dir DIR]   (after myna terminal enrol)',
     module: 'terminal',
   },
 ];

@@ -469,6 +469,21 @@ export const LOADER_ERRORS = defineCatalogue({
     en: "the answers do not fit the job's script (more answers than commands, or answers after one that ended it)",
     ja: 'ジョブのスクリプトに合わない応答です（コマンドより多い、または終了を示す応答の後に続いています）',
   },
+  TERMINAL_AGENT_NOT_FOUND: {
+    status: 404,
+    en: 'no such terminal agent enrolment (or approval code) of yours',
+    ja: 'その端末エージェントの登録（承認コード）は見つかりません',
+  },
+  TERMINAL_AGENT_KEY_INVALID: {
+    status: 400,
+    en: "the terminal agent's public key is not an Ed25519 key, or is enrolled already",
+    ja: '端末エージェントの公開鍵が Ed25519 ではないか、既に登録されています',
+  },
+  TERMINAL_AGENT_PENDING_LIMIT: {
+    status: 429,
+    en: 'too many enrolments of this terminal wait for approval',
+    ja: 'この端末の承認待ちの登録が多すぎます',
+  },
   TERMINAL_OFFLINE: {
     status: 409,
     en: 'the terminal has no agent connected to the server',

@@ -5,10 +5,14 @@
  * the server sends each step's script, the agent answers with the card's
  * responses. The keys stay here: the agent sees SCP03 ciphertext only.
  *
- *   GET  /terminal/channel?terminal=ID   the socket (authenticated upgrade)
- *   POST /terminal/jobs {job body}       starts a card job relayed over the terminal's socket;
- *                                        poll GET /v1/jobs/:id for its end
- *   GET  /terminal/terminals/:id         is an agent connected, is a card in its reader
+ *   POST /terminal/enrol {terminalId, publicKey}  an agent's key → {agentId, code} (public)
+ *   POST /terminal/approve {code}                 an administrator approves the code
+ *   POST /terminal/agents/:id/revoke              cuts the agent off at once
+ *   GET  /terminal/channel?terminal=T&agent=A     the socket: a challenge the agent signs
+ *                                                 with its enrolled key (no operator password)
+ *   POST /terminal/jobs {job body}                starts a card job relayed over the terminal's
+ *                                                 socket; poll GET /v1/jobs/:id for its end
+ *   GET  /terminal/terminals/:id                  is an agent connected, is a card in its reader
  *
  * A lost connection does not end a job: the job waits (CardJobs' idle timeout)
  * and, when the agent is back, its current step is sent again; the agent answers
@@ -19,18 +23,21 @@
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from '@fastify/websocket';
 import { z } from 'zod';
-import { fromHex } from '@myna-ap/apdu';
+import { createPublicKey, randomBytes, verify } from 'node:crypto';
+import { fromHex, toHex } from '@myna-ap/apdu';
 import { LoaderError } from '../errors.ts';
 import {
   CHANNEL_CLOSE,
   agentMessageSchema,
+  channelProof,
   serverMessageSchema,
   type AgentMessage,
   type ServerMessage,
 } from '../contract/channel.ts';
 import { jobBody, terminalIdSchema } from '../contract/schemas.ts';
 import type { CardJobs, JobView } from '../cardops/jobs.ts';
-import { authorize, type Session } from '../store/context.ts';
+import { authorize, type Ctx, type Session } from '../store/context.ts';
+import { agentKey, approveAgent, enrolAgent, revokeAgent } from '../store/terminalAgents.ts';
 import type { TerminalId } from '../domain/ids.ts';
 import type { Mount, MountContext } from './mount.ts';
 import { startCardJob } from './cardRoutes.ts';
@@ -65,6 +72,8 @@ function send(ws: WebSocket | undefined, m: ServerMessage): void {
 /** The sockets of one server's terminals and the jobs they relay. */
 export class TerminalChannels {
   readonly #sockets = new Map<string, WebSocket>();
+  /** The agent behind each terminal's socket. */
+  readonly #agents = new Map<string, string>();
   /** Running jobs relayed over a channel: job id → its terminal and operator. */
   readonly #jobs = new Map<string, { terminalId: string; operatorId: string }>();
   readonly #cards = new Map<string, NonNullable<TerminalPresence['card']>>();
@@ -82,13 +91,17 @@ export class TerminalChannels {
     return { connected: this.connected(terminalId), card: this.#cards.get(terminalId) ?? null };
   }
 
-  /** A new socket for the terminal: it takes over from an older one. */
-  connect(terminalId: string, ws: WebSocket): void {
+  /** A new socket for the terminal (its agent proven): it takes over from an older one. */
+  connect(terminalId: string, ws: WebSocket, agentId: string): void {
     const old = this.#sockets.get(terminalId);
     if (old && old !== ws) old.close(CHANNEL_CLOSE.REPLACED, 'another connection took over');
     this.#sockets.set(terminalId, ws);
+    this.#agents.set(terminalId, agentId);
     ws.on('close', () => {
-      if (this.#sockets.get(terminalId) === ws) this.#sockets.delete(terminalId);
+      if (this.#sockets.get(terminalId) === ws) {
+        this.#sockets.delete(terminalId);
+        this.#agents.delete(terminalId);
+      }
     });
     ws.on('message', (data, isBinary) => {
       void this.#onMessage(terminalId, ws, isBinary ? undefined : String(data));
@@ -109,10 +122,12 @@ export class TerminalChannels {
     this.#sockets.clear();
   }
 
-  /** Closes a terminal's socket at once (its credentials went away). */
-  cut(terminalId: string, code: number = CHANNEL_CLOSE.REVOKED): void {
-    this.#sockets.get(terminalId)?.close(code, 'cut off');
+  /** Closes the socket of a revoked agent at once, if it has one open. */
+  cutAgent(terminalId: string, agentId: string): void {
+    if (this.#agents.get(terminalId) !== agentId) return;
+    this.#sockets.get(terminalId)?.close(CHANNEL_CLOSE.REVOKED, 'revoked');
     this.#sockets.delete(terminalId);
+    this.#agents.delete(terminalId);
   }
 
   #push(terminalId: string, v: JobView): void {
@@ -159,6 +174,8 @@ export class TerminalChannels {
       return;
     }
     switch (m.t) {
+      case 'prove':
+        return; // once is enough: the socket is open
       case 'hello':
         // After each (re)connect: every job of this terminal gets its current step again.
         for (const [id, a] of this.#jobs) {
@@ -207,8 +224,43 @@ export class TerminalChannels {
   }
 }
 
-const channelQuery = z.object({ terminal: terminalIdSchema }).strict();
+const channelQuery = z.object({ terminal: terminalIdSchema, agent: z.string().max(64) }).strict();
 const terminalParams = z.object({ id: terminalIdSchema }).strict();
+const agentParams = z.object({ id: z.string().regex(/^ta_[0-9a-f]{24}$/) }).strict();
+const enrolBody = z
+  .object({
+    terminalId: terminalIdSchema,
+    publicKey: z.string().regex(/^([0-9A-Fa-f]{2}){32,200}$/),
+  })
+  .strict();
+const approveBody = z.object({ code: z.string().min(8).max(20) }).strict();
+
+/** How long a new socket has to answer the challenge. */
+export const PROOF_TIMEOUT_MS = 10_000;
+
+/**
+ * The agent's answer to the challenge: the close code when it does not open the
+ * channel (PENDING: not approved yet; REVOKED: anything else), or undefined.
+ */
+async function checkProof(
+  ctx: Ctx,
+  terminalId: string,
+  agentId: string,
+  nonceHex: string,
+  signatureHex: string,
+): Promise<number | undefined> {
+  const a = await agentKey(ctx, agentId);
+  if (!a || a.terminalId !== terminalId || a.state === 'revoked') return CHANNEL_CLOSE.REVOKED;
+  const key = createPublicKey({ key: Buffer.from(a.publicKey), format: 'der', type: 'spki' });
+  const ok = verify(
+    null,
+    channelProof(terminalId, agentId, nonceHex),
+    key,
+    Buffer.from(signatureHex, 'hex'),
+  );
+  if (!ok) return CHANNEL_CLOSE.REVOKED;
+  return a.state === 'pending' ? CHANNEL_CLOSE.PENDING : undefined;
+}
 
 /** The terminal channel as a mount: `buildServer(ctx, { mounts: [terminalChannelMount()] })`. */
 export function terminalChannelMount(onReady?: (channels: TerminalChannels) => void): Mount {
@@ -216,24 +268,60 @@ export function terminalChannelMount(onReady?: (channels: TerminalChannels) => v
     name: 'terminal',
     prefix: '/terminal',
     async plugin(app: FastifyInstance, mount: MountContext) {
-      const channels = new TerminalChannels(mount.loader.jobs, mount.loader.now);
+      const ctx = mount.loader;
+      const channels = new TerminalChannels(ctx.jobs, ctx.now);
       onReady?.(channels);
       app.addHook('onClose', async () => channels.close());
 
-      app.get('/channel', { websocket: true }, (socket, req) => {
-        const session = mount.operatorOf(req);
+      // The agent's own credentials, checked here: public to the operator hook.
+      app.get('/channel', { websocket: true, config: { public: true } }, (socket, req) => {
         const q = channelQuery.safeParse(req.query);
         if (!q.success) {
-          socket.close(1008, 'give ?terminal=ID');
+          socket.close(1008, 'give ?terminal=ID&agent=ID');
           return;
         }
-        try {
-          mayRelayAt(session, q.data.terminal);
-        } catch {
-          socket.close(1008, 'not allowed at this terminal');
-          return;
-        }
-        channels.connect(q.data.terminal, socket);
+        const { terminal, agent } = q.data;
+        const nonce = toHex(randomBytes(32)).toUpperCase();
+        const timer = setTimeout(
+          () => socket.close(CHANNEL_CLOSE.REVOKED, 'no proof'),
+          PROOF_TIMEOUT_MS,
+        );
+        socket.once('message', (data, isBinary) => {
+          clearTimeout(timer);
+          void (async () => {
+            let code: number | undefined = CHANNEL_CLOSE.REVOKED;
+            try {
+              const m = isBinary ? undefined : agentMessageSchema.parse(JSON.parse(String(data)));
+              if (m?.t === 'prove')
+                code = await checkProof(ctx, terminal, agent, nonce, m.signature);
+            } catch {
+              code = CHANNEL_CLOSE.REVOKED;
+            }
+            if (code !== undefined)
+              socket.close(code, code === CHANNEL_CLOSE.PENDING ? 'not approved yet' : 'refused');
+            else channels.connect(terminal, socket, agent);
+          })();
+        });
+        send(socket, { t: 'challenge', nonce });
+      });
+
+      app.post('/enrol', { config: { public: true } }, async (req, reply) => {
+        const body = enrolBody.parse(req.body);
+        const r = await enrolAgent(ctx, body.terminalId, fromHex(body.publicKey));
+        return reply.code(201).send(r);
+      });
+
+      app.post('/approve', async (req) => {
+        const session = mount.operatorOf(req);
+        return approveAgent(ctx, session, approveBody.parse(req.body).code);
+      });
+
+      app.post('/agents/:id/revoke', async (req) => {
+        const session = mount.operatorOf(req);
+        const r = await revokeAgent(ctx, session, agentParams.parse(req.params).id);
+        // At once: the revoked agent's socket is closed before the answer goes.
+        channels.cutAgent(r.terminalId, r.agentId);
+        return { ...r, state: 'revoked' };
       });
 
       app.post('/jobs', async (req, reply) => {
@@ -250,7 +338,7 @@ export function terminalChannelMount(onReady?: (channels: TerminalChannels) => v
             409,
           );
         }
-        const v = await startCardJob(mount.loader, session, body);
+        const v = await startCardJob(ctx, session, body);
         channels.attach(body.terminalId, session.operatorId, v);
         return reply.code(201).send(v);
       });
