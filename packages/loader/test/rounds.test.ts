@@ -3,7 +3,7 @@
  * the round trips the protocol needs, not one per APDU. The least for one card AP
  * is 2 after the job starts: the host must see the card's challenge (INITIALIZE
  * UPDATE) before it can answer it (EXTERNAL AUTHENTICATE), and everything else —
- * who the card is, the PIN check, the INSTALL — rides with one of the two. Counted
+ * who the card is and its expiry, the PIN check, the INSTALL — rides with one of the two. Counted
  * over the HTTP relay for each card AP type; a relay that answers one APDU per
  * exchange still finishes the same load, in one round trip per APDU.
  */
