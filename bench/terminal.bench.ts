@@ -173,7 +173,13 @@ const row = (r: Measured) => {
   return `| ${r.mode === 'channel' ? 'terminal channel (WebSocket)' : 'HTTP relay'} | ${r.terminals} | ${r.n} | ${rate(r).toFixed(1)} | ${ms(s.median)} | ${ms(s.p99)} | ${r.rounds.toFixed(1)} | ${ms(r.cpuMsPerLoad)} | ${r.failures.length} |`;
 };
 const order = ['channel|1', 'http|1', 'channel|32', 'http|32'];
+const envs = [
+  ...(SCALE !== 1 ? [`MYNA_TERMINAL_SCALE=${SCALE}`] : []),
+  ...(process.env.MYNA_TERMINAL_REPS ? [`MYNA_TERMINAL_REPS=${REPS}`] : []),
+];
 const md = `## Terminal channel vs HTTP relay (\`npm run bench -- terminal\`)
+
+Command: \`${[...envs, 'npm run bench -- terminal'].join(' ')}\`
 
 ${machine()}; load average ${loadAtStart.toFixed(2)} at start, ${loadAtEnd.toFixed(2)} at the end (the machine is shared: figures are the best of ${REPS} interleaved runs${SCALE !== 1 ? `, MYNA_TERMINAL_SCALE=${SCALE}` : ''}). PGlite in memory; the server in one process, the terminals and their emulated cards in another; a type C card AP, a fresh card per load. Over the channel a load is started with \`POST /terminal/jobs\` and its end heard on the agent's socket; over HTTP the terminal itself starts and relays the job (\`relayJob\`). Both relay the same scripts: this compares the transports, not one APDU per exchange (which the server still accepts).
 
