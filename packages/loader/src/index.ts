@@ -15,7 +15,12 @@ export type { Route, ApiCtx } from './http/route.ts';
 export { openApiDocument } from './http/openapi.ts';
 export { operatorOf } from './http/auth.ts';
 export type { Mount, MountContext } from './http/mount.ts';
-export { consoleMounts, oneTimeLogin, CONSOLE_CSP } from './http/consoleMounts.ts';
+export {
+  consoleMounts,
+  oneTimeLogin,
+  CONSOLE_CSP,
+  type TerminalRelay,
+} from './http/consoleMounts.ts';
 export {
   TerminalChannels,
   terminalChannelMount,

@@ -14,7 +14,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
 import { InProcessChannel } from '@myna-ap/transport';
-import { buildServer, terminalChannelMount } from '@myna-ap/loader';
+import {
+  buildServer,
+  consoleMounts,
+  terminalChannelMount,
+  type TerminalChannels,
+} from '@myna-ap/loader';
 import { T, newCard, world, type World } from '@myna-ap/loader/testing';
 import type { Card } from '@myna-ap/card';
 import {
@@ -47,7 +52,14 @@ async function enrolled(dir = tmp()): Promise<AgentIdentity> {
 
 before(async () => {
   w = await world();
-  const app = buildServer(w.ctx, { mounts: [terminalChannelMount()] });
+  // The console's mounts too (its files not built: only the hand-off is used here).
+  let channels: TerminalChannels | undefined;
+  const app = buildServer(w.ctx, {
+    mounts: [
+      ...consoleMounts(join(tmpdir(), 'myna-no-console-build'), { terminalRelay: () => channels }),
+      terminalChannelMount((c) => (channels = c)),
+    ],
+  });
   base = await app.listen({ port: 0, host: '127.0.0.1' });
   close = async () => {
     await app.close();
@@ -214,6 +226,40 @@ test('a card pulled mid-job: INTERRUPTED; the next load settles what was cut sho
   assert.equal(end.result.recovered.length, 1, 'the cut-short load settled first');
   assert.equal(end.result.results[0].status, 'loaded');
   await again.agent.stop();
+});
+
+test('a card job the console hands to the terminal goes over its agent’s socket at once', async () => {
+  const card = await newCard();
+  const { reader, apdus } = countingReader(card);
+  const { agent, until } = startAgent(reader);
+  await until((e) => e.kind === 'connected');
+  // As the console does: start the job, then hand it to the counter's terminal.
+  const started = await api('POST', '/v1/jobs', loadC());
+  assert.equal(started.status, 201, JSON.stringify(started.json));
+  const handed = await api('POST', `/v1/terminals/${T}/handoff`, { jobId: started.json.id });
+  assert.equal(handed.status, 202, JSON.stringify(handed.json));
+  assert.deepEqual(handed.json, { jobId: started.json.id, waiting: 0, via: 'channel' });
+  const end = await endOf(started.json.id);
+  assert.equal(end.state, 'done', JSON.stringify(end.error));
+  assert.equal(end.result.results[0].status, 'loaded');
+  assert.equal(end.rounds, 2);
+  assert.equal(apdus(), end.apdus);
+  // Nothing was left queued for an HTTP relay.
+  assert.deepEqual((await api('GET', `/v1/terminals/${T}/handoff`)).json, { jobIds: [] });
+  await agent.stop();
+
+  // No agent connected: the job queues for an HTTP relay, as before the channel.
+  for (let i = 0; i < 100; i++) {
+    if (!(await api('GET', `/terminal/terminals/${T}`)).json.connected) break;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const later = await api('POST', '/v1/jobs', loadC());
+  const queued = await api('POST', `/v1/terminals/${T}/handoff`, { jobId: later.json.id });
+  assert.deepEqual(queued.json, { jobId: later.json.id, waiting: 1, via: 'relay' });
+  assert.deepEqual((await api('GET', `/v1/terminals/${T}/handoff`)).json, {
+    jobIds: [later.json.id],
+  });
+  await api('POST', `/v1/jobs/${later.json.id}/cancel`);
 });
 
 test('no agent connected: TERMINAL_OFFLINE', async () => {

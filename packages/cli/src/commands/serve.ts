@@ -125,11 +125,17 @@ export async function startLoader(
 ): Promise<import('@myna-ap/loader').RunningServer> {
   const { startServer, LoaderError, consoleMounts, terminalChannelMount } =
     await import('@myna-ap/loader');
+  // The terminal agents' channel (myna terminal run): the console hands card jobs to it.
+  let channels: import('@myna-ap/loader').TerminalChannels | undefined;
+  const terminal = terminalChannelMount((c) => (channels = c));
   try {
     return await startServer({
       ...o,
-      // The console, any other mount, and the terminal agents' channel (myna terminal run).
-      mounts: [...consoleMounts(consoleDir()), ...(o.mounts ?? []), terminalChannelMount()],
+      mounts: [
+        ...consoleMounts(consoleDir(), { terminalRelay: () => channels }),
+        ...(o.mounts ?? []),
+        terminal,
+      ],
       port,
       logger: {
         level: process.env.MYNA_LOG_LEVEL ?? 'warn',

@@ -97,7 +97,12 @@ export const credentialParams = z
 // --- hand-off of a card job to the terminal's relay ---
 export const handoffBody = z.object({ jobId: opaqueIdSchema }).strict();
 export const handoffParams = z.object({ id: terminalIdSchema }).strict();
-export const handoffQueuedSchema = z.object({ jobId: z.string(), waiting: z.number() });
+/** `via`: sent over the terminal agent's socket at once, or queued for an HTTP relay to take. */
+export const handoffQueuedSchema = z.object({
+  jobId: z.string(),
+  waiting: z.number(),
+  via: z.enum(['channel', 'relay']),
+});
 export const handoffTakenSchema = z.object({ jobIds: z.array(z.string()) });
 
 export type ConsoleSession = z.infer<typeof consoleSessionSchema>;

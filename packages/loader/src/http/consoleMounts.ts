@@ -6,13 +6,21 @@
  */
 import type { Mount } from './mount.ts';
 import { consoleMount } from './consoleMount.ts';
-import { handoffMount } from './handoffMount.ts';
+import { handoffMount, type TerminalRelay } from './handoffMount.ts';
 import { consoleAuthMount } from './consoleAuthMount.ts';
 
 export { CONSOLE_CSP } from './consoleMount.ts';
 export { oneTimeLogin } from './consoleAuthMount.ts';
 
-/** `dir`: the console's built files (`@myna-ap/console`'s dist/). */
-export function consoleMounts(dir: string): readonly Mount[] {
-  return [consoleMount(dir), consoleAuthMount(), handoffMount];
+export type { TerminalRelay } from './handoffMount.ts';
+
+/**
+ * `dir`: the console's built files (`@myna-ap/console`'s dist/); `terminalRelay`:
+ * the terminal channel, so that a hand-off goes straight to a connected agent.
+ */
+export function consoleMounts(
+  dir: string,
+  o: { readonly terminalRelay?: () => TerminalRelay | undefined } = {},
+): readonly Mount[] {
+  return [consoleMount(dir), consoleAuthMount(), handoffMount(o.terminalRelay)];
 }

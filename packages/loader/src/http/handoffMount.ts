@@ -6,7 +6,9 @@
  * the job's id to its terminal here and the relay, logged in as the same
  * operator, takes it and relays it over the usual `POST /v1/jobs/:id/exchange`.
  * A job stays visible only to the operator who started it, so a relay of another
- * operator cannot take it. The queue lives in the server's memory next to the
+ * operator cannot take it. A terminal whose agent is on the terminal channel
+ * (`myna terminal run`, terminalChannel.ts) needs no polling: the job goes over
+ * its socket at once (`via: 'channel'`), and only the others queue (`via: 'relay'`). The queue lives in the server's memory next to the
  * jobs themselves (a job never outlives its server).
  *
  *   console:  POST /v1/jobs {…}  → {id}     POST /v1/terminals/:id/handoff {jobId}
@@ -15,6 +17,7 @@
  * Mounted through the seam (docs/server.md); its schemas are in contract/console.ts.
  */
 import { LoaderError } from '../errors.ts';
+import type { JobView } from '../cardops/jobs.ts';
 import type { Session } from '../store/context.ts';
 import { handoffBody, handoffParams } from '../contract/console.ts';
 import type { Mount } from './mount.ts';
@@ -33,6 +36,14 @@ function checkTerminal(s: Session, terminalId: string): void {
   }
 }
 
+/** The terminal channel as the hand-off sees it (TerminalChannels has both). */
+export interface TerminalRelay {
+  /** An agent of the terminal has its socket open. */
+  connected(terminalId: string): boolean;
+  /** Sends the job's steps over that socket from now on. */
+  attach(terminalId: string, operatorId: string, v: JobView): void;
+}
+
 /** Waiting job ids per operator and terminal (one set per mounted server). */
 function handoffQueues() {
   const queues = new Map<string, string[]>();
@@ -44,57 +55,68 @@ function handoffQueues() {
   };
 }
 
-export const handoffMount: Mount = {
-  name: 'handoff',
-  async plugin(app, mount) {
-    const { jobs } = mount.loader;
-    const queueOf = handoffQueues();
+/**
+ * `relay`: the server's terminal channel once it is mounted (undefined: none, every
+ * hand-off queues for an HTTP relay).
+ */
+export function handoffMount(relay: () => TerminalRelay | undefined = () => undefined): Mount {
+  return {
+    name: 'handoff',
+    async plugin(app, mount) {
+      const { jobs } = mount.loader;
+      const queueOf = handoffQueues();
 
-    app.post('/v1/terminals/:id/handoff', async (req, reply) => {
-      const params = parseInput('params', handoffParams, req.params);
-      const body = parseInput('body', handoffBody, req.body);
-      const s = mount.operatorOf(req);
-      checkTerminal(s, params.id);
-      const job = jobs.get(s.operatorId, body.jobId); // 404 unless it is yours
-      if (job.state !== 'running') {
-        throw new LoaderError(
-          'JOB_FINISHED',
-          {
-            en: `job ${job.id} has ended (${job.state})`,
-            ja: `ジョブ ${job.id} は終了しています（${job.state}）`,
-          },
-          409,
-          { state: job.state },
-        );
-      }
-      const q = queueOf(s, params.id);
-      if (!q.includes(job.id)) {
-        if (q.length >= MAX_WAITING_HANDOFFS) {
-          throw new LoaderError('HANDOFF_QUEUE_FULL', {
-            en: `terminal ${params.id} has ${q.length} card jobs waiting: is its relay running?`,
-            ja: `端末 ${params.id} に未処理のカード操作が ${q.length} 件あります。端末の中継が動いているか確認してください`,
-          });
+      app.post('/v1/terminals/:id/handoff', async (req, reply) => {
+        const params = parseInput('params', handoffParams, req.params);
+        const body = parseInput('body', handoffBody, req.body);
+        const s = mount.operatorOf(req);
+        checkTerminal(s, params.id);
+        const job = jobs.get(s.operatorId, body.jobId); // 404 unless it is yours
+        if (job.state !== 'running') {
+          throw new LoaderError(
+            'JOB_FINISHED',
+            {
+              en: `job ${job.id} has ended (${job.state})`,
+              ja: `ジョブ ${job.id} は終了しています（${job.state}）`,
+            },
+            409,
+            { state: job.state },
+          );
         }
-        q.push(job.id);
-      }
-      return reply.code(202).send({ jobId: job.id, waiting: q.length });
-    });
-
-    app.get('/v1/terminals/:id/handoff', async (req) => {
-      const params = parseInput('params', handoffParams, req.params);
-      const s = mount.operatorOf(req);
-      checkTerminal(s, params.id);
-      // Jobs that ended before the relay came (cancelled, timed out) are dropped.
-      const jobIds = queueOf(s, params.id)
-        .splice(0)
-        .filter((id) => {
-          try {
-            return jobs.get(s.operatorId, id).state === 'running';
-          } catch {
-            return false;
+        const channel = relay();
+        if (channel?.connected(params.id)) {
+          channel.attach(params.id, s.operatorId, job);
+          return reply.code(202).send({ jobId: job.id, waiting: 0, via: 'channel' });
+        }
+        const q = queueOf(s, params.id);
+        if (!q.includes(job.id)) {
+          if (q.length >= MAX_WAITING_HANDOFFS) {
+            throw new LoaderError('HANDOFF_QUEUE_FULL', {
+              en: `terminal ${params.id} has ${q.length} card jobs waiting: is its relay running?`,
+              ja: `端末 ${params.id} に未処理のカード操作が ${q.length} 件あります。端末の中継が動いているか確認してください`,
+            });
           }
-        });
-      return { jobIds };
-    });
-  },
-};
+          q.push(job.id);
+        }
+        return reply.code(202).send({ jobId: job.id, waiting: q.length, via: 'relay' });
+      });
+
+      app.get('/v1/terminals/:id/handoff', async (req) => {
+        const params = parseInput('params', handoffParams, req.params);
+        const s = mount.operatorOf(req);
+        checkTerminal(s, params.id);
+        // Jobs that ended before the relay came (cancelled, timed out) are dropped.
+        const jobIds = queueOf(s, params.id)
+          .splice(0)
+          .filter((id) => {
+            try {
+              return jobs.get(s.operatorId, id).state === 'running';
+            } catch {
+              return false;
+            }
+          });
+        return { jobIds };
+      });
+    },
+  };
+}
