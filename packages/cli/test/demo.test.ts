@@ -33,6 +33,54 @@ function startDemo(cwd: string, env: NodeJS.ProcessEnv) {
   return { child, ready, stopped, output: () => out };
 }
 
+/** Logs in with the demo's one-time link, as the console does; answers the session token. */
+async function consoleSession(server: string, ticket: string): Promise<string> {
+  const r = await fetch(`${server}/v1/console/one-time`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ ticket }),
+  });
+  assert.equal(r.status, 200, await r.text());
+  const cookie = /myna_console=([^;]+)/.exec(r.headers.get('set-cookie') ?? '')?.[1];
+  assert.ok(cookie);
+  return cookie;
+}
+
+/** The console's counter: start a load and hand it to the demo terminal's agent. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the job's JSON, read freely
+async function loadAtCounter(server: string, token: string, cardApId: string): Promise<any> {
+  const api = async (method: string, path: string, body?: unknown) => {
+    const r = await fetch(`${server}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as above
+    return { status: r.status, json: (await r.json()) as any };
+  };
+  for (let i = 0; i < 500; i++) {
+    if ((await api('GET', '/terminal/terminals/demo-counter')).json.connected) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const job = await api('POST', '/v1/jobs', {
+    op: 'load',
+    terminalId: 'demo-counter',
+    cardAps: [{ cardApId }],
+    consent: { method: 'counter_form' },
+  });
+  assert.equal(job.status, 201, JSON.stringify(job.json));
+  const handed = await api('POST', '/v1/terminals/demo-counter/handoff', { jobId: job.json.id });
+  assert.equal(handed.json.via, 'channel', JSON.stringify(handed.json));
+  for (;;) {
+    const r = await api('GET', `/v1/jobs/${job.json.id}`);
+    if (r.json.state !== 'running') return r.json;
+    await new Promise((res) => setTimeout(res, 20));
+  }
+}
+
 test('npm start (myna demo): the printed commands load a type C card AP and read it back', async (t) => {
   const cwd = mkdtempSync(join(tmpdir(), 'myna-demo-'));
   // No MYNA_HOME: the demo keeps its data in the default home, ~/.myna — here under a
@@ -67,8 +115,28 @@ test('npm start (myna demo): the printed commands load a type C card AP and read
   assert.match(read!.stdout, new RegExp(`type C\\)\\n  user ID: ${userId}`));
   assert.equal(diagnose!.status, 0, diagnose!.stdout + diagnose!.stderr);
   assert.match(diagnose!.stdout, /auth certificate: valid/);
+
+  // The console's way: the one-time link logs in; a load handed to the demo terminal
+  // goes over its agent's socket to the card in its reader.
+  const server = /at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
+  const ticket = /#login=(ot_[0-9a-f]+)/.exec(out)?.[1];
+  const cardApId = /card AP (ap_[0-9a-f]+):/.exec(out)?.[1];
+  const aid = /AID ([0-9A-F]+)/.exec(out)?.[1];
+  assert.ok(server && ticket && cardApId && aid, out);
+  assert.match(
+    out,
+    /terminal demo-counter's agent is running; its reader holds the emulated card demo\/counter-card\.json \(made now\)/,
+  );
+  const session = await consoleSession(server, ticket);
+  const loaded = await loadAtCounter(server, session, cardApId);
+  assert.equal(loaded.state, 'done', JSON.stringify(loaded.error));
+  assert.equal(loaded.result.results[0].status, 'loaded');
   demo.child.kill('SIGINT');
   assert.equal(await demo.stopped, 0, demo.output());
+  // The agent wrote the counter's card back: the card AP is on it.
+  const counterRead = run(['read', '--card', 'demo/counter-card.json', '--aid', aid]);
+  assert.equal(counterRead.status, 0, counterRead.stdout + counterRead.stderr);
+  assert.match(counterRead.stdout, /user ID: [0-9A-F]{26}/);
 
   // A second start reuses the card, the database and the seed; the card AP is already there.
   demo = startDemo(cwd, env);
@@ -79,6 +147,16 @@ test('npm start (myna demo): the printed commands load a type C card AP and read
   const twice = run(commands[0]!);
   assert.equal(twice.status, 1);
   assert.match(twice.stdout, /ALREADY_LOADED/);
+  // The terminal enrolled again (the old agent revoked): the counter still works.
+  const session2 = await consoleSession(
+    /at (http:\/\/127\.0\.0\.1:\d+)/.exec(again)![1]!,
+    /#login=(ot_[0-9a-f]+)/.exec(again)![1]!,
+  );
+  const server2 = /at (http:\/\/127\.0\.0\.1:\d+)/.exec(again)![1]!;
+  const cardApId2 = /card AP (ap_[0-9a-f]+):/.exec(again)![1]!;
+  const refused = await loadAtCounter(server2, session2, cardApId2);
+  assert.equal(refused.state, 'done', JSON.stringify(refused.error));
+  assert.equal(refused.result.results[0].status, 'refused', 'already on the counter card');
   demo.child.kill('SIGINT');
   assert.equal(await demo.stopped, 0);
 });

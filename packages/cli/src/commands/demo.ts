@@ -2,7 +2,9 @@
  * `myna demo` (what `npm start` runs): the card AP loading system on the
  * embedded database with a demo municipality, a demo operator (logged in for
  * you) and an emulated demo card in ./demo/card.json; then it prints the
- * commands that load a type C card AP onto that card and read it back.
+ * commands that load a type C card AP onto that card and read it back, and a
+ * one-time link into the operator console, whose counter reaches the demo
+ * terminal's agent (demoTerminal.ts) with a second emulated card in its reader.
  */
 import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,6 +15,7 @@ import { DEFAULT_HOLDER, describeCreated, makeCardFile } from './card.ts';
 import { int, startLoader, str, untilSignal } from './serve.ts';
 import { JpkiIssuer, defaultPkiDir } from '@myna-ap/pki';
 import { crlCertificateCheck } from './jpkiCheck.ts';
+import { startDemoTerminal, type DemoTerminal } from './demoTerminal.ts';
 
 const demo: CliCommand = {
   path: ['demo'],
@@ -58,6 +61,7 @@ const demo: CliCommand = {
       dataDir: join(home, 'db'),
       certificateCheck,
     });
+    let counter: DemoTerminal | undefined;
     try {
       const info = await seedDemo(server.ctx, join(home, 'demo.json'));
       await saveCredentials({
@@ -113,6 +117,19 @@ const demo: CliCommand = {
         }),
       );
       io.out(`  ${consoleUrl.href}#login=${ticket}`);
+      counter = await startDemoTerminal({
+        server: server.url,
+        terminalId: info.terminalId,
+        token: info.login.token,
+        identityDir: join(home, 'demo-terminal'),
+        cardDir: dir,
+      });
+      io.out(
+        t({
+          en: `  terminal ${info.terminalId}'s agent is running; its reader holds the emulated card ${counter.cardFile}${counter.cardMade ? ' (made now)' : ''} — in 窓口, choose ${info.terminalId} and read the card`,
+          ja: `  端末 ${info.terminalId} のエージェントが動いています。リーダには模擬カード ${counter.cardFile}${counter.cardMade ? '（今回作成）' : ''} が入っています — 窓口で ${info.terminalId} を選び、カードを読み取ってください`,
+        }),
+      );
       io.out('');
       io.out(
         t({
@@ -127,6 +144,7 @@ const demo: CliCommand = {
       io.out(t({ en: 'Ctrl-C stops the server.', ja: 'Ctrl-C でサーバを停止します。' }));
       await untilSignal();
     } finally {
+      await counter?.stop();
       await server.close();
     }
     return 0;
