@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import * as S from './schemas.ts';
 import * as R from './results.ts';
+import { CLIENT_OPERATIONS } from './clients.ts';
 
 export interface Operation {
   readonly method: 'GET' | 'POST';
@@ -23,6 +24,8 @@ export interface Operation {
   readonly response: z.ZodType;
   /** The success status (default 200). */
   readonly status?: number;
+  /** The body may also come form-encoded (application/x-www-form-urlencoded: OAuth's token request). */
+  readonly form?: boolean;
 }
 
 /** Keeps each entry's own schema types (for the client and the handlers). */
@@ -435,6 +438,7 @@ export const API = {
     query: S.noticesQuery,
     response: R.noticesPageSchema,
   }),
+  ...CLIENT_OPERATIONS,
 } as const;
 
 export type Api = typeof API;

@@ -526,6 +526,27 @@ export const LOADER_ERRORS = defineCatalogue({
     en: 'the operator console is not built (run npm run build)',
     ja: 'オペレーター画面がビルドされていません（npm run build を実行してください）',
   },
+  // --- API clients of business systems (contract/clients.ts) ---
+  CLIENT_AUTH_FAILED: {
+    status: 401,
+    en: 'unknown API client, wrong secret, or a revoked client',
+    ja: 'APIクライアントが不明か、シークレットが違うか、失効しています',
+  },
+  UNSUPPORTED_GRANT_TYPE: {
+    status: 400,
+    en: 'only grant_type=client_credentials is supported',
+    ja: 'grant_type は client_credentials のみ使用できます',
+  },
+  CLIENT_ROUTE_FORBIDDEN: {
+    status: 403,
+    en: 'an API client token reaches only the status feed, the notices and its provider’s key packages',
+    ja: 'APIクライアントのトークンで使えるのはステータス情報・通知・自社の鍵パッケージのみです',
+  },
+  CLIENT_REVOKED: {
+    status: 409,
+    en: 'the API client is already revoked',
+    ja: 'このAPIクライアントは既に失効しています',
+  },
   CSRF_REFUSED: {
     status: 403,
     en: 'the request lacks the session’s CSRF token: reload the console',

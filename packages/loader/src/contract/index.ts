@@ -18,3 +18,4 @@ export {
 export { LOADER_ERRORS, LOADER_ERROR_CODES, type LoaderErrorCode } from './errors.ts';
 export * from './console.ts';
 export * from './channel.ts';
+export * from './clients.ts';

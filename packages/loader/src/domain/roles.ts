@@ -42,7 +42,9 @@ export type Action =
   | 'consent.record'
   | 'hours.override'
   | 'audit.read'
-  | 'audit.verify';
+  | 'audit.verify'
+  /** Create, list and revoke the provider's API clients (machine credentials of its business systems). */
+  | 'client.manage';
 
 export interface Actor {
   readonly role: Role;
@@ -79,6 +81,7 @@ const PROVIDER_ROLES: Readonly<Record<Exclude<Role, 'platform'>, ReadonlySet<Act
     'consent.record',
     'hours.override',
     'audit.read',
+    'client.manage',
   ]),
   loading_operator: new Set<Action>([
     'provider.read',
@@ -118,6 +121,7 @@ const PLATFORM: ReadonlySet<Action> = new Set<Action>([
   'feed.read',
   'audit.read',
   'audit.verify',
+  'client.manage',
 ]);
 
 /** Card work happens at a terminal: these need one the operator is bound to. */

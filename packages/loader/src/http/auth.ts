@@ -11,6 +11,7 @@ import { LoaderError } from '../errors.ts';
 import type { Ctx, Session } from '../store/context.ts';
 import { authenticate } from '../store/operators.ts';
 import { csrfOk, sessionCookie } from './consoleSession.ts';
+import { clientActor, looksLikeClientToken } from './clientAuth.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -45,7 +46,11 @@ export function installAuth(app: FastifyInstance, ctx: Ctx): void {
     // also carry the session's CSRF token.
     const cookie = fromHeader === undefined ? sessionCookie(req) : undefined;
     const token = fromHeader ?? cookie ?? '';
-    req.operator = await authenticate(ctx, token);
+    // A business system's API client: its own tokens, its own few routes (http/clientAuth.ts).
+    req.operator =
+      fromHeader !== undefined && looksLikeClientToken(fromHeader)
+        ? await clientActor(ctx, req, fromHeader)
+        : await authenticate(ctx, token);
     req.operatorToken = token;
     if (cookie !== undefined && !csrfOk(req, cookie)) {
       throw new LoaderError('CSRF_REFUSED', {

@@ -20,6 +20,8 @@ export interface RouteInput<P, Q, B> {
   /** The operator behind the token (routes with `auth: true`; see http/auth.ts). */
   readonly session: Session;
   readonly token: string;
+  /** The request's Authorization header (the token endpoint reads HTTP Basic from it). */
+  readonly authorization: string | undefined;
 }
 
 export interface RouteResult<T = unknown> {

@@ -40,6 +40,7 @@ import type { ProviderId, TerminalId, CardApId, CardId } from '../domain/ids.ts'
 import { cardRoutes } from './cardRoutes.ts';
 import { feedRoutes } from './feedRoutes.ts';
 import { batchRoutes } from './batchRoutes.ts';
+import { clientRoutes, oauthRoutes } from './clientRoutes.ts';
 
 export const coreRoutes: readonly Route[] = [
   route('health', async (ctx) => {
@@ -183,6 +184,8 @@ export const ROUTE_GROUPS: Readonly<Record<string, readonly Route[]>> = {
   cardJobs: cardRoutes,
   feed: feedRoutes,
   batches: batchRoutes,
+  clients: clientRoutes,
+  oauth: oauthRoutes,
 };
 
 /** Every route of the loading system's API, in one list (tests, the OpenAPI document). */

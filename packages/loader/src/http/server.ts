@@ -23,6 +23,7 @@ import { ROUTE_GROUPS, routes as allRoutes } from './routes.ts';
 import { openApiDocument } from './openapi.ts';
 import { installAuth } from './auth.ts';
 import { mount, mountContext, type Mount } from './mount.ts';
+import { CLIENT_OPERATIONS } from './clientAuth.ts';
 
 export const API_VERSION = '0.1.0';
 
@@ -184,12 +185,21 @@ function contractMismatch(r: Route, body: unknown): string | undefined {
 /** One route group as an encapsulated Fastify plugin. */
 function routeGroup(group: readonly Route[], api: ApiCtx, check: boolean): FastifyPluginAsync {
   return async (app) => {
+    // OAuth's token request is form-encoded (RFC 6749 §4.4.2): only a group whose
+    // operation says so reads that type, every other stays JSON only.
+    if (group.some((r) => r.form === true)) {
+      app.addContentTypeParser(
+        'application/x-www-form-urlencoded',
+        { parseAs: 'string' },
+        (_req, text, done) => done(null, Object.fromEntries(new URLSearchParams(text as string))),
+      );
+    }
     for (const r of group) {
       const parsed = new WeakMap<FastifyRequest, Parsed>();
       app.route({
         method: r.method,
         url: r.path,
-        config: { public: !r.auth },
+        config: { public: !r.auth, client: CLIENT_OPERATIONS.has(r.name as never) },
         // Input first, then the auth hook (preHandler), then the handler.
         preValidation: async (req) => {
           parsed.set(req, parseInput(r, req));
@@ -200,6 +210,7 @@ function routeGroup(group: readonly Route[], api: ApiCtx, check: boolean): Fasti
             ...input,
             session: req.operator as Session,
             token: req.operatorToken,
+            authorization: req.headers.authorization,
           });
           const json = !res.headers?.['content-type'];
           if (check && json) {
