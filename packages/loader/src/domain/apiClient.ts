@@ -55,7 +55,8 @@ export function clientCredentials(
   authorization: string | undefined,
   body: { readonly client_id?: string | undefined; readonly client_secret?: string | undefined },
 ): { id: string; secret: string } | 'both' | undefined {
-  const m = authorization === undefined ? null : /^Basic ([A-Za-z0-9+/=]+)$/i.exec(authorization.trim());
+  const m =
+    authorization === undefined ? null : /^Basic ([A-Za-z0-9+/=]+)$/i.exec(authorization.trim());
   const inBody = body.client_id !== undefined || body.client_secret !== undefined;
   if (m) {
     if (inBody) return 'both';

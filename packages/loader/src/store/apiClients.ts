@@ -102,7 +102,10 @@ export async function revokeApiClient(ctx: Ctx, s: Session, id: string): Promise
     if (row.revoked_at !== null) {
       throw new LoaderError(
         'CLIENT_REVOKED',
-        { en: `API client ${id} is already revoked`, ja: `APIクライアント ${id} は既に失効しています` },
+        {
+          en: `API client ${id} is already revoked`,
+          ja: `APIクライアント ${id} は既に失効しています`,
+        },
         409,
       );
     }
@@ -147,8 +150,7 @@ export async function issueClientToken(
 ): Promise<{ token: string; expiresInS: number }> {
   const now = ctx.now();
   const row = /^cl_[0-9a-f]{24}$/.test(clientId)
-    ? (await ctx.db.query<ClientRow>('SELECT * FROM api_clients WHERE id = $1', [clientId]))
-        .rows[0]
+    ? (await ctx.db.query<ClientRow>('SELECT * FROM api_clients WHERE id = $1', [clientId])).rows[0]
     : undefined;
   const good =
     row !== undefined &&
