@@ -18,6 +18,7 @@ export const commandModules = {
   operator: async () => (await import('./operator.ts')).operatorCommands,
   pki: async () => (await import('./pki.ts')).pkiCommands,
   feed: async () => (await import('./feed.ts')).feedCommands,
+  client: async () => (await import('./client.ts')).clientCommands,
   cardJobs: async () => (await import('./cardJobs.ts')).cardJobCommands,
   idp: async () => (await import('./idp.ts')).idpCommands,
   bridge: async () => (await import('./bridge.ts')).bridgeCommands,

@@ -328,6 +328,33 @@ export const manifest: readonly CommandEntry[] = [
     module: 'feed',
   },
   {
+    path: ['client', 'add'],
+    summary: {
+      en: 'create an API client of a business system (its secret is shown once)',
+      ja: '業務システムのAPIクライアントを作成（シークレットは一度だけ表示）',
+    },
+    usage: '--provider ID --name NAME [--json]',
+    module: 'client',
+  },
+  {
+    path: ['client', 'list'],
+    summary: {
+      en: 'list API clients in your scope',
+      ja: '権限範囲のAPIクライアント一覧',
+    },
+    usage: '[--provider ID] [--json]',
+    module: 'client',
+  },
+  {
+    path: ['client', 'revoke'],
+    summary: {
+      en: 'revoke an API client: its tokens stop at once',
+      ja: 'APIクライアントを失効（発行済みトークンも即時に無効）',
+    },
+    usage: 'CLIENT_ID [--json]',
+    module: 'client',
+  },
+  {
     path: ['load'],
     summary: {
       en: 'load card APs onto a card (the terminal’s auto-load preset unless --ap); several cards = a batch',
