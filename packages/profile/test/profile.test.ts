@@ -6,9 +6,13 @@ import {
   CARD_AP_PIN,
   FIXED_PIN,
   FIXED_PINS,
+  FOUR_DIGITS,
   HOLDER_PINS,
   ISSUER_SD_AID,
+  PIN_A,
+  PIN_B,
   SD_AID,
+  SIGN_PASSWORD,
   aidHex,
   cardApFootprint,
   cardApPinLengthOk,
@@ -99,4 +103,63 @@ test('the holder chooses the 4-digit PINs and the sign password, never PIN A or 
 test('the card issuer’s SD sits beside the areas’ under the same RID', () => {
   assert.equal(aidHex(ISSUER_SD_AID), 'F04D594E41534400');
   assert.equal(aidHex(SD_AID.local).slice(0, 14), aidHex(ISSUER_SD_AID).slice(0, 14));
+});
+
+test('check digits take exactly their digits: nothing before, nothing after', () => {
+  for (const bad of ['x12345678901', '12345678901x', '123456789012', '1234567890']) {
+    assert.throws(() => myNumberCheckDigit(bad), /need 11 digits/, bad);
+  }
+  for (const bad of ['x123456789018', '123456789018x', '0123456789018', '1123456789018']) {
+    assert.equal(isValidMyNumber(bad), false, bad);
+  }
+  for (const bad of ['x1310', '1310x', '131011', '0131']) {
+    assert.throws(() => municipalityCheckDigit(bad), /need 5 digits/, bad);
+  }
+  for (const bad of ['x131016', '131016x', '1310160', '0131016']) {
+    assert.equal(isValidMunicipalityCode(bad), false, bad);
+  }
+});
+
+test('My Number check digit: r = 1 gives 0 as r = 0 does, r = 2 gives 9', () => {
+  // '00000000006': P1 = 6, Q1 = 2, Σ = 12, r = 1; '00000000001': Σ = 2, r = 2.
+  assert.equal(myNumberCheckDigit('00000000006'), 0);
+  assert.ok(isValidMyNumber('000000000060'));
+  assert.equal(myNumberCheckDigit('00000000001'), 9);
+});
+
+test('PIN formats: whole-string patterns, each described in both languages', () => {
+  const cases = [
+    [FOUR_DIGITS, ['0000', '1234'], ['123', '12345', 'a1234', '1234a', 'abcd'], '4'],
+    [
+      SIGN_PASSWORD,
+      ['ABC123', 'A1BCDE', '1ABCDE', '12345A', 'ABCDEFGHIJKLMNO1'],
+      ['ABCDEF', '123456', 'AB12C', 'ABCDEFGHIJKLMNOP1', 'abc123', 'ABC12!', '!ABC123', 'ABC123!'],
+      '16',
+    ],
+    [
+      PIN_A,
+      ['123456789018'],
+      ['12345678901', '1234567890123', 'a23456789018', '12345678901a', 'aaaaaaaaaaaa'],
+      '12',
+    ],
+    [
+      PIN_B,
+      ['90010120341234'],
+      ['9001012034123', '900101203412345', 'a0010120341234', '9001012034123a', 'aaaaaaaaaaaaaa'],
+      '14',
+    ],
+  ] as const;
+  for (const [format, good, bad, length] of cases) {
+    for (const g of good) assert.ok(format.pattern.test(g), `${format.en}: ${g}`);
+    for (const b of bad) assert.ok(!format.pattern.test(b), `${format.en}: ${b}`);
+    // What a host shows a holder who typed a PIN of the wrong shape.
+    assert.ok(format.en.includes(length) && format.ja.includes(length), format.en);
+  }
+  assert.match(SIGN_PASSWORD.en, /upper-case letters/);
+  assert.match(SIGN_PASSWORD.ja, /英大文字/);
+  assert.ok(FOUR_DIGITS.ja.includes('数字') && PIN_A.ja.includes('個人番号'));
+  assert.ok(PIN_B.ja.includes('生年月日') && PIN_B.en.includes('birth'));
+  // PIN A / PIN B are the formats of the text and visual APs' reference data.
+  assert.equal(FIXED_PIN.text_pin_a.format, PIN_A);
+  assert.equal(FIXED_PIN.visual_pin_b.format, PIN_B);
 });
