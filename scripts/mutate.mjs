@@ -61,7 +61,7 @@ export const MODULES = {
   },
   'card/install': {
     mutate: ['packages/card/src/freeArea/install.ts'],
-    tests: ['packages/card/test/freeArea.test.ts'],
+    tests: ['packages/card/test/install.test.ts', 'packages/card/test/freeArea.test.ts'],
   },
   'pki/crlIndex': {
     mutate: ['packages/pki/src/crlIndex.ts'],
