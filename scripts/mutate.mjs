@@ -45,7 +45,7 @@ export const MODULES = {
   },
   'loader/saga': {
     mutate: ['packages/loader/src/domain/saga.ts'],
-    tests: ['packages/loader/test/rules.test.ts'],
+    tests: ['packages/loader/test/saga.test.ts', 'packages/loader/test/rules.test.ts'],
   },
   'loader/audit': {
     mutate: ['packages/loader/src/store/audit.ts'],
