@@ -282,3 +282,179 @@ test('nodes serialise to JSON with hex tags and values', () => {
     '{"tag":"FF20","children":[{"tag":"DF21","value":"AA"},{"tag":"DF22","value":""}]}',
   );
 });
+
+test('peekTlvHeader on exactly the header bytes, as a reader has them after its first READ BINARY', () => {
+  assert.deepEqual(peekTlvHeader(fromHex('30 82 05 1A')), {
+    tag: 0x30,
+    constructed: true,
+    headerLength: 4,
+    length: 0x51a,
+  });
+  assert.deepEqual(peekTlvHeader(fromHex('FF 20 7E')), {
+    tag: 0xff20,
+    constructed: true,
+    headerLength: 3,
+    length: 0x7e,
+  });
+  assert.deepEqual(peekTlvHeader(fromHex('5A 00')), {
+    tag: 0x5a,
+    constructed: false,
+    headerLength: 2,
+    length: 0,
+  });
+  assert.deepEqual(peekTlvHeader(fromHex('4F 84 01 00 00 00')), {
+    tag: 0x4f,
+    constructed: false,
+    headerLength: 6,
+    length: 0x1000000,
+  });
+  assert.equal(peekTlvHeader(fromHex('4F 84 01 00 00')), undefined);
+  assert.equal(peekTlvHeader(fromHex('4F 01'), 2), undefined, 'offset at the end');
+  assert.equal(peekTlvHeader(fromHex('4F 01'), 5), undefined, 'offset past the end');
+  assert.throws(() => peekTlvHeader(fromHex('4F 01'), 0.5), code('TLV_BAD_OPTION'));
+  assert.throws(() => peekTlvHeader(fromHex('5F 81 81 81 01')), code('TLV_BAD_TAG'));
+});
+
+test('tags: 80 is refused only as the first subsequent byte; 4 bytes at most', () => {
+  const n = parseTlv(fromHex('5F 81 80 01 01 AA'));
+  assert.equal(n.tag, 0x5f818001);
+  assert.equal(n.headerLength, 5);
+  assert.equal(toHex(n.value), 'aa');
+  assert.equal(toHex(tagBytes(0x5f818001)), '5f818001');
+  assert.equal(tagNumberOf(0x5f818001), (1 << 14) | 1);
+  assert.equal(tagNumberOf(0x5f01), 1);
+  assert.equal(tagNumberOf(0xdf21), 33);
+  assert.equal(tagNumberOf(0xff10), 16);
+  assert.equal(tagClassOf(0xdf21), 'private');
+  assert.equal(tagClassOf(0x5f818001), 'application');
+  assert.equal(tagClassOf(0x9f8101), 'context');
+  assert.equal(isConstructedTag(0xff10), true);
+  assert.equal(isConstructedTag(0xdf21), false);
+  assert.equal(isConstructedTag(0x7f218101), true);
+  assert.equal(tagHex(0x5f818001), '5F818001');
+  assert.equal(tagHex(0x9f8101), '9F8101');
+  // The bit 8 rule of subsequent bytes, both ways, at every position.
+  for (const bad of [0x5f0101, 0x5f8181, 0x5f81, 0x5f810101, 0x5f818181]) {
+    assert.throws(() => tagBytes(bad), code('TLV_BAD_TAG'), tagHex(bad));
+  }
+  assert.throws(() => parseTlv(fromHex('5F 81 81 81 01 00')), /longer than 4 bytes/);
+  assert.throws(() => parseTlv(fromHex('5F 80 01 00')), /subsequent byte 80/);
+});
+
+test('depth: maxDepth 1 takes children but not grandchildren; an empty value at the limit is fine', () => {
+  const child = fromHex('6F 03 4F 01 AA');
+  assert.equal(parseTlv(child, { maxDepth: 1 }).children?.length, 1);
+  const grandchild = fromHex('6F 05 A5 03 4F 01 AA');
+  assert.throws(() => parseTlv(grandchild, { maxDepth: 1 }), code('TLV_TOO_DEEP'));
+  assert.throws(() => parseTlv(grandchild, { maxDepth: 1 }), /deeper than 1/);
+  assert.equal(parseTlv(grandchild, { maxDepth: 2 }).children?.[0]?.children?.length, 1);
+  // An empty constructed value has no children to nest.
+  const emptyAtLimit = parseTlv(fromHex('6F 02 A5 00'), { maxDepth: 1 });
+  assert.deepEqual(emptyAtLimit.children?.[0]?.children, []);
+  for (const bad of [0, -1, 1.5, Number.NaN]) {
+    assert.throws(() => parseTlv(child, { maxDepth: bad }), code('TLV_BAD_OPTION'), String(bad));
+  }
+  // The default is 32 ancestors.
+  let b: Uint8Array = fromHex('04 00');
+  for (let i = 0; i < 32; i++) b = encodeTlv(0x30, b);
+  assert.equal(parseTlv(b).tag, 0x30);
+  assert.throws(() => parseTlv(encodeTlv(0x30, b)), code('TLV_TOO_DEEP'));
+});
+
+test("children: 'try' keeps a constructed value that is not data objects; opaque tags stay bytes", () => {
+  const odd = fromHex('6F 02 FF FF');
+  assert.throws(() => parseTlv(odd), code('TLV_TRUNCATED'));
+  const kept = parseTlv(odd, { children: 'try' });
+  assert.equal(kept.children, undefined);
+  assert.equal(toHex(kept.value), 'ffff');
+  assert.equal(parseTlv(fromHex('6F 03 4F 01 AA'), { children: 'try' }).children?.length, 1);
+  const myNumber = fromHex('FF 10 03 31 32 33');
+  assert.throws(() => parseTlv(myNumber), ApduError);
+  const opaque = parseTlv(myNumber, { opaque: MYNA_OPAQUE_TAGS });
+  assert.equal(opaque.children, undefined);
+  assert.equal(toHex(opaque.value), '313233');
+  assert.deepEqual([...MYNA_OPAQUE_TAGS], [0xff10]);
+});
+
+test('lengths: the 84 form, every byte of a long length, the value exactly to the end', () => {
+  const n = parseTlv(fromHex('4F 84 00 00 00 02 AA BB'));
+  assert.deepEqual([n.headerLength, toHex(n.value), n.end], [6, 'aabb', 8]);
+  assert.equal(parseTlv(fromHex('4F 82 00 01 AA')).value.length, 1);
+  assert.equal(parseTlv(concat(fromHex('4F 82 01 02'), new Uint8Array(0x102))).value.length, 0x102);
+  assert.equal(
+    parseTlv(concat(fromHex('4F 83 01 00 02'), new Uint8Array(0x10002))).value.length,
+    0x10002,
+  );
+  assert.throws(
+    () => parseTlv(fromHex('4F 02 AA')),
+    /value of 2 bytes at offset 2 but only 1 remain/,
+  );
+  assert.throws(() => parseTlv(fromHex('4F 86 00')), /length byte 86 at offset 1/);
+  assert.throws(() => parseTlv(fromHex('4F 80 00')), /indefinite length \(80\) at offset 1/);
+  assert.throws(
+    () => parseTlv(fromHex('4F 01 AA BB CC')),
+    /2 bytes after the data object at offset 3/,
+  );
+  assert.equal(toHex(encodeTlvLength(0xffffffff)), '84ffffffff');
+  assert.equal(toHex(encodeTlvLength(0xffffff)), '83ffffff');
+  assert.equal(toHex(encodeTlvLength(0xffff)), '82ffff');
+  assert.equal(toHex(encodeTlvLength(0)), '00');
+  assert.throws(() => encodeTlvLength(1.5), code('TLV_BAD_LENGTH'));
+});
+
+test('node offsets and ends in a sequence; padding inside a constructed value', () => {
+  const [a, b] = parseTlvAll(fromHex('4F 01 AA 5F24 02 0102'));
+  assert.deepEqual([a!.offset, a!.headerLength, a!.end], [0, 2, 3]);
+  assert.deepEqual([b!.offset, b!.headerLength, b!.end], [3, 3, 8]);
+  const padded = parseTlv(fromHex('6F 06 00 4F 01 AA 00 00'), { padding: true });
+  assert.deepEqual(
+    padded.children?.map((c) => [tagHex(c.tag), c.offset]),
+    [['4F', 3]],
+  );
+  assert.throws(() => parseTlv(fromHex('00 00'), { padding: true }), code('TLV_EMPTY'));
+  assert.throws(() => parseTlv(fromHex('4F 01 AA 00 5A')), code('TLV_TRAILING_BYTES'));
+  assert.throws(
+    () => parseTlv(fromHex('4F 01 AA 00 5A'), { padding: true }),
+    code('TLV_TRAILING_BYTES'),
+  );
+  assert.equal(parseTlv(fromHex('4F 01 AA 5A'), { strict: false }).tag, 0x4f);
+  // Lenient: the good objects before garbage, none after the first that fails.
+  assert.deepEqual(
+    parseTlvAll(fromHex('4F 01 AA 5A 05 01 4F 01 BB'), { strict: false }).map((n) => tagHex(n.tag)),
+    ['4F'],
+  );
+});
+
+test('encodeTlvNode: children re-encoded, a value as given, nothing as empty', () => {
+  assert.equal(toHex(encodeTlvNode({ tag: 0x4f })), '4f00');
+  assert.equal(toHex(encodeTlvNode({ tag: 0x4f, value: fromHex('AA') })), '4f01aa');
+  assert.equal(
+    toHex(
+      encodeTlvNode({
+        tag: 0x6f,
+        children: [{ tag: 0x4f, value: fromHex('AA') }, fromHex('5000')],
+      }),
+    ),
+    '6f054f01aa5000',
+  );
+  assert.equal(toHex(encodeTlv(0x4f, fromHex('AA'), fromHex('BB'))), '4f02aabb');
+  assert.equal(toHex(encodeTlv(0x4f)), '4f00');
+  assert.throws(() => encodeTlvConstructed(0x5f, []), code('TLV_BAD_TAG'));
+  assert.throws(() => encodeTlvConstructed(0x4f, []), /primitive, not constructed/);
+});
+
+test('findTag and findPath on a single node; formatTlv cuts long values with …', () => {
+  const root = parseTlv(fromHex('6F 07 4F 01 AA A5 02 50 00'));
+  assert.equal(findTag(root, 0x6f), root);
+  assert.equal(findTag(root, 0x50)?.value.length, 0);
+  assert.equal(findAllTags(root, 0x6f).length, 1);
+  assert.equal(findPath(root, [0x6f, 0xa5, 0x50])?.tag, 0x50);
+  assert.equal(findPath(root, [0x6f, 0x4f, 0x50]), undefined, 'a primitive has no children');
+  assert.equal(findPath(root, []), undefined);
+  assert.equal(formatTlv(parseTlv(fromHex('4F 03 010203')), 3), '4F (3) 010203');
+  assert.equal(formatTlv(parseTlv(fromHex('4F 03 010203')), 2), '4F (3) 0102…');
+  assert.equal(
+    formatTlv(parseTlv(concat(fromHex('4F 21'), new Uint8Array(33)))),
+    `4F (33) ${'00'.repeat(32)}…`,
+  );
+});
