@@ -54,8 +54,10 @@ export const MODULES = {
   'card/dfApplet': {
     mutate: ['packages/card/src/fs/dfApplet.ts'],
     tests: [
+      'packages/card/test/dfApplet.test.ts',
       'packages/card/test/applets.test.ts',
       'packages/card/test/pin.test.ts',
+      'packages/card/test/pinChange.test.ts',
       'packages/card/test/freeArea.test.ts',
     ],
   },
