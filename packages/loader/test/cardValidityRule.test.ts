@@ -30,3 +30,13 @@ test('rule: no readable expiry is refused, not taken as valid', () => {
     );
   }
 });
+
+test('rule: the unreadable-expiry refusal says why in both languages', () => {
+  assert.throws(
+    () => checkCardNotExpired(null, new Date('2026-06-01')),
+    (e: unknown) =>
+      code('CARD_DATA_INVALID')(e) &&
+      /expiry date/.test((e as LoaderError).text.en) &&
+      /有効期限/.test((e as LoaderError).text.ja),
+  );
+});

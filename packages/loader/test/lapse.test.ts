@@ -123,3 +123,67 @@ test('bad dates are refused with VALIDATION, naming the field', () => {
   bad([moveOut('2026-04-01', '2026-02-30')], '2026-06-01', 'move_out.plannedDate');
   bad([moveIn('2026-04-01', '')], '2026-06-01', 'move_in.movedOn');
 });
+
+test('every reason is told in both languages, with its period', () => {
+  const cases = [
+    ['moved_abroad', /moved abroad/, /国外に転出/],
+    ['no_move_in', /30 days of the planned move-out/, /転出予定日から30日/],
+    ['move_in_late', /more than 14 days after moving in/, /転入した日から14日/],
+    ['card_not_presented', /within 90 days of the move-in/, /転入届から90日/],
+    ['moved_out_before_presenting', /moved out of the new municipality/, /提出する前に転出/],
+    ['died', /died/, /死亡/],
+  ] as const;
+  for (const [reason, en, ja] of cases) {
+    const t = lapseText({ on: '2026-05-11', reason });
+    assert.match(t.en, /^the card lapsed on 2026-05-11: /, reason);
+    assert.match(t.en, en, reason);
+    assert.match(t.ja, /^2026-05-11に失効しました/, reason);
+    assert.match(t.ja, ja, reason);
+  }
+});
+
+test('a bad date is refused even in an event after asOf; the Japanese text names the field', () => {
+  assert.throws(
+    () => cardLapse([moveOut('2026-07-01', '2026-02-30')], '2026-06-01'),
+    (e: unknown) =>
+      e instanceof LoaderError &&
+      e.code === 'VALIDATION' &&
+      e.text.en.includes('move_out.plannedDate') &&
+      e.text.ja.includes('move_out.plannedDate') &&
+      e.text.ja.includes('YYYY-MM-DD'),
+  );
+  assert.throws(
+    () => cardLapse([moveIn('2026-07-01', '2026-13-01')], '2026-06-01'),
+    (e: unknown) => e instanceof LoaderError && e.text.ja.includes('move_in.movedOn'),
+  );
+});
+
+test('same-day events count in the order given', () => {
+  const move = [moveOut('2026-04-01', '2026-04-10'), moveIn('2026-04-12', '2026-04-11')];
+  // Presented, then moving out the same day: a new move, no lapse yet.
+  const presentedFirst = [...move, presented('2026-05-01'), moveOut('2026-05-01', '2026-05-05')];
+  assert.equal(cardLapse(presentedFirst, '2026-05-02'), null);
+  // Moving out before presenting, the same day: the card lapses that day.
+  const outFirst = [...move, moveOut('2026-05-01', '2026-05-05'), presented('2026-05-01')];
+  assert.deepEqual(cardLapse(outFirst, '2026-05-02'), {
+    on: '2026-05-01',
+    reason: 'moved_out_before_presenting',
+  });
+});
+
+test('a move-in with no move-out before it starts no wait; other events during a move count as themselves', () => {
+  // From abroad, or a move-out that was never reported: no 90-day rule without a move.
+  assert.equal(cardLapse([moveIn('2026-04-12', '2026-04-11')], '2027-01-01'), null);
+  // Dying (or presenting the card) while a move-out waits is not a late move-in.
+  assert.deepEqual(
+    cardLapse(
+      [moveOut('2026-04-01', '2026-04-10'), { kind: 'died', date: '2026-04-20' }],
+      '2026-04-30',
+    ),
+    { on: '2026-04-20', reason: 'died' },
+  );
+  assert.equal(
+    cardLapse([moveOut('2026-04-01', '2026-04-10'), presented('2026-04-05')], '2026-04-30'),
+    null,
+  );
+});
