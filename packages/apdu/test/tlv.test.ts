@@ -458,3 +458,35 @@ test('findTag and findPath on a single node; formatTlv cuts long values with …
     `4F (33) ${'00'.repeat(32)}…`,
   );
 });
+
+test('error texts say what and where', () => {
+  const msg = (f: () => unknown, re: RegExp) => assert.throws(f, re, String(re));
+  // Inside a constructed value the parent's end bounds the child's tag and length.
+  msg(() => parseTlv(fromHex('6F 01 5F 01 00')), /tag truncated at offset 2/);
+  msg(() => parseTlv(fromHex('6F 01 4F 01')), /length missing at offset 3/);
+  msg(() => parseTlv(fromHex('4F 82 01')), /length field truncated at offset 2/);
+  msg(() => parseTlv(fromHex('4F FF')), /length byte FF at offset 1/);
+  msg(() => parseTlv(new Uint8Array(0)), /no data object in the input/);
+  msg(
+    () => parseTlv(fromHex('4F 00'), { maxDepth: 0 }),
+    /maxDepth must be a positive integer, got 0/,
+  );
+  msg(() => peekTlvHeader(fromHex('4F 00'), -1), /offset must be a natural number, got -1/);
+  msg(() => tagBytes(1.5), /tag 1.5 is not 1 to 4 bytes/);
+  msg(() => tagBytes(0x5f), /tag 5F: high-tag form with no subsequent byte/);
+  msg(() => tagBytes(0x4f01), /tag 4F01: subsequent bytes after a low-tag first byte/);
+  msg(() => tagBytes(0x5f8001), /tag 5F8001: first subsequent byte 80/);
+  msg(() => tagBytes(0x5f0101), /tag 5F0101: bit 8 of the subsequent bytes is wrong/);
+  msg(() => encodeTlvLength(-1), /length -1 cannot be encoded/);
+});
+
+test('tag numbers at the edges of the 1-to-4-byte range', () => {
+  // Universal 0 (end-of-contents) is a tag X.690 can write; negative numbers are not.
+  assert.equal(toHex(tagBytes(0)), '00');
+  for (const bad of [-2, -0x20, 0x1f81818101]) {
+    assert.throws(() => tagBytes(bad), code('TLV_BAD_TAG'), String(bad));
+  }
+  assert.equal(tagHex(0x04), '04');
+  assert.equal(tagHex(0x9f8101), '9F8101');
+  assert.equal(tagHex(0), '00');
+});
