@@ -315,7 +315,7 @@ test('keys and PIN: both keys of 16 bytes, a PIN of 4 to 16 bytes, 1 to 15 tries
     ['PIN of 17', concat(uid, keys, pinTlv(fill(17, 0x31)))],
     ['0 tries', concat(secured, tlv(INSTALL_TAG.PIN_TRIES, b(0)))],
     ['16 tries', concat(secured, tlv(INSTALL_TAG.PIN_TRIES, b(16)))],
-    ['tries in 2 bytes', concat(secured, tlv(INSTALL_TAG.PIN_TRIES, b(0, 3)))],
+    ['tries in 2 bytes', concat(secured, tlv(INSTALL_TAG.PIN_TRIES, b(3, 0)))],
     ['tries without a PIN', concat(uid, keys, tlv(INSTALL_TAG.PIN_TRIES, b(3)))],
     ['no keys', concat(uid, pinTlv(PIN))],
     ['no PIN', concat(uid, keys)],
@@ -458,6 +458,12 @@ test('custom card AP: every EF refusal', () => {
     ['a PIN without keys', concat(uid, pinTlv(PIN), ef(0x0001, 20, 0))],
     ['a protected EF without keys', concat(uid, ef(0x0001, 20, 1))],
     ['an encrypted EF without keys', concat(uid, ef(0x0001, 20, 2))],
+    [
+      'a protected EF beside a free one, without keys',
+      concat(uid, ef(0x0001, 20, 0), ef(0x0002, 20, 1)),
+    ],
+    ['tries without a PIN', concat(uid, tlv(INSTALL_TAG.PIN_TRIES, b(3)), ef(0x0001, 20, 0))],
+    ['a later EF of size 0', concat(uid, ef(0x0001, 20, 0), ef(0x0002, 0, 0))],
     ['a data field', concat(uid, tlv(INSTALL_TAG.DATA, b(1)), ef(0x0001, 20, 0))],
     ['a record', concat(uid, tlv(INSTALL_TAG.RECORD, b(1)), ef(0x0001, 20, 0))],
   ];
@@ -466,6 +472,10 @@ test('custom card AP: every EF refusal', () => {
   // At the limits: content that fills the EF exactly, a later EF holding content only.
   assert.ok(
     built('custom', 200, concat(uid, ef(0x0001, 20, 0, fill(7)), ef(0x0002, 5, 0, fill(5)))),
+  );
+  assert.equal(
+    built('custom', 200, concat(uid, ef(0x0001, 13, 0), ef(0x0002, 1, 0))).efs![1]!.size,
+    1,
   );
 });
 
@@ -505,7 +515,13 @@ test('PIN reset stream: one new PIN of 4 to 16 bytes, at most one try count', ()
     ['PIN of 17', pinTlv(fill(17, 0x31))],
     ['0 tries', concat(pinTlv(PIN), tries(b(0)))],
     ['16 tries', concat(pinTlv(PIN), tries(b(16)))],
-    ['tries in 2 bytes', concat(pinTlv(PIN), tries(b(0, 3)))],
+    ['tries in 2 bytes', concat(pinTlv(PIN), tries(b(3, 0)))],
   ];
   for (const [what, stream] of cases) refusedWith(parsePinReset(stream), WRONG, what);
+});
+
+test('isRefusal tells a refusal from anything else', () => {
+  assert.ok(isRefusal({ refused: SW.WRONG_DATA }));
+  for (const x of [null, undefined, 0x6a80, 'refused', AID, {}])
+    assert.equal(isRefusal(x), false, String(x));
 });

@@ -54,6 +54,7 @@ export interface InstallHeader {
 
 function takeLv(b: Uint8Array, at: number): [Uint8Array, number] | undefined {
   const n = b[at];
+  // Stryker disable next-line ConditionalExpression,LogicalOperator,ArithmeticOperator: an overrun also leaves `at` past the end, which both callers refuse
   if (n === undefined || at + 1 + n > b.length) return undefined;
   return [b.slice(at + 1, at + 1 + n), at + 1 + n];
 }
@@ -92,6 +93,7 @@ export function parseInstallHeader(data: Uint8Array): InstallHeader | Refusal {
     return refuse(SW.WRONG_DATA);
   }
   const c9v = c9.length === 1 && c9[0]!.tag === 0xc9 ? c9[0]!.value : undefined;
+  // Stryker disable next-line ConditionalExpression: parseGpTlvs(undefined) throws, refused below the same way
   if (!c9v) return refuse(SW.WRONG_DATA);
   let inner: GpTlv[];
   try {
@@ -115,6 +117,7 @@ export function parseInstallHeader(data: Uint8Array): InstallHeader | Refusal {
   ) {
     return refuse(SW.WRONG_DATA);
   }
+  // Stryker disable next-line ConditionalExpression: uint16(null) is undefined, refused on the next line
   if (stream === null) return refuse(SW.WRONG_DATA);
   const streamLength = stream === undefined ? 0 : uint16(stream);
   if (streamLength === undefined) return refuse(SW.WRONG_DATA);
@@ -241,6 +244,7 @@ export function buildCardAp(h: InstallHeader, stream: Uint8Array): CardApImage |
       const records = [userId, ...all(INSTALL_TAG.RECORD)];
       // Record 1 is the 13-byte user ID; every record obeys the one record limit.
       if (
+        // Stryker disable next-line ConditionalExpression,EqualityOperator: 254 records take 266 bytes or more, over the 255 of type A, refused by the size first
         records.length > CARD_AP_MAX_RECORDS ||
         records.some((r) => !cardApRecordLengthOk(r.length))
       )
@@ -280,8 +284,10 @@ export function buildCardAp(h: InstallHeader, stream: Uint8Array): CardApImage |
       if (efs.reduce((n, e) => n + e.size, 0) > h.size) return refuse(SW.WRONG_DATA);
       if ((enc === undefined) !== (pin === undefined)) return refuse(SW.WRONG_DATA);
       const needsAuth = efs.some((e) => e.access !== 'free');
+      // Stryker disable next-line LogicalOperator: keys and PIN come both or neither (checked above)
       if (needsAuth && (!enc || !pin)) return refuse(SW.WRONG_DATA);
       // Keys without protected EFs still allow authenticated writes.
+      // Stryker disable next-line LogicalOperator: keys and PIN come both or neither (checked above)
       return { ...base, ...(enc && pin ? secured() : {}), efs };
     }
   }
