@@ -6,7 +6,7 @@
 //   node scripts/run-tests.mjs --soak     also the long runs (MYNA_SOAK=1)
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { sourceEnv } from './source-env.mjs';
 
 const args = process.argv.slice(2);
@@ -38,9 +38,53 @@ if (files.length === 0) {
   process.exit(1);
 }
 const env = sourceEnv({ ...process.env, ...(soak ? { MYNA_SOAK: '1' } : {}) });
-const r = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...files], {
-  stdio: 'inherit',
-  env,
-  cwd: root,
-});
-process.exit(r.status ?? 1);
+
+/** Runs `list` under Node's test runner, the output shown as it comes and kept. */
+function run(list) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--test', '--test-reporter=spec', ...list], {
+      stdio: ['inherit', 'pipe', 'pipe'],
+      env,
+      cwd: root,
+    });
+    let out = '';
+    const keep = (to) => (d) => {
+      to.write(d);
+      out += d.toString();
+    };
+    child.stdout.on('data', keep(process.stdout));
+    child.stderr.on('data', keep(process.stderr));
+    child.on('close', (code) => resolve({ code: code ?? 1, out }));
+  });
+}
+
+/**
+ * Test files that failed only because the V8 runtime itself aborted ("# Fatal error
+ * in …  Check failed: …", seen once on Node 24 freeing PGlite's WebAssembly code),
+ * or undefined when any failure is a test's own. Such a file is run once more, and
+ * said so; an assertion is never retried.
+ */
+function crashedOnly(out) {
+  if (!/^# Fatal error in/m.test(out) || !/Check failed:/.test(out)) return undefined;
+  const section = out.slice(out.lastIndexOf('failing tests:'));
+  const failures = [...section.matchAll(/^test at (\S+?\.test\.ts):(\d+):(\d+)$/gm)];
+  if (failures.length === 0) return undefined;
+  // A file-level failure (the process died) is reported at 1:1 as 'test failed'.
+  if (failures.some((m) => m[2] !== '1' || m[3] !== '1')) return undefined;
+  return [...new Set(failures.map((m) => join(root, m[1])))];
+}
+
+const first = await run(files);
+if (first.code === 0) process.exit(0);
+const again = crashedOnly(first.out);
+if (!again) process.exit(first.code);
+console.error(
+  `\nrun-tests: the V8 runtime aborted in ${again.length} file(s) (a crash of Node itself, not a failed assertion); running them once more:\n  ${again.join('\n  ')}`,
+);
+const second = await run(again);
+console.error(
+  second.code === 0
+    ? 'run-tests: they passed on the second run (the crash above is recorded in this log)'
+    : 'run-tests: they failed again',
+);
+process.exit(second.code);
