@@ -20,3 +20,23 @@ export async function myna(args: string[], env: Record<string, string | undefine
     }
   }
 }
+
+/** `myna provider add` for the city the tests use (前橋市, seeds 000/003/004). */
+export const ADD_MAEBASHI = [
+  'provider',
+  'add',
+  '--id',
+  'MAEBASHI',
+  '--name',
+  '前橋市',
+  '--kind',
+  'municipality',
+  '--municipality-code',
+  '102016',
+  '--basis-ref',
+  '前橋市条例第1号',
+  '--basis-date',
+  '2018-04-01',
+  '--contact',
+  '情報政策課',
+];

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, TEST_CONFIG } from '@myna-ap/loader';
-import { myna } from './cliRun.ts';
+import { ADD_MAEBASHI, myna } from './cliRun.ts';
 
 test('CLI: client add shows the secret once, list hides it, revoke stops its token', async () => {
   const home = mkdtempSync(join(tmpdir(), 'myna-cli-client-'));
@@ -26,27 +26,7 @@ test('CLI: client add shows the secret once, list hides it, revoke stops its tok
       MYNA_PASSWORD: 'platform admin password',
     });
     assert.equal(li.code, 0, li.err);
-    const prov = await myna(
-      [
-        'provider',
-        'add',
-        '--id',
-        'MAEBASHI',
-        '--name',
-        '前橋市',
-        '--kind',
-        'municipality',
-        '--municipality-code',
-        '102016',
-        '--basis-ref',
-        '前橋市条例第1号',
-        '--basis-date',
-        '2018-04-01',
-        '--contact',
-        '情報政策課',
-      ],
-      base,
-    );
+    const prov = await myna(ADD_MAEBASHI, base);
     assert.equal(prov.code, 0, prov.err);
 
     const missing = await myna(['client', 'add', '--provider', 'MAEBASHI'], base);

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, TEST_CONFIG } from '@myna-ap/loader';
-import { myna } from './cliRun.ts';
+import { ADD_MAEBASHI, myna } from './cliRun.ts';
 
 test('CLI: login, provider add/list/show, terminal, operator add/list, ap request/approve/list', async () => {
   const home = mkdtempSync(join(tmpdir(), 'myna-cli-'));
@@ -33,27 +33,7 @@ test('CLI: login, provider add/list/show, terminal, operator add/list, ap reques
     assert.equal(li.code, 0, li.err);
     assert.equal(statSync(join(home, 'credentials.json')).mode & 0o777, 0o600);
 
-    const add = await myna(
-      [
-        'provider',
-        'add',
-        '--id',
-        'MAEBASHI',
-        '--name',
-        '前橋市',
-        '--kind',
-        'municipality',
-        '--municipality-code',
-        '102016',
-        '--basis-ref',
-        '前橋市条例第1号',
-        '--basis-date',
-        '2018-04-01',
-        '--contact',
-        '情報政策課',
-      ],
-      base,
-    );
+    const add = await myna(ADD_MAEBASHI, base);
     assert.equal(add.code, 0, add.err);
     assert.match(add.out, /AID range F04D594E4150[0-9A-F]{4}00/);
     const bad = await myna(
