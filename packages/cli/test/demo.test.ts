@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -159,4 +159,18 @@ test('npm start (myna demo): the printed commands load a type C card AP and read
   assert.equal(refused.result.results[0].status, 'refused', 'already on the counter card');
   demo.child.kill('SIGINT');
   assert.equal(await demo.stopped, 0);
+
+  // The demo terminal is a convenience: when it cannot start (here its card file is
+  // broken) the demo says why and goes on serving the console and the CLI.
+  writeFileSync(join(cwd, 'demo', 'counter-card.json'), '{ not a card');
+  demo = startDemo(cwd, env);
+  const without = await demo.ready;
+  assert.match(
+    without,
+    /warning: the demo terminal's agent did not start \(.+\); the console works/,
+  );
+  assert.doesNotMatch(without, /agent is running/);
+  assert.match(without, /#login=ot_[0-9a-f]+/);
+  demo.child.kill('SIGINT');
+  assert.equal(await demo.stopped, 0, demo.output());
 });

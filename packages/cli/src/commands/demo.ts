@@ -117,19 +117,31 @@ const demo: CliCommand = {
         }),
       );
       io.out(`  ${consoleUrl.href}#login=${ticket}`);
-      counter = await startDemoTerminal({
-        server: server.url,
-        terminalId: info.terminalId,
-        token: info.login.token,
-        identityDir: join(home, 'demo-terminal'),
-        cardDir: dir,
-      });
-      io.out(
-        t({
-          en: `  terminal ${info.terminalId}'s agent is running; its reader holds the emulated card ${counter.cardFile}${counter.cardMade ? ' (made now)' : ''} — in 窓口, choose ${info.terminalId} and read the card`,
-          ja: `  端末 ${info.terminalId} のエージェントが動いています。リーダには模擬カード ${counter.cardFile}${counter.cardMade ? '（今回作成）' : ''} が入っています — 窓口で ${info.terminalId} を選び、カードを読み取ってください`,
-        }),
-      );
+      // The demo terminal is a convenience: without it the console and the CLI
+      // commands below still work, so a refusal is a warning, not a failed start.
+      try {
+        counter = await startDemoTerminal({
+          server: server.url,
+          terminalId: info.terminalId,
+          token: info.login.token,
+          identityDir: join(home, 'demo-terminal'),
+          cardDir: dir,
+        });
+        io.out(
+          t({
+            en: `  terminal ${info.terminalId}'s agent is running; its reader holds the emulated card ${counter.cardFile}${counter.cardMade ? ' (made now)' : ''} — in 窓口, choose ${info.terminalId} and read the card`,
+            ja: `  端末 ${info.terminalId} のエージェントが動いています。リーダには模擬カード ${counter.cardFile}${counter.cardMade ? '（今回作成）' : ''} が入っています — 窓口で ${info.terminalId} を選び、カードを読み取ってください`,
+          }),
+        );
+      } catch (e) {
+        const why = e instanceof Error ? e.message : String(e);
+        io.err(
+          t({
+            en: `  warning: the demo terminal's agent did not start (${why}); the console works without it — run \`npx myna terminal enrol\` and \`npx myna terminal run\` for a counter terminal`,
+            ja: `  警告: デモ端末のエージェントを起動できませんでした（${why}）。オペレーター画面はそのまま使えます — 窓口端末は \`npx myna terminal enrol\` と \`npx myna terminal run\` で起動してください`,
+          }),
+        );
+      }
       io.out('');
       io.out(
         t({
