@@ -8,7 +8,8 @@ import { buildServer } from './http/server.ts';
 import type { Mount } from './http/mount.ts';
 import { bootstrapPlatformAdmin } from './store/operators.ts';
 import { DEFAULT_CONFIG } from './store/config.ts';
-import type { CertificateCheck, Ctx, LoaderConfig } from './store/context.ts';
+import type { CertificateCheck, Ctx, FeedSigner, LoaderConfig } from './store/context.ts';
+import { SoftwareKeyStore, openFileSigner, signDetached } from '@myna-ap/pki';
 import { openSoftwareKeyStore, type LoaderKeyStore } from './keys/keyStore.ts';
 import { checkKeysAgainstDb } from './store/settings.ts';
 import type { JobsOptions } from './cardops/jobs.ts';
@@ -34,6 +35,12 @@ export interface ServeOptions {
   readonly certificateCheck?: CertificateCheck | undefined;
   /** Plugins of other packages mounted beside the API (docs/server.md). */
   readonly mounts?: readonly Mount[];
+  /**
+   * The daily lists' signer; default: a key `feed-signer` made on first use in the
+   * key folder (beside the key file) with a self-signed certificate
+   * `feed-signer.der` there. `false`: lists are not signed.
+   */
+  readonly feedSigner?: (() => Promise<FeedSigner>) | false;
 }
 
 export interface RunningServer {
@@ -53,6 +60,24 @@ export function defaultKeysFile(o: Pick<ServeOptions, 'dataDir' | 'databaseUrl'>
   return join(base, 'keys', 'loader-keys.json');
 }
 
+/** The default signer: a software key beside the key file, made on first use, kept. */
+export function defaultFeedSigner(keysDir: string): () => Promise<FeedSigner> {
+  let made: Promise<FeedSigner> | undefined;
+  return () => {
+    made ??= openFileSigner({
+      store: new SoftwareKeyStore(join(keysDir, 'feed-signer')),
+      id: 'feed-signer',
+      subject: 'CN=myna-ap status feed signer, O=myna-ap',
+      certificateFile: join(keysDir, 'feed-signer.der'),
+    }).then((s) => ({
+      certificate: s.certificate,
+      sign: (content: Uint8Array, at: Date) => signDetached(content, s, at),
+    }));
+    made.catch(() => (made = undefined)); // a failed start may be retried
+    return made;
+  };
+}
+
 export async function startServer(o: ServeOptions = {}): Promise<RunningServer> {
   const db = await openDb({
     databaseUrl: o.databaseUrl,
@@ -64,13 +89,16 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
     throw e;
   });
   try {
-    const keys = o.keys ?? (await openSoftwareKeyStore(o.keysFile ?? defaultKeysFile(o)));
+    const keysFile = o.keysFile ?? defaultKeysFile(o);
+    const keys = o.keys ?? (await openSoftwareKeyStore(keysFile));
     const ctx: Ctx = {
       db,
       config: o.config ?? DEFAULT_CONFIG,
       now: () => new Date(),
       keys,
       certificateCheck: o.certificateCheck,
+      feedSigner:
+        o.feedSigner === false ? undefined : (o.feedSigner ?? defaultFeedSigner(dirname(keysFile))),
     };
     await checkKeysAgainstDb(db, keys.checkValue);
     const bootstrap = await bootstrapPlatformAdmin(ctx, o.adminPassword);

@@ -102,6 +102,14 @@ export const PKI_DATA_ERRORS = defineCatalogue({
     en: 'the CRL signature does not verify with the CA key',
     ja: 'CRL の署名を CA の鍵で検証できません',
   },
+  BAD_CMS: {
+    en: 'the signature file is not a detached CMS SignedData with one signer (RFC 5652)',
+    ja: '署名ファイルが、署名者1名の分離型 CMS SignedData（RFC 5652）ではありません',
+  },
+  CMS_BAD_SIGNATURE: {
+    en: 'the signature does not match the file or is not the trusted signer’s',
+    ja: '署名がファイルと一致しないか、信頼する署名者のものではありません',
+  },
   BAD_OCSP_REQUEST: {
     en: 'the OCSP request is not a DER OCSPRequest the responder answers (answered malformedRequest)',
     ja: 'OCSP 要求が応答できる DER の OCSPRequest ではありません（malformedRequest で応答）',

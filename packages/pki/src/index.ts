@@ -60,6 +60,16 @@ export {
   type OcspCertId,
 } from './ocsp.ts';
 
+// Detached signatures over published files (the status feed's daily list).
+export {
+  signDetached,
+  verifyDetached,
+  openFileSigner,
+  SignedFileError,
+  type FileSigner,
+  type DetachedCheck,
+} from './detachedSignature.ts';
+
 // A relying party's checks: the chain, then a CRL or OCSP.
 export {
   parseCrl,

@@ -154,12 +154,13 @@ const daily: CliCommand = {
     en: 'the daily list (1日1回連携): cards whose status changed that day, Japan time (default yesterday)',
     ja: '日次のステータス一覧（1日1回連携）: その日（日本時間、既定は前日）にステータスが変わったカード',
   },
-  usage: '[--date YYYY-MM-DD] [--csv [--out FILE]] [--json]',
+  usage: '[--date YYYY-MM-DD] [--csv [--out FILE]] [--signed --out FILE] [--json]',
   options: {
     ...SERVER_OPTIONS,
     date: { type: 'string' },
     csv: { type: 'boolean' },
     out: { type: 'string' },
+    signed: { type: 'boolean' },
   },
   async run({ values }, io) {
     const date = str(values.date) ?? japanDate(1);
@@ -168,6 +169,32 @@ const daily: CliCommand = {
         { en: '--date is YYYY-MM-DD', ja: '--date は YYYY-MM-DD で指定してください' },
         2,
       );
+    if (values.signed) {
+      // The file and its detached signature beside it, as a batch job keeps them.
+      const out = str(values.out);
+      if (!out)
+        throw new CliError(
+          {
+            en: '--signed writes two files: give --out FILE (the signature goes to FILE.p7s)',
+            ja: '--signed は2つのファイルを書き出します。--out FILE を指定してください（署名は FILE.p7s）',
+          },
+          2,
+        );
+      const format = values.csv ? 'csv' : 'json';
+      const signed = await api(values, (c) =>
+        c.call('dailyFeedSigned', { query: { date, format } }),
+      );
+      await writeFile(out, Buffer.from(signed.content, 'base64'));
+      await writeFile(`${out}.p7s`, Buffer.from(signed.signature, 'base64'));
+      io.err(
+        t({
+          en: `written to ${out} and its signature to ${out}.p7s (check: myna feed verify ${out} --certificate PLATFORM.pem)`,
+          ja: `${out} と署名 ${out}.p7s を書き出しました（検証: myna feed verify ${out} --certificate PLATFORM.pem）`,
+        }),
+      );
+      if (!signed.complete) io.err(notOver(date));
+      return 0;
+    }
     if (values.csv) {
       const csv = await api(values, (c) => c.text('dailyFeed', { query: { date, format: 'csv' } }));
       const out = str(values.out);
@@ -189,14 +216,100 @@ const daily: CliCommand = {
       list.cards.map((c) => ({ ...c, userIds: c.cardAps?.map((a) => a.userId) })),
       ['cardId', 'status', 'source', 'changedAt', 'changes', 'userIds'],
     );
-    if (!list.complete)
-      io.err(
+    if (!list.complete) io.err(notOver(list.date));
+    return 0;
+  },
+};
+
+const notOver = (date: string) =>
+  t({
+    en: `${date} is not over yet (Japan time): the list may still grow`,
+    ja: `${date}（日本時間）はまだ終わっていません。一覧は増える可能性があります`,
+  });
+
+const certificate: CliCommand = {
+  path: ['feed', 'certificate'],
+  summary: {
+    en: 'the certificate that signs the daily lists (PEM), with its SHA-256 to compare before you pin it',
+    ja: '日次一覧の署名用証明書（PEM）と、登録前に照合する SHA-256',
+  },
+  usage: '[--out FILE]',
+  options: { ...SERVER_OPTIONS, out: { type: 'string' } },
+  async run({ values }, io) {
+    const c = await api(values, (client) => client.call('feedCertificate', {}));
+    const out = str(values.out);
+    if (out) await writeFile(out, c.certificate, 'utf8');
+    else io.out(c.certificate.replace(/\n$/, ''));
+    io.err(
+      t({
+        en: `${c.subject}, valid to ${c.notAfter}; SHA-256 ${c.sha256}${out ? ` — written to ${out}` : ''}`,
+        ja: `${c.subject}、有効期限 ${c.notAfter}。SHA-256 ${c.sha256}${out ? ` — ${out} に書き出しました` : ''}`,
+      }),
+    );
+    return 0;
+  },
+};
+
+const verify: CliCommand = {
+  path: ['feed', 'verify'],
+  summary: {
+    en: 'check a signed daily list offline against the pinned certificate (no server needed)',
+    ja: '署名付き日次一覧を、登録済みの証明書でオフライン検証（サーバ不要）',
+  },
+  usage: 'FILE --certificate PEM [--signature FILE.p7s]',
+  positionals: true,
+  options: { certificate: { type: 'string' }, signature: { type: 'string' } },
+  async run({ values, positionals }, io) {
+    const file = positionals[0];
+    const certFile = str(values.certificate);
+    if (!file || !certFile)
+      throw new CliError(
+        {
+          en: 'usage: myna feed verify FILE --certificate PEM [--signature FILE.p7s]',
+          ja: '使い方: myna feed verify FILE --certificate PEM [--signature FILE.p7s]',
+        },
+        2,
+      );
+    const { readFile } = await import('node:fs/promises');
+    const { X509Certificate } = await import('node:crypto');
+    // Loaded here: the other feed commands need no X.509 library.
+    const { verifyDetached, SignedFileError } = await import('@myna-ap/pki');
+    const read = async (path: string) => {
+      try {
+        return new Uint8Array(await readFile(path));
+      } catch {
+        throw new CliError({ en: `cannot read ${path}`, ja: `${path} を読めません` }, 2);
+      }
+    };
+    const content = await read(file);
+    const signature = await read(str(values.signature) ?? `${file}.p7s`);
+    let trusted: Uint8Array;
+    try {
+      trusted = new X509Certificate(Buffer.from(await read(certFile))).raw;
+    } catch (e) {
+      if (e instanceof CliError) throw e;
+      throw new CliError(
+        {
+          en: `${certFile} is not a certificate (PEM or DER)`,
+          ja: `${certFile} は証明書（PEM または DER）ではありません`,
+        },
+        2,
+      );
+    }
+    try {
+      const { signedAt } = verifyDetached(content, signature, trusted);
+      io.out(
         t({
-          en: `${list.date} is not over yet (Japan time): the list may still grow`,
-          ja: `${list.date}（日本時間）はまだ終わっていません。一覧は増える可能性があります`,
+          en: `${file}: signature valid, signed at ${signedAt.toISOString()}`,
+          ja: `${file}: 署名は有効です（署名日時 ${signedAt.toISOString()}）`,
         }),
       );
-    return 0;
+      return 0;
+    } catch (e) {
+      if (!(e instanceof SignedFileError)) throw e;
+      io.err(`${file}: ${e.code} — ${t(e.text)}`);
+      return 1;
+    }
   },
 };
 
@@ -312,4 +425,11 @@ const cardStatus: CliCommand = {
   },
 };
 
-export const feedCommands: readonly CliCommand[] = [feed, daily, notices, cardStatus];
+export const feedCommands: readonly CliCommand[] = [
+  feed,
+  daily,
+  certificate,
+  verify,
+  notices,
+  cardStatus,
+];

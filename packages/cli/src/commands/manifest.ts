@@ -305,7 +305,25 @@ export const manifest: readonly CommandEntry[] = [
       en: 'the daily list (1日1回連携): cards whose status changed that day, Japan time (default yesterday)',
       ja: '日次のステータス一覧（1日1回連携）: その日（日本時間、既定は前日）にステータスが変わったカード',
     },
-    usage: '[--date YYYY-MM-DD] [--csv [--out FILE]] [--json]',
+    usage: '[--date YYYY-MM-DD] [--csv [--out FILE]] [--signed --out FILE] [--json]',
+    module: 'feed',
+  },
+  {
+    path: ['feed', 'certificate'],
+    summary: {
+      en: 'the certificate that signs the daily lists (PEM), with its SHA-256 to compare before you pin it',
+      ja: '日次一覧の署名用証明書（PEM）と、登録前に照合する SHA-256',
+    },
+    usage: '[--out FILE]',
+    module: 'feed',
+  },
+  {
+    path: ['feed', 'verify'],
+    summary: {
+      en: 'check a signed daily list offline against the pinned certificate (no server needed)',
+      ja: '署名付き日次一覧を、登録済みの証明書でオフライン検証（サーバ不要）',
+    },
+    usage: 'FILE --certificate PEM [--signature FILE.p7s]',
     module: 'feed',
   },
   {

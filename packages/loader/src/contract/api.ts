@@ -428,6 +428,25 @@ export const API = {
     query: S.dailyQuery,
     response: R.dailyListSchema,
   }),
+  dailyFeedSigned: op({
+    method: 'GET',
+    path: '/v1/feed/daily/signed',
+    summary:
+      'The daily list as a file with its detached signature (CMS, RFC 5652): `content` is the list (CSV exactly as `dailyFeed` gives it, or the JSON list), `signature` its .p7s; verify it with the certificate of `feedCertificate`',
+    tag: 'status feed',
+    auth: true,
+    query: S.dailyQuery,
+    response: R.signedDailyListSchema,
+  }),
+  feedCertificate: op({
+    method: 'GET',
+    path: '/v1/feed/certificate',
+    summary:
+      'The certificate (PEM) that signs the daily lists: published, so a business system can pin it once and check every list offline',
+    tag: 'status feed',
+    auth: false,
+    response: R.feedCertificateSchema,
+  }),
   notices: op({
     method: 'GET',
     path: '/v1/notices',

@@ -514,6 +514,11 @@ export const LOADER_ERRORS = defineCatalogue({
     en: 'the card cannot go to that status from its current one',
     ja: 'カードの現在の状態からその状態には変更できません',
   },
+  FEED_NOT_SIGNED: {
+    status: 503,
+    en: 'this server has no signer for the daily lists (started without one)',
+    ja: 'このサーバには日次一覧の署名鍵が設定されていません',
+  },
   CARD_STATUS_SOURCE: {
     status: 409,
     en: 'that kind of report cannot set this status',

@@ -433,6 +433,30 @@ export type BatchView = z.infer<typeof batchSchema>;
 export type StatusChangeView = z.infer<typeof statusChangeSchema>;
 export type StatusEventView = z.infer<typeof statusEventSchema>;
 export type FeedPage = z.infer<typeof feedPageSchema>;
+/** A daily list as a file and its detached CMS signature (both base64). */
+export const signedDailyListSchema = z.object({
+  date: z.string(),
+  format: z.enum(['json', 'csv']),
+  /** The file name to keep it under; the signature goes beside it as `<fileName>.p7s`. */
+  fileName: z.string(),
+  /** The list's bytes, base64: exactly what `dailyFeed` answers in that format. */
+  content: z.string(),
+  /** The detached CMS SignedData (DER), base64. */
+  signature: z.string(),
+  signedAt: z.string(),
+  /** False while the day is still running: a later list of the day may hold more. */
+  complete: z.boolean(),
+});
+/** The feed signer's certificate. */
+export const feedCertificateSchema = z.object({
+  /** PEM, one certificate. */
+  certificate: z.string(),
+  /** SHA-256 of the DER, hex: compare it with the one your platform operator gave you. */
+  sha256: z.string(),
+  subject: z.string(),
+  notAfter: z.string(),
+});
+export type SignedDailyListView = z.infer<typeof signedDailyListSchema>;
 export type DailyListView = z.infer<typeof dailyListSchema>;
 export type NoticeView = z.infer<typeof noticeSchema>;
 export type NoticesPage = z.infer<typeof noticesPageSchema>;

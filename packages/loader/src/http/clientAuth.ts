@@ -14,6 +14,7 @@ import { looksLikeClientToken } from '../domain/apiClient.ts';
 export const CLIENT_OPERATIONS: ReadonlySet<OperationName> = new Set<OperationName>([
   'feed',
   'dailyFeed',
+  'dailyFeedSigned',
   'notices',
   'keyPackage',
 ]);

@@ -3,7 +3,10 @@
  * platform records a card's status; business systems read "changes since", the
  * daily list (JSON or CSV) and their provider's notices.
  */
+import { createHash, X509Certificate } from 'node:crypto';
 import { route, ok, type Route } from './route.ts';
+import { LoaderError } from '../errors.ts';
+import type { Ctx, FeedSigner } from '../store/context.ts';
 import type { CardId } from '../domain/ids.ts';
 import { dailyCsv, dailyFeed, listNotices, readFeed, setCardStatus } from '../store/feed.ts';
 
@@ -33,8 +36,48 @@ export const feedRoutes: readonly Route[] = [
       },
     };
   }),
+  route('dailyFeedSigned', async (ctx, { session, query }) => {
+    const signer = await feedSigner(ctx);
+    const list = await dailyFeed(ctx, session, query.date);
+    const format = query.format ?? 'json';
+    const content = Buffer.from(
+      format === 'csv' ? dailyCsv(list) : JSON.stringify(list, null, 2) + '\n',
+      'utf8',
+    );
+    const at = ctx.now();
+    const signature = await signer.sign(content, at);
+    return ok({
+      date: list.date,
+      format,
+      fileName: `card-status-${list.date}${session.providerId ? `-${session.providerId}` : ''}.${format}`,
+      content: content.toString('base64'),
+      signature: Buffer.from(signature).toString('base64'),
+      signedAt: at.toISOString(),
+      complete: list.complete,
+    });
+  }),
+  route('feedCertificate', async (ctx) => {
+    const { certificate } = await feedSigner(ctx);
+    const cert = new X509Certificate(certificate);
+    return ok({
+      certificate: cert.toString(),
+      sha256: createHash('sha256').update(certificate).digest('hex'),
+      subject: cert.subject.split('\n').join(', '), // node gives one RDN a line
+      notAfter: new Date(cert.validTo).toISOString(),
+    });
+  }),
   route('notices', async (ctx, { session, query }) => {
     const page = await listNotices(ctx, session, query.after ?? 0, query.limit ?? 1000);
     return ok({ notices: page.items, next: page.next });
   }),
 ];
+
+async function feedSigner(ctx: Ctx): Promise<FeedSigner> {
+  if (!ctx.feedSigner) {
+    throw new LoaderError('FEED_NOT_SIGNED', {
+      en: 'this server was started without a signer for the daily lists',
+      ja: 'このサーバは日次一覧の署名鍵なしで起動されています',
+    });
+  }
+  return ctx.feedSigner();
+}

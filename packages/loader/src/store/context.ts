@@ -26,6 +26,8 @@ export interface Ctx {
    * absent: only its validity dates are checked.
    */
   readonly certificateCheck?: CertificateCheck | undefined;
+  /** The daily lists' signer, made on first use (key generation costs a moment); absent: lists are not signed. */
+  readonly feedSigner?: (() => Promise<FeedSigner>) | undefined;
 }
 
 /** The answer of a certificate check (the shapes of @myna-ap/pki's `Validation`). */
@@ -34,6 +36,17 @@ export interface CertificateStatus {
   readonly [detail: string]: unknown;
 }
 export type CertificateCheck = (certDer: Uint8Array) => Promise<CertificateStatus>;
+
+/**
+ * Who signs the published daily lists: a key in a key store and its certificate
+ * (`@myna-ap/pki`'s file signer; wired by serve.ts).
+ */
+export interface FeedSigner {
+  /** The signer's certificate, DER: what systems pin. */
+  readonly certificate: Uint8Array;
+  /** A detached CMS signature over `content`. */
+  sign(content: Uint8Array, at: Date): Promise<Uint8Array>;
+}
 
 /** The operator behind a request, after authentication. */
 export interface Session extends Actor {
