@@ -5,7 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, TEST_CONFIG } from '@myna-ap/loader';
@@ -42,6 +43,29 @@ test('CLI: client add shows the secret once, list hides it, revoke stops its tok
     const secret = /client_secret:\s+(mynacs_\S+)/.exec(add.out)?.[1];
     assert.ok(id && secret, add.out);
     assert.match(add.out, /not shown again/);
+
+    // A client that signs JWTs: registered with its public key, it gets no secret;
+    // a private key given by mistake is refused.
+    const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const pub = join(home, 'system.pem');
+    writeFileSync(pub, pair.publicKey.export({ type: 'spki', format: 'pem' }));
+    const keyed = await myna(
+      ['client', 'add', '--provider', 'MAEBASHI', '--name', '署名システム', '--public-key', pub],
+      base,
+    );
+    assert.equal(keyed.code, 0, keyed.err);
+    assert.match(keyed.out, /private_key_jwt/);
+    assert.match(keyed.out, /audience: .*\/v1\/oauth\/token/);
+    assert.doesNotMatch(keyed.out, /client_secret/);
+    const priv = join(home, 'private.pem');
+    writeFileSync(priv, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    const wrong = await myna(
+      ['client', 'add', '--provider', 'MAEBASHI', '--name', 'x', '--public-key', priv],
+      base,
+    );
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.err, /CLIENT_KEY_REFUSED/);
+    assert.match(wrong.err, /private key/);
 
     const list = await myna(['client', 'list'], base);
     assert.equal(list.code, 0, list.err);

@@ -348,10 +348,10 @@ export const manifest: readonly CommandEntry[] = [
   {
     path: ['client', 'add'],
     summary: {
-      en: 'create an API client of a business system (its secret is shown once)',
-      ja: '業務システムのAPIクライアントを作成（シークレットは一度だけ表示）',
+      en: 'create an API client of a business system (its secret is shown once, or it signs JWTs with the key given)',
+      ja: '業務システムのAPIクライアントを作成（シークレットは一度だけ表示。公開鍵を指定すると署名付きJWTで認証）',
     },
-    usage: '--provider ID --name NAME [--json]',
+    usage: '--provider ID --name NAME [--public-key FILE.pem] [--json]',
     module: 'client',
   },
   {

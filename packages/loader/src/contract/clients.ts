@@ -12,7 +12,15 @@ import { providerIdSchema } from './schemas.ts';
 export const apiClientIdSchema = z.string().regex(/^cl_[0-9a-f]{24}$/);
 
 export const newApiClientBody = z
-  .object({ providerId: providerIdSchema, name: z.string().min(1).max(100) })
+  .object({
+    providerId: providerIdSchema,
+    name: z.string().min(1).max(100),
+    /**
+     * The client's public key (PEM SubjectPublicKeyInfo or a JWK; EC P-256 or RSA
+     * >= 2048): it then authenticates with signed JWTs (private_key_jwt) and gets no secret.
+     */
+    publicKey: z.string().min(1).max(8000).optional(),
+  })
   .strict();
 export const apiClientsQuery = z.object({ providerId: providerIdSchema.optional() }).strict();
 export const apiClientParams = z.object({ id: apiClientIdSchema }).strict();
@@ -22,6 +30,8 @@ export const apiClientSchema = z
     id: apiClientIdSchema,
     providerId: providerIdSchema,
     name: z.string(),
+    /** How it proves itself at the token endpoint. */
+    authMethod: z.enum(['client_secret', 'private_key_jwt']),
     createdBy: z.string(),
     createdAt: z.string(),
     revokedAt: z.string().nullable(),
@@ -29,9 +39,9 @@ export const apiClientSchema = z
   .strict();
 export type ApiClientView = z.infer<typeof apiClientSchema>;
 
-/** The answer of a creation: the secret is in it once and is never shown again. */
+/** The answer of a creation: the secret (none for a key client) is in it once and is never shown again. */
 export const createdApiClientSchema = z
-  .object({ client: apiClientSchema, secret: z.string() })
+  .object({ client: apiClientSchema, secret: z.string().optional() })
   .strict();
 
 /** The token request's fields (form-encoded, as RFC 6749 §4.4 says, or JSON). */
@@ -40,6 +50,9 @@ export const clientTokenBody = z
     grant_type: z.string().max(100),
     client_id: z.string().max(100).optional(),
     client_secret: z.string().max(200).optional(),
+    /** private_key_jwt (RFC 7523 §2.2): the type and the signed JWT. */
+    client_assertion_type: z.string().max(100).optional(),
+    client_assertion: z.string().max(8000).optional(),
     scope: z.string().max(200).optional(),
   })
   .strict();
@@ -88,7 +101,7 @@ export const CLIENT_OPERATIONS = {
     method: 'POST',
     path: '/v1/oauth/token',
     summary:
-      'Exchange an API client’s id and secret (HTTP Basic or the body) for a 15-minute bearer token (grant_type=client_credentials)',
+      'Exchange an API client’s id and secret (HTTP Basic or the body), or a JWT it signed (client_assertion, RFC 7523), for a 15-minute bearer token (grant_type=client_credentials)',
     tag: 'api clients',
     auth: false,
     form: true,

@@ -537,6 +537,16 @@ export const LOADER_ERRORS = defineCatalogue({
     en: 'unknown API client, wrong secret, or a revoked client',
     ja: 'APIクライアントが不明か、シークレットが違うか、失効しています',
   },
+  CLIENT_KEY_REFUSED: {
+    status: 400,
+    en: 'the API client’s public key is not one the token endpoint accepts',
+    ja: 'APIクライアントの公開鍵がトークンエンドポイントで使える形式ではありません',
+  },
+  CLIENT_RATE_LIMITED: {
+    status: 429,
+    en: 'too many token requests for this client or from this address; wait and ask again',
+    ja: 'このクライアントまたはこのアドレスからのトークン要求が多すぎます。時間をおいて再度お試しください',
+  },
   UNSUPPORTED_GRANT_TYPE: {
     status: 400,
     en: 'only grant_type=client_credentials is supported',

@@ -5,12 +5,15 @@
  */
 import type { Ctx, Session } from '../store/context.ts';
 import type { CardJobs } from '../cardops/jobs.ts';
+import type { LoginLimiter } from './loginLimiter.ts';
 import type { Operation, OperationName, OutputOf, ParsedOf } from '../contract/api.ts';
 import { API } from '../contract/api.ts';
 
 /** What a handler gets: the store context and the server's running card jobs. */
 export interface ApiCtx extends Ctx {
   readonly jobs: CardJobs;
+  /** Token requests counted per client and per address (http/clientRoutes.ts). */
+  readonly tokenLimiter: LoginLimiter;
 }
 
 export interface RouteInput<P, Q, B> {
@@ -22,6 +25,10 @@ export interface RouteInput<P, Q, B> {
   readonly token: string;
   /** The request's Authorization header (the token endpoint reads HTTP Basic from it). */
   readonly authorization: string | undefined;
+  /** The caller's address (Fastify's req.ip). */
+  readonly address: string;
+  /** This server as the caller named it, `http(s)://host[:port]` (the JWT assertions' audience). */
+  readonly origin: string;
 }
 
 export interface RouteResult<T = unknown> {

@@ -24,6 +24,8 @@ import { openApiDocument } from './openapi.ts';
 import { installAuth } from './auth.ts';
 import { mount, mountContext, type Mount } from './mount.ts';
 import { CLIENT_OPERATIONS } from './clientAuth.ts';
+import { LoginLimiter } from './loginLimiter.ts';
+import { TOKEN_LIMITS } from './clientRoutes.ts';
 
 export const API_VERSION = '0.1.0';
 
@@ -211,6 +213,8 @@ function routeGroup(group: readonly Route[], api: ApiCtx, check: boolean): Fasti
             session: req.operator as Session,
             token: req.operatorToken,
             authorization: req.headers.authorization,
+            address: req.ip,
+            origin: `${req.protocol}://${req.host}`,
           });
           const json = !res.headers?.['content-type'];
           if (check && json) {
@@ -252,11 +256,14 @@ export function buildServer(ctx: Ctx, options: ServerOptions = {}): FastifyInsta
     ...options.jobs,
     onFault: (e) => app.log.error({ err: e }, 'card job fault'),
   });
-  const api: ApiCtx = { ...ctx, jobs };
+  const api: ApiCtx = { ...ctx, jobs, tokenLimiter: new LoginLimiter(TOKEN_LIMITS) };
   app.addHook('onClose', async () => jobs.close());
 
   app.setErrorHandler((err, req, reply) => {
     if (err instanceof LoaderError && isApiCode(err.code)) {
+      // A rate limit says when to come back (RFC 9110 §10.2.3).
+      const retry = err.detail?.retryAfterS;
+      if (typeof retry === 'number') void reply.header('retry-after', String(retry));
       return send(reply, err.status, err.code, err.text.en, err.text.ja, err.detail);
     }
     if (err instanceof ZodError) {
