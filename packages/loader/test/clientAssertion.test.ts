@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { SignJWT, exportJWK, exportSPKI, type CryptoKey as JoseKey } from 'jose';
+import { SignJWT, exportSPKI, type CryptoKey as JoseKey } from 'jose';
 import { buildServer } from '../src/http/server.ts';
 import { createApiClient } from '../src/store/apiClients.ts';
 import {
