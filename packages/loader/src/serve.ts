@@ -4,7 +4,7 @@ import { mynaHome } from './credentials.ts';
 import { DbError, openDb } from '@myna-ap/db';
 import { LoaderError } from './errors.ts';
 import type { Db } from '@myna-ap/db';
-import { buildServer } from './http/server.ts';
+import { buildServer, type ServerOptions } from './http/server.ts';
 import type { Mount } from './http/mount.ts';
 import { bootstrapPlatformAdmin } from './store/operators.ts';
 import { DEFAULT_CONFIG } from './store/config.ts';
@@ -41,6 +41,10 @@ export interface ServeOptions {
    * `feed-signer.der` there. `false`: lists are not signed.
    */
   readonly feedSigner?: (() => Promise<FeedSigner>) | false;
+  /** HTTPS: the certificate chain and key, PEM (docs/server.md). */
+  readonly tls?: ServerOptions['tls'];
+  /** Reverse proxies to believe (X-Forwarded-*): addresses or CIDRs, comma-separated. */
+  readonly trustProxy?: string;
 }
 
 export interface RunningServer {
@@ -106,6 +110,8 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
       logger: o.logger ?? false,
       ...(o.jobs ? { jobs: o.jobs } : {}),
       ...(o.mounts ? { mounts: o.mounts } : {}),
+      ...(o.tls ? { tls: o.tls } : {}),
+      ...(o.trustProxy ? { trustProxy: o.trustProxy } : {}),
     });
     const address = await app.listen({ port: o.port ?? 8380, host: o.host ?? '127.0.0.1' });
     return {

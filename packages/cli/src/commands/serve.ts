@@ -168,6 +168,68 @@ export function untilSignal(): Promise<void> {
   });
 }
 
+/** The TLS pair of --tls-cert/--tls-key: both or neither, readable, PEM. */
+async function readTls(
+  certFile: string | undefined,
+  keyFile: string | undefined,
+): Promise<{ cert: Buffer; key: Buffer } | undefined> {
+  if (!certFile && !keyFile) return undefined;
+  if (!certFile || !keyFile)
+    throw new CliError(
+      {
+        en: 'HTTPS needs both --tls-cert (the certificate chain, PEM) and --tls-key (its private key, PEM)',
+        ja: 'HTTPS には --tls-cert（証明書チェーン、PEM）と --tls-key（秘密鍵、PEM）の両方が必要です',
+      },
+      2,
+    );
+  const { readFile } = await import('node:fs/promises');
+  const { X509Certificate, createPrivateKey } = await import('node:crypto');
+  const read = async (file: string, what: { en: string; ja: string }) => {
+    try {
+      return await readFile(file);
+    } catch {
+      throw new CliError(
+        { en: `cannot read ${what.en} ${file}`, ja: `${what.ja} ${file} を読めません` },
+        2,
+      );
+    }
+  };
+  const cert = await read(certFile, { en: 'the TLS certificate', ja: 'TLS 証明書' });
+  const key = await read(keyFile, { en: 'the TLS key', ja: 'TLS 秘密鍵' });
+  let leaf: import('node:crypto').X509Certificate;
+  try {
+    leaf = new X509Certificate(cert);
+  } catch {
+    throw new CliError(
+      {
+        en: `${certFile} is not a PEM certificate`,
+        ja: `${certFile} は PEM 形式の証明書ではありません`,
+      },
+      2,
+    );
+  }
+  try {
+    if (!leaf.checkPrivateKey(createPrivateKey(key))) throw new Error('mismatch');
+  } catch {
+    throw new CliError(
+      {
+        en: `${keyFile} is not the private key of ${certFile} (PEM, unencrypted)`,
+        ja: `${keyFile} は ${certFile} の秘密鍵（暗号化されていない PEM）ではありません`,
+      },
+      2,
+    );
+  }
+  if (new Date(leaf.validTo).getTime() < Date.now())
+    throw new CliError(
+      {
+        en: `${certFile} expired on ${leaf.validTo}`,
+        ja: `${certFile} は ${leaf.validTo} に有効期限が切れています`,
+      },
+      2,
+    );
+  return { cert, key };
+}
+
 const serve: CliCommand = {
   path: ['serve'],
   summary: {
@@ -175,10 +237,13 @@ const serve: CliCommand = {
     ja: 'カードAP搭載システムのサーバを起動（組込みDB、または DATABASE_URL）',
   },
   usage:
-    '[--port N] [--host H] [--data-dir DIR] [--keys FILE] [--jpki ISSUER_DIR] [--idp [--idp-keys FILE] [--base-url URL] [--pki-url URL] [--bridge-url URL]]',
+    '[--port N] [--host H] [--tls-cert PEM --tls-key PEM] [--trust-proxy ADDRS] [--data-dir DIR] [--keys FILE] [--jpki ISSUER_DIR] [--idp [--idp-keys FILE] [--base-url URL] [--pki-url URL] [--bridge-url URL]]',
   options: {
     port: { type: 'string' },
     host: { type: 'string' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
+    'trust-proxy': { type: 'string' },
     'data-dir': { type: 'string' },
     keys: { type: 'string' },
     jpki: { type: 'string' },
@@ -201,6 +266,8 @@ const serve: CliCommand = {
       ? await (await import('./jpkiCheck.ts')).crlCertificateCheck(jpki)
       : undefined;
     const keysFile = str(values.keys) ?? process.env.MYNA_KEYS_FILE;
+    const tls = await readTls(str(values['tls-cert']), str(values['tls-key']));
+    const trustProxy = str(values['trust-proxy']);
     const idp = values.idp ? await import('./idp.ts') : undefined;
     if (idp && port === 0) port = await idp.freePort(str(values.host) ?? '127.0.0.1');
     const platform = idp && (await idp.mountFor(values, port, io));
@@ -211,6 +278,8 @@ const serve: CliCommand = {
       databaseUrl,
       adminPassword: process.env.MYNA_ADMIN_PASSWORD,
       ...(keysFile ? { keysFile } : {}),
+      ...(tls ? { tls } : {}),
+      ...(trustProxy ? { trustProxy } : {}),
       certificateCheck,
     }).catch(async (e: unknown) => {
       await platform?.close();

@@ -51,6 +51,14 @@ export interface ServerOptions {
   readonly bodyLimit?: number;
   /** Card jobs (the APDU relay): limits and timeouts. */
   readonly jobs?: JobsOptions;
+  /** Serve HTTPS with this certificate chain and key (PEM). */
+  readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
+  /**
+   * The reverse proxies whose X-Forwarded-For/-Proto/-Host are believed (addresses
+   * or CIDRs, comma-separated): then the caller's address, the scheme (Secure
+   * cookies) and the host (JWT audience, WebAuthn origin) are the proxy's client's.
+   */
+  readonly trustProxy?: string;
 }
 
 function send(
@@ -234,7 +242,10 @@ export function buildServer(ctx: Ctx, options: ServerOptions = {}): FastifyInsta
   const check =
     options.checkResponses ??
     (process.env.NODE_TEST_CONTEXT !== undefined || process.env.MYNA_CHECK_RESPONSES === '1');
+  // One instance type for HTTP and HTTPS: the routes do not care which.
   const app = Fastify({
+    ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}),
+    ...(options.trustProxy ? { trustProxy: options.trustProxy } : {}),
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 64 * 1024,
     // Ids in paths are short; anything longer is refused before routing.
