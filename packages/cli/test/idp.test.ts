@@ -170,6 +170,39 @@ test('idp site add: a staffed, face-to-face 保証レベル1 site is declared; a
     '1',
   ]);
   assert.match(nobody.err, /CLIENT_NOT_FOUND/);
+
+  // Listed, then withdrawn; withdrawing again says there is no such site.
+  const list = await myna(['idp', 'site', 'list', '--client', 'city-hall']);
+  assert.equal(list.code, 0, list.err);
+  assert.match(list.out, /^counter-1 {2}市民課窓口$/m);
+  const json = await myna(['idp', 'site', 'list', '--client', 'city-hall', '--json']);
+  assert.deepEqual(JSON.parse(json.out), [
+    { siteId: 'counter-1', name: '市民課窓口', staffed: true, faceToFace: true, assuranceLevel: 1 },
+  ]);
+  const removed = await myna([
+    'idp',
+    'site',
+    'remove',
+    '--client',
+    'city-hall',
+    '--site',
+    'counter-1',
+  ]);
+  assert.equal(removed.code, 0, removed.err);
+  assert.match(removed.out, /withdrawn: touches there are refused/);
+  const none = await myna(['idp', 'site', 'list', '--client', 'city-hall']);
+  assert.match(none.out, /no site declared/);
+  const twice = await myna([
+    'idp',
+    'site',
+    'remove',
+    '--client',
+    'city-hall',
+    '--site',
+    'counter-1',
+  ]);
+  assert.equal(twice.code, 1);
+  assert.match(twice.err, /TOUCH_SITE_UNDECLARED/);
 });
 
 test('idp serve: the test issuer said at start, a key file made 0600, the machine API validating a card', async () => {

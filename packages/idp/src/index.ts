@@ -66,11 +66,14 @@ export {
   checkTouchSite,
   declareTouchSite,
   withdrawTouchSite,
+  listTouchSites,
   registerTouch,
+  withdrawTouch,
   identifyByTouch,
   TOUCH_ASSURANCE_LEVEL,
   type TouchSite,
   type TouchRegistration,
+  type TouchWithdrawal,
   type TouchResult,
 } from './touch/touch.ts';
 export { toDigestInfo, signatureMatches, SIGN_TRANSACTION_TTL_MS } from './sign/transactions.ts';

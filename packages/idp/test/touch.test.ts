@@ -9,7 +9,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { declareTouchSite, checkTouchSite, withdrawTouchSite } from '../src/index.ts';
+import {
+  declareTouchSite,
+  checkTouchSite,
+  listTouchSites,
+  withdrawTouchSite,
+} from '../src/index.ts';
 import { IdpError } from '../src/errors.ts';
 import { ORIGIN, b64, makeCard, makeWorld } from './world.ts';
 
@@ -143,8 +148,41 @@ test('a PIN proof alone is no touch registration; after registering, a touch giv
   // The site withdrawn: touches there stop.
   await declareTouchSite(w.db, 'library', { ...COUNTER, siteId: 'branch' });
   assert.equal((await touch('branch', card.auth)).status, 200);
+  assert.deepEqual(
+    (await listTouchSites(w.db, 'library')).map((x) => x.siteId),
+    ['branch', 'main-counter'],
+  );
   assert.equal(await withdrawTouchSite(w.db, 'library', 'branch'), true);
+  assert.equal(await withdrawTouchSite(w.db, 'library', 'branch'), false);
   assert.equal((await touch('branch', card.auth)).body.code, 'TOUCH_SITE_UNDECLARED');
+  assert.deepEqual(
+    (await listTouchSites(w.db, 'library')).map((x) => x.siteId),
+    ['main-counter'],
+  );
+});
+
+test('withdrawal from かざし利用 needs the PIN proof; afterwards a touch is refused, and a new registration works again', async () => {
+  const other = await makeCard(w);
+  assert.equal((await api('/v1/touch/registrations', await pinProof(other))).status, 201);
+  assert.equal((await touch(COUNTER.siteId, other.auth)).status, 200);
+  // A touch-like request (the certificate alone, no PIN signature) withdraws nothing.
+  const bare = await api('/v1/touch/registrations/withdraw', {
+    ...(await pinProof(other)),
+    signature: b64(new Uint8Array(256)),
+  });
+  assert.notEqual(bare.status, 200);
+  assert.equal((await touch(COUNTER.siteId, other.auth)).status, 200, 'still registered');
+  const out = await api('/v1/touch/registrations/withdraw', await pinProof(other));
+  assert.equal(out.status, 200, JSON.stringify(out.body));
+  assert.equal(out.body.withdrawn, true);
+  const t = await touch(COUNTER.siteId, other.auth);
+  assert.equal(t.body.code, 'TOUCH_NOT_REGISTERED');
+  const again = await api('/v1/touch/registrations/withdraw', await pinProof(other));
+  assert.equal(again.body.withdrawn, false);
+  assert.equal(again.body.ppid, out.body.ppid);
+  // Registering again (with a new PIN proof) makes touches work again.
+  assert.equal((await api('/v1/touch/registrations', await pinProof(other))).status, 201);
+  assert.equal((await touch(COUNTER.siteId, other.auth)).status, 200);
 });
 
 test('another service: its own site and registration — a card registered at the library only is refused there', async () => {

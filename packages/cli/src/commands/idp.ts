@@ -519,4 +519,76 @@ const siteAdd: CliCommand = {
   },
 };
 
-export const idpCommands: readonly CliCommand[] = [serve, clientAdd, siteAdd];
+/** `myna idp site list`: a client's declared sites. */
+const siteList: CliCommand = {
+  path: ['idp', 'site', 'list'],
+  summary: {
+    en: 'list a client’s sites declared for かざし利用',
+    ja: 'クライアントのかざし利用の拠点を一覧表示',
+  },
+  usage: '--client CLIENT_ID [--json] [--data-dir DIR]',
+  options: {
+    client: { type: 'string' },
+    json: { type: 'boolean' },
+    'data-dir': { type: 'string' },
+  },
+  async run({ values }, io) {
+    const clientId = need(values.client, 'client');
+    const { listTouchSites } = await import('@myna-ap/idp');
+    const db = await openIdpDb(str(values['data-dir']));
+    try {
+      const sites = await listTouchSites(db, clientId);
+      if (values.json) io.out(JSON.stringify(sites, null, 2));
+      else if (sites.length === 0)
+        io.out(
+          t({
+            en: `${clientId} has no site declared for かざし利用`,
+            ja: `${clientId} にはかざし利用の拠点がありません`,
+          }),
+        );
+      else for (const s of sites) io.out(`${s.siteId}  ${s.name}`);
+      return 0;
+    } finally {
+      await db.close();
+    }
+  },
+};
+
+/**
+ * `myna idp site remove`: the site is withdrawn; touches there are refused from the
+ * next request on (the holders' registrations stay: they belong to the service).
+ */
+const siteRemove: CliCommand = {
+  path: ['idp', 'site', 'remove'],
+  summary: {
+    en: 'withdraw a client’s かざし利用 site: touches there are refused at once',
+    ja: 'クライアントのかざし利用の拠点を廃止（以後その拠点でのかざしは拒否）',
+  },
+  usage: '--client CLIENT_ID --site SITE_ID [--data-dir DIR]',
+  options: { client: { type: 'string' }, site: { type: 'string' }, 'data-dir': { type: 'string' } },
+  async run({ values }, io) {
+    const clientId = need(values.client, 'client');
+    const siteId = need(values.site, 'site');
+    const { withdrawTouchSite } = await import('@myna-ap/idp');
+    const db = await openIdpDb(str(values['data-dir']));
+    try {
+      if (!(await withdrawTouchSite(db, clientId, siteId))) {
+        throw new CliError({
+          en: `${clientId} has no site ${siteId} declared for かざし利用 [TOUCH_SITE_UNDECLARED]`,
+          ja: `${clientId} にかざし利用の拠点 ${siteId} はありません [TOUCH_SITE_UNDECLARED]`,
+        });
+      }
+      io.out(
+        t({
+          en: `site ${siteId} of ${clientId} withdrawn: touches there are refused from now on`,
+          ja: `${clientId} の拠点 ${siteId} を廃止しました。以後この拠点でのかざしは拒否されます`,
+        }),
+      );
+      return 0;
+    } finally {
+      await db.close();
+    }
+  },
+};
+
+export const idpCommands: readonly CliCommand[] = [serve, clientAdd, siteAdd, siteList, siteRemove];

@@ -452,6 +452,24 @@ export const manifest: readonly CommandEntry[] = [
     module: 'idp',
   },
   {
+    path: ['idp', 'site', 'list'],
+    summary: {
+      en: 'list a client’s sites declared for かざし利用',
+      ja: 'クライアントのかざし利用の拠点を一覧表示',
+    },
+    usage: '--client CLIENT_ID [--json] [--data-dir DIR]',
+    module: 'idp',
+  },
+  {
+    path: ['idp', 'site', 'remove'],
+    summary: {
+      en: 'withdraw a client’s かざし利用 site: touches there are refused at once',
+      ja: 'クライアントのかざし利用の拠点を廃止（以後その拠点でのかざしは拒否）',
+    },
+    usage: '--client CLIENT_ID --site SITE_ID [--data-dir DIR]',
+    module: 'idp',
+  },
+  {
     path: ['bridge'],
     summary: {
       en: 'run the holder’s card bridge on 127.0.0.1 for the sign-in page (card file or PC/SC reader)',

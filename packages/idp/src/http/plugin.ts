@@ -13,6 +13,7 @@
  *   POST /v1/ppid               a registered holder's PPID from a certificate        scope ppid
  *   POST /v1/ppid/relink        a renewed card without an issuer link rejoins its holder scope ppid
  *   POST /v1/touch/registrations  a PIN proof → registered for かざし利用           scope touch
+ *   POST /v1/touch/registrations/withdraw  a PIN proof → no longer registered       scope touch
  *   POST /v1/touch              a touch at a declared site → PPID (identifiedBy touch) scope touch
  *   POST /v1/sign/transactions  a digest for the holder to sign (then the OIDC flow) scope sign
  *   GET  /v1/sign/transactions/:id   pending, or the platform's signed result        scope sign
@@ -28,7 +29,7 @@ import { checkOrigin, tokenGrant, type Client } from '../store/clients.ts';
 import { createChallenge } from '../store/challenges.ts';
 import { isChallenge } from '../proof/signedData.ts';
 import { verifyProof } from '../proof/verify.ts';
-import { identifyByTouch, registerTouch } from '../touch/touch.ts';
+import { identifyByTouch, registerTouch, withdrawTouch } from '../touch/touch.ts';
 import { relinkHolder } from '../ppid/relink.ts';
 import { createSignTransaction, findSignTransaction, toDigestInfo } from '../sign/transactions.ts';
 import type { CertificateValidator } from '../validation/validator.ts';
@@ -286,6 +287,21 @@ export async function idpPlugin(app: FastifyInstance, ctx: IdpContext): Promise<
     );
     reply.status(r.created ? 201 : 200);
     return r;
+  });
+
+  app.post('/v1/touch/registrations/withdraw', { preHandler: needs('touch') }, async (req) => {
+    const body = parseBody(schemas.proof, req.body);
+    if (!isChallenge(body.challenge)) throw new IdpError('CHALLENGE_UNKNOWN');
+    return withdrawTouch(
+      { db: ctx.db, validator: ctx.validator, holders: ctx.holders, now },
+      clientOf(req),
+      {
+        challenge: body.challenge,
+        origin: body.origin,
+        certificate: der(body.certificate),
+        signature: der(body.signature),
+      },
+    );
   });
 
   app.post('/v1/touch', { preHandler: needs('touch') }, async (req) => {

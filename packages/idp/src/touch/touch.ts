@@ -89,6 +89,28 @@ export async function withdrawTouchSite(
   return r.rowCount === 1;
 }
 
+/** The client's declared sites, in id order. */
+export async function listTouchSites(db: Queryable, clientId: string): Promise<TouchSite[]> {
+  const r = await db.query<{
+    site_id: string;
+    name: string;
+    staffed: boolean;
+    face_to_face: boolean;
+    assurance_level: number;
+  }>(
+    `SELECT site_id, name, staffed, face_to_face, assurance_level FROM idp_touch_sites
+      WHERE client_id = $1 ORDER BY site_id`,
+    [clientId],
+  );
+  return r.rows.map((x) => ({
+    siteId: x.site_id,
+    name: x.name,
+    staffed: x.staffed,
+    faceToFace: x.face_to_face,
+    assuranceLevel: Number(x.assurance_level),
+  }));
+}
+
 async function declaredSite(db: Queryable, clientId: string, siteId: string) {
   const r = await db.query<{ name: string }>(
     'SELECT name FROM idp_touch_sites WHERE client_id = $1 AND site_id = $2',
@@ -133,6 +155,30 @@ export async function registerTouch(
     created: r.rowCount === 1,
     validation: p.validation,
   };
+}
+
+export interface TouchWithdrawal {
+  readonly ppid: string;
+  /** False when the holder was not registered for かざし利用 at this service. */
+  readonly withdrawn: boolean;
+}
+
+/**
+ * The holder withdraws from かざし利用 at the client's service, with the same
+ * PIN-verified proof as a registration: a touch (public data, a copy of the card
+ * gives it too) may not end someone else's registration.
+ */
+export async function withdrawTouch(
+  deps: ProofDeps,
+  client: Client,
+  proof: ProofRequest,
+): Promise<TouchWithdrawal> {
+  const p = await verifyProofHolder(deps, { clientId: client.clientId }, proof);
+  const r = await deps.db.query(
+    'DELETE FROM idp_touch_registrations WHERE sector = $1 AND holder_id = $2',
+    [client.sector, p.holderId],
+  );
+  return { ppid: deps.holders.ppid(client.sector, p.holderId), withdrawn: r.rowCount === 1 };
 }
 
 export interface TouchResult {
