@@ -7,9 +7,20 @@ import { TEST_CONFIG } from '../src/store/config.ts';
 import { MemoryKeyStore } from '../src/keys/keyStore.ts';
 
 const TEST_KEYS = new MemoryKeyStore('test');
-import type { Ctx } from '../src/store/context.ts';
+import type { Ctx, FeedSigner } from '../src/store/context.ts';
 import { bootstrapPlatformAdmin } from '../src/store/operators.ts';
+import { SoftwareKeyStore, openFileSigner, signDetached } from '@myna-ap/pki';
 import { loaderMigrations } from '../src/migrations.ts';
+
+/** One signer of the daily lists for every fixture of this process, its key made on first use. */
+let signer: Promise<FeedSigner> | undefined;
+export const testFeedSigner = (): Promise<FeedSigner> =>
+  (signer ??= openFileSigner({
+    store: new SoftwareKeyStore(),
+    id: 'feed-signer',
+    subject: 'CN=myna-ap test feed signer',
+    certificateFile: undefined,
+  }).then((s) => ({ certificate: s.certificate, sign: (c, at) => signDetached(c, s, at) })));
 
 export const ADMIN_PW = 'platform admin password';
 export const PW = 'operator password 1';
@@ -34,7 +45,7 @@ export async function fixture(
   open: () => Promise<Db> = () => freshPglite([loaderMigrations]),
 ): Promise<Fixture> {
   const db = await open();
-  const ctx: Ctx = { db, config: TEST_CONFIG, keys: TEST_KEYS, now };
+  const ctx: Ctx = { db, config: TEST_CONFIG, keys: TEST_KEYS, now, feedSigner: testFeedSigner };
   await bootstrapPlatformAdmin(ctx, ADMIN_PW);
   const app = buildServer(ctx);
   const call: Fixture['call'] = async (method, url, body, token) => {
