@@ -103,7 +103,7 @@ export function buildTaxiServer(o: TaxiServerOptions): FastifyInstance {
     const m = /^Basic (.+)$/.exec(h);
     const [user, pw] = m ? Buffer.from(m[1]!, 'base64').toString().split(/:(.*)/s) : [];
     if (user !== 'staff' || pw === undefined || !sameSecret(pw, o.staffPassword)) {
-      reply.header('www-authenticate', 'Basic realm="マイタク", charset="UTF-8"');
+      reply.header('www-authenticate', 'Basic realm="maitaku", charset="UTF-8"');
       throw new TaxiError('STAFF_AUTH');
     }
   };

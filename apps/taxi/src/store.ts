@@ -85,7 +85,7 @@ export async function heldThrough(db: Queryable, terminalId: string): Promise<nu
 
 export async function terminalExists(db: Queryable, terminalId: string): Promise<boolean> {
   const r = await db.query('SELECT 1 FROM taxi_terminals WHERE terminal_id = $1', [terminalId]);
-  return r.rowCount > 0;
+  return r.rows.length > 0;
 }
 
 export interface PushResult {
