@@ -56,6 +56,7 @@ export async function startCity(
         method,
         headers: {
           authorization: auth,
+          accept: 'application/json',
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         body: body === undefined ? null : JSON.stringify(body),
