@@ -72,6 +72,11 @@ export function jstDayNumber(at: Date): number {
   return Math.floor((t + JST_MS) / DAY_MS);
 }
 
+/** The same from milliseconds since the epoch (settlement counts millions: no Date each). */
+export function jstDayOfMs(ms: number): number {
+  return Math.floor((ms + JST_MS) / DAY_MS);
+}
+
 /** `YYYY-MM-DD` of a day number. */
 export function dayString(day: number): string {
   return new Date(day * DAY_MS).toISOString().slice(0, 10);

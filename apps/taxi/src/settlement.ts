@@ -6,7 +6,7 @@
  * them — such a ride is flagged here, with its amount, never dropped. Pure: the
  * store hands the rides in.
  */
-import { countedYear, dayString, jstDayNumber, type TaxiRules } from './rules.ts';
+import { countedYear, dayString, jstDayOfMs, type TaxiRules } from './rules.ts';
 
 export interface SettleRide {
   readonly terminalId: string;
@@ -89,11 +89,14 @@ export function settle(
       day = year = -1;
       dayRides = yearRides = 0;
     }
-    const d = jstDayNumber(new Date(ride.atMs));
+    const d = jstDayOfMs(ride.atMs);
     if (d > toDay) continue;
-    const y = countedYear(d, rules);
-    if (d !== day) [day, dayRides] = [d, 0];
-    if (y !== year) [year, yearRides] = [y, 0];
+    if (d !== day) {
+      day = d;
+      dayRides = 0;
+      const y = countedYear(d, rules);
+      if (y !== year) [year, yearRides] = [y, 0];
+    }
     let flag: RideFlag;
     if (ride.voided) flag = 'voided';
     else if (!ride.boardInCity && !ride.alightInCity) flag = 'outside_city';
@@ -200,7 +203,7 @@ export function* detailCsv(s: Settlement): Generator<string> {
       r.terminalId,
       r.seq,
       r.userId,
-      dayString(jstDayNumber(new Date(r.atMs))),
+      dayString(jstDayOfMs(r.atMs)),
       new Date(r.atMs).toISOString(),
       r.fareYen,
       r.subsidyYen,
