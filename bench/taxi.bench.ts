@@ -90,6 +90,11 @@ function city(holders: number, fromDay = FROM, days = TO - FROM + 1, each = RIDE
     const r = rides[i]!;
     rides[i] = { ...r, subsidyYen: Math.min(1000, Math.floor(r.fareYen / 2)) };
   }
+  // The city receives them terminal by terminal, not holder by holder: no order to lean on.
+  for (let i = rides.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [rides[i], rides[j]] = [rides[j]!, rides[i]!];
+  }
   return rides;
 }
 

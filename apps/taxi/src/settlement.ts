@@ -110,14 +110,21 @@ export function settle(
     }
     if (d >= fromDay) out.push({ ride, flag, payableYen: flag === 'ok' ? ride.subsidyYen : 0 });
   }
-  out.sort(
-    (a, b) =>
-      (a.ride.company < b.ride.company ? -1 : a.ride.company > b.ride.company ? 1 : 0) ||
-      a.ride.atMs - b.ride.atMs ||
-      byHolderThenTime(a.ride, b.ride),
-  );
+  // Per company, in time order: grouped first, so each sort compares numbers only.
+  const byCompany = new Map<string, SettledRide[]>();
+  for (const r of out) {
+    const list = byCompany.get(r.ride.company);
+    if (list) list.push(r);
+    else byCompany.set(r.ride.company, [r]);
+  }
+  const ordered: SettledRide[] = [];
+  for (const company of [...byCompany.keys()].sort()) {
+    const list = byCompany.get(company)!;
+    list.sort((a, b) => a.ride.atMs - b.ride.atMs || byHolderThenTime(a.ride, b.ride));
+    for (const r of list) ordered.push(r);
+  }
   const totals = new Map<string, { -readonly [K in keyof CompanyTotal]: CompanyTotal[K] }>();
-  for (const s of out) {
+  for (const s of ordered) {
     let t = totals.get(s.ride.company);
     if (!t) {
       t = {
@@ -139,7 +146,7 @@ export function settle(
       t.flaggedYen += s.ride.subsidyYen;
     }
   }
-  return { fromDay, toDay, companies: [...totals.values()], rides: out };
+  return { fromDay, toDay, companies: [...totals.values()], rides: ordered };
 }
 
 /** A CSV field: quoted when it must be, a leading =+-@ defused (a spreadsheet would run it). */
