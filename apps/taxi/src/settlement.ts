@@ -76,39 +76,42 @@ export function settle(
   toDay: number,
   rules: TaxiRules,
 ): Settlement {
-  const sorted = rides.slice().sort(byHolderThenTime);
+  // Per holder, then each holder's few rides in time order: no sort of the whole year.
+  const byHolder = new Map<string, SettleRide[]>();
+  for (const r of rides) {
+    const list = byHolder.get(r.userId);
+    if (list) list.push(r);
+    else byHolder.set(r.userId, [r]);
+  }
   const out: SettledRide[] = [];
-  let holder = '';
-  let day = -1;
-  let dayRides = 0;
-  let year = -1;
-  let yearRides = 0;
-  for (const ride of sorted) {
-    if (ride.userId !== holder) {
-      holder = ride.userId;
-      day = year = -1;
-      dayRides = yearRides = 0;
+  for (const list of byHolder.values()) {
+    list.sort(byHolderThenTime);
+    let day = -1;
+    let dayRides = 0;
+    let year = -1;
+    let yearRides = 0;
+    for (const ride of list) {
+      const d = jstDayOfMs(ride.atMs);
+      if (d > toDay) break;
+      if (d !== day) {
+        day = d;
+        dayRides = 0;
+        const y = countedYear(d, rules);
+        if (y !== year) [year, yearRides] = [y, 0];
+      }
+      let flag: RideFlag;
+      if (ride.voided) flag = 'voided';
+      else if (!ride.boardInCity && !ride.alightInCity) flag = 'outside_city';
+      else if (!ride.registered) flag = 'unregistered';
+      else if (yearRides >= rules.yearlyLimit) flag = 'over_yearly';
+      else if (dayRides >= rules.dailyLimit) flag = 'over_daily';
+      else {
+        flag = 'ok';
+        dayRides++;
+        yearRides++;
+      }
+      if (d >= fromDay) out.push({ ride, flag, payableYen: flag === 'ok' ? ride.subsidyYen : 0 });
     }
-    const d = jstDayOfMs(ride.atMs);
-    if (d > toDay) continue;
-    if (d !== day) {
-      day = d;
-      dayRides = 0;
-      const y = countedYear(d, rules);
-      if (y !== year) [year, yearRides] = [y, 0];
-    }
-    let flag: RideFlag;
-    if (ride.voided) flag = 'voided';
-    else if (!ride.boardInCity && !ride.alightInCity) flag = 'outside_city';
-    else if (!ride.registered) flag = 'unregistered';
-    else if (yearRides >= rules.yearlyLimit) flag = 'over_yearly';
-    else if (dayRides >= rules.dailyLimit) flag = 'over_daily';
-    else {
-      flag = 'ok';
-      dayRides++;
-      yearRides++;
-    }
-    if (d >= fromDay) out.push({ ride, flag, payableYen: flag === 'ok' ? ride.subsidyYen : 0 });
   }
   // Per company, in time order: grouped first, so each sort compares numbers only.
   const byCompany = new Map<string, SettledRide[]>();
