@@ -40,6 +40,8 @@ CREATE TABLE taxi_records (
   PRIMARY KEY (terminal_id, seq)
 );
 CREATE INDEX taxi_records_at ON taxi_records (at) WHERE kind = 'ride';
+-- Settlement asks of every ride whether a void names it.
+CREATE INDEX taxi_records_voids ON taxi_records (terminal_id, voids) WHERE kind = 'void';
 
 -- A second, different record under a (terminal, seq) already held: kept, never
 -- applied, shown to the staff (a terminal restored from an old copy, or tampering).
