@@ -202,7 +202,7 @@ const sSettle = summarize(settleMs);
 const sSort = summarize(sortMs);
 const md = `## マイタク: settlement of one year (bench/taxi.bench.ts)
 
-Machine: ${machine()}. Command: \`npm run bench -- taxi\`. Load average (1 min): ${loadAtStart} at the start, ${load()} at the end (2 cores shared with other work).
+Machine: ${machine()}. Command: \`npm run bench -- taxi\`. Load average (1 min): ${loadAtStart} at the start, ${load()} at the end (2 cores shared with four other helpers' work: the times are several times what an idle machine gives).
 
 The city: ${HOLDERS.toLocaleString('en')} holders × ${RIDES_EACH} rides in fiscal 2026 (2 a day), 1 % of them given a 71st ride (a third on one of their days); ${rides.length.toLocaleString('en')} rides, ${COMPANIES} companies, ${TERMINALS} terminals. Made in ${ms(made.ms)}, ${MB(heapRides)} of heap.
 
@@ -213,8 +213,8 @@ The city: ${HOLDERS.toLocaleString('en')} holders × ${RIDES_EACH} rides in fisc
 | summary CSV (${st.companies.length} lines) | ${ms(sum.ms)} | |
 | detail CSV (${st.rides.length.toLocaleString('en')} lines, ${MB(detailBytes)}) | ${ms(detail.ms)} | |
 
-- \`settle\` takes ${ratio(sSettle.median, sSort.median)} the time of its own sort.
-- Memory: ${gc ? `the settlement holds ${MB(settleHeap)} of heap beyond the rides (its sorted copy and one result per ride)` : 'heap figures need --expose-gc'}; peak RSS of the process ${MB(maxRss)}.
+- \`settle\` takes ${ratio(sSettle.median, sSort.median)} the time of the bare sort.
+- Memory: ${gc ? `the settlement holds ${MB(settleHeap)} of heap beyond the rides (the groups per holder and per company, one result per ride)` : 'heap figures need --expose-gc'}; peak RSS of the process ${MB(maxRss)}.
 - Flags: ${[...flags].map(([k, v]) => `${k} ${v.toLocaleString('en')}`).join(', ')}; payable ${paid.toLocaleString('en')} yen.
 - A month of the same city from the database (PGlite in memory, ${fromDb.length.toLocaleString('en')} rides): the query of \`ridesToSettle\` ${ms(queryMs)}, \`settle\` ${ms(monthSettle.ms)} (loading the rows took ${ms(insertedMs)}).
 `;
