@@ -40,6 +40,7 @@ async function scenario(
     const { client, secret } = await admin.call('createApiClient', {
       body: { providerId: 'CHIYODA', name: 'マイタク' },
     });
+    assert.ok(secret, 'a client_secret client is answered with its secret');
     const token = await new ApiClient(loaderUrl).call('clientToken', {
       body: { grant_type: 'client_credentials', client_id: client.id, client_secret: secret },
     });
