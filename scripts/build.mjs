@@ -31,12 +31,16 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 /** Written last by a build; its mtime says when the package's dist was made. */
 const STAMP = '.built';
 
-/** Every `packages/<name>` that has a src/ folder. */
+/** Every `packages/<name>` and `apps/<name>` (business systems) that has a src/ folder. */
 export function packageDirs() {
-  const dir = join(root, 'packages');
-  return readdirSync(dir)
-    .sort()
-    .map((name) => join(dir, name))
+  return ['packages', 'apps']
+    .map((d) => join(root, d))
+    .filter((dir) => existsSync(dir))
+    .flatMap((dir) =>
+      readdirSync(dir)
+        .sort()
+        .map((name) => join(dir, name)),
+    )
     .filter((p) => {
       try {
         return statSync(join(p, 'src')).isDirectory();

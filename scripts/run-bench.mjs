@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs the benchmarks through tsx, one process per file, one after another (they
 // measure time: never in parallel).
-//   node scripts/run-bench.mjs            bench/*.bench.ts and packages/*/bench/*.bench.ts
+//   node scripts/run-bench.mjs            bench/*.bench.ts, packages/*/bench/*.bench.ts, apps/*/bench/*.bench.ts
 //   node scripts/run-bench.mjs pcsc tlv   only files whose name contains one of the words
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,9 +21,13 @@ function benches(dir) {
 
 const files = [
   ...benches(join(root, 'bench')),
-  ...readdirSync(join(root, 'packages'))
-    .sort()
-    .flatMap((p) => benches(join(root, 'packages', p, 'bench'))),
+  ...['packages', 'apps']
+    .filter((d) => existsSync(join(root, d)))
+    .flatMap((d) =>
+      readdirSync(join(root, d))
+        .sort()
+        .flatMap((p) => benches(join(root, d, p, 'bench'))),
+    ),
 ].filter((f) => words.length === 0 || words.some((w) => f.split('/').pop().includes(w)));
 
 if (files.length === 0) {

@@ -4,7 +4,7 @@
 //   node scripts/run-tests.mjs            all tests under packages/*/test
 //   node scripts/run-tests.mjs card apdu  only those packages
 //   node scripts/run-tests.mjs --soak     also the long runs (MYNA_SOAK=1)
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { sourceEnv } from './source-env.mjs';
@@ -24,9 +24,15 @@ function collect(dir, out) {
 }
 
 const files = [];
-for (const pkg of readdirSync(join(root, 'packages')).sort()) {
+// Packages, then the business systems of apps/* (named by their folder: `taxi`).
+const roots = ['packages', 'apps'].filter((d) => existsSync(join(root, d)));
+for (const [top, pkg] of roots.flatMap((d) =>
+  readdirSync(join(root, d))
+    .sort()
+    .map((p) => [d, p]),
+)) {
   if (only.length > 0 && !only.includes(pkg)) continue;
-  const dir = join(root, 'packages', pkg, 'test');
+  const dir = join(root, top, pkg, 'test');
   try {
     collect(dir, files);
   } catch {

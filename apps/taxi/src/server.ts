@@ -1,0 +1,235 @@
+/**
+ * The city's マイタク server (マイタクサーバー, seeds/004 (4)(5)): the terminals sync
+ * their signed rides and take the status list here; the staff (市の職員) register
+ * holders and terminals and settle per company on a server-rendered page, Japanese
+ * first. Terminals authenticate by their records' signatures; the staff pages by
+ * HTTP Basic with the staff password.
+ */
+import { timingSafeEqual, createHash } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Db } from '@myna-ap/db';
+import { TaxiError } from './errors.ts';
+import { recordFrom } from './ride.ts';
+import { dayString, jstDayNumber, parseDay, type TaxiRules } from './rules.ts';
+import { detailCsv, settle, summaryCsv, type Settlement } from './settlement.ts';
+import {
+  heldThrough,
+  overview,
+  pushRecords,
+  registerHolder,
+  registerTerminal,
+  ridesToSettle,
+  statusSince,
+  terminalExists,
+} from './store.ts';
+import { pollFeed, type LoaderLink } from './feed.ts';
+
+export interface TaxiServerOptions {
+  readonly db: Db;
+  readonly rules: TaxiRules;
+  /** The password of the staff pages (user `staff`). */
+  readonly staffPassword: string;
+  /** The loading system, for the status feed (none: the feed is not read). */
+  readonly loader?: LoaderLink;
+  readonly now?: () => Date;
+}
+
+/** Records a terminal may send in one request (its batches are 500). */
+const MAX_BATCH = 1000;
+
+const esc = (s: string | number) =>
+  String(s).replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
+
+const yen = (n: number) => `${n.toLocaleString('ja-JP')}円`;
+
+function page(title: string, body: string): string {
+  return `<!doctype html><html lang="ja"><head><meta charset="utf-8"><title>${esc(title)}</title>
+<style>body{font-family:sans-serif;margin:2em;max-width:60em}table{border-collapse:collapse}td,th{border:1px solid #999;padding:.2em .6em;text-align:right}th:first-child,td:first-child{text-align:left}.en{color:#555;font-size:.85em}</style>
+</head><body>${body}</body></html>`;
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const h = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(h(a), h(b));
+}
+
+/** The period of a settlement: `from` and `to` as YYYY-MM-DD (default: last month). */
+function periodOf(q: Record<string, unknown>, now: Date): { from: number; to: number } {
+  if (q.from === undefined && q.to === undefined) {
+    const today = new Date(jstDayNumber(now) * 86_400_000);
+    const first = Date.UTC(today.getUTCFullYear(), today.getUTCMonth() - 1, 1) / 86_400_000;
+    const last = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), 1) / 86_400_000 - 1;
+    return { from: first, to: last };
+  }
+  const from = typeof q.from === 'string' ? parseDay(q.from) : undefined;
+  const to = typeof q.to === 'string' ? parseDay(q.to) : undefined;
+  if (from === undefined || to === undefined || from > to || to - from > 400)
+    throw new TaxiError('PERIOD_INVALID');
+  return { from, to };
+}
+
+export function buildTaxiServer(o: TaxiServerOptions): FastifyInstance {
+  const now = o.now ?? (() => new Date());
+  const app = Fastify({ logger: false, bodyLimit: 2 * 1024 * 1024 });
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string' },
+    (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))),
+  );
+
+  app.setErrorHandler((e, _req, reply) => {
+    if (e instanceof TaxiError) return reply.code(e.status).send({ code: e.code, message: e.text });
+    const status = (e as { statusCode?: number }).statusCode;
+    if (status && status >= 400 && status < 500)
+      return reply.code(status).send({
+        code: 'BAD_REQUEST',
+        message: { en: (e as Error).message, ja: 'リクエストが正しくありません' },
+      });
+    return reply.code(500).send({
+      code: 'INTERNAL',
+      message: { en: 'internal error', ja: 'サーバ内部のエラーです' },
+    });
+  });
+  app.setNotFoundHandler((_req, reply) => {
+    const e = new TaxiError('NOT_FOUND');
+    return reply.code(e.status).send({ code: e.code, message: e.text });
+  });
+
+  const staff = async (req: FastifyRequest, reply: FastifyReply) => {
+    const h = req.headers.authorization ?? '';
+    const m = /^Basic (.+)$/.exec(h);
+    const [user, pw] = m ? Buffer.from(m[1]!, 'base64').toString().split(/:(.*)/s) : [];
+    if (user !== 'staff' || pw === undefined || !sameSecret(pw, o.staffPassword)) {
+      reply.header('www-authenticate', 'Basic realm="maitaku", charset="UTF-8"');
+      throw new TaxiError('STAFF_AUTH');
+    }
+  };
+
+  app.get('/healthz', async () => ({ ok: true }));
+
+  // --- the terminals ---
+  app.get<{ Params: { id: string } }>('/v1/terminals/:id/rides', async (req) => {
+    if (!(await terminalExists(o.db, req.params.id))) throw new TaxiError('TERMINAL_UNKNOWN');
+    return { heldThrough: await heldThrough(o.db, req.params.id) };
+  });
+  app.post<{ Params: { id: string }; Body: { terminalNow?: unknown; records?: unknown } }>(
+    '/v1/terminals/:id/rides',
+    async (req) => {
+      const b = req.body ?? {};
+      if (
+        !Array.isArray(b.records) ||
+        b.records.length > MAX_BATCH ||
+        typeof b.terminalNow !== 'string'
+      )
+        throw new TaxiError('BAD_REQUEST', {
+          en: `the body is {terminalNow, records: [≤ ${MAX_BATCH} signed records]}`,
+          ja: `本文は {terminalNow, records: [署名付き乗車記録 ${MAX_BATCH}件以内]} です`,
+        });
+      const records = b.records.map(recordFrom);
+      return pushRecords(o.db, req.params.id, b.terminalNow, records, now());
+    },
+  );
+  app.get<{ Querystring: { since?: string } }>('/v1/status', async (req) => {
+    const since = Number(req.query.since ?? 0);
+    if (!Number.isSafeInteger(since) || since < 0) throw new TaxiError('BAD_REQUEST');
+    return statusSince(o.db, since);
+  });
+
+  // --- the staff ---
+  app.register(async (s) => {
+    s.addHook('onRequest', staff);
+
+    s.get('/', async (_req, reply) => {
+      const v = await overview(o.db);
+      const rows = v.terminals
+        .map(
+          (t) =>
+            `<tr><td>${esc(t.terminalId)}</td><td>${esc(t.company)}</td><td>${t.heldThrough}</td><td>${t.highest}</td><td>${t.highest > t.heldThrough ? '未同期の欠番あり / gap' : '—'}</td><td>${t.lastSkewMs === null ? '—' : Math.round(t.lastSkewMs / 1000) + ' 秒'}</td><td>${esc(t.lastSyncAt ?? '—')}</td></tr>`,
+        )
+        .join('');
+      return reply.type('text/html; charset=utf-8').send(
+        page(
+          'マイタク 職員用',
+          `<h1>マイタク 職員用ページ <span class="en">Maitaku — staff</span></h1>
+<p>登録者 ${v.holders} 人 <span class="en">registered holders</span> ／ 状態情報の取得位置 ${v.feedNext} <span class="en">feed cursor</span> ／ 重複通番の不一致 ${v.conflicts} 件 <span class="en">conflicting records</span></p>
+<h2>利用登録 <span class="en">Register a holder</span></h2>
+<form method="post" action="/holders"><label>利用者ID（カードAP搭載時の user ID） <input name="userId" size="30" pattern="[0-9A-Fa-f]{26}" required></label> <button>登録</button></form>
+<h2>端末 <span class="en">Terminals</span></h2>
+<table><tr><th>端末ID</th><th>事業者</th><th>受信済み（連続）</th><th>最大通番</th><th>欠番</th><th>時計のずれ</th><th>最終同期</th></tr>${rows}</table>
+<h2>精算 <span class="en">Settlement</span></h2>
+<form method="get" action="/settlement"><label>開始 <input name="from" type="date" required></label> <label>終了 <input name="to" type="date" required></label> <button>表示</button></form>
+<p><a href="/settlement">先月の精算</a> ／ <form method="post" action="/feed/poll" style="display:inline"><button>状態情報を今すぐ取得 <span class="en">poll the feed now</span></button></form></p>`,
+        ),
+      );
+    });
+
+    s.post<{ Body: { userId?: unknown } }>('/holders', async (req, reply) => {
+      const added = await registerHolder(o.db, String(req.body?.userId ?? ''));
+      if ((req.headers['content-type'] ?? '').startsWith('application/json'))
+        return reply.code(added ? 201 : 200).send({ registered: true, new: added });
+      return reply.redirect('/', 303);
+    });
+
+    s.post<{ Body: { terminalId?: unknown; company?: unknown; publicKey?: unknown } }>(
+      '/terminals',
+      async (req, reply) => {
+        await registerTerminal(o.db, {
+          terminalId: req.body?.terminalId,
+          company: req.body?.company,
+          publicKey: req.body?.publicKey,
+        });
+        return reply.code(201).send({ registered: true });
+      },
+    );
+
+    s.post('/feed/poll', async (req, reply) => {
+      if (!o.loader)
+        throw new TaxiError('LOADER_FEED_FAILED', {
+          en: 'no loading system configured (MYNA_SERVER, TAXI_CLIENT_ID, TAXI_CLIENT_SECRET)',
+          ja: 'カードAP搭載システムが設定されていません',
+        });
+      const kept = await pollFeed(o.db, o.loader);
+      if ((req.headers.accept ?? '').includes('application/json')) return { kept };
+      return reply.redirect('/', 303);
+    });
+
+    const settled = async (q: Record<string, unknown>): Promise<Settlement> => {
+      const { from, to } = periodOf(q, now());
+      return settle(await ridesToSettle(o.db, from, to, o.rules), from, to, o.rules);
+    };
+
+    s.get<{ Querystring: Record<string, string> }>('/settlement', async (req, reply) => {
+      const st = await settled(req.query);
+      const q = `from=${dayString(st.fromDay)}&to=${dayString(st.toDay)}`;
+      const rows = st.companies
+        .map(
+          (c) =>
+            `<tr><td>${esc(c.company)}</td><td>${c.rides}</td><td>${c.paidRides}</td><td>${yen(c.payableYen)}</td><td>${c.flaggedRides}</td><td>${yen(c.flaggedYen)}</td></tr>`,
+        )
+        .join('');
+      return reply.type('text/html; charset=utf-8').send(
+        page(
+          'マイタク 精算',
+          `<h1>精算 ${dayString(st.fromDay)} 〜 ${dayString(st.toDay)} <span class="en">Settlement</span></h1>
+<table><tr><th>事業者</th><th>乗車</th><th>補助対象</th><th>支払額</th><th>要確認（上限超過など）</th><th>要確認の補助額</th></tr>${rows}</table>
+<p>上限を超えた乗車・未登録者・市外のみの乗車は「要確認」として残し、支払額には含めません。<span class="en">Over-limit, unregistered and out-of-city rides are flagged, kept, and not in the payable sum.</span></p>
+<p><a href="/settlement.csv?${q}">精算書CSV</a> ／ <a href="/settlement.csv?${q}&amp;detail=1">利用明細CSV</a> ／ <a href="/">戻る</a></p>`,
+        ),
+      );
+    });
+
+    s.get<{ Querystring: Record<string, string> }>('/settlement.csv', async (req, reply) => {
+      const st = await settled(req.query);
+      const name = `maitaku-${dayString(st.fromDay)}-${dayString(st.toDay)}${req.query.detail ? '-detail' : ''}.csv`;
+      reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${name}"`);
+      return req.query.detail ? [...detailCsv(st)].join('') : summaryCsv(st);
+    });
+  });
+
+  return app;
+}
