@@ -11,17 +11,41 @@ import { Operators } from './screens/Operators.tsx';
 import { Terminals } from './screens/Terminals.tsx';
 import { Audit } from './screens/Audit.tsx';
 import { Diagnose } from './screens/Diagnose.tsx';
+import { Stats } from './screens/Stats.tsx';
+import { Hours } from './screens/Hours.tsx';
+import { Feed } from './screens/Feed.tsx';
 
-const SCREENS = ['counter', 'cardAps', 'operators', 'terminals', 'audit', 'diagnose'] as const;
+/** In the order of the menu: the counter's daily work first. */
+const SCREENS = [
+  'counter',
+  'diagnose',
+  'cardAps',
+  'terminals',
+  'operators',
+  'feed',
+  'stats',
+  'audit',
+  'hours',
+] as const;
 type Screen = (typeof SCREENS)[number];
 
 /** The screens a role has any use for (the API refuses the rest anyway: docs/loader.md, Roles). */
 const BY_ROLE: Readonly<Record<Role, readonly Screen[]>> = {
-  platform: ['cardAps', 'operators', 'terminals', 'audit'],
-  administrator: ['counter', 'cardAps', 'operators', 'terminals', 'audit', 'diagnose'],
-  loading_operator: ['counter', 'cardAps', 'terminals', 'diagnose'],
-  auditor: ['cardAps', 'operators', 'terminals', 'audit'],
-  read_only: ['cardAps', 'terminals'],
+  platform: ['cardAps', 'terminals', 'operators', 'feed', 'audit', 'hours'],
+  administrator: [
+    'counter',
+    'diagnose',
+    'cardAps',
+    'terminals',
+    'operators',
+    'feed',
+    'stats',
+    'audit',
+    'hours',
+  ],
+  loading_operator: ['counter', 'diagnose', 'cardAps', 'terminals', 'hours'],
+  auditor: ['cardAps', 'terminals', 'operators', 'feed', 'stats', 'audit', 'hours'],
+  read_only: ['cardAps', 'terminals', 'hours'],
 };
 
 function screenFromHash(): Screen {
@@ -184,6 +208,9 @@ export function App() {
     await post('/v1/console/logout').catch(() => undefined);
     setCsrfToken(null);
     setMe(null);
+    // The next operator at this PC starts at their own first screen, not the last one's.
+    history.replaceState(null, '', location.pathname);
+    setScreen(screenFromHash());
   }
 
   return (
@@ -227,6 +254,9 @@ export function App() {
             {screen === 'terminals' && <Terminals me={me} />}
             {screen === 'audit' && <Audit me={me} />}
             {screen === 'diagnose' && <Diagnose me={me} />}
+            {screen === 'stats' && <Stats />}
+            {screen === 'hours' && <Hours me={me} />}
+            {screen === 'feed' && <Feed me={me} />}
           </main>
         </div>
       )}

@@ -15,6 +15,8 @@ import type {
   Operator as OperatorView,
   ProviderView,
   Role as ContractRole,
+  ServiceHoursBody,
+  ServiceHoursNowView,
   SessionView,
   TerminalView,
 } from '@myna-ap/loader/contract';
@@ -43,3 +45,7 @@ export type AreaReport = DiagnoseResult['areas'][number];
 export type ItemResult = LoadResult['results'][number] | DeleteResult['results'][number];
 export type CardOutcome = LoadResult | DeleteResult;
 export type AuditRow = AuditRowView;
+export type { TerminalAgentView, WebauthnPolicyView } from '@myna-ap/loader/contract';
+export type { NoticeView, StatusEventView } from '@myna-ap/loader/contract';
+export type ServiceHours = ServiceHoursBody;
+export type ServiceHoursNow = ServiceHoursNowView;
