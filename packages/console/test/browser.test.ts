@@ -272,11 +272,14 @@ test('the console at a counter, in Japanese and English', { skip }, async () => 
       const box = await page.locator('.code-box').innerText();
       assert.match(box, /[A-Z0-9]{4}-[A-Z0-9]{4}/);
       assert.match(box, /有効期限/);
+      await page.getByRole('status').filter({ hasText: '生体認証は必須ではありません' }).waitFor();
     }
     if (hash === 'terminals') {
       // The waiting enrolment with its code; approved by typing the code the agent printed.
       await page.getByRole('status').filter({ hasText: '承認待ち 1 件' }).waitFor();
-      await page.getByRole('cell', { name: agent.code }).waitFor();
+      await page.getByRole('cell', { name: agent.agentId }).waitFor();
+      // The code is typed from the counter PC's screen, never shown here.
+      assert.doesNotMatch(await page.locator('main').innerText(), new RegExp(agent.code));
       await page.getByLabel('承認コード').fill(agent.code.toLowerCase());
       await page.getByRole('button', { name: '承認する' }).click();
       await page.getByRole('status').filter({ hasText: '承認しました' }).waitFor();

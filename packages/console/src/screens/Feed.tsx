@@ -7,8 +7,9 @@
 import { useEffect, useState } from 'react';
 import { asApiError, get, type ApiError } from '../api.ts';
 import { useLang } from '../i18n.ts';
-import type { Me, NoticeView, StatusEventView } from '../types.ts';
+import type { CardAp, Me, NoticeView, StatusEventView } from '../types.ts';
 import { ErrorBox, jst, ListTable } from '../ui.tsx';
+import { useList } from './useList.ts';
 
 const PAGE = 1000;
 
@@ -34,6 +35,22 @@ export function Feed({ me }: { me: Me }) {
   const [events, setEvents] = useState<StatusEventView[]>();
   const [notices, setNotices] = useState<NoticeView[]>();
   const [error, setError] = useState<ApiError>();
+  const aps = useList<CardAp>('/v1/card-aps');
+  const apName = (id: unknown) =>
+    aps.rows?.find((a) => a.id === id)?.name ?? (typeof id === 'string' ? id : '—');
+  /** A notice's detail in words: which card AP, what happened, the holder's user ID. */
+  const noticeText = (n: NoticeView): string => {
+    const d = n.detail as Record<string, string | undefined>;
+    const what =
+      n.kind === 'card_status'
+        ? t('feed.statusChange', {
+            from: t(`cardStatus.${d.previous ?? 'active'}`),
+            to: t(`cardStatus.${d.status ?? 'active'}`),
+            source: d.source ? t(`source.${d.source}`) : '—',
+          })
+        : t('feed.moveIn', { from: d.from ?? '—', to: d.to ?? '—' });
+    return `${apName(d.cardApId)}${t('colon')}${what}${t('sep')}${t('counter.userId')} ${d.userId ?? '—'}`;
+  };
   useEffect(() => {
     const fail = (e: unknown) => setError(asApiError(e));
     readPages<StatusEventView>(
@@ -63,6 +80,7 @@ export function Feed({ me }: { me: Me }) {
           { head: t('counter.serial'), cell: (e) => e.cardId, className: 'mono' },
           {
             head: t('feed.status'),
+            className: 'nowrap',
             cell: (e) => (
               <>
                 {t(`cardStatus.${e.previous}`)} → <strong>{t(`cardStatus.${e.status}`)}</strong>
@@ -72,7 +90,9 @@ export function Feed({ me }: { me: Me }) {
           { head: t('feed.source'), cell: (e) => t(`source.${e.source}`) },
           {
             head: t('feed.cardAps'),
-            cell: (e) => (e.cardAps ?? []).map((a) => a.cardApId).join(t('sep')) || '—',
+            cell: (e) =>
+              (e.cardAps ?? []).map((a) => `${apName(a.cardApId)} (${a.userId})`).join(t('sep')) ||
+              '—',
           },
         ]}
       />
@@ -87,10 +107,7 @@ export function Feed({ me }: { me: Me }) {
               { head: t('audit.at'), cell: (n) => jst(n.createdAt, lang) },
               { head: t('feed.kind'), cell: (n) => t(`notice.${n.kind}`) },
               { head: t('counter.serial'), cell: (n) => n.cardId, className: 'mono' },
-              {
-                head: t('feed.detail'),
-                cell: (n) => <code className="detail">{JSON.stringify(n.detail)}</code>,
-              },
+              { head: t('feed.detail'), cell: noticeText },
             ]}
           />
         </>

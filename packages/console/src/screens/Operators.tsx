@@ -4,10 +4,17 @@
  * registration) or a recovery code (after a loss), revokes a lost one, and may
  * require WebAuthn for every operator of the provider.
  */
-import { useState } from 'react';
-import { asApiError, post, type ApiError } from '../api.ts';
+import { useEffect, useState } from 'react';
+import { asApiError, get, post, type ApiError } from '../api.ts';
 import { useLang } from '../i18n.ts';
-import type { AuthenticatorView, EnrolmentView, Me, Operator, Role } from '../types.ts';
+import type {
+  AuthenticatorView,
+  EnrolmentView,
+  Me,
+  Operator,
+  Role,
+  WebauthnPolicyView,
+} from '../types.ts';
 import { AddForm, ErrorBox, jst, ListScreen, ListTable, type Column } from '../ui.tsx';
 import { useList } from './useList.ts';
 
@@ -101,13 +108,17 @@ function WebauthnPolicy({ providerId }: { providerId: string }) {
   const { t } = useLang();
   const [state, setState] = useState<boolean>();
   const [error, setError] = useState<ApiError>();
+  const path = `/v1/console/providers/${encodeURIComponent(providerId)}/webauthn`;
+  useEffect(() => {
+    get<WebauthnPolicyView>(path).then(
+      (r) => setState(r.required),
+      (e) => setError(asApiError(e)),
+    );
+  }, [path]);
   async function set(required: boolean) {
     setError(undefined);
     try {
-      const r = await post<{ required: boolean }>(
-        `/v1/console/providers/${encodeURIComponent(providerId)}/webauthn`,
-        { required },
-      );
+      const r = await post<WebauthnPolicyView>(path, { required });
       setState(r.required);
     } catch (e) {
       setError(asApiError(e));
@@ -117,17 +128,23 @@ function WebauthnPolicy({ providerId }: { providerId: string }) {
     <section className="panel" aria-labelledby="policy-h">
       <h3 id="policy-h">{t('auth.policy')}</h3>
       <p>{t('auth.policyLead')}</p>
-      <div className="buttons">
-        <button type="button" onClick={() => set(true)}>
-          {t('auth.require')}
-        </button>
-        <button type="button" onClick={() => set(false)}>
-          {t('auth.dontRequire')}
-        </button>
-      </div>
       {state !== undefined && (
-        <p role="status">{t(state ? 'auth.required' : 'auth.notRequired')}</p>
+        <p role="status" className="big">
+          {t(state ? 'auth.required' : 'auth.notRequired')}
+        </p>
       )}
+      <div className="buttons">
+        {state !== true && (
+          <button type="button" onClick={() => set(true)}>
+            {t('auth.require')}
+          </button>
+        )}
+        {state !== false && (
+          <button type="button" onClick={() => set(false)}>
+            {t('auth.dontRequire')}
+          </button>
+        )}
+      </div>
       <ErrorBox error={error} />
     </section>
   );

@@ -40,7 +40,7 @@ function Agents() {
       head: t('operators.status'),
       cell: (a) => <span className={`tag tag-${a.state}`}>{t(`agents.${a.state}`)}</span>,
     },
-    { head: t('agents.code'), cell: (a) => a.code ?? '—', className: 'mono' },
+    { head: t('agents.id'), cell: (a) => a.id, className: 'mono' },
     { head: t('agents.enrolled'), cell: (a) => jst(a.createdAt, lang) },
     {
       head: t('cardAps.actions'),
@@ -54,19 +54,13 @@ function Agents() {
   ];
   return (
     <>
-      <section className="panel" aria-labelledby="agents-h">
-        <h3 id="agents-h">{t('agents.title')}</h3>
-        <p>{t('agents.lead')}</p>
-        <p role="status">{t('agents.waiting', { n: waiting.length })}</p>
-        <ErrorBox error={error} />
-        <ListTable label={t('agents.title')} rows={rows} columns={columns} rowKey={(a) => a.id} />
-      </section>
       <AddForm
-        title={t('agents.approveTitle')}
+        title={t('agents.title')}
         submit={t('agents.approve')}
         done={t('agents.approvedDone')}
         onSubmit={approve}
       >
+        <p>{t('agents.lead')}</p>
         <label>
           {t('agents.code')}
           <input
@@ -79,6 +73,12 @@ function Agents() {
           />
         </label>
       </AddForm>
+      <section className="panel" aria-labelledby="agents-h">
+        <h3 id="agents-h">{t('agents.list')}</h3>
+        <p role="status">{t('agents.waiting', { n: waiting.length })}</p>
+        <ErrorBox error={error} />
+        <ListTable label={t('agents.list')} rows={rows} columns={columns} rowKey={(a) => a.id} />
+      </section>
     </>
   );
 }

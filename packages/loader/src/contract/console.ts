@@ -95,14 +95,15 @@ export const credentialParams = z
   .strict();
 
 // --- terminal agents (administrators; approve and revoke are the terminal channel's) ---
-/** `GET /v1/console/terminal-agents`: the provider's agents, newest first. */
+/**
+ * `GET /v1/console/terminal-agents`: the provider's agents, newest first; never the
+ * approval code (the administrator types the one the counter PC shows).
+ */
 export const terminalAgentSchema = z.object({
   id: z.string(),
   terminalId: z.string(),
   providerId: z.string(),
   state: z.enum(['pending', 'approved', 'revoked']),
-  /** The approval code (承認コード) the agent printed, while it waits. */
-  code: z.string().nullable(),
   createdAt: z.string(),
   approvedAt: z.string().nullable(),
   revokedAt: z.string().nullable(),

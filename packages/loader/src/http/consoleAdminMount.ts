@@ -3,7 +3,7 @@
  * through the seam under /v1/console (schemas: contract/console.ts):
  *
  *   GET /terminal-agents        the provider's terminal agents: enrolments waiting
- *                               with their code, approved, revoked (administrators;
+ *                               (without their code), approved, revoked (administrators;
  *                               approving and revoking are the terminal channel's
  *                               POST /terminal/approve and /terminal/agents/:id/revoke)
  *   GET /providers/:id/webauthn whether the provider requires an authenticator

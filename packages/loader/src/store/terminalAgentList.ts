@@ -1,6 +1,8 @@
 /**
  * The terminal agents (端末エージェント) an administrator sees in the console:
- * enrolments waiting for approval with their code, approved and revoked agents.
+ * enrolments waiting for approval, approved and revoked agents. Never the
+ * approval code: the administrator types the code the counter PC shows, so that
+ * what is approved is that PC's agent and not another enrolment waiting beside it.
  * Only the terminals of the operator's own provider (the platform sees all); the
  * changes themselves are terminalAgents.ts's (approve by code, revoke).
  */
@@ -12,8 +14,6 @@ export interface AgentListRow {
   readonly terminalId: string;
   readonly providerId: string;
   readonly state: AgentState;
-  /** The approval code the agent printed, while it waits (spent once approved). */
-  readonly code: string | null;
   readonly createdAt: string;
   readonly approvedAt: string | null;
   readonly revokedAt: string | null;
@@ -29,12 +29,11 @@ export async function listAgents(ctx: Ctx, s: Session): Promise<AgentListRow[]> 
     terminal_id: string;
     provider_id: string;
     state: AgentState;
-    code: string | null;
     created_at: Date;
     approved_at: Date | null;
     revoked_at: Date | null;
   }>(
-    `SELECT a.id, a.terminal_id, t.provider_id, a.state, a.code, a.created_at, a.approved_at, a.revoked_at
+    `SELECT a.id, a.terminal_id, t.provider_id, a.state, a.created_at, a.approved_at, a.revoked_at
        FROM terminal_agents a JOIN terminals t ON t.id = a.terminal_id
       WHERE $1::text IS NULL OR t.provider_id = $1
       ORDER BY a.created_at DESC, a.id`,
@@ -45,7 +44,6 @@ export async function listAgents(ctx: Ctx, s: Session): Promise<AgentListRow[]> 
     terminalId: a.terminal_id,
     providerId: a.provider_id,
     state: a.state,
-    code: a.code,
     createdAt: iso(a.created_at)!,
     approvedAt: iso(a.approved_at),
     revokedAt: iso(a.revoked_at),
