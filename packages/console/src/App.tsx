@@ -14,10 +14,12 @@ import { Diagnose } from './screens/Diagnose.tsx';
 import { Stats } from './screens/Stats.tsx';
 import { Hours } from './screens/Hours.tsx';
 import { Feed } from './screens/Feed.tsx';
+import { CardWork } from './screens/CardWork.tsx';
 
 /** In the order of the menu: the counter's daily work first. */
 const SCREENS = [
   'counter',
+  'work',
   'diagnose',
   'cardAps',
   'terminals',
@@ -34,6 +36,7 @@ const BY_ROLE: Readonly<Record<Role, readonly Screen[]>> = {
   platform: ['cardAps', 'terminals', 'operators', 'feed', 'audit', 'hours'],
   administrator: [
     'counter',
+    'work',
     'diagnose',
     'cardAps',
     'terminals',
@@ -43,7 +46,7 @@ const BY_ROLE: Readonly<Record<Role, readonly Screen[]>> = {
     'audit',
     'hours',
   ],
-  loading_operator: ['counter', 'diagnose', 'cardAps', 'terminals', 'hours'],
+  loading_operator: ['counter', 'work', 'diagnose', 'cardAps', 'terminals', 'hours'],
   auditor: ['cardAps', 'terminals', 'operators', 'feed', 'stats', 'audit', 'hours'],
   read_only: ['cardAps', 'terminals', 'hours'],
 };
@@ -257,6 +260,7 @@ export function App() {
             {screen === 'stats' && <Stats />}
             {screen === 'hours' && <Hours me={me} />}
             {screen === 'feed' && <Feed me={me} />}
+            {screen === 'work' && <CardWork me={me} />}
           </main>
         </div>
       )}

@@ -15,6 +15,7 @@ const ja = {
   nav: {
     label: '画面の切り替え',
     counter: '窓口（搭載・削除）',
+    work: '転入・暗証番号',
     cardAps: 'カードAP登録',
     operators: 'オペレーター',
     terminals: '搭載端末',
@@ -163,6 +164,27 @@ const ja = {
     statusChange: '{{from}} → {{to}}（通知元: {{source}}）',
     moveIn: '転入により削除（{{from}} → {{to}}）',
   },
+  work: {
+    title: '転入・暗証番号の再設定',
+    pinTitle: 'カードAPの暗証番号を再設定する',
+    pinLead:
+      'カードAPの暗証番号を忘れた・ロックされたときに、新しい暗証番号（または決められた暗証番号）に戻します。試行回数も元に戻ります。',
+    noPin: '暗証番号のある当団体のカードAPはありません。',
+    cardAp: 'カードAP',
+    fixedPin: 'このカードAPの暗証番号はシステムで決められています。入力は不要です。',
+    newPin: '新しい暗証番号（ご本人に入力していただく）',
+    pinRun: '暗証番号を再設定する',
+    pinDone: '「{{name}}」の暗証番号を再設定しました（残り {{n}} 回）。',
+    moveTitle: '転入（住民登録地の変更）',
+    moveLead:
+      '転入された方のカードの住民登録地を変更します。前の市区町村の地域住民向け領域のカードAPはカードから削除され、提供者に通知されます。拡張利用領域のカードAPは残ります。',
+    toMunicipality: '転入先の市区町村コード（6桁）',
+    toHelp: '例: 千代田区 131016、前橋市 102016',
+    moveRun: '転入の手続きをする',
+    moveDone: '住民登録地を変更しました（{{from}} → {{to}}）。',
+    removed: 'カードから削除したカードAP',
+    kept: '残ったカードAP',
+  },
   counter: {
     title: '窓口：カードAPの搭載・削除',
     steps: '手順',
@@ -243,6 +265,10 @@ const ja = {
     CARD_REVOKED: 'このカードは失効しています。新しいカードでお手続きください。',
     TERMINAL_OFFLINE:
       '端末のカードリーダーが応答しません。端末の中継ソフトが起動しているか確認してください。',
+    MOVE_IN_NOT_THIS_MUNICIPALITY:
+      '転入の手続きは転入先の市区町村の窓口で行います。転入先の市区町村コードが当団体のものか確認してください。',
+    MOVE_IN_SAME_MUNICIPALITY:
+      'カードの住民登録地はすでにこの市区町村です。転入の手続きは不要です。',
     generic:
       '内容を確認して、もう一度お試しください。解決しない場合は「障害切り分け」を行ってください。',
   },
@@ -330,6 +356,7 @@ const en: Messages = {
   nav: {
     label: 'Screens',
     counter: 'Counter (load and delete)',
+    work: 'Move-in and PIN reset',
     cardAps: 'Card AP registry',
     operators: 'Operators',
     terminals: 'Terminals',
@@ -476,6 +503,27 @@ const en: Messages = {
     statusChange: '{{from}} → {{to}} (from {{source}})',
     moveIn: 'removed on a move-in ({{from}} → {{to}})',
   },
+  work: {
+    title: 'Move-in and PIN reset',
+    pinTitle: 'Reset a card AP’s PIN',
+    pinLead:
+      'When the holder forgot a card AP’s PIN or it is locked: set a new PIN (or the fixed one again); the tries start over.',
+    noPin: 'None of our card APs has a PIN.',
+    cardAp: 'Card AP',
+    fixedPin: 'This card AP’s PIN is fixed by the system: nothing to enter.',
+    newPin: 'New PIN (the holder types it)',
+    pinRun: 'Reset the PIN',
+    pinDone: 'The PIN of “{{name}}” is reset ({{n}} tries).',
+    moveTitle: 'Move-in (new municipality)',
+    moveLead:
+      'Records the holder’s new municipality on the card. The old municipality’s card APs in the local residents area are removed from the card and their providers told; those in the extended use area stay.',
+    toMunicipality: 'New municipality code (6 digits)',
+    toHelp: 'For example Chiyoda 131016, Maebashi 102016',
+    moveRun: 'Record the move-in',
+    moveDone: 'Municipality changed ({{from}} → {{to}}).',
+    removed: 'Card APs removed from the card',
+    kept: 'Card APs that stay',
+  },
   counter: {
     title: 'Counter: load and delete card APs',
     steps: 'Steps',
@@ -555,6 +603,10 @@ const en: Messages = {
     CARD_REVOKED: 'This card is revoked. The holder needs a new card.',
     TERMINAL_OFFLINE:
       'The terminal’s card reader does not answer. Check that the terminal’s relay is running.',
+    MOVE_IN_NOT_THIS_MUNICIPALITY:
+      'A move-in is recorded at the counter of the new municipality. Check that the code is ours.',
+    MOVE_IN_SAME_MUNICIPALITY:
+      'The card is registered in this municipality already: no move-in is needed.',
     generic: 'Check the details and try again. If it persists, run “Fault isolation”.',
   },
   cardAps: {

@@ -11,7 +11,9 @@ import type {
   DeleteResult,
   DiagnoseResult,
   Job as ContractJob,
+  JobResults,
   LoadResult,
+  MoveInResult,
   Operator as OperatorView,
   ProviderView,
   Role as ContractRole,
@@ -45,6 +47,8 @@ export type AreaReport = DiagnoseResult['areas'][number];
 export type ItemResult = LoadResult['results'][number] | DeleteResult['results'][number];
 export type CardOutcome = LoadResult | DeleteResult;
 export type AuditRow = AuditRowView;
+export type MoveInReport = MoveInResult;
+export type PinResetReport = JobResults['reset_pin'];
 export type { TerminalAgentView, WebauthnPolicyView } from '@myna-ap/loader/contract';
 export type { NoticeView, StatusEventView } from '@myna-ap/loader/contract';
 export type ServiceHours = ServiceHoursBody;

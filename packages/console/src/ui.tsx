@@ -18,6 +18,8 @@ function adviceKey(code: string): string {
       'OUTSIDE_SERVICE_HOURS',
       'CARD_REVOKED',
       'TERMINAL_OFFLINE',
+      'MOVE_IN_NOT_THIS_MUNICIPALITY',
+      'MOVE_IN_SAME_MUNICIPALITY',
     ].includes(code)
   )
     return code;

@@ -23,6 +23,8 @@ import { ApiClient, authenticate, login } from '@myna-ap/loader';
 import { PLATFORM_PASSWORD, startCounter, type Counter } from './counter.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
+/** 千代田区: the demo provider, where the test cards' holder is registered. */
+const DEMO_MUNICIPALITY = '131016';
 const PKG = fileURLToPath(new URL('..', import.meta.url));
 const OUT = join(PKG, 'test-output', 'screens');
 const missing = !existsSync(CHROMIUM);
@@ -250,8 +252,9 @@ test('the console at a counter, in Japanese and English', { skip }, async () => 
     ['stats', '日別の搭載・拒否件数', '17-stats'],
     ['hours', 'サービス提供時間', '18-hours'],
     ['feed', '失効情報・お知らせ', '19-feed'],
+    ['work', '転入・暗証番号の再設定', '20-card-work'],
   ];
-  const linkOf: Record<string, string> = { stats: '日別の件数' };
+  const linkOf: Record<string, string> = { stats: '日別の件数', work: '転入・暗証番号' };
   for (const [hash, heading, file] of screens) {
     await page.getByRole('link', { name: new RegExp(linkOf[hash] ?? heading) }).click();
     assert.equal(new URL(page.url()).hash, `#/${hash}`);
@@ -305,6 +308,39 @@ test('the console at a counter, in Japanese and English', { skip }, async () => 
         .getByRole('status')
         .filter({ hasText: /受付時間|休止日/ })
         .waitFor();
+    }
+    if (hash === 'work') {
+      // The taxi card AP's system-fixed PIN, reset; then the holder moves to 前橋市:
+      // the local-area taxi card AP leaves the card.
+      const pinForm = page.locator('form').filter({ hasText: 'カードAPの暗証番号を再設定する' });
+      await pinForm.getByRole('checkbox', { name: 'ご本人の希望であることを確認しました' }).check();
+      await pinForm.getByRole('button', { name: '暗証番号を再設定する', exact: true }).click();
+      await pinForm
+        .getByRole('status')
+        .filter({ hasText: '暗証番号を再設定しました' })
+        .or(pinForm.getByRole('alert'))
+        .waitFor();
+      assert.equal(await pinForm.getByRole('alert').count(), 0, await pinForm.innerText());
+      assert.match(await pinForm.getByRole('status').innerText(), /タクシー運賃助成.*残り 5 回/);
+      // A move-in is the new municipality's to record: 千代田区 cannot record one into
+      // 前橋市, nor one into 千代田区 of a card registered there already. Both say what to do.
+      const moveForm = page.locator('form').filter({ hasText: '転入（住民登録地の変更）' });
+      const code = page.getByLabel('転入先の市区町村コード（6桁）');
+      await code.fill('102016');
+      await page.getByRole('button', { name: '転入の手続きをする' }).click();
+      await moveForm.getByRole('alert').waitFor();
+      assert.match(
+        await moveForm.getByRole('alert').innerText(),
+        /転入先の市区町村の窓口で行います/,
+      );
+      await code.fill(DEMO_MUNICIPALITY);
+      await page.getByRole('button', { name: '転入の手続きをする' }).click();
+      await moveForm.getByRole('alert').filter({ hasText: '転入の手続きは不要です' }).waitFor();
+      const states = await api.call('listInstances', { params: { cardId } });
+      assert.ok(
+        states.some((i) => i.state === 'loaded'),
+        'nothing left the card',
+      );
     }
     if (hash === 'feed') {
       const events = page.getByRole('region', { name: 'カードの状態の変更' });

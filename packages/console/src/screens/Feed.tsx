@@ -90,9 +90,8 @@ export function Feed({ me }: { me: Me }) {
           { head: t('feed.source'), cell: (e) => t(`source.${e.source}`) },
           {
             head: t('feed.cardAps'),
-            cell: (e) =>
-              (e.cardAps ?? []).map((a) => `${apName(a.cardApId)} (${a.userId})`).join(t('sep')) ||
-              '—',
+            // Names only: the user IDs are in the notices below.
+            cell: (e) => (e.cardAps ?? []).map((a) => apName(a.cardApId)).join(t('sep')) || '—',
           },
         ]}
       />
