@@ -61,6 +61,8 @@ function PinReset({ me, terminal, aps }: { me: Me; terminal: string; aps: readon
           consent: { method },
         });
         setPin('');
+        // The next holder's wish is confirmed afresh.
+        setConfirmed(false);
       }}
     >
       <h3>{t('work.pinTitle')}</h3>

@@ -8,20 +8,7 @@ import { asApiError, get, post, type ApiError } from '../api.ts';
 import { useLang } from '../i18n.ts';
 import type { Me, ServiceHours, ServiceHoursNow } from '../types.ts';
 import { AddForm, Busy, ErrorBox } from '../ui.tsx';
-
-/** `12-29..01-03, 08-13..08-15` ⇄ the API's closed ranges. */
-export function closedToText(closed: readonly (readonly [string, string])[], sep: string): string {
-  return closed.map(([a, b]) => (a === b ? a : `${a}..${b}`)).join(sep);
-}
-export function closedFromText(text: string): [string, string][] {
-  return text
-    .split(/[,、，\s]+/)
-    .filter((x) => x.length > 0)
-    .map((x): [string, string] => {
-      const [a = '', b] = x.split('..');
-      return [a, b ?? a];
-    });
-}
+import { closedFromText, closedToText } from '../closedDays.ts';
 
 export function Hours({ me }: { me: Me }) {
   const { t, lang } = useLang();
