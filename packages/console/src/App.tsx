@@ -15,6 +15,7 @@ import { Stats } from './screens/Stats.tsx';
 import { Hours } from './screens/Hours.tsx';
 import { Feed } from './screens/Feed.tsx';
 import { CardWork } from './screens/CardWork.tsx';
+import { Providers } from './screens/Providers.tsx';
 
 /** In the order of the menu: the counter's daily work first. */
 const SCREENS = [
@@ -24,6 +25,7 @@ const SCREENS = [
   'cardAps',
   'terminals',
   'operators',
+  'providers',
   'feed',
   'stats',
   'audit',
@@ -33,7 +35,7 @@ type Screen = (typeof SCREENS)[number];
 
 /** The screens a role has any use for (the API refuses the rest anyway: docs/loader.md, Roles). */
 const BY_ROLE: Readonly<Record<Role, readonly Screen[]>> = {
-  platform: ['cardAps', 'terminals', 'operators', 'feed', 'audit', 'hours'],
+  platform: ['cardAps', 'providers', 'terminals', 'operators', 'feed', 'audit', 'hours'],
   administrator: [
     'counter',
     'work',
@@ -41,13 +43,14 @@ const BY_ROLE: Readonly<Record<Role, readonly Screen[]>> = {
     'cardAps',
     'terminals',
     'operators',
+    'providers',
     'feed',
     'stats',
     'audit',
     'hours',
   ],
   loading_operator: ['counter', 'work', 'diagnose', 'cardAps', 'terminals', 'hours'],
-  auditor: ['cardAps', 'terminals', 'operators', 'feed', 'stats', 'audit', 'hours'],
+  auditor: ['cardAps', 'terminals', 'operators', 'providers', 'feed', 'stats', 'audit', 'hours'],
   read_only: ['cardAps', 'terminals', 'hours'],
 };
 
@@ -261,6 +264,7 @@ export function App() {
             {screen === 'hours' && <Hours me={me} />}
             {screen === 'feed' && <Feed me={me} />}
             {screen === 'work' && <CardWork me={me} />}
+            {screen === 'providers' && <Providers me={me} />}
           </main>
         </div>
       )}

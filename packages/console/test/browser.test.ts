@@ -253,6 +253,7 @@ test('the console at a counter, in Japanese and English', { skip }, async () => 
     ['hours', 'サービス提供時間', '18-hours'],
     ['feed', '失効情報・お知らせ', '19-feed'],
     ['work', '転入・暗証番号の再設定', '20-card-work'],
+    ['providers', 'サービス提供者', '21-providers'],
   ];
   const linkOf: Record<string, string> = { stats: '日別の件数', work: '転入・暗証番号' };
   for (const [hash, heading, file] of screens) {
@@ -308,6 +309,11 @@ test('the console at a counter, in Japanese and English', { skip }, async () => 
         .getByRole('status')
         .filter({ hasText: /受付時間|休止日/ })
         .waitFor();
+    }
+    if (hash === 'providers') {
+      await page.getByRole('cell', { name: demo.providerId }).waitFor();
+      assert.match(await page.locator('tbody').innerText(), /条例：デモ用の架空の条例/);
+      assert.equal(await page.locator('tbody tr').count(), 1);
     }
     if (hash === 'work') {
       // The taxi card AP's system-fixed PIN, reset; then the holder moves to 前橋市:
@@ -379,6 +385,20 @@ test('the console at a counter, in Japanese and English', { skip }, async () => 
   await page.getByRole('button', { name: 'ハッシュチェーンを検証する' }).click();
   await page.getByText('改ざんは見つかりませんでした').waitFor();
   await bothLanguages('14-audit-platform');
+
+  // The platform sees the providers with their legal basis, and may suspend one.
+  await page.getByRole('link', { name: 'サービス提供者' }).click();
+  await page.getByRole('cell', { name: demo.providerId }).waitFor();
+  assert.equal(await page.getByRole('button', { name: '一時停止する' }).count(), 1);
+  await bothLanguages('22-providers-platform');
+  // Service hours: the platform's form refuses a close before the open, in plain words.
+  await page.getByRole('link', { name: 'サービス提供時間' }).click();
+  await page.getByLabel('開始（H:MM）').fill('22:00');
+  await page.getByLabel('終了（H:MM）').fill('8:00');
+  await page.getByRole('button', { name: '変更する' }).click();
+  await page.getByRole('alert').waitFor();
+  assert.match(await page.getByRole('alert').innerText(), /開始を終了より前に/);
+  await bothLanguages('23-hours-platform');
 
   assert.deepEqual(cspViolations, [], 'Content-Security-Policy violations');
   assert.deepEqual(pageErrors, [], 'errors in the page');
