@@ -16,11 +16,13 @@ import { Hours } from './screens/Hours.tsx';
 import { Feed } from './screens/Feed.tsx';
 import { CardWork } from './screens/CardWork.tsx';
 import { Providers } from './screens/Providers.tsx';
+import { Batches } from './screens/Batches.tsx';
 
 /** In the order of the menu: the counter's daily work first. */
 const SCREENS = [
   'counter',
   'work',
+  'batches',
   'diagnose',
   'cardAps',
   'terminals',
@@ -39,6 +41,7 @@ const BY_ROLE: Readonly<Record<Role, readonly Screen[]>> = {
   administrator: [
     'counter',
     'work',
+    'batches',
     'diagnose',
     'cardAps',
     'terminals',
@@ -265,6 +268,7 @@ export function App() {
             {screen === 'feed' && <Feed me={me} />}
             {screen === 'work' && <CardWork me={me} />}
             {screen === 'providers' && <Providers me={me} />}
+            {screen === 'batches' && <Batches me={me} />}
           </main>
         </div>
       )}

@@ -7,6 +7,7 @@
 import type {
   AreaName,
   AuditRowView,
+  BatchView,
   CardApView,
   DeleteResult,
   DiagnoseResult,
@@ -47,6 +48,7 @@ export type AreaReport = DiagnoseResult['areas'][number];
 export type ItemResult = LoadResult['results'][number] | DeleteResult['results'][number];
 export type CardOutcome = LoadResult | DeleteResult;
 export type AuditRow = AuditRowView;
+export type Batch = BatchView;
 export type MoveInReport = MoveInResult;
 export type PinResetReport = JobResults['reset_pin'];
 export type { TerminalAgentView, WebauthnPolicyView } from '@myna-ap/loader/contract';

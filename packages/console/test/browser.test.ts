@@ -254,6 +254,7 @@ test('the console at a counter, in Japanese and English', { skip }, async () => 
     ['feed', '失効情報・お知らせ', '19-feed'],
     ['work', '転入・暗証番号の再設定', '20-card-work'],
     ['providers', 'サービス提供者', '21-providers'],
+    ['batches', '一括搭載', '24-batches'],
   ];
   const linkOf: Record<string, string> = { stats: '日別の件数', work: '転入・暗証番号' };
   for (const [hash, heading, file] of screens) {
@@ -309,6 +310,25 @@ test('the console at a counter, in Japanese and English', { skip }, async () => 
         .getByRole('status')
         .filter({ hasText: /受付時間|休止日/ })
         .waitFor();
+    }
+    if (hash === 'batches') {
+      // A batch of the library card: one card takes it, a card with a full area refuses it.
+      await page.getByRole('checkbox', { name: 'デモ図書館カード' }).check();
+      await page.getByRole('button', { name: 'バッチを開く' }).click();
+      await page.getByRole('heading', { name: /^バッチ bt_|^バッチ / }).waitFor();
+      counter.insert(await counter.newCard());
+      await page.getByRole('button', { name: 'このカードに搭載する' }).click();
+      await page.getByText('カード 1 枚：搭載 1、失敗 0、未完了 0').waitFor();
+      counter.insert(await counter.newCard({ extended: 40 }));
+      await page.getByRole('button', { name: 'このカードに搭載する' }).click();
+      await page.getByText('カード 2 枚：搭載 1、失敗 1、未完了 0').waitFor();
+      assert.match(
+        await page.locator('.results').innerText(),
+        /できませんでした.*空き領域が足りません/s,
+      );
+      await page.getByRole('button', { name: 'バッチを閉じる（完了）' }).click();
+      await page.getByText('完了、デモ図書館カード').waitFor();
+      counter.insert(cardC);
     }
     if (hash === 'providers') {
       await page.getByRole('cell', { name: demo.providerId }).waitFor();
