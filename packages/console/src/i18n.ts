@@ -189,10 +189,8 @@ const ja = {
   },
   providers: {
     title: 'サービス提供者',
-    id: '提供者ID',
     name: '名称',
     kind: '種別',
-    code: '団体コード',
     basis: '法的根拠',
     aids: 'AIDの範囲',
     aidUse: '{{prefix}}…（{{size}} 個中 {{used}} 個使用）',
@@ -567,10 +565,8 @@ const en: Messages = {
   },
   providers: {
     title: 'Service providers',
-    id: 'Provider ID',
     name: 'Name',
     kind: 'Kind',
-    code: 'Code',
     basis: 'Legal basis',
     aids: 'AID range',
     aidUse: '{{prefix}}… ({{used}} of {{size}} used)',

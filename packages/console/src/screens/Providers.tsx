@@ -23,13 +23,26 @@ export function Providers({ me }: { me: Me }) {
     }
   }
   const columns: Column<Provider>[] = [
-    { head: t('providers.id'), cell: (p) => p.id, className: 'mono' },
-    { head: t('providers.name'), cell: (p) => p.name },
-    { head: t('providers.kind'), cell: (p) => t(`providerKind.${p.kind}`) },
+    // Name with its id beneath, kind with its code: the platform's buttons stay in view at 1280 px.
     {
-      head: t('providers.code'),
-      cell: (p) => p.municipalityCode ?? p.prefectureCode ?? '—',
-      className: 'mono',
+      head: t('providers.name'),
+      cell: (p) => (
+        <>
+          {p.name}
+          <br />
+          <span className="mono small">{p.id}</span>
+        </>
+      ),
+    },
+    {
+      head: t('providers.kind'),
+      cell: (p) => (
+        <>
+          {t(`providerKind.${p.kind}`)}
+          <br />
+          <span className="mono small">{p.municipalityCode ?? p.prefectureCode ?? ''}</span>
+        </>
+      ),
     },
     {
       head: t('providers.basis'),
