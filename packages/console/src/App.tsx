@@ -11,17 +11,50 @@ import { Operators } from './screens/Operators.tsx';
 import { Terminals } from './screens/Terminals.tsx';
 import { Audit } from './screens/Audit.tsx';
 import { Diagnose } from './screens/Diagnose.tsx';
+import { Stats } from './screens/Stats.tsx';
+import { Hours } from './screens/Hours.tsx';
+import { Feed } from './screens/Feed.tsx';
+import { CardWork } from './screens/CardWork.tsx';
+import { Providers } from './screens/Providers.tsx';
+import { Batches } from './screens/Batches.tsx';
 
-const SCREENS = ['counter', 'cardAps', 'operators', 'terminals', 'audit', 'diagnose'] as const;
+/** In the order of the menu: the counter's daily work first. */
+const SCREENS = [
+  'counter',
+  'work',
+  'batches',
+  'diagnose',
+  'cardAps',
+  'terminals',
+  'operators',
+  'providers',
+  'feed',
+  'stats',
+  'audit',
+  'hours',
+] as const;
 type Screen = (typeof SCREENS)[number];
 
 /** The screens a role has any use for (the API refuses the rest anyway: docs/loader.md, Roles). */
 const BY_ROLE: Readonly<Record<Role, readonly Screen[]>> = {
-  platform: ['cardAps', 'operators', 'terminals', 'audit'],
-  administrator: ['counter', 'cardAps', 'operators', 'terminals', 'audit', 'diagnose'],
-  loading_operator: ['counter', 'cardAps', 'terminals', 'diagnose'],
-  auditor: ['cardAps', 'operators', 'terminals', 'audit'],
-  read_only: ['cardAps', 'terminals'],
+  platform: ['cardAps', 'providers', 'terminals', 'operators', 'feed', 'audit', 'hours'],
+  administrator: [
+    'counter',
+    'work',
+    'batches',
+    'diagnose',
+    'cardAps',
+    'terminals',
+    'operators',
+    'providers',
+    'feed',
+    'stats',
+    'audit',
+    'hours',
+  ],
+  loading_operator: ['counter', 'work', 'diagnose', 'cardAps', 'terminals', 'hours'],
+  auditor: ['cardAps', 'terminals', 'operators', 'providers', 'feed', 'stats', 'audit', 'hours'],
+  read_only: ['cardAps', 'terminals', 'hours'],
 };
 
 function screenFromHash(): Screen {
@@ -184,6 +217,9 @@ export function App() {
     await post('/v1/console/logout').catch(() => undefined);
     setCsrfToken(null);
     setMe(null);
+    // The next operator at this PC starts at their own first screen, not the last one's.
+    history.replaceState(null, '', location.pathname);
+    setScreen(screenFromHash());
   }
 
   return (
@@ -227,6 +263,12 @@ export function App() {
             {screen === 'terminals' && <Terminals me={me} />}
             {screen === 'audit' && <Audit me={me} />}
             {screen === 'diagnose' && <Diagnose me={me} />}
+            {screen === 'stats' && <Stats />}
+            {screen === 'hours' && <Hours me={me} />}
+            {screen === 'feed' && <Feed me={me} />}
+            {screen === 'work' && <CardWork me={me} />}
+            {screen === 'providers' && <Providers me={me} />}
+            {screen === 'batches' && <Batches me={me} />}
           </main>
         </div>
       )}

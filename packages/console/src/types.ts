@@ -7,14 +7,19 @@
 import type {
   AreaName,
   AuditRowView,
+  BatchView,
   CardApView,
   DeleteResult,
   DiagnoseResult,
   Job as ContractJob,
+  JobResults,
   LoadResult,
+  MoveInResult,
   Operator as OperatorView,
   ProviderView,
   Role as ContractRole,
+  ServiceHoursBody,
+  ServiceHoursNowView,
   SessionView,
   TerminalView,
 } from '@myna-ap/loader/contract';
@@ -43,3 +48,10 @@ export type AreaReport = DiagnoseResult['areas'][number];
 export type ItemResult = LoadResult['results'][number] | DeleteResult['results'][number];
 export type CardOutcome = LoadResult | DeleteResult;
 export type AuditRow = AuditRowView;
+export type Batch = BatchView;
+export type MoveInReport = MoveInResult;
+export type PinResetReport = JobResults['reset_pin'];
+export type { TerminalAgentView, WebauthnPolicyView } from '@myna-ap/loader/contract';
+export type { NoticeView, StatusEventView } from '@myna-ap/loader/contract';
+export type ServiceHours = ServiceHoursBody;
+export type ServiceHoursNow = ServiceHoursNowView;

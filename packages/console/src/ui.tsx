@@ -1,6 +1,7 @@
-/** Small shared pieces: the API failure box, job polling, the area bar. */
+/** Small shared pieces: the API failure box, job polling, the area bar, the list screens' table and form. */
+import { useState, type FormEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ApiError, get, post } from './api.ts';
+import { ApiError, asApiError, get, post } from './api.ts';
 import { useLang } from './i18n.ts';
 import type { AreaReport, Job } from './types.ts';
 
@@ -17,6 +18,8 @@ function adviceKey(code: string): string {
       'OUTSIDE_SERVICE_HOURS',
       'CARD_REVOKED',
       'TERMINAL_OFFLINE',
+      'MOVE_IN_NOT_THIS_MUNICIPALITY',
+      'MOVE_IN_SAME_MUNICIPALITY',
     ].includes(code)
   )
     return code;
@@ -141,4 +144,139 @@ export function jst(iso: string, lang: 'ja' | 'en'): string {
     dateStyle: 'medium',
     timeStyle: 'short',
   });
+}
+
+/** One column of a ListTable: its heading and how a row fills its cell. */
+export interface Column<T> {
+  readonly head: string;
+  readonly cell: (row: T) => ReactNode;
+  /** `num` (right-aligned figures) or `mono` (ids, codes). */
+  readonly className?: string;
+}
+
+/**
+ * A list as a table that scrolls sideways on a narrow screen (a keyboard can
+ * reach it: tabIndex), with a line when there is nothing to show.
+ */
+export function ListTable<T>({
+  label,
+  rows,
+  columns,
+  rowKey,
+}: {
+  label: string;
+  rows: readonly T[] | undefined;
+  columns: readonly Column<T>[];
+  rowKey: (row: T) => string | number;
+}) {
+  const { t } = useLang();
+  if (rows === undefined) return <Busy text={t('busy')} />;
+  if (rows.length === 0) return <p className="empty">{t('none')}</p>;
+  return (
+    <div className="scroll" tabIndex={0} role="region" aria-label={label}>
+      <table>
+        <thead>
+          <tr>
+            {columns.map((c) => (
+              <th key={c.head} scope="col">
+                {c.head}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={rowKey(r)}>
+              {columns.map((c) => (
+                <td key={c.head} className={c.className}>
+                  {c.cell(r)}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/**
+ * A form that adds or changes something: `onSubmit` does the call (and clears its
+ * fields); a refusal is shown here with what to do, success with `done`.
+ */
+export function AddForm({
+  title,
+  submit,
+  done,
+  onSubmit,
+  children,
+}: {
+  title: string;
+  submit: string;
+  /** The line shown after success (may depend on the answer). */
+  done: string | ((answer: unknown) => ReactNode);
+  onSubmit: () => Promise<unknown>;
+  children: ReactNode;
+}) {
+  const [answer, setAnswer] = useState<{ v: unknown }>();
+  const [error, setError] = useState<ApiError>();
+  const [busy, setBusy] = useState(false);
+  async function go(e: FormEvent) {
+    e.preventDefault();
+    setAnswer(undefined);
+    setError(undefined);
+    setBusy(true);
+    try {
+      setAnswer({ v: await onSubmit() });
+    } catch (err) {
+      setError(asApiError(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <form className="panel" onSubmit={go}>
+      <h3>{title}</h3>
+      {children}
+      <button type="submit" className="primary" disabled={busy}>
+        {submit}
+      </button>
+      {answer && (
+        <div role="status" className="done">
+          {typeof done === 'string' ? done : done(answer.v)}
+        </div>
+      )}
+      <ErrorBox error={error} />
+    </form>
+  );
+}
+
+/**
+ * The shape of the registry screens (card APs, operators, terminals…): a heading,
+ * the list's failure, the list, and the forms the operator's role may use.
+ */
+export function ListScreen<T>({
+  id,
+  title,
+  error,
+  children,
+  ...table
+}: {
+  id: string;
+  title: string;
+  error: ApiError | undefined;
+  rows: readonly T[] | undefined;
+  columns: readonly Column<T>[];
+  rowKey: (row: T) => string | number;
+  /** Forms and panels below the list. */
+  children?: ReactNode;
+}) {
+  return (
+    <section aria-labelledby={`${id}-h`}>
+      <h2 id={`${id}-h`}>{title}</h2>
+      <ErrorBox error={error} />
+      <ListTable label={title} {...table} />
+      {children}
+    </section>
+  );
 }

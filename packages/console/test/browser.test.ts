@@ -23,6 +23,8 @@ import { ApiClient, authenticate, login } from '@myna-ap/loader';
 import { PLATFORM_PASSWORD, startCounter, type Counter } from './counter.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
+/** 千代田区: the demo provider, where the test cards' holder is registered. */
+const DEMO_MUNICIPALITY = '131016';
 const PKG = fileURLToPath(new URL('..', import.meta.url));
 const OUT = join(PKG, 'test-output', 'screens');
 const missing = !existsSync(CHROMIUM);
@@ -95,8 +97,11 @@ async function accessible(name: string): Promise<void> {
   assert.deepEqual(v, [], `axe on ${name}`);
 }
 
-/** A screenshot and an axe check of the screen in Japanese, then in English, back to Japanese. */
-async function bothLanguages(name: string): Promise<void> {
+/**
+ * A screenshot and an axe check of the screen in Japanese, then in English (with
+ * `inEnglish`'s checks), back to Japanese.
+ */
+async function bothLanguages(name: string, inEnglish?: () => Promise<void>): Promise<void> {
   assert.equal(await page.getAttribute('html', 'lang'), 'ja');
   await page.screenshot({ path: join(OUT, `${name}.ja.png`), fullPage: true });
   await accessible(`${name} (ja)`);
@@ -104,6 +109,7 @@ async function bothLanguages(name: string): Promise<void> {
   await page.waitForFunction("document.documentElement.lang === 'en'");
   await page.screenshot({ path: join(OUT, `${name}.en.png`), fullPage: true });
   await accessible(`${name} (en)`);
+  await inEnglish?.();
   await page.getByRole('button', { name: /日本語|Japanese/ }).click();
   await page.waitForFunction("document.documentElement.lang === 'ja'");
 }
@@ -142,7 +148,18 @@ test('the console at a counter, in Japanese and English', { skip }, async () => 
   await page.getByLabel('パスワード').fill(counter.password);
   await page.getByRole('button', { name: 'ログインする' }).click();
   await page.getByRole('heading', { name: '窓口：カードAPの搭載・削除' }).waitFor();
-  await bothLanguages('03-counter-start');
+  // The terminal's name already has a parenthesis: the id follows a dash, not another one.
+  assert.equal(
+    await page.getByLabel('使用する端末').locator('option').first().innerText(),
+    'デモ窓口 (demo counter) — demo-counter',
+  );
+  await bothLanguages('03-counter-start', async () => {
+    // The five step pills on one line at 1280 px, in English too.
+    const tops = await page
+      .locator('.steps li')
+      .evaluateAll((li) => li.map((e) => (e as unknown as { offsetTop: number }).offsetTop));
+    assert.equal(new Set(tops).size, 1, `step pills on ${new Set(tops).size} lines`);
+  });
 
   // Read the card: serial, municipality, expiry, status and the free areas.
   counter.insert(cardC);
@@ -161,7 +178,13 @@ test('the console at a counter, in Japanese and English', { skip }, async () => 
   await page.getByRole('heading', { name: 'マイナンバーカード カードAP 受付票' }).waitFor();
   const results = await page.locator('.results').innerText();
   assert.equal((results.match(/搭載しました/g) ?? []).length, 2, results);
-  await bothLanguages('06-counter-result');
+  assert.match(results, /タクシー運賃助成 \(taxi fare subsidy\)（地域住民向け領域）：搭載しました/);
+  await bothLanguages('06-counter-result', async () => {
+    // English punctuation in English: "name (area): loaded", no full-width （）：、.
+    const en = await page.locator('.results').innerText();
+    assert.match(en, /\(local residents area\): loaded/);
+    assert.doesNotMatch(en, /[（）：、]/);
+  });
 
   const api = new ApiClient(url, demo.login.token);
   const cardId = /[0-9A-F]{32}/.exec(facts)![0];
@@ -207,19 +230,155 @@ test('the console at a counter, in Japanese and English', { skip }, async () => 
 
   // The other screens.
   counter.insert(cardC);
+  // A terminal agent waits for approval; the card's status changed twice (the feed).
+  const agent = await counter.enrolAgent(demo.terminalId);
+  const platformApi = new ApiClient(
+    url,
+    (await login(counter.server.ctx, 'admin', PLATFORM_PASSWORD)).token,
+  );
+  // Reported lost-and-suspended by the call center, found: active again by the platform.
+  for (const [status, source] of [
+    ['suspended', 'call_center'],
+    ['active', 'operator'],
+  ] as const) {
+    await platformApi.call('setCardStatus', { params: { cardId }, body: { status, source } });
+  }
   const screens: [string, string, string][] = [
     ['cardAps', 'カードAP登録', '09-card-aps'],
     ['operators', 'オペレーター', '10-operators'],
     ['terminals', '搭載端末', '11-terminals'],
     ['audit', '監査ログ', '12-audit'],
     ['diagnose', '障害切り分け', '13-diagnose'],
+    ['stats', '日別の搭載・拒否件数', '17-stats'],
+    ['hours', 'サービス提供時間', '18-hours'],
+    ['feed', '失効情報・お知らせ', '19-feed'],
+    ['work', '転入・暗証番号の再設定', '20-card-work'],
+    ['providers', 'サービス提供者', '21-providers'],
+    ['batches', '一括搭載', '24-batches'],
   ];
+  const linkOf: Record<string, string> = { stats: '日別の件数', work: '転入・暗証番号' };
   for (const [hash, heading, file] of screens) {
-    await page.getByRole('link', { name: new RegExp(heading) }).click();
+    await page.getByRole('link', { name: new RegExp(linkOf[hash] ?? heading) }).click();
     assert.equal(new URL(page.url()).hash, `#/${hash}`);
     await page.getByRole('heading', { name: heading, level: 2 }).waitFor();
     if (hash === 'cardAps') {
       await page.getByRole('cell', { name: counter.demo.aid }).waitFor();
+    }
+    if (hash === 'operators') {
+      // Add an operator through the shared form, then issue an enrolment code for it.
+      await page.getByLabel('ログインID').fill('counter-b');
+      await page.getByLabel('氏名').fill('窓口 次郎');
+      await page.getByLabel('初期パスワード').fill('a long initial password for counter-b');
+      await page.getByRole('button', { name: '追加する' }).click();
+      await page.getByRole('status').filter({ hasText: 'オペレーターを追加しました' }).waitFor();
+      await page.getByRole('button', { name: 'counter-b の生体認証機器' }).click();
+      await page.getByRole('heading', { name: 'counter-b の生体認証機器' }).waitFor();
+      await page.getByRole('button', { name: '登録コードを発行する', exact: true }).click();
+      const box = await page.locator('.code-box').innerText();
+      assert.match(box, /[A-Z0-9]{4}-[A-Z0-9]{4}/);
+      assert.match(box, /有効期限/);
+      await page.getByRole('status').filter({ hasText: '生体認証は必須ではありません' }).waitFor();
+    }
+    if (hash === 'terminals') {
+      // The waiting enrolment with its code; approved by typing the code the agent printed.
+      await page.getByRole('status').filter({ hasText: '承認待ち 1 件' }).waitFor();
+      await page.getByRole('cell', { name: agent.agentId }).waitFor();
+      // The code is typed from the counter PC's screen, never shown here.
+      assert.doesNotMatch(await page.locator('main').innerText(), new RegExp(agent.code));
+      await page.getByLabel('承認コード').fill(agent.code.toLowerCase());
+      await page.getByRole('button', { name: '承認する' }).click();
+      await page.getByRole('status').filter({ hasText: '承認しました' }).waitFor();
+      await page.getByRole('status').filter({ hasText: '承認待ち 0 件' }).waitFor();
+      const audit = await api.call('listAudit', { query: { limit: '1000' } });
+      assert.ok(
+        audit.some((r) => r.action === 'terminal.agent_approved' && r.target === agent.agentId),
+      );
+    }
+    if (hash === 'stats') {
+      // Today's row: the two loads of this test and the full area's refusal.
+      await page.locator('svg.chart').waitFor();
+      assert.equal(await page.locator('svg.chart rect.bar-loads').count(), 14);
+      const today = (await page.locator('tbody tr').first().innerText()).split(/\s+/);
+      assert.ok(Number(today[1]) >= 2 && Number(today[2]) >= 1, today.join(' '));
+    }
+    if (hash === 'hours') {
+      assert.match(
+        await page.locator('.facts').innerText(),
+        /[0-9]{1,2}:[0-9]{2}〜[0-9]{1,2}:[0-9]{2}/,
+      );
+      await page
+        .getByRole('status')
+        .filter({ hasText: /受付時間|休止日/ })
+        .waitFor();
+    }
+    if (hash === 'batches') {
+      // A batch of the library card: one card takes it, a card with a full area refuses it.
+      await page.getByRole('checkbox', { name: 'デモ図書館カード' }).check();
+      await page.getByRole('button', { name: 'バッチを開く' }).click();
+      await page.getByRole('heading', { name: /^バッチ bt_|^バッチ / }).waitFor();
+      counter.insert(await counter.newCard());
+      await page.getByRole('button', { name: 'このカードに搭載する' }).click();
+      await page.getByText('カード 1 枚：搭載 1、失敗 0、未完了 0').waitFor();
+      counter.insert(await counter.newCard({ extended: 40 }));
+      await page.getByRole('button', { name: 'このカードに搭載する' }).click();
+      await page.getByText('カード 2 枚：搭載 1、失敗 1、未完了 0').waitFor();
+      assert.match(
+        await page.locator('.results').innerText(),
+        /できませんでした.*空き領域が足りません/s,
+      );
+      await page.getByRole('button', { name: 'バッチを閉じる（完了）' }).click();
+      await page.getByText('完了、デモ図書館カード').waitFor();
+      counter.insert(cardC);
+    }
+    if (hash === 'providers') {
+      await page.getByRole('cell', { name: demo.providerId }).waitFor();
+      assert.match(await page.locator('tbody').innerText(), /条例：デモ用の架空の条例/);
+      assert.equal(await page.locator('tbody tr').count(), 1);
+    }
+    if (hash === 'work') {
+      // The taxi card AP's system-fixed PIN, reset; then the holder moves to 前橋市:
+      // the local-area taxi card AP leaves the card.
+      const pinForm = page.locator('form').filter({ hasText: 'カードAPの暗証番号を再設定する' });
+      await pinForm.getByRole('checkbox', { name: 'ご本人の希望であることを確認しました' }).check();
+      await pinForm.getByRole('button', { name: '暗証番号を再設定する', exact: true }).click();
+      await pinForm
+        .getByRole('status')
+        .filter({ hasText: '暗証番号を再設定しました' })
+        .or(pinForm.getByRole('alert'))
+        .waitFor();
+      assert.equal(await pinForm.getByRole('alert').count(), 0, await pinForm.innerText());
+      assert.match(await pinForm.getByRole('status').innerText(), /タクシー運賃助成.*残り 5 回/);
+      // A move-in is the new municipality's to record: 千代田区 cannot record one into
+      // 前橋市, nor one into 千代田区 of a card registered there already. Both say what to do.
+      const moveForm = page.locator('form').filter({ hasText: '転入（住民登録地の変更）' });
+      const code = page.getByLabel('転入先の市区町村コード（6桁）');
+      await code.fill('102016');
+      await page.getByRole('button', { name: '転入の手続きをする' }).click();
+      await moveForm.getByRole('alert').waitFor();
+      assert.match(
+        await moveForm.getByRole('alert').innerText(),
+        /転入先の市区町村の窓口で行います/,
+      );
+      await code.fill(DEMO_MUNICIPALITY);
+      await page.getByRole('button', { name: '転入の手続きをする' }).click();
+      await moveForm.getByRole('alert').filter({ hasText: '転入の手続きは不要です' }).waitFor();
+      const states = await api.call('listInstances', { params: { cardId } });
+      assert.ok(
+        states.some((i) => i.state === 'loaded'),
+        'nothing left the card',
+      );
+    }
+    if (hash === 'feed') {
+      const events = page.getByRole('region', { name: 'カードの状態の変更' });
+      await events.getByRole('cell', { name: cardId }).first().waitFor();
+      assert.match(await events.innerText(), /一時停止 → 有効/);
+      assert.match(await events.innerText(), /有効 → 一時停止/);
+      assert.match(await events.innerText(), /コールセンター/);
+      await page
+        .getByRole('region', { name: 'お知らせ' })
+        .getByText('カードの状態の変更')
+        .first()
+        .waitFor();
     }
     if (hash === 'audit') {
       await page.getByRole('status').filter({ hasText: '件' }).waitFor();
@@ -247,9 +406,153 @@ test('the console at a counter, in Japanese and English', { skip }, async () => 
   await page.getByText('改ざんは見つかりませんでした').waitFor();
   await bothLanguages('14-audit-platform');
 
+  // The platform sees the providers with their legal basis, and may suspend one.
+  await page.getByRole('link', { name: 'サービス提供者' }).click();
+  await page.getByRole('cell', { name: demo.providerId }).waitFor();
+  assert.equal(await page.getByRole('button', { name: '一時停止する' }).count(), 1);
+  await bothLanguages('22-providers-platform');
+  // Service hours: the platform's form refuses a close before the open, in plain words.
+  await page.getByRole('link', { name: 'サービス提供時間' }).click();
+  await page.getByLabel('開始（H:MM）').fill('22:00');
+  await page.getByLabel('終了（H:MM）').fill('8:00');
+  await page.getByRole('button', { name: '変更する' }).click();
+  await page.getByRole('alert').waitFor();
+  assert.match(await page.getByRole('alert').innerText(), /開始を終了より前に/);
+  await bothLanguages('23-hours-platform');
+
   assert.deepEqual(cspViolations, [], 'Content-Security-Policy violations');
   assert.deepEqual(pageErrors, [], 'errors in the page');
 });
+
+test(
+  'provider isolation: an operator of one provider never sees or touches another provider’s',
+  { skip },
+  async () => {
+    const { url, demo } = counter;
+    const platform = new ApiClient(
+      url,
+      (await login(counter.server.ctx, 'admin', PLATFORM_PASSWORD)).token,
+    );
+    // Provider Y (another municipality) with its administrator, card AP, terminal and agent.
+    const y = await platform.call('createProvider', {
+      body: {
+        id: 'ISO-MAEBASHI',
+        name: '前橋市（分離の試験）',
+        kind: 'municipality',
+        municipalityCode: '102016',
+        legalBasis: { kind: 'ordinance', reference: '試験用の条例', date: '2020-04-01' },
+        contact: { name: 'isolation test' },
+      },
+    });
+    await platform.call('createTerminal', {
+      body: { id: 'y-counter', providerId: y.id, name: '前橋 窓口 Y' },
+    });
+    const yPassword = 'a long password of the Y administrator';
+    await platform.call('createOperator', {
+      body: {
+        login: 'y-admin',
+        displayName: 'Y 管理者',
+        role: 'administrator',
+        providerId: y.id,
+        password: yPassword,
+        terminals: ['y-counter'],
+      },
+    });
+    const yAdmin = new ApiClient(
+      url,
+      (await login(counter.server.ctx, 'y-admin', yPassword)).token,
+    );
+    const yAp = await yAdmin.call('requestCardAp', {
+      body: {
+        providerId: y.id,
+        name: 'Y市 秘密のカードAP',
+        type: 'C',
+        areas: ['extended'],
+        size: 33,
+      },
+    });
+    await platform.call('approveCardAp', { params: { id: yAp.id }, body: {} });
+    const yAgent = await counter.enrolAgent('y-counter');
+    const yOperator = (await yAdmin.call('listOperators', {})).find((o) => o.login === 'y-admin')!;
+
+    // X (the demo administrator) in the browser: every screen shows X's only.
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const p = await context.newPage();
+    p.on('pageerror', (e) => pageErrors.push(e.message));
+    await p.goto(url + '/console/');
+    await p.getByLabel('ログインID').fill(demo.operator);
+    await p.getByLabel('パスワード').fill(counter.password);
+    await p.getByRole('button', { name: 'ログインする' }).click();
+    await p.getByRole('heading', { name: '窓口：カードAPの搭載・削除' }).waitFor();
+    const screen = async (link: string, heading: string, ready: string): Promise<string> => {
+      await p.getByRole('link', { name: link, exact: true }).click();
+      await p.getByRole('heading', { name: heading, level: 2 }).waitFor();
+      await p.getByText(ready).first().waitFor();
+      return p.locator('main').innerText();
+    };
+    const aps = await screen('カードAP登録', 'カードAP登録', 'デモ図書館カード');
+    assert.doesNotMatch(aps, /Y市|ISO-MAEBASHI/);
+    const terms = await screen('搭載端末', '搭載端末', 'demo-counter');
+    assert.doesNotMatch(terms, /y-counter|前橋|ISO-MAEBASHI/);
+    assert.doesNotMatch(terms, new RegExp(yAgent.code));
+    const ops = await screen('オペレーター', 'オペレーター', demo.operator);
+    assert.doesNotMatch(ops, /y-admin/);
+    const audit = await screen('監査ログ', '監査ログ', '件（直近');
+    const all = await p.locator('tbody').innerText();
+    assert.doesNotMatch(audit + all, /y-counter|ISO-MAEBASHI|y-admin/);
+    assert.doesNotMatch(all, new RegExp(`${yAp.id}|${yAgent.agentId}`));
+
+    // Direct calls with X's cookie (and its CSRF token): Y's things do not exist for X.
+    const { csrfToken } = (await (await p.request.get(url + '/v1/console/session')).json()) as {
+      csrfToken: string;
+    };
+    const headers = { 'x-csrf-token': csrfToken };
+    const refused = async (method: 'GET' | 'POST', path: string, data?: unknown) => {
+      const r =
+        method === 'GET'
+          ? await p.request.get(url + path)
+          : await p.request.post(url + path, { headers, data: data ?? {} });
+      assert.ok([403, 404].includes(r.status()), `${method} ${path}: HTTP ${r.status()}`);
+    };
+    await refused('GET', `/v1/card-aps/${yAp.id}`);
+    await refused('POST', `/v1/card-aps/${yAp.id}/status`, { status: 'suspended' });
+    await refused('GET', `/v1/card-aps/${yAp.id}/keys`);
+    await refused('POST', '/terminal/approve', { code: yAgent.code });
+    await refused('POST', `/terminal/agents/${yAgent.agentId}/revoke`);
+    await refused('GET', `/v1/console/operators/${yOperator.id}/authenticators`);
+    await refused('POST', `/v1/console/operators/${yOperator.id}/authenticators/enrolment`, {
+      purpose: 'enrol',
+    });
+    await refused('GET', `/v1/console/providers/${y.id}/webauthn`);
+    await refused('POST', `/v1/console/providers/${y.id}/webauthn`, { required: true });
+    await refused('POST', '/v1/jobs', { op: 'diagnose', terminalId: 'y-counter' });
+    // Lists answer, without Y's rows.
+    const list = async (path: string) =>
+      JSON.stringify(await (await p.request.get(url + path)).json());
+    assert.doesNotMatch(await list('/v1/card-aps'), new RegExp(yAp.id));
+    assert.doesNotMatch(await list('/v1/terminals'), /y-counter/);
+    assert.doesNotMatch(await list('/v1/console/terminal-agents'), /y-counter/);
+    assert.doesNotMatch(await list('/v1/audit?limit=1000'), /ISO-MAEBASHI|y-counter/);
+    // A state change without the CSRF token is refused even for X's own card AP.
+    const noCsrf = await p.request.post(url + `/v1/card-aps/${demo.cardApId}/status`, {
+      data: { status: 'suspended' },
+    });
+    assert.equal(noCsrf.status(), 403);
+    assert.equal(((await noCsrf.json()) as { code: string }).code, 'CSRF_REFUSED');
+
+    // And Y is untouched: its agent still waits, its card AP is still approved.
+    const yAgents = (await (
+      await fetch(`${url}/v1/console/terminal-agents`, {
+        headers: {
+          authorization: `Bearer ${(await login(counter.server.ctx, 'y-admin', yPassword)).token}`,
+        },
+      })
+    ).json()) as { id: string; state: string }[];
+    assert.equal(yAgents.find((a) => a.id === yAgent.agentId)?.state, 'pending');
+    assert.equal((await yAdmin.call('getCardAp', { params: { id: yAp.id } })).status, 'approved');
+    await context.close();
+  },
+);
 
 /** A console route as an API caller sends it (bearer token: no cookie, so no CSRF token). */
 async function consoleCall(token: string, path: string, body?: unknown): Promise<unknown> {

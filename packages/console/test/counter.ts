@@ -10,7 +10,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { toHex, type AreaName } from '@myna-ap/apdu';
 import { Card, createCard, generateCardKeys, newFreeAreas, type CardImage } from '@myna-ap/card';
 import { JpkiIssuer } from '@myna-ap/pki';
@@ -20,6 +20,7 @@ import {
   login,
   seedDemo,
   startServer,
+  terminalChannelMount,
   type DemoInfo,
   type RunningServer,
 } from '@myna-ap/loader';
@@ -41,6 +42,8 @@ export interface Counter {
   insert(card: Card | undefined): void;
   /** Makes an emulated card of the demo holder (千代田区), optionally with small free areas. */
   newCard(capacity?: Partial<Record<AreaName, number>>): Promise<Card>;
+  /** A terminal agent's enrolment as `myna terminal enrol` makes it: its id and approval code. */
+  enrolAgent(terminalId: string): Promise<{ agentId: string; code: string }>;
   /** Card jobs the relay has finished. */
   readonly relayed: string[];
   close(): Promise<void>;
@@ -81,7 +84,9 @@ export async function startCounter(): Promise<Counter> {
     dataDir: join(dir, 'db'),
     keysFile: join(dir, 'keys', 'loader-keys.json'),
     adminPassword: PLATFORM_PASSWORD,
-    mounts: consoleMounts(CONSOLE_DIST),
+    // As `myna serve` mounts them: the console's, and the terminal channel (agents
+    // enrol and are approved there; no agent connects in these tests).
+    mounts: [...consoleMounts(CONSOLE_DIST), terminalChannelMount()],
   });
   const demo = await seedDemo(server.ctx, join(dir, 'demo.json'));
   const password = (
@@ -149,6 +154,17 @@ export async function startCounter(): Promise<Counter> {
     insert: (c) => (card = c),
     newCard,
     relayed,
+    enrolAgent: async (terminalId) => {
+      const { publicKey } = generateKeyPairSync('ed25519');
+      const der = publicKey.export({ type: 'spki', format: 'der' });
+      const res = await fetch(`${server.url}/terminal/enrol`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ terminalId, publicKey: der.toString('hex') }),
+      });
+      if (res.status !== 201) throw new Error(`enrol: HTTP ${res.status} ${await res.text()}`);
+      return (await res.json()) as { agentId: string; code: string };
+    },
     async close() {
       stopped = true;
       await loop;

@@ -8,13 +8,15 @@ import { asApiError, get, type ApiError } from '../api.ts';
 import { useLang } from '../i18n.ts';
 import type { AuditRow, Me } from '../types.ts';
 import { Busy, ErrorBox, jst } from '../ui.tsx';
+import { jstDay } from '../dailyCounts.ts';
 
 const PAGE = 1000;
 const MAX_ROWS = 20_000;
 
 type Verify = { ok: true; rows: number } | { ok: false; rows: number; seq: number; reason: string };
 
-async function readAll(): Promise<AuditRow[]> {
+/** The audit rows the operator may read, oldest first (up to MAX_ROWS). */
+export async function readAll(): Promise<AuditRow[]> {
   const all: AuditRow[] = [];
   for (let after = 0; all.length < MAX_ROWS;) {
     const page = await get<AuditRow[]>(`/v1/audit?after=${after}&limit=${PAGE}`);
@@ -23,11 +25,6 @@ async function readAll(): Promise<AuditRow[]> {
     after = page[page.length - 1]!.seq;
   }
   return all;
-}
-
-/** The JST calendar day of an instant, YYYY-MM-DD. */
-function jstDay(iso: string): string {
-  return new Date(new Date(iso).getTime() + 9 * 3600_000).toISOString().slice(0, 10);
 }
 
 export function Audit({ me }: { me: Me }) {

@@ -1,9 +1,9 @@
 /** The card AP registry (カードAP管理): list, request (administrators), approve (platform), suspend. */
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { asApiError, post } from '../api.ts';
 import { useLang } from '../i18n.ts';
 import type { Area, CardAp, Me } from '../types.ts';
-import { ErrorBox } from '../ui.tsx';
+import { AddForm, ListScreen, type Column } from '../ui.tsx';
 import { useList } from './useList.ts';
 
 export function CardAps({ me }: { me: Me }) {
@@ -13,7 +13,6 @@ export function CardAps({ me }: { me: Me }) {
   const [type, setType] = useState<'C' | 'D' | 'A'>('C');
   const [area, setArea] = useState<Area>('extended');
   const [size, setSize] = useState('33');
-  const [done, setDone] = useState(false);
 
   async function act(id: string, path: string, body: unknown) {
     try {
@@ -23,93 +22,77 @@ export function CardAps({ me }: { me: Me }) {
       setError(asApiError(e));
     }
   }
-  async function request(e: FormEvent) {
-    e.preventDefault();
-    setDone(false);
-    try {
-      await post('/v1/card-aps', {
-        providerId: me.providerId,
-        name,
-        type,
-        areas: [area],
-        size: Number(size),
-        ...(type === 'C' ? {} : { pin: { fixed: true, tries: 5 } }),
-      });
-      setDone(true);
-      setName('');
-      reload();
-    } catch (err) {
-      setError(asApiError(err));
-    }
+  async function request() {
+    await post('/v1/card-aps', {
+      providerId: me.providerId,
+      name,
+      type,
+      areas: [area],
+      size: Number(size),
+      ...(type === 'C' ? {} : { pin: { fixed: true, tries: 5 } }),
+    });
+    setName('');
+    reload();
   }
 
+  const may = me.role === 'platform' || me.role === 'administrator';
+  const columns: Column<CardAp>[] = [
+    { head: t('cardAps.name'), cell: (a) => a.name },
+    { head: t('cardAps.provider'), cell: (a) => a.providerId },
+    { head: t('cardAps.type'), cell: (a) => a.type },
+    { head: t('cardAps.areas'), cell: (a) => a.areas.map((x) => t(`area.${x}`)).join(t('sep')) },
+    { head: t('cardAps.size'), cell: (a) => a.size, className: 'num' },
+    {
+      head: t('cardAps.status'),
+      cell: (a) => <span className={`tag tag-${a.status}`}>{t(`status.${a.status}`)}</span>,
+    },
+    { head: t('cardAps.aid'), cell: (a) => a.aid ?? '—', className: 'mono' },
+    {
+      head: t('cardAps.actions'),
+      cell: (a) => (
+        <>
+          {me.role === 'platform' && a.status === 'requested' && (
+            <button type="button" onClick={() => act(a.id, 'approve', {})}>
+              {t('cardAps.approve')}
+            </button>
+          )}
+          {may && a.status === 'approved' && (
+            <button
+              type="button"
+              onClick={() => {
+                if (confirm(t('cardAps.suspendConfirm', { name: a.name })))
+                  void act(a.id, 'status', { status: 'suspended' });
+              }}
+            >
+              {t('cardAps.suspend')}
+            </button>
+          )}
+          {may && a.status === 'suspended' && (
+            <button type="button" onClick={() => act(a.id, 'status', { status: 'approved' })}>
+              {t('cardAps.resume')}
+            </button>
+          )}
+        </>
+      ),
+    },
+  ];
+
   return (
-    <section aria-labelledby="aps-h">
-      <h2 id="aps-h">{t('cardAps.title')}</h2>
-      <ErrorBox error={error} />
-      <h3>{t('cardAps.list')}</h3>
-      <div className="scroll" tabIndex={0} role="region" aria-label={t('cardAps.list')}>
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">{t('cardAps.name')}</th>
-              <th scope="col">{t('cardAps.provider')}</th>
-              <th scope="col">{t('cardAps.type')}</th>
-              <th scope="col">{t('cardAps.areas')}</th>
-              <th scope="col">{t('cardAps.size')}</th>
-              <th scope="col">{t('cardAps.status')}</th>
-              <th scope="col">{t('cardAps.aid')}</th>
-              <th scope="col">{t('cardAps.actions')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {(rows ?? []).map((a) => (
-              <tr key={a.id}>
-                <td>{a.name}</td>
-                <td>{a.providerId}</td>
-                <td>{a.type}</td>
-                <td>{a.areas.map((x) => t(`area.${x}`)).join('、')}</td>
-                <td className="num">{a.size}</td>
-                <td>
-                  <span className={`tag tag-${a.status}`}>{t(`status.${a.status}`)}</span>
-                </td>
-                <td className="mono">{a.aid ?? '—'}</td>
-                <td>
-                  {me.role === 'platform' && a.status === 'requested' && (
-                    <button type="button" onClick={() => act(a.id, 'approve', {})}>
-                      {t('cardAps.approve')}
-                    </button>
-                  )}
-                  {(me.role === 'platform' || me.role === 'administrator') &&
-                    a.status === 'approved' && (
-                      <button
-                        type="button"
-                        onClick={() => {
-                          if (confirm(t('cardAps.suspendConfirm', { name: a.name })))
-                            void act(a.id, 'status', { status: 'suspended' });
-                        }}
-                      >
-                        {t('cardAps.suspend')}
-                      </button>
-                    )}
-                  {(me.role === 'platform' || me.role === 'administrator') &&
-                    a.status === 'suspended' && (
-                      <button
-                        type="button"
-                        onClick={() => act(a.id, 'status', { status: 'approved' })}
-                      >
-                        {t('cardAps.resume')}
-                      </button>
-                    )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+    <ListScreen
+      id="aps"
+      title={t('cardAps.title')}
+      error={error}
+      rows={rows}
+      columns={columns}
+      rowKey={(a) => a.id}
+    >
       {me.role === 'administrator' && (
-        <form className="panel" onSubmit={request}>
-          <h3>{t('cardAps.request')}</h3>
+        <AddForm
+          title={t('cardAps.request')}
+          submit={t('cardAps.submit')}
+          done={t('cardAps.done')}
+          onSubmit={request}
+        >
           <label>
             {t('cardAps.name')}
             <input
@@ -145,12 +128,8 @@ export function CardAps({ me }: { me: Me }) {
               onChange={(e) => setSize(e.target.value)}
             />
           </label>
-          <button type="submit" className="primary">
-            {t('cardAps.submit')}
-          </button>
-          {done && <p role="status">{t('cardAps.done')}</p>}
-        </form>
+        </AddForm>
       )}
-    </section>
+    </ListScreen>
   );
 }

@@ -11,6 +11,14 @@ import type { Area, CardAp, CardOutcome, DiagnoseReport, Me, Terminal } from '..
 import { AreaBar, Busy, ErrorBox, jst, runCardJob } from '../ui.tsx';
 
 type Step = 1 | 2 | 3 | 4 | 5;
+
+/**
+ * A terminal as the picker shows it: its name, then its id when the name does not
+ * already say it (names often carry a parenthesis of their own, 「デモ窓口 (demo counter)」).
+ */
+export function terminalLabel(name: string, id: string): string {
+  return name === id || name.includes(id) ? name : `${name} — ${id}`;
+}
 type Method = 'counter_form' | 'counter_signature' | 'online';
 const METHODS: readonly Method[] = ['counter_form', 'counter_signature', 'online'];
 
@@ -182,7 +190,7 @@ export function Counter({ me }: { me: Me }) {
                 <select value={terminal} onChange={(e) => setTerminal(e.target.value)}>
                   {mine.map((id) => (
                     <option key={id} value={id}>
-                      {nameOf(id)} ({id})
+                      {terminalLabel(nameOf(id), id)}
                     </option>
                   ))}
                 </select>
@@ -263,7 +271,8 @@ export function Counter({ me }: { me: Me }) {
                       checked={picked[a.id] !== undefined}
                       onChange={() => toggle(a.id, a.areas[0])}
                     />
-                    {a.name}（{t('cardAps.type')} {a.type}, {a.size} B）
+                    {a.name}
+                    {t('paren', { x: `${t('cardAps.type')} ${a.type}${t('sep')}${a.size} B` })}
                   </label>
                   {a.areas.length > 1 && picked[a.id] && (
                     <label>
@@ -321,7 +330,9 @@ export function Counter({ me }: { me: Me }) {
           <h3>{t('counter.consentTitle')}</h3>
           <p>{t('counter.consentLead')}</p>
           <p className="big">
-            {actionWord}: {pickedNames.join('、')}
+            {actionWord}
+            {t('colon')}
+            {pickedNames.join(t('sep'))}
           </p>
           <fieldset>
             <legend>{t('counter.method')}</legend>
@@ -380,7 +391,9 @@ export function Counter({ me }: { me: Me }) {
             {receipt.outcome.results.map((r) => (
               <li key={r.cardApId} className={r.status === 'refused' ? 'refused' : 'ok'}>
                 <strong>{'name' in r ? r.name : apName(r.cardApId)}</strong>
-                {r.area ? `（${t(`area.${r.area}`)}）` : ''}: {t(`counter.${r.status}`)}
+                {r.area ? t('paren', { x: t(`area.${r.area}`) }) : ''}
+                {t('colon')}
+                {t(`counter.${r.status}`)}
                 {r.error && (
                   <ErrorBox
                     error={new ApiError(r.error.code, r.error.message, 0, r.error.detail)}

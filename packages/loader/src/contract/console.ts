@@ -94,6 +94,21 @@ export const credentialParams = z
   .object({ id: opaqueIdSchema, credentialId: z.string().regex(/^[A-Za-z0-9_-]{1,1366}$/) })
   .strict();
 
+// --- terminal agents (administrators; approve and revoke are the terminal channel's) ---
+/**
+ * `GET /v1/console/terminal-agents`: the provider's agents, newest first; never the
+ * approval code (the administrator types the one the counter PC shows).
+ */
+export const terminalAgentSchema = z.object({
+  id: z.string(),
+  terminalId: z.string(),
+  providerId: z.string(),
+  state: z.enum(['pending', 'approved', 'revoked']),
+  createdAt: z.string(),
+  approvedAt: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+});
+
 // --- hand-off of a card job to the terminal's relay ---
 export const handoffBody = z.object({ jobId: opaqueIdSchema }).strict();
 export const handoffParams = z.object({ id: terminalIdSchema }).strict();
@@ -109,3 +124,5 @@ export type ConsoleSession = z.infer<typeof consoleSessionSchema>;
 export type ConsoleLoginResult = z.infer<typeof consoleLoginResultSchema>;
 export type AuthenticatorView = z.infer<typeof authenticatorSchema>;
 export type EnrolmentView = z.infer<typeof enrolmentSchema>;
+export type TerminalAgentView = z.infer<typeof terminalAgentSchema>;
+export type WebauthnPolicyView = z.infer<typeof webauthnPolicySchema>;

@@ -460,4 +460,5 @@ export type SignedDailyListView = z.infer<typeof signedDailyListSchema>;
 export type DailyListView = z.infer<typeof dailyListSchema>;
 export type NoticeView = z.infer<typeof noticeSchema>;
 export type NoticesPage = z.infer<typeof noticesPageSchema>;
+export type ServiceHoursNowView = z.infer<typeof serviceHoursNowSchema>;
 export { consentMethodSchema };

@@ -1,0 +1,192 @@
+/**
+ * Bulk loading (一括搭載): an administrator opens a batch at a terminal for chosen
+ * card APs (e.g. staff cards for the employees of a company, their wishes
+ * collected on forms beforehand), then loads card after card with one button and
+ * sees the batch's progress — cards met, loaded, failed, unfinished — as a bar;
+ * closes it when done. The batch lives on the server (GET /v1/batches/:id), this
+ * screen remembers only its id while it is open.
+ */
+import { useState } from 'react';
+import { ApiError, asApiError, get, post } from '../api.ts';
+import { useLang } from '../i18n.ts';
+import type { Batch, CardAp, CardOutcome, Me } from '../types.ts';
+import { AddForm, Busy, ErrorBox, runCardJob } from '../ui.tsx';
+import { useList } from './useList.ts';
+
+/** The batch's loads by outcome, as one stacked bar with its legend. */
+function BatchBar({ b }: { b: Batch }) {
+  const { t } = useLang();
+  const total = Math.max(b.loaded + b.failed + b.unfinished, 1);
+  const pct = (n: number) => `${((100 * n) / total).toFixed(2)}%`;
+  const label = t('batch.bar', {
+    cards: b.cards,
+    loaded: b.loaded,
+    failed: b.failed,
+    unfinished: b.unfinished,
+  });
+  return (
+    <div className="area">
+      <div className="bar" role="img" aria-label={label}>
+        <span className="bar-yours" style={{ width: pct(b.loaded) }} />
+        <span className="bar-failed" style={{ width: pct(b.failed) }} />
+        <span className="bar-others" style={{ width: pct(b.unfinished) }} />
+      </div>
+      <p>{label}</p>
+    </div>
+  );
+}
+
+export function Batches({ me }: { me: Me }) {
+  const { t } = useLang();
+  const aps = useList<CardAp>('/v1/card-aps');
+  const loadable = (aps.rows ?? []).filter(
+    (a) => a.providerId === me.providerId && a.status === 'approved',
+  );
+  const [terminal, setTerminal] = useState(me.terminals[0] ?? '');
+  const [picked, setPicked] = useState<string[]>([]);
+  const [note, setNote] = useState('');
+  const [batch, setBatch] = useState<Batch>();
+  const [progress, setProgress] = useState<number>();
+  const [last, setLast] = useState<CardOutcome>();
+  const [error, setError] = useState<ApiError>();
+  const name = (id: string) => aps.rows?.find((a) => a.id === id)?.name ?? id;
+
+  async function open() {
+    setBatch(
+      await post<Batch>('/v1/batches', {
+        terminalId: terminal,
+        cardApIds: picked,
+        ...(note ? { note } : {}),
+      }),
+    );
+    setLast(undefined);
+  }
+  async function loadNext() {
+    if (!batch) return;
+    setError(undefined);
+    setLast(undefined);
+    setProgress(0);
+    try {
+      const cardAps = batch.cardApIds.map((cardApId) => ({
+        cardApId,
+        area: aps.rows?.find((a) => a.id === cardApId)?.areas[0],
+      }));
+      setLast(
+        await runCardJob<CardOutcome>(
+          batch.terminalId,
+          { op: 'load', cardAps, consent: { method: 'counter_form' }, batchId: batch.id },
+          (j) => setProgress(j.apdus),
+        ),
+      );
+    } catch (e) {
+      setError(asApiError(e));
+    } finally {
+      setProgress(undefined);
+      setBatch(await get<Batch>(`/v1/batches/${batch.id}`).catch(() => batch));
+    }
+  }
+  async function close() {
+    if (!batch) return;
+    try {
+      setBatch(await post<Batch>(`/v1/batches/${batch.id}/close`, { state: 'done' }));
+    } catch (e) {
+      setError(asApiError(e));
+    }
+  }
+
+  return (
+    <section aria-labelledby="batch-h">
+      <h2 id="batch-h">{t('batch.title')}</h2>
+      <p>{t('batch.lead')}</p>
+      <ErrorBox error={aps.error} />
+      {(!batch || batch.state !== 'open') && (
+        <AddForm
+          title={t('batch.open')}
+          submit={t('batch.openSubmit')}
+          done={t('batch.opened')}
+          onSubmit={open}
+        >
+          <label>
+            {t('counter.terminal')}
+            <select value={terminal} onChange={(e) => setTerminal(e.target.value)}>
+              {me.terminals.map((id) => (
+                <option key={id} value={id}>
+                  {id}
+                </option>
+              ))}
+            </select>
+          </label>
+          <fieldset>
+            <legend>{t('counter.pickLoad')}</legend>
+            {loadable.map((a) => (
+              <label key={a.id} className="choice">
+                <input
+                  type="checkbox"
+                  checked={picked.includes(a.id)}
+                  onChange={() =>
+                    setPicked((p) =>
+                      p.includes(a.id) ? p.filter((x) => x !== a.id) : [...p, a.id],
+                    )
+                  }
+                />
+                {a.name}
+              </label>
+            ))}
+          </fieldset>
+          <label>
+            {t('counter.note')}
+            <input value={note} maxLength={500} onChange={(e) => setNote(e.target.value)} />
+          </label>
+          <p className="help">{t('batch.consentNote')}</p>
+        </AddForm>
+      )}
+      {batch && (
+        <div className="panel">
+          <h3>{t('batch.current', { id: batch.id })}</h3>
+          <p>
+            {t(batch.state === 'open' ? 'batch.open_' : `batch.${batch.state}`)}
+            {t('sep')}
+            {batch.cardApIds.map(name).join(t('sep'))}
+          </p>
+          <BatchBar b={batch} />
+          {batch.state === 'open' && (
+            <>
+              <p className="big">{t('batch.place')}</p>
+              <div className="buttons">
+                <button
+                  type="button"
+                  className="primary"
+                  disabled={progress !== undefined}
+                  onClick={loadNext}
+                >
+                  {t('batch.loadNext')}
+                </button>
+                <button type="button" disabled={progress !== undefined} onClick={close}>
+                  {t('batch.close')}
+                </button>
+              </div>
+            </>
+          )}
+          {progress !== undefined && <Busy text={t('counter.running', { n: progress })} />}
+          {last && (
+            <ul className="results">
+              {last.results.map((r) => (
+                <li key={r.cardApId} className={r.status === 'refused' ? 'refused' : 'ok'}>
+                  <strong>{name(r.cardApId)}</strong>
+                  {t('colon')}
+                  {t(`counter.${r.status}`)}
+                  {r.error && (
+                    <ErrorBox
+                      error={new ApiError(r.error.code, r.error.message, 0, r.error.detail)}
+                    />
+                  )}
+                </li>
+              ))}
+            </ul>
+          )}
+          <ErrorBox error={error} />
+        </div>
+      )}
+    </section>
+  );
+}
