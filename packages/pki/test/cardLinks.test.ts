@@ -1,0 +1,102 @@
+/**
+ * The card a certificate is on (cards.jsonl) and the revocation log the loading
+ * system reads: new revocations once each, with their card; unlinked and foreign
+ * lines; a bad card serial refused before anything is issued.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { X509Certificate, generateKeyPairSync } from 'node:crypto';
+import { appendFile, mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { JpkiIssuer, PkiError, RevocationLog, type HolderInfo } from '@myna-ap/pki';
+
+const holder: HolderInfo = {
+  name: '番号 太郎',
+  address: '東京都千代田区千代田1-1',
+  birthDate: '1985-04-01',
+  sex: '1',
+};
+const rsa = () => generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey;
+const serialOf = (der: Uint8Array) => new X509Certificate(der).serialNumber.toLowerCase();
+const CARD = '00112233445566778899AABBCCDDEEFF';
+
+test('a card’s certificates are linked to it; the log hands each revocation over once, with its card', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'myna-pki-links-'));
+  const issuer = await JpkiIssuer.init(dir);
+  const notBefore = new Date(Date.now() + 60_000);
+  const linked = await issuer.issueCardCertificates({
+    authPublicKey: rsa(),
+    signPublicKey: rsa(),
+    holder,
+    notBefore,
+    cardId: CARD.toLowerCase(), // stored upper-case, as the loader names cards
+  });
+  const unlinked = await issuer.issueCardCertificates({
+    authPublicKey: rsa(),
+    signPublicKey: rsa(),
+    holder,
+    notBefore,
+  });
+  const lines = (await readFile(join(dir, 'cards.jsonl'), 'utf8')).trim().split('\n');
+  assert.equal(lines.length, 1, 'only the card given by serial is linked');
+  const link = JSON.parse(lines[0]!) as Record<string, string>;
+  assert.equal(link.card, CARD);
+  assert.equal(link.auth, serialOf(linked.auth).replace(/^(00)+/, ''));
+
+  const log = new RevocationLog(dir);
+  assert.deepEqual(await log.readNew(), [], 'nothing revoked yet');
+  assert.equal(log.cardOf(serialOf(linked.sign)), CARD);
+  assert.equal(log.cardOf(serialOf(unlinked.sign)), undefined);
+
+  await issuer.revoke(serialOf(linked.auth), 'lost');
+  await issuer.revoke(serialOf(unlinked.auth), 'holder-request');
+  const first = await log.readNew();
+  assert.deepEqual(
+    first.map((r) => [r.kind, r.reason, r.cardId]),
+    [
+      ['auth', 'lost', CARD],
+      ['auth', 'holder-request', undefined],
+    ],
+  );
+  assert.deepEqual(await log.readNew(), [], 'read once');
+
+  // Revoked by another process (`myna pki revoke`): picked up on the next read.
+  const other = await JpkiIssuer.open(dir);
+  await other.revoke(serialOf(linked.sign), 'lost');
+  const second = await log.readNew();
+  assert.deepEqual(
+    second.map((r) => [r.serial, r.kind, r.reason, r.cardId]),
+    [[serialOf(linked.sign).replace(/^(00)+/, ''), 'sign', 'lost', CARD]],
+  );
+
+  // A line that is not a revocation (the issuer itself refuses to open then) is skipped.
+  await appendFile(join(dir, 'revocations.jsonl'), '{"serial":"zz","kind":"auth"}\nnot json\n');
+  assert.deepEqual(await log.readNew(), []);
+
+  // A new reader starts from the beginning: everything again (the loader dedups by serial).
+  assert.equal((await new RevocationLog(dir).readNew()).length, 3);
+});
+
+test('a card serial that is not 8–16 bytes of hex is refused before anything is issued', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'myna-pki-links-'));
+  const issuer = await JpkiIssuer.init(dir);
+  for (const bad of ['', '0011', 'XYZ0112233445566', '00'.repeat(17), '0'.repeat(17)]) {
+    await assert.rejects(
+      issuer.issueCardCertificates({
+        authPublicKey: rsa(),
+        signPublicKey: rsa(),
+        holder,
+        cardId: bad,
+      }),
+      (e: unknown) => e instanceof PkiError && e.code === 'PKI_BAD_REQUEST',
+      bad,
+    );
+  }
+  await assert.rejects(readFile(join(dir, 'issued.jsonl')), { code: 'ENOENT' });
+});
+
+test('a directory without records reads as nothing revoked', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'myna-pki-links-'));
+  assert.deepEqual(await new RevocationLog(dir).readNew(), []);
+});
