@@ -85,7 +85,7 @@ export const manifest: readonly CommandEntry[] = [
       ja: 'カードAP搭載システムのサーバを起動（組込みDB、または DATABASE_URL）',
     },
     usage:
-      '[--port N] [--host H] [--tls-cert PEM --tls-key PEM] [--trust-proxy ADDRS] [--data-dir DIR] [--keys FILE] [--jpki ISSUER_DIR] [--idp [--idp-keys FILE] [--base-url URL] [--pki-url URL] [--bridge-url URL]]',
+      '[--port N] [--host H] [--tls-cert PEM --tls-key PEM] [--trust-proxy ADDRS] [--data-dir DIR] [--keys FILE] [--jpki ISSUER_DIR [--jpki-poll SECONDS]] [--idp [--idp-keys FILE] [--base-url URL] [--pki-url URL] [--bridge-url URL]]',
     module: 'serve',
   },
   {
