@@ -408,6 +408,17 @@ export const API = {
     body: S.cardStatusBody,
     response: R.statusChangeSchema,
   }),
+  recordPinReset: op({
+    method: 'POST',
+    path: '/v1/cards/:cardId/pin-resets',
+    summary:
+      'Record a holder’s PIN reset at the counter (暗証番号の再設定) in the audit log — the operator, the terminal, the card, which PIN, how far it got; never the PIN (administrators and loading operators of a municipality, at their terminal)',
+    tag: 'cards',
+    auth: true,
+    params: S.serialParams,
+    body: S.pinResetBody,
+    response: R.pinResetRecordSchema,
+  }),
   feed: op({
     method: 'GET',
     path: '/v1/feed',

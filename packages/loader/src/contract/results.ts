@@ -374,6 +374,14 @@ export const statusChangeSchema = z.object({
   /** Providers told (a `card_status` notice each per card AP instance), sorted. */
   notified: z.array(z.string()),
 });
+export const pinResetRecordSchema = z.object({
+  cardId: z.string(),
+  which: z.string(),
+  outcome: z.string(),
+  /** The audit row's seq. */
+  auditSeq: z.number(),
+  at: z.string(),
+});
 export const statusEventSchema = z.object({
   seq: z.number(),
   cardId: z.string(),

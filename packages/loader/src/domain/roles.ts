@@ -38,6 +38,8 @@ export type Action =
   | 'card.move_in'
   | 'cardap.keys'
   | 'card.status'
+  /** Record a holder's PIN reset (暗証番号の再設定) at a municipality's counter. */
+  | 'card.pin_reset'
   | 'feed.read'
   | 'consent.record'
   | 'hours.override'
@@ -76,6 +78,7 @@ const PROVIDER_ROLES: Readonly<Record<Exclude<Role, 'platform'>, ReadonlySet<Act
     'card.delete',
     'card.diagnose',
     'card.move_in',
+    'card.pin_reset',
     'cardap.keys',
     'feed.read',
     'consent.record',
@@ -91,6 +94,7 @@ const PROVIDER_ROLES: Readonly<Record<Exclude<Role, 'platform'>, ReadonlySet<Act
     'card.delete',
     'card.diagnose',
     'card.move_in',
+    'card.pin_reset',
     'consent.record',
   ]),
   auditor: new Set<Action>([
@@ -130,6 +134,7 @@ const AT_TERMINAL: ReadonlySet<Action> = new Set<Action>([
   'card.delete',
   'card.diagnose',
   'card.move_in',
+  'card.pin_reset',
 ]);
 
 export function can(actor: Actor, action: Action, resource: Resource = {}): boolean {
