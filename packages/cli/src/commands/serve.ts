@@ -83,6 +83,24 @@ export async function api<T>(
   }
 }
 
+/** The terminal: --terminal, MYNA_TERMINAL, or the only one the operator is bound to. */
+export async function terminalOf(
+  values: Readonly<Record<string, unknown>>,
+  c: ApiClient,
+): Promise<string> {
+  const given = str(values.terminal) ?? process.env.MYNA_TERMINAL;
+  if (given) return given;
+  const list = (await c.call('me')).terminals;
+  if (list.length === 1) return list[0]!;
+  throw new CliError(
+    {
+      en: `say at which terminal you are: --terminal ID (yours: ${list.join(', ') || 'none'})`,
+      ja: `操作する端末を --terminal で指定してください（割当て: ${list.join('、') || 'なし'}）`,
+    },
+    2,
+  );
+}
+
 /** Prints `rows` as aligned columns (or JSON with --json). */
 export function table(
   out: (l: string) => void,
