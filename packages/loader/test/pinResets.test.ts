@@ -164,7 +164,7 @@ test('only at the operator’s own terminal of a municipality; not the platform'
     await code(
       recordPinReset(w.ctx, shopOp, cardId, { ...report, terminalId: 'shop-1' as TerminalId }),
     ),
-    'PIN_RESET_MUNICIPALITY_ONLY',
+    'MUNICIPALITY_COUNTER_ONLY',
   );
   const rows = await w.db.query<{ n: number }>(
     "SELECT count(*)::int AS n FROM audit_log WHERE action = 'card.pin_reset'",

@@ -519,10 +519,10 @@ export const LOADER_ERRORS = defineCatalogue({
     en: 'this server has no signer for the daily lists (started without one)',
     ja: 'このサーバには日次一覧の署名鍵が設定されていません',
   },
-  PIN_RESET_MUNICIPALITY_ONLY: {
+  MUNICIPALITY_COUNTER_ONLY: {
     status: 403,
-    en: 'a holder’s PIN is reset at a municipality’s counter only',
-    ja: '暗証番号の再設定は市区町村の窓口でのみ行えます',
+    en: 'this is done at a municipality’s counter only (a holder’s PIN reset, a 記載事項変更)',
+    ja: 'この手続（暗証番号の再設定・記載事項変更）は市区町村の窓口でのみ行えます',
   },
   CARD_STATUS_SOURCE: {
     status: 409,

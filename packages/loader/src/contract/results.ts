@@ -382,6 +382,14 @@ export const pinResetRecordSchema = z.object({
   auditSeq: z.number(),
   at: z.string(),
 });
+export const infoChangeRecordSchema = z.object({
+  cardId: z.string(),
+  changed: z.array(z.string()),
+  /** Providers told (a `card_info_change` notice each per card AP instance), sorted. */
+  notified: z.array(z.string()),
+  auditSeq: z.number(),
+  at: z.string(),
+});
 export const statusEventSchema = z.object({
   seq: z.number(),
   cardId: z.string(),
@@ -414,7 +422,7 @@ export const dailyListSchema = z.object({
 export const noticeSchema = z.object({
   seq: z.number(),
   providerId: z.string(),
-  kind: z.enum(['move_in_removed', 'card_status']),
+  kind: z.enum(['move_in_removed', 'card_status', 'card_info_change']),
   cardId: z.string(),
   instanceId: nullable(z.string()),
   detail: z.record(z.string(), z.unknown()),

@@ -385,6 +385,20 @@ export const pinResetBody = z
       .optional(),
   })
   .strict();
+/** A 記載事項変更 done at the counter: what changed (never the new values) and the sign certificates. */
+export const infoChangeBody = z
+  .object({
+    terminalId: terminalIdSchema,
+    changed: z
+      .array(z.enum(['name', 'address']))
+      .min(1)
+      .max(2)
+      .refine((a) => new Set(a).size === a.length, 'each at most once'),
+    /** Serials (hex) of the revoked and the new 署名用 certificate. */
+    oldSignSerial: z.string().regex(/^[0-9A-Fa-f]{2,40}$/),
+    newSignSerial: z.string().regex(/^[0-9A-Fa-f]{2,40}$/),
+  })
+  .strict();
 export const feedQuery = z
   .object({ since: seqString.optional(), limit: limitString.optional() })
   .strict();

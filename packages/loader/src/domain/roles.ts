@@ -40,6 +40,8 @@ export type Action =
   | 'card.status'
   /** Record a holder's PIN reset (暗証番号の再設定) at a municipality's counter. */
   | 'card.pin_reset'
+  /** Record a 記載事項変更 (name or address rewritten on the card) at a municipality's counter. */
+  | 'card.info_change'
   | 'feed.read'
   | 'consent.record'
   | 'hours.override'
@@ -79,6 +81,7 @@ const PROVIDER_ROLES: Readonly<Record<Exclude<Role, 'platform'>, ReadonlySet<Act
     'card.diagnose',
     'card.move_in',
     'card.pin_reset',
+    'card.info_change',
     'cardap.keys',
     'feed.read',
     'consent.record',
@@ -95,6 +98,7 @@ const PROVIDER_ROLES: Readonly<Record<Exclude<Role, 'platform'>, ReadonlySet<Act
     'card.diagnose',
     'card.move_in',
     'card.pin_reset',
+    'card.info_change',
     'consent.record',
   ]),
   auditor: new Set<Action>([
@@ -135,6 +139,7 @@ const AT_TERMINAL: ReadonlySet<Action> = new Set<Action>([
   'card.diagnose',
   'card.move_in',
   'card.pin_reset',
+  'card.info_change',
 ]);
 
 export function can(actor: Actor, action: Action, resource: Resource = {}): boolean {

@@ -10,6 +10,7 @@ import type { Ctx, FeedSigner } from '../store/context.ts';
 import type { CardId } from '../domain/ids.ts';
 import { dailyCsv, dailyFeed, listNotices, readFeed, setCardStatus } from '../store/feed.ts';
 import { recordPinReset } from '../store/pinResets.ts';
+import { recordInfoChange } from '../store/infoChanges.ts';
 import type { TerminalId } from '../domain/ids.ts';
 
 export const feedRoutes: readonly Route[] = [
@@ -26,6 +27,15 @@ export const feedRoutes: readonly Route[] = [
   route('recordPinReset', async (ctx, { session, params, body }) =>
     ok(
       await recordPinReset(ctx, session, params.cardId as CardId, {
+        ...body,
+        terminalId: body.terminalId as TerminalId,
+      }),
+    ),
+  ),
+  // 記載事項変更 done at the counter: the providers with card APs on the card are told.
+  route('recordInfoChange', async (ctx, { session, params, body }) =>
+    ok(
+      await recordInfoChange(ctx, session, params.cardId as CardId, {
         ...body,
         terminalId: body.terminalId as TerminalId,
       }),

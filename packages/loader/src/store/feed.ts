@@ -107,6 +107,35 @@ export async function lockCardStatus(tx: Queryable, cardId: CardId): Promise<Car
   ).rows[0]!.status;
 }
 
+/** A live card AP instance on a card and a provider to tell about it. */
+export interface LiveHolder {
+  readonly id: string;
+  readonly card_ap_id: string;
+  readonly aid: Uint8Array;
+  readonly user_id: Uint8Array;
+  readonly told: string;
+}
+
+/**
+ * Every live instance (pending, loaded, deleting) on the card, once for its owner
+ * and once for each joint user / partner store: whom a change of the card concerns.
+ */
+export async function liveHolders(tx: Queryable, cardId: CardId): Promise<LiveHolder[]> {
+  return (
+    await tx.query<LiveHolder>(
+      `SELECT i.id, i.card_ap_id, i.aid, i.user_id, p.told
+         FROM card_ap_instances i
+         CROSS JOIN LATERAL (
+           SELECT i.provider_id AS told
+           UNION SELECT u.provider_id FROM card_ap_users u WHERE u.card_ap_id = i.card_ap_id
+         ) p
+        WHERE i.card_id = $1 AND i.state IN ('pending', 'loaded', 'deleting')
+        ORDER BY p.told, i.created_at, i.id`,
+      [cardId],
+    )
+  ).rows;
+}
+
 /**
  * Writes a status change already checked (`checkStatusChange`) inside the
  * caller's write transaction: the card, the event, a notice for each provider
@@ -134,24 +163,7 @@ export async function recordStatusChange(
       )
     ).rows[0]!.seq,
   );
-  // Every live instance, once for its owner and once for each joint user / partner store.
-  const told = await tx.query<{
-    id: string;
-    card_ap_id: string;
-    aid: Uint8Array;
-    user_id: Uint8Array;
-    told: string;
-  }>(
-    `SELECT i.id, i.card_ap_id, i.aid, i.user_id, p.told
-       FROM card_ap_instances i
-       CROSS JOIN LATERAL (
-         SELECT i.provider_id AS told
-         UNION SELECT u.provider_id FROM card_ap_users u WHERE u.card_ap_id = i.card_ap_id
-       ) p
-      WHERE i.card_id = $1 AND i.state IN ('pending', 'loaded', 'deleting')
-      ORDER BY p.told, i.created_at, i.id`,
-    [cardId],
-  );
+  const told = { rows: await liveHolders(tx, cardId) };
   for (const r of told.rows) {
     await tx.query(
       `INSERT INTO provider_notices (provider_id, kind, card_id, instance_id, detail, created_at)
@@ -404,7 +416,7 @@ export function dailyCsv(list: DailyList): string {
 export interface Notice {
   readonly seq: number;
   readonly providerId: string;
-  readonly kind: 'move_in_removed' | 'card_status';
+  readonly kind: 'move_in_removed' | 'card_status' | 'card_info_change';
   readonly cardId: string;
   readonly instanceId: string | null;
   readonly detail: Readonly<Record<string, unknown>>;

@@ -9,6 +9,7 @@
  */
 import { LoaderError } from '../errors.ts';
 import type { CardId, TerminalId } from '../domain/ids.ts';
+import type { Queryable } from '@myna-ap/db';
 import { appendAudit, writeTransaction } from './audit.ts';
 import { authorize, type Ctx, type Session } from './context.ts';
 
@@ -32,8 +33,35 @@ export interface PinResetRecord {
 }
 
 /**
+ * Refuses (`MUNICIPALITY_COUNTER_ONLY`) unless the terminal is a counter of the
+ * operator's provider and that provider is a municipality (the counter of
+ * seed 004: PIN reset, 記載事項変更).
+ */
+export async function checkMunicipalityCounter(
+  tx: Queryable,
+  terminalId: TerminalId,
+  providerId: string | null,
+): Promise<void> {
+  const p = await tx.query<{ kind: string }>(
+    `SELECT p.kind FROM terminals t JOIN providers p ON p.id = t.provider_id
+      WHERE t.id = $1 AND t.provider_id = $2`,
+    [terminalId, providerId],
+  );
+  if (p.rows[0]?.kind !== 'municipality') {
+    throw new LoaderError(
+      'MUNICIPALITY_COUNTER_ONLY',
+      {
+        en: `this is done at a municipality's counter; terminal ${terminalId} is not one`,
+        ja: `この手続は市区町村の窓口で行います。端末 ${terminalId} は市区町村の窓口ではありません`,
+      },
+      403,
+    );
+  }
+}
+
+/**
  * Records one step of a PIN reset. `FORBIDDEN` unless the operator may reset at
- * that terminal of its provider; `PIN_RESET_MUNICIPALITY_ONLY` when the provider
+ * that terminal of its provider; `MUNICIPALITY_COUNTER_ONLY` when the provider
  * is not a municipality (the counter of seed 004).
  */
 export async function recordPinReset(
@@ -45,21 +73,7 @@ export async function recordPinReset(
   authorize(s, 'card.pin_reset', { providerId: s.providerId, terminalId: r.terminalId });
   return writeTransaction(ctx.db, async (tx) => {
     const now = ctx.now();
-    const p = await tx.query<{ kind: string }>(
-      `SELECT p.kind FROM terminals t JOIN providers p ON p.id = t.provider_id
-        WHERE t.id = $1 AND t.provider_id = $2`,
-      [r.terminalId, s.providerId],
-    );
-    if (p.rows[0]?.kind !== 'municipality') {
-      throw new LoaderError(
-        'PIN_RESET_MUNICIPALITY_ONLY',
-        {
-          en: `a holder's PIN is reset at a municipality's counter; terminal ${r.terminalId} is not one`,
-          ja: `暗証番号の再設定は市区町村の窓口で行います。端末 ${r.terminalId} は市区町村の窓口ではありません`,
-        },
-        403,
-      );
-    }
+    await checkMunicipalityCounter(tx, r.terminalId, s.providerId);
     const row = await appendAudit(
       tx,
       {
