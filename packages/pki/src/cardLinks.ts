@@ -2,8 +2,10 @@
  * Which card a certificate is on, and what was revoked since the last look.
  *
  * The issuer issues a card's two certificates for one card (the serial of its
- * 共通カードAP) and keeps that link in cards.jsonl, one line per card:
+ * 共通カードAP) and keeps that link in cards.jsonl, a line per issuance:
  *   {"card":"0123…","auth":"5f…","sign":"6a…","issuedAt":"…"}
+ * and, after 記載事項変更, a new 署名用 certificate for the same card:
+ *   {"card":"0123…","sign":"7b…","replaces":"6a…","issuedAt":"…"}
  * A CRL names certificates only; with the link, a revocation for loss (紛失)
  * names its card, so the loading system can mark the card lost by itself
  * (`RevocationLog`, read by `myna serve --jpki DIR`). Public records only: no
@@ -23,8 +25,10 @@ export interface CardLink {
   /** The card's serial (カード識別番号), upper-case hex. */
   readonly card: string;
   /** Serials of its 利用者証明用 and 署名用 certificates (canonical hex). */
-  readonly auth: string;
+  readonly auth?: string;
   readonly sign: string;
+  /** A 署名用 certificate issued after 記載事項変更: the one it replaces (no auth: it stays). */
+  readonly replaces?: string;
   readonly issuedAt: string;
 }
 

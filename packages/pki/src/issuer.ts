@@ -600,6 +600,52 @@ export class JpkiIssuer {
   }
 
   /**
+   * A new 署名用 certificate for a card whose 4 info changed (記載事項変更): the
+   * card made a new sign key pair, `holder` carries the new 4 info, `replaces` is
+   * the card's current sign certificate. Linked to the card in cards.jsonl with
+   * the one it replaces. The old one is not revoked here: revoke it (`info-change`)
+   * once the card holds the new one, so a card pulled before its commit keeps a
+   * valid certificate. `PKI_BAD_REQUEST` when `replaces` is not a sign
+   * certificate of this issuer.
+   */
+  async issueSignCertificate(req: {
+    readonly signPublicKey: KeyObject;
+    readonly holder: HolderInfo;
+    readonly cardId: string;
+    readonly replaces: string;
+    readonly notBefore?: Date;
+  }): Promise<{ readonly sign: Uint8Array; readonly signCa: Uint8Array }> {
+    const cardId = cardIdOf(req.cardId);
+    const replaces = normalizeSerial(req.replaces);
+    if (!replaces || this.issuedKind(replaces) !== 'sign') {
+      throw new PkiError(
+        'PKI_BAD_REQUEST',
+        `${JSON.stringify(req.replaces)} is not a sign certificate of this issuer`,
+      );
+    }
+    const notBefore = req.notBefore ?? new Date();
+    let notAfter: Date;
+    try {
+      notAfter = fifthBirthdayAfter(req.holder.birthDate, notBefore);
+    } catch (e) {
+      throw new PkiError('PKI_BAD_REQUEST', (e as Error).message);
+    }
+    const sign = await this.#issueCard('sign', req.signPublicKey, req.holder, notBefore, notAfter);
+    if (this.#dir) {
+      const link: CardLink = {
+        card: cardId,
+        sign: serialOfDer(sign),
+        replaces,
+        issuedAt: new Date().toISOString(),
+      };
+      await appendFile(join(this.#dir, CARD_LINKS_FILE), JSON.stringify(link) + '\n', {
+        mode: 0o600,
+      });
+    }
+    return { sign, signCa: this.signCaCertificate };
+  }
+
+  /**
    * Revokes a card certificate this issuer made. A change of the 4 info
    * (`info-change`) revokes sign certificates only.
    */

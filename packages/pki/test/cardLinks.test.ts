@@ -100,3 +100,61 @@ test('a directory without records reads as nothing revoked', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'myna-pki-links-'));
   assert.deepEqual(await new RevocationLog(dir).readNew(), []);
 });
+
+test('記載事項変更: a new sign certificate for the same card, linked with the one it replaces; the old one revoked after', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'myna-pki-links-'));
+  const issuer = await JpkiIssuer.init(dir);
+  const first = await issuer.issueCardCertificates({
+    authPublicKey: rsa(),
+    signPublicKey: rsa(),
+    holder,
+    cardId: CARD,
+  });
+  const oldSign = serialOf(first.sign);
+  const moved = { ...holder, address: '北海道札幌市中央区北1条西2丁目' };
+  const next = await issuer.issueSignCertificate({
+    signPublicKey: rsa(),
+    holder: moved,
+    cardId: CARD,
+    replaces: oldSign,
+  });
+  const cert = new X509Certificate(next.sign);
+  assert.ok(cert.verify(new X509Certificate(next.signCa).publicKey));
+  assert.equal(issuer.issuedKind(cert.serialNumber), 'sign');
+  assert.equal(
+    issuer.revocation(oldSign),
+    undefined,
+    'not revoked until the card holds the new one',
+  );
+  const lines = (await readFile(join(dir, 'cards.jsonl'), 'utf8')).trim().split('\n');
+  const link = JSON.parse(lines[1]!) as Record<string, string>;
+  assert.equal(link.card, CARD);
+  assert.equal(link.replaces, oldSign.replace(/^(00)+/, ''));
+  assert.equal(link.auth, undefined, 'the auth certificate stays');
+
+  await issuer.revoke(oldSign, 'info-change');
+  const log = new RevocationLog(dir);
+  assert.deepEqual(
+    (await log.readNew()).map((r) => [r.kind, r.reason, r.cardId]),
+    [['sign', 'info-change', CARD]],
+  );
+  assert.equal(log.cardOf(cert.serialNumber), CARD);
+
+  // Only in place of a sign certificate of this issuer.
+  for (const replaces of [serialOf(first.auth), 'abcdef', 'not hex']) {
+    await assert.rejects(
+      issuer.issueSignCertificate({ signPublicKey: rsa(), holder: moved, cardId: CARD, replaces }),
+      (e: unknown) => e instanceof PkiError && e.code === 'PKI_BAD_REQUEST',
+      replaces,
+    );
+  }
+  await assert.rejects(
+    issuer.issueSignCertificate({
+      signPublicKey: rsa(),
+      holder: moved,
+      cardId: 'zz',
+      replaces: oldSign,
+    }),
+    (e: unknown) => e instanceof PkiError && e.code === 'PKI_BAD_REQUEST',
+  );
+});
