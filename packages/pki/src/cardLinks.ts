@@ -6,6 +6,8 @@
  *   {"card":"0123…","auth":"5f…","sign":"6a…","issuedAt":"…"}
  * and, after 記載事項変更, a new 署名用 certificate for the same card:
  *   {"card":"0123…","sign":"7b…","replaces":"6a…","issuedAt":"…"}
+ * and, for a renewal or reissue, the new card with the old one (新旧紐付け):
+ *   {"card":"4567…","auth":…,"sign":…,"replacesCard":"0123…","replacesAuth":"5f…","replaces":"7b…",…}
  * A CRL names certificates only; with the link, a revocation for loss (紛失)
  * names its card, so the loading system can mark the card lost by itself
  * (`RevocationLog`, read by `myna serve --jpki DIR`). Public records only: no
@@ -27,8 +29,11 @@ export interface CardLink {
   /** Serials of its 利用者証明用 and 署名用 certificates (canonical hex). */
   readonly auth?: string;
   readonly sign: string;
-  /** A 署名用 certificate issued after 記載事項変更: the one it replaces (no auth: it stays). */
+  /** The 署名用 certificate this one replaces (記載事項変更: no auth, it stays; or a renewal). */
   readonly replaces?: string;
+  /** Renewal / reissue: the old card and its 利用者証明用 certificate (新旧紐付け). */
+  readonly replacesCard?: string;
+  readonly replacesAuth?: string;
   readonly issuedAt: string;
 }
 
@@ -71,6 +76,8 @@ function parse(buf: Buffer, a: number, b: number): Record<string, unknown> | und
  */
 export class RevocationLog {
   readonly #cards = new Map<string, string>(); // certificate serial → card serial
+  readonly #previous = new Map<string, string>(); // certificate serial → the one it replaced
+  readonly #previousCard = new Map<string, string>(); // card serial → the card it replaced
   readonly #links: JsonLinesTail;
   readonly #revocations: JsonLinesTail;
   #fresh: CardRevocation[] = [];
@@ -79,10 +86,17 @@ export class RevocationLog {
     this.#links = new JsonLinesTail(join(dir, CARD_LINKS_FILE), (buf, a, b) => {
       const l = parse(buf, a, b);
       if (!l || typeof l.card !== 'string') return;
+      const serial = (v: unknown) => (typeof v === 'string' ? normalizeSerial(v) : undefined);
       for (const k of ['auth', 'sign'] as const) {
-        const s = typeof l[k] === 'string' ? normalizeSerial(l[k]) : undefined;
+        const s = serial(l[k]);
         if (s) this.#cards.set(s, l.card.toUpperCase());
       }
+      const [auth, sign] = [serial(l.auth), serial(l.sign)];
+      const [oldAuth, oldSign] = [serial(l.replacesAuth), serial(l.replaces)];
+      if (auth && oldAuth) this.#previous.set(auth, oldAuth);
+      if (sign && oldSign) this.#previous.set(sign, oldSign);
+      if (typeof l.replacesCard === 'string')
+        this.#previousCard.set(l.card.toUpperCase(), l.replacesCard.toUpperCase());
     });
     this.#revocations = new JsonLinesTail(join(dir, REVOCATIONS_FILE), (buf, a, b) => {
       const r = parse(buf, a, b);
@@ -111,6 +125,20 @@ export class RevocationLog {
     const out = this.#fresh;
     this.#fresh = [];
     return out;
+  }
+
+  /**
+   * 新旧紐付け: the certificate (same kind) that `serialHex` replaced — after a
+   * renewal, or a 署名用 certificate after 記載事項変更 — as far as read so far.
+   */
+  previousOf(serialHex: string): string | undefined {
+    const s = normalizeSerial(serialHex);
+    return s ? this.#previous.get(s) : undefined;
+  }
+
+  /** The card a renewed or reissued card replaced, as far as read so far. */
+  previousCardOf(card: string): string | undefined {
+    return this.#previousCard.get(card.toUpperCase());
   }
 
   /** The card a certificate serial is on, as far as read so far. */

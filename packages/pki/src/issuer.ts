@@ -65,6 +65,13 @@ export interface IssueCardRequest {
    * cards.jsonl, so a revocation names its card (cardLinks.ts). Absent: no link.
    */
   readonly cardId?: string;
+  /**
+   * Renewal or reissue (継続利用・再交付): the old card's serial and certificates,
+   * this issuer's, which these replace — 新旧紐付け kept in cards.jsonl, so a relying
+   * party (the identity platform's PPIDs) follows a holder from the old card to
+   * the new. Needs `cardId`. The old ones are revoked by the caller, for its reason.
+   */
+  readonly replaces?: { readonly card: string; readonly auth: string; readonly sign: string };
 }
 
 export { PkiError, type PkiErrorCode } from './errors.ts';
@@ -583,6 +590,7 @@ export class JpkiIssuer {
       throw new PkiError('PKI_BAD_REQUEST', (e as Error).message);
     }
     const cardId = req.cardId === undefined ? undefined : cardIdOf(req.cardId);
+    const replaces = req.replaces && this.#replaced(req.replaces, cardId);
     const auth = await this.#issueCard('auth', req.authPublicKey, req.holder, notBefore, notAfter);
     const sign = await this.#issueCard('sign', req.signPublicKey, req.holder, notBefore, notAfter);
     if (cardId && this.#dir) {
@@ -590,6 +598,9 @@ export class JpkiIssuer {
         card: cardId,
         auth: serialOfDer(auth),
         sign: serialOfDer(sign),
+        ...(replaces
+          ? { replacesCard: replaces.card, replacesAuth: replaces.auth, replaces: replaces.sign }
+          : {}),
         issuedAt: new Date().toISOString(),
       };
       await appendFile(join(this.#dir, CARD_LINKS_FILE), JSON.stringify(link) + '\n', {
@@ -597,6 +608,29 @@ export class JpkiIssuer {
       });
     }
     return { auth, sign, authCa: this.authCaCertificate, signCa: this.signCaCertificate };
+  }
+
+  /** The old card of a renewal, checked: its certificates this issuer's, of their kinds. */
+  #replaced(
+    r: NonNullable<IssueCardRequest['replaces']>,
+    cardId: string | undefined,
+  ): { card: string; auth: string; sign: string } {
+    const auth = normalizeSerial(r.auth);
+    const sign = normalizeSerial(r.sign);
+    const card = cardIdOf(r.card);
+    if (!cardId || card === cardId) {
+      throw new PkiError(
+        'PKI_BAD_REQUEST',
+        'a renewal names the new card (cardId) and another old one',
+      );
+    }
+    if (!auth || this.issuedKind(auth) !== 'auth' || !sign || this.issuedKind(sign) !== 'sign') {
+      throw new PkiError(
+        'PKI_BAD_REQUEST',
+        `the old card's certificates ${JSON.stringify(r.auth)}, ${JSON.stringify(r.sign)} are not an auth and a sign certificate of this issuer`,
+      );
+    }
+    return { card, auth, sign };
   }
 
   /**

@@ -158,3 +158,55 @@ test('記載事項変更: a new sign certificate for the same card, linked with 
     (e: unknown) => e instanceof PkiError && e.code === 'PKI_BAD_REQUEST',
   );
 });
+
+test('renewal or reissue: the new card linked to the old one, each certificate to the one it replaces (新旧紐付け)', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'myna-pki-links-'));
+  const issuer = await JpkiIssuer.init(dir);
+  const NEW = 'FFEEDDCCBBAA99887766554433221100';
+  const old = await issuer.issueCardCertificates({
+    authPublicKey: rsa(),
+    signPublicKey: rsa(),
+    holder,
+    cardId: CARD,
+  });
+  const replaces = { card: CARD, auth: serialOf(old.auth), sign: serialOf(old.sign) };
+  const renewed = await issuer.issueCardCertificates({
+    authPublicKey: rsa(),
+    signPublicKey: rsa(),
+    holder,
+    cardId: NEW,
+    replaces,
+  });
+  // The old card lost: its certificates revoked for it, the new card's stand.
+  await issuer.revoke(replaces.auth, 'lost');
+  await issuer.revoke(replaces.sign, 'lost');
+  const log = new RevocationLog(dir);
+  assert.deepEqual(
+    (await log.readNew()).map((r) => r.cardId),
+    [CARD, CARD],
+  );
+  const strip = (s: string) => s.replace(/^(00)+/, '');
+  assert.equal(log.previousOf(serialOf(renewed.auth)), strip(replaces.auth));
+  assert.equal(log.previousOf(serialOf(renewed.sign)), strip(replaces.sign));
+  assert.equal(log.previousOf(replaces.auth), undefined, 'the first card replaced nothing');
+  assert.equal(log.previousCardOf(NEW.toLowerCase()), CARD);
+  assert.equal(log.cardOf(serialOf(renewed.auth)), NEW);
+
+  // Refused before anything is issued: no new card id, the same card, certificates of the wrong kind or unknown.
+  const bad = [
+    { cardId: undefined, replaces },
+    { cardId: CARD, replaces },
+    { cardId: NEW, replaces: { ...replaces, auth: replaces.sign } },
+    { cardId: NEW, replaces: { ...replaces, sign: 'abcdef' } },
+    { cardId: NEW, replaces: { ...replaces, card: 'zz' } },
+  ];
+  const before = (await readFile(join(dir, 'issued.jsonl'), 'utf8')).length;
+  for (const b of bad) {
+    await assert.rejects(
+      issuer.issueCardCertificates({ authPublicKey: rsa(), signPublicKey: rsa(), holder, ...b }),
+      (e: unknown) => e instanceof PkiError && e.code === 'PKI_BAD_REQUEST',
+      JSON.stringify(b),
+    );
+  }
+  assert.equal((await readFile(join(dir, 'issued.jsonl'), 'utf8')).length, before);
+});
