@@ -77,6 +77,8 @@ export interface CertificateIssuer {
     signPublicKey: KeyObject;
     holder: CardHolder;
     notBefore?: Date;
+    /** The card's serial (hex), so the issuer links its certificates to the card. */
+    cardId?: string;
   }): Promise<CardCertificates>;
 }
 
@@ -343,6 +345,7 @@ export async function createCard(opts: CreateCardOptions): Promise<CreatedCard> 
     signPublicKey: createPublicKey(keys.sign),
     holder: o.holder,
     notBefore: o.now,
+    cardId: toHex(o.serial).toUpperCase(),
   });
   const pkcs8 = (k: KeyObject) => new Uint8Array(k.export({ format: 'der', type: 'pkcs8' }));
   const info = {

@@ -4,7 +4,7 @@
  * back — never printed; a wrong security code, a forged issuer, a PIN against the
  * rules change nothing.
  */
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,6 +22,12 @@ import {
 import { InProcessChannel } from '@myna-ap/transport';
 import { HOLDER, PIN, cardIssuer, issued } from '@myna-ap/access/testing';
 import { myna } from './cliRun.ts';
+import { counterServer, type Counter } from './counterServer.ts';
+
+// The counter's loader, where each reset is audited (a logged-in loading operator of 千代田区).
+let counter: Counter | undefined;
+after(() => counter?.close());
+const audited = async () => (counter ??= await counterServer()).env;
 
 async function withCard<T>(f: (p: { card: string; cert: string; code: string }) => Promise<T>) {
   const dir = await mkdtemp(join(tmpdir(), 'myna-pin-reset-'));
@@ -67,7 +73,7 @@ test('a locked auth PIN is reset to the PIN the holder typed; it is never printe
         '--face-dir',
         join(card, '..', 'face'),
       ],
-      { MYNA_LANG: 'en', MYNA_NEW_PIN: '7315', MYNA_SECURITY_CODE: code },
+      { ...(await audited()), MYNA_NEW_PIN: '7315', MYNA_SECURITY_CODE: code },
     );
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /holder's card confirmed: genuine card [0-9A-F]{32}/);
@@ -100,7 +106,7 @@ test('refusals change nothing: wrong security code, forged issuer, bad PIN, miss
       '--birth',
       HOLDER.birthDate,
     ];
-    const env = { MYNA_LANG: 'en', MYNA_NEW_PIN: '7315', MYNA_SECURITY_CODE: code };
+    const env = { ...(await audited()), MYNA_NEW_PIN: '7315', MYNA_SECURITY_CODE: code };
     const wrong = code === '0000' ? '0001' : '0000';
     let r = await myna([...args, '--issuer-cert', cert], { ...env, MYNA_SECURITY_CODE: wrong });
     assert.equal(r.code, 1);

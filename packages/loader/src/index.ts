@@ -39,6 +39,12 @@ export type {
 } from './store/context.ts';
 export { DEFAULT_CONFIG, TEST_CONFIG } from './store/config.ts';
 export {
+  applyJpkiRevocations,
+  type JpkiRevocationRecord,
+  type JpkiRevocationOutcome,
+  type JpkiRevocationWatch,
+} from './store/jpkiRevocations.ts';
+export {
   openSoftwareKeyStore,
   MemoryKeyStore,
   deriveCardApMaster,

@@ -14,6 +14,11 @@ import { openSoftwareKeyStore, type LoaderKeyStore } from './keys/keyStore.ts';
 import { checkKeysAgainstDb } from './store/settings.ts';
 import type { JobsOptions } from './cardops/jobs.ts';
 import { loaderMigrations } from './migrations.ts';
+import {
+  watchJpkiRevocations,
+  type JpkiRevocationRecord,
+  type JpkiRevocationWatch,
+} from './store/jpkiRevocations.ts';
 
 export interface ServeOptions {
   readonly port?: number;
@@ -33,6 +38,18 @@ export interface ServeOptions {
   readonly jobs?: JobsOptions;
   /** Checks a card's JPKI certificate in diagnose (chain + revocation). */
   readonly certificateCheck?: CertificateCheck | undefined;
+  /**
+   * The JPKI issuer's revocations, polled: a revocation for loss marks its card
+   * lost in the feed by itself (store/jpkiRevocations.ts). `myna serve --jpki DIR`
+   * gives @myna-ap/pki's RevocationLog of that directory.
+   */
+  readonly jpkiRevocations?:
+    | {
+        readonly read: () => Promise<readonly JpkiRevocationRecord[]>;
+        readonly intervalMs: number;
+        readonly onError?: (e: unknown) => void;
+      }
+    | undefined;
   /** Plugins of other packages mounted beside the API (docs/server.md). */
   readonly mounts?: readonly Mount[];
   /**
@@ -55,6 +72,8 @@ export interface RunningServer {
   /** True when the area keys are the published TEST keys (say so loudly). */
   readonly testAreaKeys: boolean;
   readonly ctx: Ctx;
+  /** The poll of the JPKI issuer's revocations, when `jpkiRevocations` was given. */
+  readonly jpkiWatch: JpkiRevocationWatch | undefined;
   close(): Promise<void>;
 }
 
@@ -114,13 +133,18 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
       ...(o.trustProxy ? { trustProxy: o.trustProxy } : {}),
     });
     const address = await app.listen({ port: o.port ?? 8380, host: o.host ?? '127.0.0.1' });
+    const jpkiWatch = o.jpkiRevocations
+      ? watchJpkiRevocations(ctx, o.jpkiRevocations.read, o.jpkiRevocations)
+      : undefined;
     return {
       url: address,
       db,
       bootstrap,
       testAreaKeys: keys.testAreaKeys,
       ctx,
+      jpkiWatch,
       async close() {
+        await jpkiWatch?.stop();
         await app.close();
         await db.close();
       },

@@ -26,6 +26,7 @@ export {
   type KeyLocation,
 } from './issuer.ts';
 export type { CertKind } from './kinds.ts';
+export { RevocationLog, type CardLink, type CardRevocation } from './cardLinks.ts';
 export { CA_NAME } from './names.ts';
 export { readHolderInfo, type HolderInfo } from './holder.ts';
 export { fifthBirthdayAfter } from './validity.ts';

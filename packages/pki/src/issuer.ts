@@ -11,8 +11,7 @@
  */
 import { signingKeyOf, x509 } from './x509.ts';
 import { webcrypto, randomBytes, type KeyObject } from 'node:crypto';
-import { statSync } from 'node:fs';
-import { appendFile, mkdir, open, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { CA_NAME, ocspResponderName } from './names.ts';
@@ -43,6 +42,8 @@ import {
 import { buildCrl, type CrlEntries } from './crl.ts';
 import { OcspResponder, type OcspResponderOptions } from './ocsp.ts';
 import { SerialTable } from './serialTable.ts';
+import { JsonLinesTail } from './jsonLines.ts';
+import { CARD_LINKS_FILE, cardIdOf, serialOfDer, type CardLink } from './cardLinks.ts';
 
 export type { CertKind } from './kinds.ts';
 import type { CertKind } from './kinds.ts';
@@ -59,6 +60,18 @@ export interface IssueCardRequest {
   readonly signPublicKey: KeyObject;
   readonly holder: HolderInfo;
   readonly notBefore?: Date;
+  /**
+   * The serial of the card (共通カードAP, hex) these certificates go onto: kept in
+   * cards.jsonl, so a revocation names its card (cardLinks.ts). Absent: no link.
+   */
+  readonly cardId?: string;
+  /**
+   * Renewal or reissue (継続利用・再交付): the old card's serial and certificates,
+   * this issuer's, which these replace — 新旧紐付け kept in cards.jsonl, so a relying
+   * party (the identity platform's PPIDs) follows a holder from the old card to
+   * the new. Needs `cardId`. The old ones are revoked by the caller, for its reason.
+   */
+  readonly replaces?: { readonly card: string; readonly auth: string; readonly sign: string };
 }
 
 export { PkiError, type PkiErrorCode } from './errors.ts';
@@ -78,79 +91,9 @@ interface CrlState {
   sign: { next: number; base?: { number: number; at: string } };
 }
 
-/**
- * An append-only JSON Lines file read incrementally: each `readNew` hands over
- * the complete lines added since the last one, so picking up one new revocation
- * costs one line, not the whole national list. A shorter file than before
- * (rewritten) is read again from the start.
- */
-const CHUNK = 8 << 20;
 /** Entries handled between two turns of the event loop in long loops (CRLs). */
 const YIELD_EVERY = 65_536;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-class JsonLinesTail {
-  readonly #file: string;
-  readonly #onLine: (buf: Buffer, start: number, end: number) => void;
-  #offset = 0;
-
-  readonly #onSize: ((bytes: number) => void) | undefined;
-
-  constructor(
-    file: string,
-    onLine: (buf: Buffer, start: number, end: number) => void,
-    onSize?: (bytes: number) => void,
-  ) {
-    this.#file = file;
-    this.#onLine = onLine;
-    this.#onSize = onSize;
-  }
-
-  /** Whether the file grew or shrank since the last read (one stat, synchronous: ~µs). */
-  changed(): boolean {
-    return (statSync(this.#file, { throwIfNoEntry: false })?.size ?? 0) !== this.#offset;
-  }
-
-  async readNew(): Promise<void> {
-    let fh;
-    try {
-      fh = await open(this.#file, 'r');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw e;
-    }
-    try {
-      const { size } = await fh.stat();
-      if (size < this.#offset) this.#offset = 0;
-      if (size === this.#offset) return;
-      this.#onSize?.(size - this.#offset);
-      // In chunks: a national list is hundreds of megabytes, its lines ~130 bytes.
-      const buf = Buffer.allocUnsafe(Math.min(size - this.#offset, CHUNK));
-      let kept = 0; // bytes of an unfinished line carried to the next chunk
-      while (this.#offset + kept < size) {
-        const want = Math.min(buf.length - kept, size - this.#offset - kept);
-        const { bytesRead } = await fh.read(buf, kept, want, this.#offset + kept);
-        if (bytesRead === 0) break;
-        const got = kept + bytesRead;
-        const end = buf.lastIndexOf(0x0a, got - 1) + 1; // a line being written stays for next time
-        if (end === 0) {
-          if (got === buf.length) throw new Error(`a line longer than ${CHUNK} bytes`);
-          break;
-        }
-        for (let a = 0; a < end;) {
-          const b = buf.indexOf(0x0a, a);
-          if (b > a && !(b === a + 1 && buf[a] === 0x0d)) this.#onLine(buf, a, b);
-          a = b + 1;
-        }
-        this.#offset += end;
-        buf.copy(buf, 0, end, got);
-        kept = got - end;
-      }
-    } finally {
-      await fh.close();
-    }
-  }
-}
 
 const json = (buf: Buffer, a: number, b: number): unknown => JSON.parse(buf.toString('utf8', a, b));
 const SERIAL_AT = Buffer.from('{"serial":"');
@@ -646,9 +589,94 @@ export class JpkiIssuer {
     } catch (e) {
       throw new PkiError('PKI_BAD_REQUEST', (e as Error).message);
     }
+    const cardId = req.cardId === undefined ? undefined : cardIdOf(req.cardId);
+    const replaces = req.replaces && this.#replaced(req.replaces, cardId);
     const auth = await this.#issueCard('auth', req.authPublicKey, req.holder, notBefore, notAfter);
     const sign = await this.#issueCard('sign', req.signPublicKey, req.holder, notBefore, notAfter);
+    if (cardId && this.#dir) {
+      const link: CardLink = {
+        card: cardId,
+        auth: serialOfDer(auth),
+        sign: serialOfDer(sign),
+        ...(replaces
+          ? { replacesCard: replaces.card, replacesAuth: replaces.auth, replaces: replaces.sign }
+          : {}),
+        issuedAt: new Date().toISOString(),
+      };
+      await appendFile(join(this.#dir, CARD_LINKS_FILE), JSON.stringify(link) + '\n', {
+        mode: 0o600,
+      });
+    }
     return { auth, sign, authCa: this.authCaCertificate, signCa: this.signCaCertificate };
+  }
+
+  /** The old card of a renewal, checked: its certificates this issuer's, of their kinds. */
+  #replaced(
+    r: NonNullable<IssueCardRequest['replaces']>,
+    cardId: string | undefined,
+  ): { card: string; auth: string; sign: string } {
+    const auth = normalizeSerial(r.auth);
+    const sign = normalizeSerial(r.sign);
+    const card = cardIdOf(r.card);
+    if (!cardId || card === cardId) {
+      throw new PkiError(
+        'PKI_BAD_REQUEST',
+        'a renewal names the new card (cardId) and another old one',
+      );
+    }
+    if (!auth || this.issuedKind(auth) !== 'auth' || !sign || this.issuedKind(sign) !== 'sign') {
+      throw new PkiError(
+        'PKI_BAD_REQUEST',
+        `the old card's certificates ${JSON.stringify(r.auth)}, ${JSON.stringify(r.sign)} are not an auth and a sign certificate of this issuer`,
+      );
+    }
+    return { card, auth, sign };
+  }
+
+  /**
+   * A new 署名用 certificate for a card whose 4 info changed (記載事項変更): the
+   * card made a new sign key pair, `holder` carries the new 4 info, `replaces` is
+   * the card's current sign certificate. Linked to the card in cards.jsonl with
+   * the one it replaces. The old one is not revoked here: revoke it (`info-change`)
+   * once the card holds the new one, so a card pulled before its commit keeps a
+   * valid certificate. `PKI_BAD_REQUEST` when `replaces` is not a sign
+   * certificate of this issuer.
+   */
+  async issueSignCertificate(req: {
+    readonly signPublicKey: KeyObject;
+    readonly holder: HolderInfo;
+    readonly cardId: string;
+    readonly replaces: string;
+    readonly notBefore?: Date;
+  }): Promise<{ readonly sign: Uint8Array; readonly signCa: Uint8Array }> {
+    const cardId = cardIdOf(req.cardId);
+    const replaces = normalizeSerial(req.replaces);
+    if (!replaces || this.issuedKind(replaces) !== 'sign') {
+      throw new PkiError(
+        'PKI_BAD_REQUEST',
+        `${JSON.stringify(req.replaces)} is not a sign certificate of this issuer`,
+      );
+    }
+    const notBefore = req.notBefore ?? new Date();
+    let notAfter: Date;
+    try {
+      notAfter = fifthBirthdayAfter(req.holder.birthDate, notBefore);
+    } catch (e) {
+      throw new PkiError('PKI_BAD_REQUEST', (e as Error).message);
+    }
+    const sign = await this.#issueCard('sign', req.signPublicKey, req.holder, notBefore, notAfter);
+    if (this.#dir) {
+      const link: CardLink = {
+        card: cardId,
+        sign: serialOfDer(sign),
+        replaces,
+        issuedAt: new Date().toISOString(),
+      };
+      await appendFile(join(this.#dir, CARD_LINKS_FILE), JSON.stringify(link) + '\n', {
+        mode: 0o600,
+      });
+    }
+    return { sign, signCa: this.signCaCertificate };
   }
 
   /**

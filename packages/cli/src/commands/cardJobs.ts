@@ -25,7 +25,7 @@ import {
 } from '@myna-ap/loader/contract';
 import { CliError, type CliCommand, type CliIo } from '../command.ts';
 import { currentLang, t, type Text } from '../i18n.ts';
-import { SERVER_OPTIONS, api, need, str, strs } from './serve.ts';
+import { SERVER_OPTIONS, api, need, str, strs, terminalOf } from './serve.ts';
 import { openCardSource } from './read.ts';
 import { asCliError } from './readers.ts';
 import { readPassword } from './operator.ts';
@@ -85,21 +85,6 @@ async function openReaderCard(values: Values): Promise<CardSlot> {
     channel,
     done: () => channel.close(),
   };
-}
-
-/** The terminal: --terminal, MYNA_TERMINAL, or the only one the operator is bound to. */
-async function terminalOf(values: Values, c: ApiClient): Promise<string> {
-  const given = str(values.terminal) ?? process.env.MYNA_TERMINAL;
-  if (given) return given;
-  const list = (await c.call('me')).terminals;
-  if (list.length === 1) return list[0]!;
-  throw new CliError(
-    {
-      en: `say at which terminal you are: --terminal ID (yours: ${list.join(', ') || 'none'})`,
-      ja: `操作する端末を --terminal で指定してください（割当て: ${list.join('、') || 'なし'}）`,
-    },
-    2,
-  );
 }
 
 function jobFailure(j: JobReply): CliError {

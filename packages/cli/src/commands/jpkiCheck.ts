@@ -7,9 +7,10 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CrlIndex, validateWithCrl, type TrustAnchors } from '@myna-ap/pki';
+import { CrlIndex, RevocationLog, validateWithCrl, type TrustAnchors } from '@myna-ap/pki';
 import type { CertificateCheck } from '@myna-ap/loader';
 import { CliError } from '../command.ts';
+import { t } from '../i18n.ts';
 
 async function der(dir: string, name: string): Promise<Uint8Array> {
   try {
@@ -54,5 +55,33 @@ export async function crlCertificateCheck(dir: string): Promise<CertificateCheck
     }
     // An expired CRL or one of another CA is `unavailable` here too.
     return validateWithCrl(cert, trust, cached.index);
+  };
+}
+
+/** Seconds between two reads of the issuer's revocations by default. */
+export const JPKI_POLL_SECONDS = 10;
+
+/**
+ * What `myna serve --jpki DIR` polls: the issuer directory's revocation records
+ * with the card each certificate is on (@myna-ap/pki's RevocationLog), so a
+ * revocation for loss (`myna pki revoke --reason lost`) marks the card lost in
+ * the status feed by itself. A failed read is said on stderr and tried again.
+ */
+export function jpkiRevocations(
+  dir: string,
+  seconds: number,
+  warn: (line: string) => void,
+): NonNullable<import('@myna-ap/loader').ServeOptions['jpkiRevocations']> {
+  const log = new RevocationLog(dir);
+  return {
+    read: () => log.readNew(),
+    intervalMs: seconds * 1000,
+    onError: (e) =>
+      warn(
+        t({
+          en: `JPKI revocations of ${dir} not taken in (tried again): ${(e as Error).message}`,
+          ja: `${dir} のJPKI失効情報を取り込めませんでした（再試行します）: ${(e as Error).message}`,
+        }),
+      ),
   };
 }

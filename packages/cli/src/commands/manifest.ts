@@ -38,7 +38,7 @@ export const manifest: readonly CommandEntry[] = [
       ja: '暗証番号の再設定（ロック解除）: カードで本人を確認し、本人が入力した暗証番号を設定',
     },
     usage:
-      '--which auth|sign|text|juki --birth YYYY-MM-DD [--expiry YYYY-MM-DD] [--security-code NNNN] [--reader N|NAME | --card FILE] [--issuer-cert FILE] [--issuer-keys FILE.json] [--face-dir DIR] [--new-pin-stdin]   (new PIN: MYNA_NEW_PIN; security code: MYNA_SECURITY_CODE)',
+      '--which auth|sign|text|juki --birth YYYY-MM-DD [--expiry YYYY-MM-DD] [--reader N|NAME | --card FILE] [--terminal ID] [--issuer-cert FILE] [--issuer-keys FILE.json] [--face-dir DIR] [--security-code-stdin] [--new-pin-stdin] [--server URL]   (security code: MYNA_SECURITY_CODE, new PIN: MYNA_NEW_PIN, or stdin: the security code on the first line, the new PIN on the next; never a flag. Audited in the loader: myna login first)',
     module: 'card',
   },
   {
@@ -85,7 +85,7 @@ export const manifest: readonly CommandEntry[] = [
       ja: 'カードAP搭載システムのサーバを起動（組込みDB、または DATABASE_URL）',
     },
     usage:
-      '[--port N] [--host H] [--tls-cert PEM --tls-key PEM] [--trust-proxy ADDRS] [--data-dir DIR] [--keys FILE] [--jpki ISSUER_DIR] [--idp [--idp-keys FILE] [--base-url URL] [--pki-url URL] [--bridge-url URL]]',
+      '[--port N] [--host H] [--tls-cert PEM --tls-key PEM] [--trust-proxy ADDRS] [--data-dir DIR] [--keys FILE] [--jpki ISSUER_DIR [--jpki-poll SECONDS]] [--idp [--idp-keys FILE] [--base-url URL] [--pki-url URL] [--bridge-url URL]]',
     module: 'serve',
   },
   {

@@ -8,6 +8,15 @@
  * the holder. Then the holder types the new PIN (an environment variable or stdin,
  * never a flag, never printed) and the card issuer's security domain sets it
  * with every try back, in one commit on the card.
+ *
+ * Secrets never on the command line, where `ps` shows them: the security code
+ * comes from MYNA_SECURITY_CODE or stdin (`--security-code-stdin`), the new PIN
+ * from MYNA_NEW_PIN or stdin (`--new-pin-stdin`); with both, stdin's first line
+ * is the security code and its second the new PIN. Each step goes to the
+ * loader's audit log (POST /v1/cards/:cardId/pin-resets, the operator logged
+ * in with `myna login`): `confirmed` before the card is written — the reset
+ * stops when that cannot be recorded — then `reset` or `failed`; which PIN,
+ * never the PIN.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -28,8 +37,8 @@ import {
   pinBOf,
   readCardExpiry,
   readCardFace,
+  readCardIdentity,
   resetHolderPin,
-  selectApplication,
   type HolderPinKind,
 } from '@myna-ap/access';
 import {
@@ -38,37 +47,72 @@ import {
   saveCardFile,
   type Card,
 } from '@myna-ap/card';
-import { AID } from '@myna-ap/profile';
 import { InProcessChannel } from '@myna-ap/transport';
 import { CliError, type CliCommand } from '../command.ts';
 import { t } from '../i18n.ts';
 import { cardSourceOptions, openCardSource } from './read.ts';
 import { asCliError } from './readers.ts';
+import { SERVER_OPTIONS, api, terminalOf } from './serve.ts';
 
 const KINDS = Object.keys(HOLDER_PINS) as HolderPinKind[];
 
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
 
-/** The new PIN the holder typed: `MYNA_NEW_PIN`, or the first line of stdin with `--new-pin-stdin`. */
-function newPinFromHolder(fromStdin: boolean): string {
-  const env = process.env.MYNA_NEW_PIN;
-  if (!fromStdin && env !== undefined && env !== '') return env;
-  if (!fromStdin) {
+/**
+ * The security code and the new PIN: each from its environment variable, or
+ * from stdin when its `-stdin` flag is given — one line each, the security code
+ * first. Never a flag.
+ */
+export function secretsFromHolder(o: {
+  readonly securityCodeStdin: boolean;
+  readonly newPinStdin: boolean;
+  readonly stdin?: () => string;
+}): { securityCode: string; newPin: string } {
+  const lines =
+    o.securityCodeStdin || o.newPinStdin
+      ? (o.stdin ?? (() => readFileSync(0, 'utf8')))().split(/\r?\n/)
+      : [];
+  let next = 0;
+  const pick = (
+    fromStdin: boolean,
+    env: string,
+    flag: string,
+    what: { en: string; ja: string },
+  ): string => {
+    if (fromStdin) {
+      const line = lines[next++] ?? '';
+      if (line === '')
+        throw new CliError(
+          { en: `no ${what.en} on stdin`, ja: `標準入力に${what.ja}がありません` },
+          2,
+        );
+      return line;
+    }
+    const v = process.env[env];
+    if (v !== undefined && v !== '') return v;
     throw new CliError(
       {
-        en: 'the holder gives the new PIN in MYNA_NEW_PIN or on stdin with --new-pin-stdin (never as a flag)',
-        ja: '新しい暗証番号は本人が MYNA_NEW_PIN または --new-pin-stdin（標準入力）で入力します（引数では渡しません）',
+        en: `the ${what.en} is given in ${env} or on stdin with ${flag} (never as a flag: ps shows flags)`,
+        ja: `${what.ja}は ${env} または ${flag}（標準入力）で入力します（引数では渡しません。ps で見えるため）`,
       },
       2,
     );
-  }
-  const line = readFileSync(0, 'utf8').split(/\r?\n/)[0] ?? '';
-  if (line === '')
-    throw new CliError(
-      { en: 'no new PIN on stdin', ja: '標準入力に新しい暗証番号がありません' },
-      2,
-    );
-  return line;
+  };
+  const securityCode = pick(o.securityCodeStdin, 'MYNA_SECURITY_CODE', '--security-code-stdin', {
+    en: 'security code',
+    ja: 'セキュリティコード',
+  });
+  const newPin = pick(o.newPinStdin, 'MYNA_NEW_PIN', '--new-pin-stdin', {
+    en: 'new PIN',
+    ja: '新しい暗証番号',
+  });
+  return { securityCode, newPin };
+}
+
+/** An error's code for the audit log (`ISSUER_AUTH_FAILED`…), or a generic one. */
+function codeOf(e: unknown): string {
+  const c = (e as { code?: unknown }).code;
+  return typeof c === 'string' && /^[A-Z][A-Z0-9_]{0,63}$/.test(c) ? c : 'CARD_ERROR';
 }
 
 /** Issuer master keys from a JSON file `{ "enc": hex, "mac": hex, "dek": hex }` (AES-128). */
@@ -116,13 +160,17 @@ export const pinReset: CliCommand = {
     ja: '暗証番号の再設定（ロック解除）: カードで本人を確認し、本人が入力した暗証番号を設定',
   },
   usage:
-    '--which auth|sign|text|juki --birth YYYY-MM-DD [--expiry YYYY-MM-DD] [--security-code NNNN] [--reader N|NAME | --card FILE] [--issuer-cert FILE] [--issuer-keys FILE.json] [--face-dir DIR] [--new-pin-stdin]   (new PIN: MYNA_NEW_PIN; security code: MYNA_SECURITY_CODE)',
+    '--which auth|sign|text|juki --birth YYYY-MM-DD [--expiry YYYY-MM-DD] [--reader N|NAME | --card FILE] [--terminal ID] [--issuer-cert FILE] [--issuer-keys FILE.json] [--face-dir DIR] [--security-code-stdin] [--new-pin-stdin] [--server URL]   (security code: MYNA_SECURITY_CODE, new PIN: MYNA_NEW_PIN, or stdin: the security code on the first line, the new PIN on the next; never a flag. Audited in the loader: myna login first)',
   options: {
     ...cardSourceOptions,
+    ...SERVER_OPTIONS,
     which: { type: 'string' },
     birth: { type: 'string' },
     expiry: { type: 'string' },
+    terminal: { type: 'string' },
+    // Refused with a clear message: a flag is seen by every user of `ps`.
     'security-code': { type: 'string' },
+    'security-code-stdin': { type: 'boolean' },
     'issuer-cert': { type: 'string' },
     'issuer-keys': { type: 'string' },
     'new-pin-stdin': { type: 'boolean' },
@@ -140,23 +188,46 @@ export const pinReset: CliCommand = {
       );
     }
     const birth = str(values.birth);
-    const securityCode = str(values['security-code']) ?? process.env.MYNA_SECURITY_CODE;
-    if (birth === undefined || securityCode === undefined) {
+    if (values['security-code'] !== undefined) {
       throw new CliError(
         {
-          en: 'confirming the holder needs --birth and the security code (--security-code or MYNA_SECURITY_CODE) from the card face',
-          ja: '本人確認には券面の生年月日（--birth）とセキュリティコード（--security-code または MYNA_SECURITY_CODE）が必要です',
+          en: '--security-code is not taken on the command line (ps shows it to every user): set MYNA_SECURITY_CODE or give it on stdin with --security-code-stdin',
+          ja: '--security-code はコマンドラインでは受け付けません（ps で他の利用者に見えます）。MYNA_SECURITY_CODE か --security-code-stdin（標準入力）で入力してください',
         },
         2,
       );
     }
-    // The holder's new PIN first: one that breaks the rules stops here, before the card.
-    const newPin = newPinFromHolder(values['new-pin-stdin'] === true);
+    if (birth === undefined) {
+      throw new CliError(
+        {
+          en: 'confirming the holder needs --birth and the security code from the card face',
+          ja: '本人確認には券面の生年月日（--birth）とセキュリティコードが必要です',
+        },
+        2,
+      );
+    }
+    // The holder's secrets first: a new PIN that breaks the rules stops here, before the card.
+    const { securityCode, newPin } = secretsFromHolder({
+      securityCodeStdin: values['security-code-stdin'] === true,
+      newPinStdin: values['new-pin-stdin'] === true,
+    });
     try {
       checkPinFormat(which, newPin, { en: 'new', ja: '新しい' });
     } catch (e) {
       throw asCliError(e);
     }
+    // Logged in, and at which terminal, before the card is touched: the reset is audited.
+    const terminalId = await api(values, (c) => terminalOf(values, c));
+    const audit = (
+      cardId: string,
+      body: { outcome: 'confirmed' | 'reset' | 'failed'; cardKeyId?: string; error?: string },
+    ) =>
+      api(values, (c) =>
+        c.call('recordPinReset', {
+          params: { cardId },
+          body: { terminalId, which, ...body },
+        }),
+      );
     const masters =
       typeof values['issuer-keys'] === 'string'
         ? await issuerKeysFrom(values['issuer-keys'])
@@ -176,9 +247,9 @@ export const pinReset: CliCommand = {
     const generation = fileCard?.generation;
     try {
       const session = new CardSession(channel);
-      const expiry =
-        str(values.expiry) ??
-        ((await selectApplication(session, AID.common)) ? await readCardExpiry(session) : null);
+      // The card's serial names it in the audit log (共通カードAP, which also has the expiry).
+      const cardId = (await readCardIdentity(session, { municipality: false })).serialHex;
+      const expiry = str(values.expiry) ?? (await readCardExpiry(session));
       if (expiry === null) {
         throw new CliError({
           en: "the card's expiry cannot be read: give --expiry from the card face",
@@ -217,8 +288,22 @@ export const pinReset: CliCommand = {
           }),
         );
       }
-      const s = await openIssuerSession(session, masters);
-      await resetHolderPin(s, which, newPin);
+      // Recorded before anything is written: no reset the audit log does not know of.
+      await audit(cardId, { outcome: 'confirmed', cardKeyId: a.cardKeyId });
+      try {
+        const s = await openIssuerSession(session, masters);
+        await resetHolderPin(s, which, newPin);
+      } catch (e) {
+        await audit(cardId, { outcome: 'failed', error: codeOf(e) }).catch((ae: unknown) =>
+          io.err(
+            t({
+              en: `the failure could not be recorded in the audit log: ${(ae as Error).message}`,
+              ja: `失敗を監査ログに記録できませんでした: ${(ae as Error).message}`,
+            }),
+          ),
+        );
+        throw e;
+      }
       const def = HOLDER_PINS[which];
       io.out(
         t({
@@ -226,6 +311,14 @@ export const pinReset: CliCommand = {
           ja: `${def.what.ja}を再設定しました（残り回数は初期値に戻りました。暗証番号は表示しません）`,
         }),
       );
+      try {
+        await audit(cardId, { outcome: 'reset' });
+      } catch (e) {
+        throw new CliError({
+          en: `the PIN is reset on the card, but the loader did not record it: ${(e as Error).message} — tell the administrator (the audit log has the confirmed step)`,
+          ja: `カードの暗証番号は再設定されましたが、搭載システムに記録できませんでした: ${(e as Error).message} — 管理者に連絡してください（確認済みの記録は監査ログにあります）`,
+        });
+      }
       return 0;
     } catch (e) {
       throw asCliError(e);

@@ -83,6 +83,24 @@ export async function api<T>(
   }
 }
 
+/** The terminal: --terminal, MYNA_TERMINAL, or the only one the operator is bound to. */
+export async function terminalOf(
+  values: Readonly<Record<string, unknown>>,
+  c: ApiClient,
+): Promise<string> {
+  const given = str(values.terminal) ?? process.env.MYNA_TERMINAL;
+  if (given) return given;
+  const list = (await c.call('me')).terminals;
+  if (list.length === 1) return list[0]!;
+  throw new CliError(
+    {
+      en: `say at which terminal you are: --terminal ID (yours: ${list.join(', ') || 'none'})`,
+      ja: `操作する端末を --terminal で指定してください（割当て: ${list.join('、') || 'なし'}）`,
+    },
+    2,
+  );
+}
+
 /** Prints `rows` as aligned columns (or JSON with --json). */
 export function table(
   out: (l: string) => void,
@@ -237,7 +255,7 @@ const serve: CliCommand = {
     ja: 'カードAP搭載システムのサーバを起動（組込みDB、または DATABASE_URL）',
   },
   usage:
-    '[--port N] [--host H] [--tls-cert PEM --tls-key PEM] [--trust-proxy ADDRS] [--data-dir DIR] [--keys FILE] [--jpki ISSUER_DIR] [--idp [--idp-keys FILE] [--base-url URL] [--pki-url URL] [--bridge-url URL]]',
+    '[--port N] [--host H] [--tls-cert PEM --tls-key PEM] [--trust-proxy ADDRS] [--data-dir DIR] [--keys FILE] [--jpki ISSUER_DIR [--jpki-poll SECONDS]] [--idp [--idp-keys FILE] [--base-url URL] [--pki-url URL] [--bridge-url URL]]',
   options: {
     port: { type: 'string' },
     host: { type: 'string' },
@@ -247,6 +265,8 @@ const serve: CliCommand = {
     'data-dir': { type: 'string' },
     keys: { type: 'string' },
     jpki: { type: 'string' },
+    // Seconds between reads of the issuer's revocations (a loss marks the card lost).
+    'jpki-poll': { type: 'string' },
     // The identity platform mounted at /idp (commands/idp.ts), on this server's database.
     idp: { type: 'boolean' },
     'idp-keys': { type: 'string' },
@@ -262,9 +282,19 @@ const serve: CliCommand = {
     const dataDir = str(values['data-dir']) ?? join(mynaHome(), 'db');
     // The server half (database, Fastify) loads only for this command.
     const jpki = str(values.jpki);
-    const certificateCheck = jpki
-      ? await (await import('./jpkiCheck.ts')).crlCertificateCheck(jpki)
-      : undefined;
+    const jpkiCheck = jpki ? await import('./jpkiCheck.ts') : undefined;
+    const certificateCheck = jpki ? await jpkiCheck?.crlCertificateCheck(jpki) : undefined;
+    const poll = int(values['jpki-poll'], 'jpki-poll') ?? jpkiCheck?.JPKI_POLL_SECONDS ?? 0;
+    if (values['jpki-poll'] !== undefined && (!jpki || poll < 1))
+      throw new CliError(
+        {
+          en: '--jpki-poll is whole seconds, 1 or more, with --jpki',
+          ja: '--jpki-poll は --jpki と共に1以上の秒数で指定します',
+        },
+        2,
+      );
+    const jpkiRevocations =
+      jpki && jpkiCheck ? jpkiCheck.jpkiRevocations(jpki, poll, io.err) : undefined;
     const keysFile = str(values.keys) ?? process.env.MYNA_KEYS_FILE;
     const tls = await readTls(str(values['tls-cert']), str(values['tls-key']));
     const trustProxy = str(values['trust-proxy']);
@@ -281,6 +311,7 @@ const serve: CliCommand = {
       ...(tls ? { tls } : {}),
       ...(trustProxy ? { trustProxy } : {}),
       certificateCheck,
+      jpkiRevocations,
     }).catch(async (e: unknown) => {
       await platform?.close();
       throw e;

@@ -408,6 +408,28 @@ export const API = {
     body: S.cardStatusBody,
     response: R.statusChangeSchema,
   }),
+  recordInfoChange: op({
+    method: 'POST',
+    path: '/v1/cards/:cardId/info-changes',
+    summary:
+      'Record a 記載事項変更 (the holder’s name or address rewritten on the card, its sign certificate replaced) and tell the providers whose card APs are on the card (card_info_change notices); a municipality’s administrators and loading operators at their terminal',
+    tag: 'cards',
+    auth: true,
+    params: S.serialParams,
+    body: S.infoChangeBody,
+    response: R.infoChangeRecordSchema,
+  }),
+  recordPinReset: op({
+    method: 'POST',
+    path: '/v1/cards/:cardId/pin-resets',
+    summary:
+      'Record a holder’s PIN reset at the counter (暗証番号の再設定) in the audit log — the operator, the terminal, the card, which PIN, how far it got; never the PIN (administrators and loading operators of a municipality, at their terminal)',
+    tag: 'cards',
+    auth: true,
+    params: S.serialParams,
+    body: S.pinResetBody,
+    response: R.pinResetRecordSchema,
+  }),
   feed: op({
     method: 'GET',
     path: '/v1/feed',
@@ -451,7 +473,7 @@ export const API = {
     method: 'GET',
     path: '/v1/notices',
     summary:
-      'Your provider’s notices after seq `after`: card APs removed on a move-in (move_in_removed), status changes of cards holding them (card_status); ask again with `next`',
+      'Your provider’s notices after seq `after`: card APs removed on a move-in (move_in_removed), status changes of cards holding them (card_status), 記載事項変更 of such cards (card_info_change); ask again with `next`',
     tag: 'status feed',
     auth: true,
     query: S.noticesQuery,

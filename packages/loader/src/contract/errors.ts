@@ -519,6 +519,11 @@ export const LOADER_ERRORS = defineCatalogue({
     en: 'this server has no signer for the daily lists (started without one)',
     ja: 'このサーバには日次一覧の署名鍵が設定されていません',
   },
+  MUNICIPALITY_COUNTER_ONLY: {
+    status: 403,
+    en: 'this is done at a municipality’s counter only (a holder’s PIN reset, a 記載事項変更)',
+    ja: 'この手続（暗証番号の再設定・記載事項変更）は市区町村の窓口でのみ行えます',
+  },
   CARD_STATUS_SOURCE: {
     status: 409,
     en: 'that kind of report cannot set this status',

@@ -374,6 +374,22 @@ export const statusChangeSchema = z.object({
   /** Providers told (a `card_status` notice each per card AP instance), sorted. */
   notified: z.array(z.string()),
 });
+export const pinResetRecordSchema = z.object({
+  cardId: z.string(),
+  which: z.string(),
+  outcome: z.string(),
+  /** The audit row's seq. */
+  auditSeq: z.number(),
+  at: z.string(),
+});
+export const infoChangeRecordSchema = z.object({
+  cardId: z.string(),
+  changed: z.array(z.string()),
+  /** Providers told (a `card_info_change` notice each per card AP instance), sorted. */
+  notified: z.array(z.string()),
+  auditSeq: z.number(),
+  at: z.string(),
+});
 export const statusEventSchema = z.object({
   seq: z.number(),
   cardId: z.string(),
@@ -406,7 +422,7 @@ export const dailyListSchema = z.object({
 export const noticeSchema = z.object({
   seq: z.number(),
   providerId: z.string(),
-  kind: z.enum(['move_in_removed', 'card_status']),
+  kind: z.enum(['move_in_removed', 'card_status', 'card_info_change']),
   cardId: z.string(),
   instanceId: nullable(z.string()),
   detail: z.record(z.string(), z.unknown()),

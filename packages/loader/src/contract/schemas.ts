@@ -362,6 +362,43 @@ export const cardStatusBody = z
     note: z.string().min(1).max(500).optional(),
   })
   .strict();
+/**
+ * A holder's PIN reset at the counter (myna card pin-reset), for the audit log:
+ * which PIN and how far it got — never the PIN or the security code (strict: no
+ * other field is taken).
+ */
+export const pinResetBody = z
+  .object({
+    terminalId: terminalIdSchema,
+    which: z.enum(['auth', 'sign', 'text', 'juki']),
+    /** confirmed: the holder's card authenticated, before the write; then reset or failed. */
+    outcome: z.enum(['confirmed', 'reset', 'failed']),
+    /** The card-authentication key's id the card proved (32 hex digits). */
+    cardKeyId: z
+      .string()
+      .regex(/^[0-9A-Fa-f]{32}$/)
+      .optional(),
+    /** Why it failed: the error's code (e.g. ISSUER_AUTH_FAILED). */
+    error: z
+      .string()
+      .regex(/^[A-Z][A-Z0-9_]{0,63}$/)
+      .optional(),
+  })
+  .strict();
+/** A 記載事項変更 done at the counter: what changed (never the new values) and the sign certificates. */
+export const infoChangeBody = z
+  .object({
+    terminalId: terminalIdSchema,
+    changed: z
+      .array(z.enum(['name', 'address']))
+      .min(1)
+      .max(2)
+      .refine((a) => new Set(a).size === a.length, 'each at most once'),
+    /** Serials (hex) of the revoked and the new 署名用 certificate. */
+    oldSignSerial: z.string().regex(/^[0-9A-Fa-f]{2,40}$/),
+    newSignSerial: z.string().regex(/^[0-9A-Fa-f]{2,40}$/),
+  })
+  .strict();
 export const feedQuery = z
   .object({ since: seqString.optional(), limit: limitString.optional() })
   .strict();

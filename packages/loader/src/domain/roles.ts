@@ -38,6 +38,10 @@ export type Action =
   | 'card.move_in'
   | 'cardap.keys'
   | 'card.status'
+  /** Record a holder's PIN reset (暗証番号の再設定) at a municipality's counter. */
+  | 'card.pin_reset'
+  /** Record a 記載事項変更 (name or address rewritten on the card) at a municipality's counter. */
+  | 'card.info_change'
   | 'feed.read'
   | 'consent.record'
   | 'hours.override'
@@ -76,6 +80,8 @@ const PROVIDER_ROLES: Readonly<Record<Exclude<Role, 'platform'>, ReadonlySet<Act
     'card.delete',
     'card.diagnose',
     'card.move_in',
+    'card.pin_reset',
+    'card.info_change',
     'cardap.keys',
     'feed.read',
     'consent.record',
@@ -91,6 +97,8 @@ const PROVIDER_ROLES: Readonly<Record<Exclude<Role, 'platform'>, ReadonlySet<Act
     'card.delete',
     'card.diagnose',
     'card.move_in',
+    'card.pin_reset',
+    'card.info_change',
     'consent.record',
   ]),
   auditor: new Set<Action>([
@@ -130,6 +138,8 @@ const AT_TERMINAL: ReadonlySet<Action> = new Set<Action>([
   'card.delete',
   'card.diagnose',
   'card.move_in',
+  'card.pin_reset',
+  'card.info_change',
 ]);
 
 export function can(actor: Actor, action: Action, resource: Resource = {}): boolean {

@@ -9,6 +9,9 @@ import { LoaderError } from '../errors.ts';
 import type { Ctx, FeedSigner } from '../store/context.ts';
 import type { CardId } from '../domain/ids.ts';
 import { dailyCsv, dailyFeed, listNotices, readFeed, setCardStatus } from '../store/feed.ts';
+import { recordPinReset } from '../store/pinResets.ts';
+import { recordInfoChange } from '../store/infoChanges.ts';
+import type { TerminalId } from '../domain/ids.ts';
 
 export const feedRoutes: readonly Route[] = [
   route('setCardStatus', async (ctx, { session, params, body }) => {
@@ -20,6 +23,24 @@ export const feedRoutes: readonly Route[] = [
       }),
     );
   }),
+  // The counter's PIN reset, for the audit log (store/pinResets.ts): beside the card's status.
+  route('recordPinReset', async (ctx, { session, params, body }) =>
+    ok(
+      await recordPinReset(ctx, session, params.cardId as CardId, {
+        ...body,
+        terminalId: body.terminalId as TerminalId,
+      }),
+    ),
+  ),
+  // 記載事項変更 done at the counter: the providers with card APs on the card are told.
+  route('recordInfoChange', async (ctx, { session, params, body }) =>
+    ok(
+      await recordInfoChange(ctx, session, params.cardId as CardId, {
+        ...body,
+        terminalId: body.terminalId as TerminalId,
+      }),
+    ),
+  ),
   route('feed', async (ctx, { session, query }) => {
     const page = await readFeed(ctx, session, query.since ?? 0, query.limit ?? 1000);
     return ok({ events: page.items, next: page.next });

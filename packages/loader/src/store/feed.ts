@@ -17,6 +17,7 @@
  * from the rows themselves: no clock comparison, nothing about other cards.
  */
 import { appendAudit, writeTransaction } from './audit.ts';
+import type { Queryable } from '@myna-ap/db';
 import { LoaderError } from '../errors.ts';
 import type { CardId } from '../domain/ids.ts';
 import { checkStatusChange, type CardStatus, type StatusSource } from '../domain/cardStatus.ts';
@@ -83,38 +84,45 @@ export async function setCardStatus(
   return writeTransaction(ctx.db, async (tx) => {
     // Taken inside the lock (and again on a retry): on one clock, `at` follows seq order.
     const now = ctx.now();
-    await tx.query('INSERT INTO cards (card_id) VALUES ($1) ON CONFLICT (card_id) DO NOTHING', [
-      cardId,
-    ]);
-    const from = (
-      await tx.query<{ status: CardStatus }>(
-        'SELECT status FROM cards WHERE card_id = $1 FOR UPDATE',
-        [cardId],
-      )
-    ).rows[0]!.status;
+    const from = await lockCardStatus(tx, cardId);
     checkStatusChange(from, req.status, req.source);
-    await tx.query('UPDATE cards SET status = $2, status_changed_at = $3 WHERE card_id = $1', [
-      cardId,
-      req.status,
-      now,
-    ]);
-    const seq = Number(
-      (
-        await tx.query<{ seq: number }>(
-          `INSERT INTO card_status_events (card_id, status, source, at) VALUES ($1, $2, $3, $4)
-           RETURNING seq`,
-          [cardId, req.status, req.source, now],
-        )
-      ).rows[0]!.seq,
-    );
-    // Every live instance, once for its owner and once for each joint user / partner store.
-    const told = await tx.query<{
-      id: string;
-      card_ap_id: string;
-      aid: Uint8Array;
-      user_id: Uint8Array;
-      told: string;
-    }>(
+    return recordStatusChange(tx, s.operatorId, cardId, from, req, now);
+  });
+}
+
+/**
+ * The card's status, its row locked for the transaction (made `active` when the
+ * card was never met, so a card reported lost before its first visit to a
+ * counter is refused there too).
+ */
+export async function lockCardStatus(tx: Queryable, cardId: CardId): Promise<CardStatus> {
+  await tx.query('INSERT INTO cards (card_id) VALUES ($1) ON CONFLICT (card_id) DO NOTHING', [
+    cardId,
+  ]);
+  return (
+    await tx.query<{ status: CardStatus }>(
+      'SELECT status FROM cards WHERE card_id = $1 FOR UPDATE',
+      [cardId],
+    )
+  ).rows[0]!.status;
+}
+
+/** A live card AP instance on a card and a provider to tell about it. */
+export interface LiveHolder {
+  readonly id: string;
+  readonly card_ap_id: string;
+  readonly aid: Uint8Array;
+  readonly user_id: Uint8Array;
+  readonly told: string;
+}
+
+/**
+ * Every live instance (pending, loaded, deleting) on the card, once for its owner
+ * and once for each joint user / partner store: whom a change of the card concerns.
+ */
+export async function liveHolders(tx: Queryable, cardId: CardId): Promise<LiveHolder[]> {
+  return (
+    await tx.query<LiveHolder>(
       `SELECT i.id, i.card_ap_id, i.aid, i.user_id, p.told
          FROM card_ap_instances i
          CROSS JOIN LATERAL (
@@ -124,57 +132,87 @@ export async function setCardStatus(
         WHERE i.card_id = $1 AND i.state IN ('pending', 'loaded', 'deleting')
         ORDER BY p.told, i.created_at, i.id`,
       [cardId],
-    );
-    for (const r of told.rows) {
-      await tx.query(
-        `INSERT INTO provider_notices (provider_id, kind, card_id, instance_id, detail, created_at)
-         VALUES ($1, 'card_status', $2, $3, $4::jsonb, $5)`,
-        [
-          r.told,
-          cardId,
-          r.id,
-          JSON.stringify({
-            eventSeq: seq,
-            status: req.status,
-            previous: from,
-            source: req.source,
-            cardApId: r.card_ap_id,
-            aid: hexUpper(r.aid),
-            userId: hexUpper(r.user_id),
-          }),
-          now,
-        ],
-      );
-    }
-    const notified = [...new Set(told.rows.map((r) => r.told))].sort();
-    await appendAudit(
-      tx,
-      {
-        actor: s.operatorId,
-        action: 'card.status',
-        target: cardId,
-        detail: {
-          cardId,
-          from,
-          to: req.status,
-          source: req.source,
+    )
+  ).rows;
+}
+
+/**
+ * Writes a status change already checked (`checkStatusChange`) inside the
+ * caller's write transaction: the card, the event, a notice for each provider
+ * concerned, the audit row (by `actor`: an operator id or `system`).
+ */
+export async function recordStatusChange(
+  tx: Queryable,
+  actor: string,
+  cardId: CardId,
+  from: CardStatus,
+  req: StatusChangeRequest,
+  now: Date,
+): Promise<StatusChange> {
+  await tx.query('UPDATE cards SET status = $2, status_changed_at = $3 WHERE card_id = $1', [
+    cardId,
+    req.status,
+    now,
+  ]);
+  const seq = Number(
+    (
+      await tx.query<{ seq: number }>(
+        `INSERT INTO card_status_events (card_id, status, source, at) VALUES ($1, $2, $3, $4)
+         RETURNING seq`,
+        [cardId, req.status, req.source, now],
+      )
+    ).rows[0]!.seq,
+  );
+  const told = { rows: await liveHolders(tx, cardId) };
+  for (const r of told.rows) {
+    await tx.query(
+      `INSERT INTO provider_notices (provider_id, kind, card_id, instance_id, detail, created_at)
+       VALUES ($1, 'card_status', $2, $3, $4::jsonb, $5)`,
+      [
+        r.told,
+        cardId,
+        r.id,
+        JSON.stringify({
           eventSeq: seq,
-          notified,
-          ...(req.note === undefined ? {} : { note: req.note }),
-        },
-      },
-      now,
+          status: req.status,
+          previous: from,
+          source: req.source,
+          cardApId: r.card_ap_id,
+          aid: hexUpper(r.aid),
+          userId: hexUpper(r.user_id),
+        }),
+        now,
+      ],
     );
-    return {
-      cardId,
-      status: req.status,
-      previous: from,
-      source: req.source,
-      seq,
-      at: now.toISOString(),
-      notified,
-    };
-  });
+  }
+  const notified = [...new Set(told.rows.map((r) => r.told))].sort();
+  await appendAudit(
+    tx,
+    {
+      actor,
+      action: 'card.status',
+      target: cardId,
+      detail: {
+        cardId,
+        from,
+        to: req.status,
+        source: req.source,
+        eventSeq: seq,
+        notified,
+        ...(req.note === undefined ? {} : { note: req.note }),
+      },
+    },
+    now,
+  );
+  return {
+    cardId,
+    status: req.status,
+    previous: from,
+    source: req.source,
+    seq,
+    at: now.toISOString(),
+    notified,
+  };
 }
 
 function scopeOf(s: Session): string | null {
@@ -378,7 +416,7 @@ export function dailyCsv(list: DailyList): string {
 export interface Notice {
   readonly seq: number;
   readonly providerId: string;
-  readonly kind: 'move_in_removed' | 'card_status';
+  readonly kind: 'move_in_removed' | 'card_status' | 'card_info_change';
   readonly cardId: string;
   readonly instanceId: string | null;
   readonly detail: Readonly<Record<string, unknown>>;
