@@ -32,5 +32,6 @@ export function sameHolderKey(d: HolderDetails): string {
   const contact = d.contact.includes('@')
     ? d.contact.toLowerCase().replace(/\s/g, '')
     : d.contact.replace(/\D/g, '');
-  return `${name}\u0000${contact}`;
+  // A tab cannot be in either part: both lose their whitespace above.
+  return `${name}\t${contact}`;
 }
