@@ -69,7 +69,11 @@ export const LIBRARY_ERRORS = defineCatalogue({
     en: 'the book is on loan: return it first',
     ja: 'その資料は貸出中です。先に返却してください',
   },
-  BOOK_NOT_ON_LOAN: { status: 409, en: 'the book is not on loan', ja: 'その資料は貸出中ではありません' },
+  BOOK_NOT_ON_LOAN: {
+    status: 409,
+    en: 'the book is not on loan',
+    ja: 'その資料は貸出中ではありません',
+  },
   LOAN_LIMIT: {
     status: 409,
     en: 'over the number of books a holder may borrow',

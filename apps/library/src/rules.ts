@@ -26,7 +26,9 @@ const isWhole = (n: unknown, min: number, max: number): n is number =>
   Number.isInteger(n) && (n as number) >= min && (n as number) <= max;
 
 /** Rules checked whole, so that a typo in a setting stops the server instead of lending forever. */
-export function libraryRules(input: Partial<Record<keyof LibraryRules, unknown>> = {}): LibraryRules {
+export function libraryRules(
+  input: Partial<Record<keyof LibraryRules, unknown>> = {},
+): LibraryRules {
   const r = { ...DEFAULT_RULES, ...input };
   const bad = (en: string, ja: string) =>
     new LibraryError('RULES_INVALID', {
@@ -50,7 +52,8 @@ const DAY_MS = 86_400_000;
 /** Days since 1970-01-01 in Japan time: the day a book is lent or due on. */
 export function jstDayNumber(at: Date): number {
   const t = at.getTime();
-  if (!Number.isFinite(t)) throw new LibraryError('BAD_REQUEST', { en: 'not a date', ja: '日時が正しくありません' });
+  if (!Number.isFinite(t))
+    throw new LibraryError('BAD_REQUEST', { en: 'not a date', ja: '日時が正しくありません' });
   return Math.floor((t + JST_MS) / DAY_MS);
 }
 

@@ -115,7 +115,13 @@ export function buildLibraryServer(o: LibraryServerOptions): FastifyInstance {
     (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))),
   );
 
-  const answer = (req: FastifyRequest, reply: FastifyReply, status: number, code: string, text: Text) =>
+  const answer = (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    status: number,
+    code: string,
+    text: Text,
+  ) =>
     fromForm(req)
       ? reply
           .code(status)
@@ -198,9 +204,15 @@ export function buildLibraryServer(o: LibraryServerOptions): FastifyInstance {
               ja: `利用者番号 ${r.holderNo} の登録をこのカードに移しました。以前のカードは使えなくなります。`,
               en: `holder ${r.holderNo} moved to this card; the previous card no longer works here`,
             }
-          : { ja: `登録しました。利用者番号 ${r.holderNo}`, en: `registered: holder ${r.holderNo}` };
+          : {
+              ja: `登録しました。利用者番号 ${r.holderNo}`,
+              en: `registered: holder ${r.holderNo}`,
+            };
         if (fromForm(req))
-          return reply.code(201).type('text/html; charset=utf-8').send(page('図書館 — 利用登録', said(text, 'ok')));
+          return reply
+            .code(201)
+            .type('text/html; charset=utf-8')
+            .send(page('図書館 — 利用登録', said(text, 'ok')));
         return reply.code(201).send({ holderNo: r.holderNo, moved: r.moved, userId });
       },
     );
@@ -209,12 +221,14 @@ export function buildLibraryServer(o: LibraryServerOptions): FastifyInstance {
       const holder = await holderByCard(o.db, await touch());
       const loans = await loansOf(o.db, holder.holderNo);
       if (!fromForm(req)) return { holder, loans };
-      return reply.type('text/html; charset=utf-8').send(
-        page(
-          '図書館 — 利用者',
-          `<h1>利用者番号 ${holder.holderNo}: ${esc(holder.name)}</h1><p>連絡先 ${esc(holder.contact)} ／ 貸出中 ${loans.length} 点（上限 ${o.rules.maxLoans} 点）</p>${loanTable(loans, today())}<p><a href="/">戻る</a></p>`,
-        ),
-      );
+      return reply
+        .type('text/html; charset=utf-8')
+        .send(
+          page(
+            '図書館 — 利用者',
+            `<h1>利用者番号 ${holder.holderNo}: ${esc(holder.name)}</h1><p>連絡先 ${esc(holder.contact)} ／ 貸出中 ${loans.length} 点（上限 ${o.rules.maxLoans} 点）</p>${loanTable(loans, today())}<p><a href="/">戻る</a></p>`,
+          ),
+        );
     });
 
     s.post<{ Body: { bookIds?: unknown } }>('/loans', async (req, reply) => {
@@ -223,12 +237,15 @@ export function buildLibraryServer(o: LibraryServerOptions): FastifyInstance {
       const at = now();
       const lent = await lendBooks(o.db, holder.holderNo, ids, jstDayNumber(at), at, o.rules);
       if (!fromForm(req)) return reply.code(201).send({ holderNo: holder.holderNo, lent });
-      return reply.code(201).type('text/html; charset=utf-8').send(
-        page(
-          '図書館 — 貸出',
-          `${said({ ja: `${esc(holder.name)} さんに ${lent.length} 点を貸し出しました。返却期限 ${dayString(lent[0]!.dueDay)}`, en: `lent ${lent.length} to holder ${holder.holderNo}` }, 'ok')}${loanTable(lent, today())}`,
-        ),
-      );
+      return reply
+        .code(201)
+        .type('text/html; charset=utf-8')
+        .send(
+          page(
+            '図書館 — 貸出',
+            `${said({ ja: `${esc(holder.name)} さんに ${lent.length} 点を貸し出しました。返却期限 ${dayString(lent[0]!.dueDay)}`, en: `lent ${lent.length} to holder ${holder.holderNo}` }, 'ok')}${loanTable(lent, today())}`,
+          ),
+        );
     });
 
     s.post<{ Body: { bookIds?: unknown } }>('/returns', async (req, reply) => {

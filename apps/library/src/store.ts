@@ -106,7 +106,10 @@ export async function registerHolder(
       [details.name, details.contact, key],
     );
     const holderNo = Number(ins.rows[0]!.holder_no);
-    await tx.query('INSERT INTO library_cards (user_id, holder_no) VALUES ($1, $2)', [uid, holderNo]);
+    await tx.query('INSERT INTO library_cards (user_id, holder_no) VALUES ($1, $2)', [
+      uid,
+      holderNo,
+    ]);
     return { holderNo, moved: false };
   });
 }

@@ -38,7 +38,9 @@ test('a bad setting is refused in both languages, not taken', () => {
     assert.throws(
       () => libraryRules(bad),
       (e: { code?: string; text?: { ja: string; en: string } }) =>
-        e.code === 'RULES_INVALID' && e.text!.ja.length > 0 && e.text!.en.startsWith('library rules'),
+        e.code === 'RULES_INVALID' &&
+        e.text!.ja.length > 0 &&
+        e.text!.en.startsWith('library rules'),
       JSON.stringify(bad),
     );
 });
@@ -91,10 +93,13 @@ test('lending: up to the limit, not past it; an overdue book stops a new loan un
 });
 
 test('a holder’s details: trimmed, width folded, both needed, bounded', () => {
-  assert.deepEqual(holderDetailsFrom({ name: '  山田　太郎 ', contact: '０９０-１２３４-５６７８' }), {
-    name: '山田 太郎',
-    contact: '090-1234-5678',
-  });
+  assert.deepEqual(
+    holderDetailsFrom({ name: '  山田　太郎 ', contact: '０９０-１２３４-５６７８' }),
+    {
+      name: '山田 太郎',
+      contact: '090-1234-5678',
+    },
+  );
   for (const bad of [
     {},
     { name: '山田' },
@@ -116,6 +121,12 @@ test('the same person by name and contact, whatever the spacing, width, dashes o
     sameHolderKey(holderDetailsFrom({ name: 'Taro Yamada', contact: 'Taro@Example.JP' })),
     sameHolderKey(holderDetailsFrom({ name: 'taro yamada', contact: 'taro@example.jp' })),
   );
-  assert.notEqual(a, sameHolderKey(holderDetailsFrom({ name: '山田太郎', contact: '090-1234-5679' })));
-  assert.notEqual(a, sameHolderKey(holderDetailsFrom({ name: '山田花子', contact: '090-1234-5678' })));
+  assert.notEqual(
+    a,
+    sameHolderKey(holderDetailsFrom({ name: '山田太郎', contact: '090-1234-5679' })),
+  );
+  assert.notEqual(
+    a,
+    sameHolderKey(holderDetailsFrom({ name: '山田花子', contact: '090-1234-5678' })),
+  );
 });

@@ -37,10 +37,11 @@ async function exercise(db: Db) {
   // 利用登録: once per card; the same card again is told, with the holder's number.
   const first = await registerHolder(db, U1.toLowerCase(), YAMADA);
   assert.deepEqual(first, { holderNo: first.holderNo, moved: false });
-  await assert.rejects(registerHolder(db, U1, { name: '別人', contact: '03-0000-0000' }), (e: {
-    code: string;
-    text: { ja: string };
-  }) => e.code === 'ALREADY_REGISTERED' && e.text.ja.includes(`利用者番号 ${first.holderNo}`));
+  await assert.rejects(
+    registerHolder(db, U1, { name: '別人', contact: '03-0000-0000' }),
+    (e: { code: string; text: { ja: string } }) =>
+      e.code === 'ALREADY_REGISTERED' && e.text.ja.includes(`利用者番号 ${first.holderNo}`),
+  );
   // A new card (new user ID) with the same name and contact: told, not duplicated.
   await assert.rejects(
     registerHolder(db, U2, { name: '山田太郎', contact: '09012345678' }),
@@ -111,9 +112,12 @@ async function exercise(db: Db) {
     [late[0]!.holderNo, late[0]!.name, late[0]!.contact, late[0]!.overdueDays],
     [h, '山田 太郎', '090-1234-5678', 1],
   );
-  await assert.rejects(lendBooks(db, other.holderNo, ['B12'], DAY + 15, AT, DEFAULT_RULES).then(
-    () => lendBooks(db, other.holderNo, ['B11'], DAY + 40, AT, DEFAULT_RULES),
-  ), { code: 'OVERDUE_HELD' });
+  await assert.rejects(
+    lendBooks(db, other.holderNo, ['B12'], DAY + 15, AT, DEFAULT_RULES).then(() =>
+      lendBooks(db, other.holderNo, ['B11'], DAY + 40, AT, DEFAULT_RULES),
+    ),
+    { code: 'OVERDUE_HELD' },
+  );
 
   // Returns: by the books, all or none, with their overdue days.
   await assert.rejects(returnBooks(db, ['B1', 'B11'], DAY + 16, AT), { code: 'BOOK_NOT_ON_LOAN' });
@@ -125,7 +129,14 @@ async function exercise(db: Db) {
   ]);
   assert.equal((await loansOf(db, h)).length, 8);
   // B1 is back on the shelf: another holder may borrow it.
-  await lendBooks(db, other.holderNo, ['B1'], DAY + 16, AT, libraryRules({ lendWhileOverdue: true }));
+  await lendBooks(
+    db,
+    other.holderNo,
+    ['B1'],
+    DAY + 16,
+    AT,
+    libraryRules({ lendWhileOverdue: true }),
+  );
   const v = await overview(db, DAY + 16);
   assert.deepEqual([v.holders, v.books, v.onLoan], [2, 12, 10]);
 
@@ -143,7 +154,13 @@ async function exercise(db: Db) {
   assert.equal(await cardStatusOf(db, U3), undefined, 'another card AP’s user ID is not ours');
   assert.equal(await feedCursor(db), 5);
   // The same page again keeps nothing twice; a later "active" wins.
-  assert.equal(await storeFeedPage(db, AID, { events: [{ seq: 4, status: 'lost', cardAps: [{ aid: AID, userId: U2 }] }], next: 4 }), 0);
+  assert.equal(
+    await storeFeedPage(db, AID, {
+      events: [{ seq: 4, status: 'lost', cardAps: [{ aid: AID, userId: U2 }] }],
+      next: 4,
+    }),
+    0,
+  );
   assert.equal(await feedCursor(db), 5, 'the cursor never goes back');
   await storeFeedPage(db, AID, {
     events: [{ seq: 7, status: 'active', cardAps: [{ aid: AID, userId: U2 }] }],
