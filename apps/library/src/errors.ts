@@ -21,6 +21,11 @@ export const LIBRARY_ERRORS = defineCatalogue({
     en: 'a holder with this name and contact is already registered: if it is the same person (a new card, or the card AP loaded again), move the registration to this card',
     ja: '同じ氏名・連絡先の利用者が登録済みです。同じ方（カードの再発行・カードAPの再搭載）であれば、登録をこのカードに移してください',
   },
+  HOLDER_MISMATCH: {
+    status: 409,
+    en: 'that holder is registered under another name: check the holder number',
+    ja: 'その利用者番号は別の氏名で登録されています。利用者番号を確認してください',
+  },
   HOLDER_UNKNOWN: { status: 404, en: 'no such holder', ja: 'その利用者は登録されていません' },
   CARD_NOT_REGISTERED: {
     status: 404,

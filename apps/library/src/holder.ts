@@ -23,12 +23,17 @@ export function holderDetailsFrom(input: { name?: unknown; contact?: unknown }):
   return { name, contact };
 }
 
+/** A name as compared: without spaces, lower case (after the NFKC of holderDetailsFrom). */
+export function sameName(name: string): string {
+  return name.normalize('NFKC').replace(/\s/g, '').toLowerCase();
+}
+
 /**
  * The same person by the counter's eye: the name without spaces (全角/半角 folded by
  * NFKC), and the contact's digits for a phone, or the lower-cased address for e-mail.
  */
 export function sameHolderKey(d: HolderDetails): string {
-  const name = d.name.replace(/\s/g, '').toLowerCase();
+  const name = sameName(d.name);
   const contact = d.contact.includes('@')
     ? d.contact.toLowerCase().replace(/\s/g, '')
     : d.contact.replace(/\D/g, '');

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { Db, MigrationSet, Queryable } from '@myna-ap/db';
 import type { CardStatus, FeedEntryLike } from '@myna-ap/access';
 import { LibraryError } from './errors.ts';
-import { sameHolderKey, type HolderDetails } from './holder.ts';
+import { sameHolderKey, sameName, type HolderDetails } from './holder.ts';
 import { decideLend, overdueDays, type LibraryRules } from './rules.ts';
 
 export const libraryMigrations: MigrationSet = {
@@ -56,7 +56,8 @@ export interface Registration {
  * user ID whose name and contact match a holder already registered is
  * POSSIBLY_REGISTERED: the card cannot say it is the same person (user IDs are
  * random per loading), the staff can — and then pass `moveFrom`, which moves that
- * holder to this card and retires the old card.
+ * holder to this card (the name must match; the contact is updated) and retires the
+ * old card.
  */
 export async function registerHolder(
   db: Db,
@@ -77,8 +78,23 @@ export async function registerHolder(
         ja: `このカードは登録済みです（利用者番号 ${row.holder_no}${row.retired_at ? '。このカードの登録は別のカードに移されています' : ''}）`,
       });
     if (o.moveFrom !== undefined) {
-      const h = await tx.query('SELECT 1 FROM library_holders WHERE holder_no = $1', [o.moveFrom]);
-      if (h.rows.length === 0) throw new LibraryError('HOLDER_UNKNOWN');
+      const h = await tx.query<{ name: string }>(
+        'SELECT name FROM library_holders WHERE holder_no = $1',
+        [o.moveFrom],
+      );
+      const was = h.rows[0];
+      if (!was) throw new LibraryError('HOLDER_UNKNOWN');
+      // A mistyped number must not move someone else's registration: the name must
+      // match (folded); the contact may have changed, and is updated.
+      if (sameName(was.name) !== sameName(details.name))
+        throw new LibraryError('HOLDER_MISMATCH', {
+          en: `holder ${o.moveFrom} is registered under another name: check the holder number`,
+          ja: `利用者番号 ${o.moveFrom} は別の氏名で登録されています。利用者番号を確認してください`,
+        });
+      await tx.query(
+        'UPDATE library_holders SET contact = $2, same_key = $3 WHERE holder_no = $1',
+        [o.moveFrom, details.contact, sameHolderKey(details)],
+      );
       await tx.query(
         'UPDATE library_cards SET retired_at = now() WHERE holder_no = $1 AND retired_at IS NULL',
         [o.moveFrom],

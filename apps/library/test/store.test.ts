@@ -53,18 +53,29 @@ async function exercise(db: Db) {
   await assert.rejects(registerHolder(db, U2, YAMADA, { moveFrom: 999 }), {
     code: 'HOLDER_UNKNOWN',
   });
-  // The staff move the holder to the new card: the old card is retired.
-  assert.deepEqual(await registerHolder(db, U2, YAMADA, { moveFrom: first.holderNo }), {
+  // A mistyped holder number: another name, refused, nothing moved.
+  const sato = { name: '佐藤 花子', contact: 'hanako@example.jp' };
+  await assert.rejects(registerHolder(db, U2, sato, { moveFrom: first.holderNo }), {
+    code: 'HOLDER_MISMATCH',
+  });
+  assert.equal((await holderByCard(db, U1)).holderNo, first.holderNo);
+  // The staff move the holder to the new card (a new phone number too): the old card is retired.
+  const moved = { name: '山田太郎', contact: '080-9999-0000' };
+  assert.deepEqual(await registerHolder(db, U2, moved, { moveFrom: first.holderNo }), {
     holderNo: first.holderNo,
     moved: true,
   });
   await assert.rejects(holderByCard(db, U1), { code: 'CARD_RETIRED' });
-  assert.equal((await holderByCard(db, U2)).name, '山田 太郎');
+  assert.deepEqual(await holderByCard(db, U2), {
+    holderNo: first.holderNo,
+    name: '山田 太郎',
+    contact: '080-9999-0000',
+  });
   await assert.rejects(holderByCard(db, U3), { code: 'CARD_NOT_REGISTERED' });
   await assert.rejects(registerHolder(db, U1, YAMADA, { moveFrom: first.holderNo }), {
     code: 'ALREADY_REGISTERED',
   });
-  const other = await registerHolder(db, U3, { name: '佐藤 花子', contact: 'hanako@example.jp' });
+  const other = await registerHolder(db, U3, sato);
   assert.notEqual(other.holderNo, first.holderNo);
 
   // Books.
@@ -110,7 +121,7 @@ async function exercise(db: Db) {
   assert.equal(late.length, 10);
   assert.deepEqual(
     [late[0]!.holderNo, late[0]!.name, late[0]!.contact, late[0]!.overdueDays],
-    [h, '山田 太郎', '090-1234-5678', 1],
+    [h, '山田 太郎', '080-9999-0000', 1],
   );
   await assert.rejects(
     lendBooks(db, other.holderNo, ['B12'], DAY + 15, AT, DEFAULT_RULES).then(() =>
