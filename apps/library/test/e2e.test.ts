@@ -58,6 +58,7 @@ async function scenario(counter: Counter) {
       'createApiClient',
       { body: { providerId: 'CHIYODA', name: '図書館' } },
     );
+    assert.ok(secret, 'a client_secret client is answered with its secret');
     const first = await cardWithLibraryAp(w);
     const lib = await startLibrary({
       aid: first.aid,
