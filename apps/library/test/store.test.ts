@@ -151,6 +151,37 @@ async function exercise(db: Db) {
   const v = await overview(db, DAY + 16);
   assert.deepEqual([v.holders, v.books, v.onLoan], [2, 12, 10]);
 
+  // Two counters at once: one book to two holders, one new card registered twice.
+  await addBook(db, 'C1', '同時');
+  const race = await Promise.allSettled([
+    lendBooks(db, h, ['C1'], DAY + 16, AT, libraryRules({ lendWhileOverdue: true, maxLoans: 20 })),
+    lendBooks(db, other.holderNo, ['C1'], DAY + 16, AT, libraryRules({ lendWhileOverdue: true })),
+  ]);
+  assert.deepEqual(race.map((r) => r.status).sort(), ['fulfilled', 'rejected']);
+  assert.equal(
+    (
+      (race.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason as {
+        code: string;
+      }
+    ).code,
+    'BOOK_ON_LOAN',
+  );
+  const U4 = 'C1C2C3C4C5C6C7C8C9CACBCCCD';
+  const twice = await Promise.allSettled([
+    registerHolder(db, U4, { name: '鈴木 一郎', contact: '03-1111-2222' }),
+    registerHolder(db, U4, { name: '鈴木 一郎', contact: '03-1111-2222' }),
+  ]);
+  assert.deepEqual(twice.map((r) => r.status).sort(), ['fulfilled', 'rejected']);
+  assert.match(
+    (
+      (twice.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason as {
+        code: string;
+      }
+    ).code,
+    /^(ALREADY|POSSIBLY)_REGISTERED$/,
+  );
+  assert.equal((await overview(db, DAY + 16)).holders, 3);
+
   // The status feed: the library's AID only, the last seq winning; the cursor moves.
   assert.equal(await cardStatusOf(db, U2), undefined);
   const kept = await storeFeedPage(db, AID, {
