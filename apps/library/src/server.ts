@@ -243,7 +243,7 @@ export function buildLibraryServer(o: LibraryServerOptions): FastifyInstance {
         .send(
           page(
             '図書館 — 貸出',
-            `${said({ ja: `${esc(holder.name)} さんに ${lent.length} 点を貸し出しました。返却期限 ${dayString(lent[0]!.dueDay)}`, en: `lent ${lent.length} to holder ${holder.holderNo}` }, 'ok')}${loanTable(lent, today())}`,
+            `${said({ ja: `${holder.name} さんに ${lent.length} 点を貸し出しました。返却期限 ${dayString(lent[0]!.dueDay)}`, en: `lent ${lent.length} to holder ${holder.holderNo}` }, 'ok')}${loanTable(lent, today())}`,
           ),
         );
     });

@@ -143,7 +143,10 @@ test('lend and return by a touch: the limit, the due day, the overdue list, a re
     // The form: one ID a line.
     const page = await lib.form('/loans', { bookIds: 'B3\r\n' });
     assert.equal(page.status, 201);
-    assert.match(await page.text(), /1 点を貸し出しました。返却期限 2026-06-15/);
+    const lentPage = await page.text();
+    assert.match(lentPage, /1 点を貸し出しました。返却期限 2026-06-15/);
+    // The name escaped once: neither markup nor a doubly escaped "&amp;lt;".
+    assert.match(lentPage, /山田 &lt;b&gt;太郎&lt;\/b&gt; さんに/);
     const touch = (await (await lib.staff('POST', '/touch')).json()) as { loans: unknown[] };
     assert.equal(touch.loans.length, 3);
 
