@@ -25,7 +25,11 @@ export const MODULES = {
   'apdu/tlv': { mutate: ['packages/apdu/src/tlv.ts'], tests: ['packages/apdu/test/tlv.test.ts'] },
   'apdu/scp03': {
     mutate: ['packages/apdu/src/scp03.ts'],
-    tests: ['packages/apdu/test/scp03.test.ts', 'packages/apdu/test/scp03Wire.test.ts'],
+    tests: [
+      'packages/apdu/test/scp03.test.ts',
+      'packages/apdu/test/scp03Wire.test.ts',
+      'packages/apdu/test/scp03Refusals.test.ts',
+    ],
   },
   // The card's published layout: limits, check digits, PIN rules (the capacity rule's
   // footprint lives here).

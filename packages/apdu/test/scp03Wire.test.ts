@@ -200,3 +200,14 @@ test('levels: exactly 01, 03, 11, 13, 31, 33; the INITIALIZE UPDATE response is 
     message: 'card offers SCP 2, not SCP03',
   });
 });
+
+test('the counter is 16 bytes big-endian: the 256th command’s ICV is AES(S-ENC, 00…01 00)', () => {
+  const host = new Scp03Channel(keys, 0x03);
+  const data = fromHex('5a5a');
+  for (let n = 1; n < 256; n++) host.wrapCommand(command({ cla: 0x80, ins: 0xe2, data }));
+  const w = host.wrapCommand(command({ cla: 0x80, ins: 0xe2, data }));
+  assert.equal(
+    toHex(w.data.subarray(0, 16)),
+    toHex(cbc(keys.sEnc, ecb(keys.sEnc, counter(256)), pad(data))),
+  );
+});
