@@ -211,3 +211,14 @@ test('the counter is 16 bytes big-endian: the 256th command’s ICV is AES(S-ENC
     toHex(cbc(keys.sEnc, ecb(keys.sEnc, counter(256)), pad(data))),
   );
 });
+
+test('a command sent extended keeps the 3-byte Lc in its MAC, however short', () => {
+  const data = fromHex('a0a1a2');
+  const w = new Scp03Channel(keys, 0x01).wrapCommand(
+    command({ cla: 0x80, ins: 0xe2, data, extended: true }),
+  );
+  assert.equal(w.extended, true);
+  const mac = aesCmac(keys.sMac, concat(new Uint8Array(16), fromHex('84e2000000000b'), data));
+  assert.equal(toHex(w.data), toHex(concat(data, mac.subarray(0, 8))));
+  assert.equal(toHex(new Scp03Channel(keys, 0x01).unwrapCommand(w).data), toHex(data));
+});
