@@ -291,7 +291,11 @@ test('host keys picked from the card’s diversification data and key version; w
     },
     level: 0x13,
   });
-  assert.equal(h.initializeUpdate, undefined);
+  assert.equal(
+    new Scp03Host({ keys: KEYS }).initializeUpdate,
+    undefined,
+    'before the card said it',
+  );
   const ea = h.onInitUpdateResponse(c(h.begin()));
   assert.deepEqual(seen, [['4b'.repeat(10), 0x31]]);
   assert.equal(h.initializeUpdate?.keyVersion, 0x31);
