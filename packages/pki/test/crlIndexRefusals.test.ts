@@ -192,6 +192,9 @@ test('CRL extensions: numbers of several octets, an unknown one with an empty va
     }),
   );
   assert.equal(info.crlNumber, 0x010203n);
+  // a long-form length whose octets end the extension (04 81 00: an empty value) is read
+  const longEmpty = der(0x30, der(0x06, oidContent('2.5.29.98')), Uint8Array.of(0x04, 0x81, 0x00));
+  assert.equal(parseCrl(buildCrl(ca.privateKey, { exts: [num(3), longEmpty] })).crlNumber, 3n);
   assert.equal(info.deltaBase, 0x0100n);
   const none = parseCrl(buildCrl(ca.privateKey, {}));
   assert.equal(none.crlNumber, undefined);
