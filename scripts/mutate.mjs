@@ -39,7 +39,10 @@ export const MODULES = {
       'packages/profile/src/numbers.ts',
       'packages/profile/src/pins.ts',
     ],
-    tests: ['packages/profile/test/profile.test.ts'],
+    tests: [
+      'packages/profile/test/profile.test.ts',
+      'packages/profile/test/holderCardApPin.test.ts',
+    ],
   },
   'loader/rules': {
     mutate: ['packages/loader/src/domain/rules/*.ts'],
