@@ -6,6 +6,8 @@
 //   npm run mutate                      every module below
 //   npm run mutate -- loader/rules      one module (or several)
 //   npm run mutate -- packages/apdu/src/tlv.ts   the module holding that file, only that file
+//   npm run mutate -- packages/apdu/src/tlv.ts:120-180   only those lines (re-checking survivors;
+//                                       never recorded as the module's score)
 //   npm run mutate -- --changed         only the files of these modules changed since main
 // (Stryker's own incremental mode is not used: with the command runner it cannot see
 // which tests changed, and it credited new tests with nothing.)
@@ -23,7 +25,11 @@ export const MODULES = {
   'apdu/tlv': { mutate: ['packages/apdu/src/tlv.ts'], tests: ['packages/apdu/test/tlv.test.ts'] },
   'apdu/scp03': {
     mutate: ['packages/apdu/src/scp03.ts'],
-    tests: ['packages/apdu/test/scp03.test.ts'],
+    tests: [
+      'packages/apdu/test/scp03.test.ts',
+      'packages/apdu/test/scp03Wire.test.ts',
+      'packages/apdu/test/scp03Refusals.test.ts',
+    ],
   },
   // The card's published layout: limits, check digits, PIN rules (the capacity rule's
   // footprint lives here).
@@ -33,7 +39,10 @@ export const MODULES = {
       'packages/profile/src/numbers.ts',
       'packages/profile/src/pins.ts',
     ],
-    tests: ['packages/profile/test/profile.test.ts'],
+    tests: [
+      'packages/profile/test/profile.test.ts',
+      'packages/profile/test/holderCardApPin.test.ts',
+    ],
   },
   'loader/rules': {
     mutate: ['packages/loader/src/domain/rules/*.ts'],
@@ -69,7 +78,11 @@ export const MODULES = {
   },
   'pki/crlIndex': {
     mutate: ['packages/pki/src/crlIndex.ts'],
-    tests: ['packages/pki/test/crlIndex.test.ts'],
+    tests: [
+      'packages/pki/test/crlIndex.test.ts',
+      'packages/pki/test/crlIndexTrust.test.ts',
+      'packages/pki/test/crlIndexRefusals.test.ts',
+    ],
   },
   'pki/ocsp': { mutate: ['packages/pki/src/ocsp.ts'], tests: ['packages/pki/test/ocsp.test.ts'] },
 };
@@ -104,7 +117,8 @@ function selection() {
   if (wanted.length === 0) return Object.entries(MODULES).map(([name, m]) => [name, m.mutate]);
   return wanted.map((w) => {
     if (MODULES[w]) return [w, MODULES[w].mutate];
-    const file = relative(root, resolve(w));
+    const lines = /:\d+-\d+$/.exec(w)?.[0] ?? '';
+    const file = relative(root, resolve(w.slice(0, w.length - lines.length)));
     const hit = Object.entries(MODULES).find(([, m]) => m.mutate.some((g) => inGlob(file, g)));
     if (!hit) {
       console.error(
@@ -113,7 +127,7 @@ function selection() {
       );
       process.exit(2);
     }
-    return [hit[0], [file]];
+    return [hit[0], [file + lines]];
   });
 }
 
@@ -220,8 +234,8 @@ for (const [name, mutate] of selection()) {
     continue;
   }
   const c = count(JSON.parse(readFileSync(report, 'utf8')));
-  // A one-file run of a many-file module does not stand for the module.
-  if (mutate.length === m.mutate.length) {
+  // A one-file run of a many-file module, or a run of some lines, does not stand for the module.
+  if (mutate.length === m.mutate.length && !mutate.some((f) => /:\d+-\d+$/.test(f))) {
     scores[name] = {
       ...c,
       score: score(c),

@@ -446,13 +446,16 @@ export class CrlIndex {
       throw new CrlParseError('not a delta CRL (no delta CRL indicator)');
     }
     this.#checkTrust(info);
+    // Stryker disable next-line ConditionalExpression: a bigint compared with undefined is false, so the test for undefined only reads better
     if (this.baseNumber !== undefined && info.deltaBase > this.baseNumber) {
       throw new CrlParseError(
         `delta CRL needs base #${info.deltaBase}, index holds #${this.baseNumber}`,
       );
     }
     if (
+      // Stryker disable next-line ConditionalExpression,LogicalOperator: as above, `<= undefined` is false
       this.lastNumber !== undefined &&
+      // Stryker disable next-line ConditionalExpression: as above, `undefined <=` is false
       info.crlNumber !== undefined &&
       info.crlNumber <= this.lastNumber
     ) {
