@@ -409,6 +409,8 @@ test('the console at a counter, in Japanese and English', { skip }, async () => 
   // The platform sees the providers with their legal basis, and may suspend one.
   await page.getByRole('link', { name: 'サービス提供者' }).click();
   await page.getByRole('cell', { name: demo.providerId }).waitFor();
+  // The row may render before the operator's role is known: wait for its button.
+  await page.getByRole('button', { name: '一時停止する' }).waitFor();
   assert.equal(await page.getByRole('button', { name: '一時停止する' }).count(), 1);
   await bothLanguages('22-providers-platform');
   // Service hours: the platform's form refuses a close before the open, in plain words.
