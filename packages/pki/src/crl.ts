@@ -4,7 +4,7 @@
  * (and its checks across entries) took seconds for ten thousand. The entries go
  * into one buffer sized up front; the CA key signs the tbsCertList in its store.
  */
-import { certificateParts, der, oidContent } from './der.ts';
+import { certificateParts, der, oidContent, x509Time } from './der.ts';
 import type { IssuerKey } from './keyStore.ts';
 import { CRL_REASON, type Revocation } from './revocation.ts';
 
@@ -55,21 +55,6 @@ function lengthOctets(n: number): number[] {
   const out: number[] = [];
   for (let v = n; v > 0; v = Math.floor(v / 256)) out.unshift(v & 0xff);
   return [0x80 | out.length, ...out];
-}
-
-/** UTCTime through 2049, GeneralizedTime from 2050 (RFC 5280 §5.1.2.4). */
-function time(d: Date): Uint8Array {
-  const s = d.toISOString();
-  const digits =
-    s.slice(0, 4) +
-    s.slice(5, 7) +
-    s.slice(8, 10) +
-    s.slice(11, 13) +
-    s.slice(14, 16) +
-    s.slice(17, 19);
-  return d.getUTCFullYear() < 2050
-    ? der(0x17, Buffer.from(digits.slice(2) + 'Z', 'latin1'))
-    : der(0x18, Buffer.from(digits + 'Z', 'latin1'));
 }
 
 /** crlEntryExtensions { reasonCode } up to the reason's value. */
@@ -183,8 +168,8 @@ export async function buildCrl(p: CrlParams): Promise<Uint8Array> {
     Uint8Array.of(0x02, 0x01, 0x01), // v2
     SHA256_RSA,
     name,
-    time(p.thisUpdate),
-    time(p.nextUpdate),
+    x509Time(p.thisUpdate),
+    x509Time(p.nextUpdate),
     ...(p.entries.length > 0 ? [await revokedList(p.entries)] : []),
     der(0xa0, der(0x30, ...extensions)),
   );

@@ -133,6 +133,24 @@ export function readTlv(
   return { tag, headerStart: at, start: p, end: p + len };
 }
 
+/**
+ * A time as X.509 and CMS write it: UTCTime through 2049, GeneralizedTime from 2050
+ * (RFC 5280 §4.1.2.5 and §5.1.2.4, RFC 5652 §11.3), DER: UTC, whole seconds.
+ */
+export function x509Time(d: Date): Uint8Array {
+  const s = d.toISOString();
+  const digits =
+    s.slice(0, 4) +
+    s.slice(5, 7) +
+    s.slice(8, 10) +
+    s.slice(11, 13) +
+    s.slice(14, 16) +
+    s.slice(17, 19);
+  return d.getUTCFullYear() < 2050
+    ? der(0x17, Buffer.from(digits.slice(2) + 'Z', 'latin1'))
+    : der(0x18, Buffer.from(digits + 'Z', 'latin1'));
+}
+
 /** GeneralizedTime `YYYYMMDDHHMMSSZ` (DER: UTC, no fraction). */
 export function generalizedTime(d: Date): Uint8Array {
   const s = d.toISOString(); // YYYY-MM-DDTHH:MM:SS.sssZ

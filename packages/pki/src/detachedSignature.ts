@@ -19,7 +19,7 @@ import { dirname } from 'node:path';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import type { Text } from '@myna-ap/text';
-import { der, oidContent } from './der.ts';
+import { der, oidContent, x509Time } from './der.ts';
 import { PKI_DATA_ERRORS, PkiError, detailText, type PkiDataErrorCode } from './errors.ts';
 import { RSA_SHA256, type IssuerKey, type KeyId, type KeyStore } from './keyStore.ts';
 import { newSerial } from './issuer.ts';
@@ -57,22 +57,6 @@ export interface FileSigner {
 const oid = (o: string) => der(0x06, oidContent(o));
 const algorithm = (o: string) => der(0x30, oid(o), Uint8Array.of(0x05, 0x00));
 
-/** UTCTime for 1950–2049 (RFC 5652 11.3), GeneralizedTime after. */
-function cmsTime(d: Date): Uint8Array {
-  const s = d.toISOString();
-  const digits =
-    s.slice(0, 4) +
-    s.slice(5, 7) +
-    s.slice(8, 10) +
-    s.slice(11, 13) +
-    s.slice(14, 16) +
-    s.slice(17, 19);
-  const year = d.getUTCFullYear();
-  return year >= 1950 && year < 2050
-    ? der(0x17, Buffer.from(`${digits.slice(2)}Z`, 'latin1'))
-    : der(0x18, Buffer.from(`${digits}Z`, 'latin1'));
-}
-
 /** DER SET OF: its elements sorted by their encodings (X.690 11.6). */
 function setOf(tag: number, items: Uint8Array[]): Uint8Array {
   return der(tag, ...[...items].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))));
@@ -93,7 +77,7 @@ function signedAttributes(content: Uint8Array, at: Date, tag: number): Uint8Arra
   const attribute = (type: string, value: Uint8Array) => der(0x30, oid(type), der(0x31, value));
   return setOf(tag, [
     attribute(OID.contentType, oid(OID.data)),
-    attribute(OID.signingTime, cmsTime(at)),
+    attribute(OID.signingTime, x509Time(at)),
     attribute(OID.messageDigest, der(0x04, createHash('sha256').update(content).digest())),
   ]);
 }

@@ -271,38 +271,28 @@ export async function idpPlugin(app: FastifyInstance, ctx: IdpContext): Promise<
     );
   });
 
-  // かざし利用: registration needs a PIN proof (a challenge from /v1/proof/challenges).
-  app.post('/v1/touch/registrations', { preHandler: needs('touch') }, async (req, reply) => {
+  // かざし利用: registration and withdrawal need a PIN proof (a challenge from /v1/proof/challenges).
+  const touchProof = (req: FastifyRequest) => {
     const body = parseBody(schemas.proof, req.body);
     if (!isChallenge(body.challenge)) throw new IdpError('CHALLENGE_UNKNOWN');
-    const r = await registerTouch(
-      { db: ctx.db, validator: ctx.validator, holders: ctx.holders, now },
-      clientOf(req),
-      {
-        challenge: body.challenge,
-        origin: body.origin,
-        certificate: der(body.certificate),
-        signature: der(body.signature),
-      },
-    );
+    return {
+      challenge: body.challenge,
+      origin: body.origin,
+      certificate: der(body.certificate),
+      signature: der(body.signature),
+    };
+  };
+  const proofDeps = () => ({ db: ctx.db, validator: ctx.validator, holders: ctx.holders, now });
+
+  app.post('/v1/touch/registrations', { preHandler: needs('touch') }, async (req, reply) => {
+    const r = await registerTouch(proofDeps(), clientOf(req), touchProof(req));
     reply.status(r.created ? 201 : 200);
     return r;
   });
 
-  app.post('/v1/touch/registrations/withdraw', { preHandler: needs('touch') }, async (req) => {
-    const body = parseBody(schemas.proof, req.body);
-    if (!isChallenge(body.challenge)) throw new IdpError('CHALLENGE_UNKNOWN');
-    return withdrawTouch(
-      { db: ctx.db, validator: ctx.validator, holders: ctx.holders, now },
-      clientOf(req),
-      {
-        challenge: body.challenge,
-        origin: body.origin,
-        certificate: der(body.certificate),
-        signature: der(body.signature),
-      },
-    );
-  });
+  app.post('/v1/touch/registrations/withdraw', { preHandler: needs('touch') }, async (req) =>
+    withdrawTouch(proofDeps(), clientOf(req), touchProof(req)),
+  );
 
   app.post('/v1/touch', { preHandler: needs('touch') }, async (req) => {
     const { site, certificate } = parseBody(schemas.touch, req.body);

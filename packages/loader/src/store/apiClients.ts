@@ -195,6 +195,38 @@ const BAD_CLIENT = () =>
     401,
   );
 
+/** The client named by a token request, if the id is one (never a query for junk). */
+async function findClient(ctx: Ctx, clientId: string): Promise<ClientRow | undefined> {
+  return /^cl_[0-9a-f]{24}$/.test(clientId)
+    ? (await ctx.db.query<ClientRow>('SELECT * FROM api_clients WHERE id = $1', [clientId])).rows[0]
+    : undefined;
+}
+
+/** A refused token request in the audit log: the client (or the id it claimed) and why. */
+async function auditRefusal(
+  ctx: Ctx,
+  row: ClientRow | undefined,
+  clientId: string,
+  detail: Readonly<Record<string, string>>,
+  now: Date,
+): Promise<void> {
+  await writeTransaction(ctx.db, (tx) =>
+    appendAudit(
+      tx,
+      {
+        actor: 'system',
+        action: 'client.token_refused',
+        target: row?.id ?? null,
+        detail: {
+          ...(row ? { providerId: row.provider_id } : { clientId: clientId.slice(0, 64) }),
+          ...detail,
+        },
+      },
+      now,
+    ),
+  );
+}
+
 /**
  * A 15-minute token for the client whose id and secret these are (OAuth client
  * credentials). A refusal says nothing of which part was wrong and is audited.
@@ -205,9 +237,7 @@ export async function issueClientToken(
   secret: string,
 ): Promise<{ token: string; expiresInS: number }> {
   const now = ctx.now();
-  const row = /^cl_[0-9a-f]{24}$/.test(clientId)
-    ? (await ctx.db.query<ClientRow>('SELECT * FROM api_clients WHERE id = $1', [clientId])).rows[0]
-    : undefined;
+  const row = await findClient(ctx, clientId);
   const good =
     row !== undefined &&
     row.revoked_at === null &&
@@ -215,27 +245,14 @@ export async function issueClientToken(
     looksLikeClientSecret(secret) &&
     secretMatches(secret, row.secret_hash);
   if (!good) {
-    await writeTransaction(ctx.db, (tx) =>
-      appendAudit(
-        tx,
-        {
-          actor: 'system',
-          action: 'client.token_refused',
-          target: row?.id ?? null,
-          detail: {
-            ...(row ? { providerId: row.provider_id } : { clientId: clientId.slice(0, 64) }),
-            reason: !row
-              ? 'unknown'
-              : row.revoked_at !== null
-                ? 'revoked'
-                : row.secret_hash === null
-                  ? 'key_client'
-                  : 'secret',
-          },
-        },
-        now,
-      ),
-    );
+    const reason = !row
+      ? 'unknown'
+      : row.revoked_at !== null
+        ? 'revoked'
+        : row.secret_hash === null
+          ? 'key_client'
+          : 'secret';
+    await auditRefusal(ctx, row, clientId, { reason }, now);
     throw BAD_CLIENT();
   }
   return issueToken(ctx, row, now, 'client_secret');
@@ -337,26 +354,9 @@ export async function issueClientTokenByAssertion(
 ): Promise<{ token: string; expiresInS: number }> {
   const now = ctx.now();
   const clientId = claimedIssuer(assertion) ?? '';
-  const row = /^cl_[0-9a-f]{24}$/.test(clientId)
-    ? (await ctx.db.query<ClientRow>('SELECT * FROM api_clients WHERE id = $1', [clientId])).rows[0]
-    : undefined;
+  const row = await findClient(ctx, clientId);
   const refuse = async (reason: AssertionRefusal): Promise<never> => {
-    await writeTransaction(ctx.db, (tx) =>
-      appendAudit(
-        tx,
-        {
-          actor: 'system',
-          action: 'client.token_refused',
-          target: row?.id ?? null,
-          detail: {
-            ...(row ? { providerId: row.provider_id } : { clientId: clientId.slice(0, 64) }),
-            method: 'private_key_jwt',
-            reason,
-          },
-        },
-        now,
-      ),
-    );
+    await auditRefusal(ctx, row, clientId, { method: 'private_key_jwt', reason }, now);
     throw new LoaderError('CLIENT_AUTH_FAILED', ASSERTION_TEXT[reason], 401);
   };
   if (!row) return refuse('unknown');
