@@ -4,7 +4,7 @@
  * POST /v1/oauth/token and pages GET /v1/feed from where it stopped — through the
  * loader's typed client, the public HTTP API only (DESIGN.md floor 5).
  */
-import { ApiClient, ApiError } from '@myna-ap/loader/client';
+import { ApiError, readFeedSince, systemClient } from '@myna-ap/loader/client';
 import type { Db } from '@myna-ap/db';
 import { LibraryError } from './errors.ts';
 import { feedCursor, storeFeedPage } from './store.ts';
@@ -20,22 +20,11 @@ export interface LoaderLink {
 /** Fetches every feed page since the stored cursor; answers how many library user IDs changed. */
 export async function pollFeed(db: Db, link: LoaderLink, aid: string): Promise<number> {
   try {
-    const token = await new ApiClient(link.server).call('clientToken', {
-      body: {
-        grant_type: 'client_credentials',
-        client_id: link.clientId,
-        client_secret: link.clientSecret,
-      },
-    });
-    const api = new ApiClient(link.server, token.access_token);
-    let kept = 0;
-    for (;;) {
-      const since = await feedCursor(db);
-      const page = await api.call('feed', { query: { since: String(since), limit: '1000' } });
-      if (page.events.length === 0) return kept;
-      kept += await storeFeedPage(db, aid, page);
-      if (page.next <= since) return kept;
-    }
+    return await readFeedSince(
+      await systemClient(link),
+      () => feedCursor(db),
+      (page) => storeFeedPage(db, aid, page),
+    );
   } catch (e) {
     if (e instanceof ApiError)
       throw new LibraryError('LOADER_FEED_FAILED', {

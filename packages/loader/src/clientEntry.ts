@@ -5,6 +5,7 @@
  * `@myna-ap/loader/contract`.
  */
 export { ApiClient, ApiError, pathOf } from './client.ts';
+export { systemClient, readFeedSince, FEED_PAGE, type SystemCredentials } from './systemClient.ts';
 export {
   DEFAULT_SERVER,
   mynaHome,
