@@ -33,6 +33,7 @@ import {
   type IssuerMasterKeys,
   type SecureSession,
 } from '@myna-ap/apdu';
+import { TransportError } from '@myna-ap/transport';
 import { AID, ISSUER_SD_AID, JPKI_EF, SD_AID, TEXT_EF, VISUAL_EF } from '@myna-ap/profile';
 import type { Text } from '@myna-ap/text';
 import { AccessError, cardError } from './errors.ts';
@@ -70,6 +71,8 @@ export async function openIssuerSession(
     });
     return { secure, usesTestKeys: isTestIssuerMasterKeys(masters) };
   } catch (e) {
+    // A card pulled or a reader gone is said as such, not as a refusal of the keys.
+    if (e instanceof TransportError) throw e;
     throw channelFailure(e, ISSUER_SD);
   }
 }

@@ -4,7 +4,7 @@
  * 公的個人認証AP (JPKI: certificates, PINs, signatures) and the 4 basic info
  * (基本4情報) from 券面事項入力補助AP. Layouts: ../shared/CARD.md.
  */
-import { SW, swTriesLeft } from '@myna-ap/apdu';
+import { SW, parseTlv, swTriesLeft } from '@myna-ap/apdu';
 import {
   AID,
   FIXED_AP_LABEL,
@@ -181,6 +181,31 @@ export class MynaClient {
     const what = { en: 'basic info', ja: '基本4情報' };
     await this.session.selectEf(TEXT_EF.basicInfo, what);
     return parseBasicInfo(await this.session.readTlvEf(what));
+  }
+
+  /**
+   * The SHA-256 of the My Number as the card keeps it (券面事項入力補助AP EF 0003,
+   * DF 31), after the 券面事項入力補助用暗証番号: what the issuer re-signs after
+   * 記載事項変更, so the counter never reads the My Number itself.
+   */
+  async readMyNumberHash(pin: string): Promise<Uint8Array> {
+    await this.verifyPin('text', pin);
+    const what = { en: 'hashes and signature', ja: 'ハッシュ値と署名' };
+    await this.session.selectEf(TEXT_EF.signature, what);
+    const ef = await this.session.readTlvEf(what);
+    let hash: Uint8Array | undefined;
+    try {
+      hash = parseTlv(ef).children?.find((c) => c.tag === 0xdf31)?.value;
+    } catch {
+      hash = undefined;
+    }
+    if (hash?.length !== 32) {
+      throw new AccessError('BAD_DATA', {
+        en: `${what.en}: no 32-byte My Number hash (DF 31)`,
+        ja: `${what.ja}: 個人番号のハッシュ値（DF 31, 32バイト）がありません`,
+      });
+    }
+    return hash;
   }
 
   async #selectPin(def: PinDef): Promise<void> {

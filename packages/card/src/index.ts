@@ -106,7 +106,13 @@ export {
   type FreeAreasImage,
   type NewFreeAreasOptions,
 } from './freeArea/index.ts';
-export { cvCertificate, issuerCvCertificateEf, keyId, textSignatureEf } from './layout/textAp.ts';
+export {
+  cvCertificate,
+  issuerCvCertificateEf,
+  keyId,
+  textSignatureEf,
+  textSignatureEfOverHash,
+} from './layout/textAp.ts';
 export { visualEntriesEf, type VisualEntries } from './layout/visualAp.ts';
 export { IssuerDomainApplet, attachIssuerDomain } from './issuerDomain/applet.ts';
 export { newIssuerDomain, type IssuerDomainImage } from './issuerDomain/image.ts';

@@ -79,8 +79,23 @@ export function textSignatureEf(
   basicInfo: Uint8Array,
   issuer: CardIssuer,
 ): Uint8Array {
+  return textSignatureEfOverHash(sha256(myNumber), basicInfo, issuer);
+}
+
+/**
+ * EF 0003 from the My Number's SHA-256 as the card already holds it (DF 31):
+ * 記載事項変更 re-signs new 4 info without the counter ever reading the My Number.
+ */
+export function textSignatureEfOverHash(
+  myNumberHash: Uint8Array,
+  basicInfo: Uint8Array,
+  issuer: CardIssuer,
+): Uint8Array {
+  if (myNumberHash.length !== 32) {
+    throw new RangeError(`a SHA-256 of the My Number is 32 bytes, not ${myNumberHash.length}`);
+  }
   const hashes = concat(
-    tlv(0xdf31, sha256(myNumber)),
+    tlv(0xdf31, myNumberHash),
     tlv(0xdf32, sha256(basicInfoHashedPart(basicInfo))),
   );
   const sig = sign('sha256', hashes, issuer.privateKey);

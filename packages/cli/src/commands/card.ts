@@ -1,5 +1,5 @@
 /**
- * `myna card create|show|cert|pin-reset`: make a card file, look inside one, print its
+ * `myna card create|show|cert|pin-reset|change-address`: make a card file, look inside one, print its
  * JPKI certificates, reset a holder's PIN at the counter. The card file is the card's whole memory (keys included):
  * keep it like a private key.
  */
@@ -27,6 +27,7 @@ import {
 import { JpkiIssuer, PkiError, defaultPkiDir } from '@myna-ap/pki';
 import { CliError, type CliCommand, type CliIo } from '../command.ts';
 import { pinReset } from './pinReset.ts';
+import { changeAddress } from './changeAddress.ts';
 import { t, type Text } from '../i18n.ts';
 
 /** The test holder a card gets when no option says otherwise. */
@@ -426,4 +427,4 @@ const cert: CliCommand = {
   },
 };
 
-export const cardCommands: readonly CliCommand[] = [create, show, cert, pinReset];
+export const cardCommands: readonly CliCommand[] = [create, show, cert, pinReset, changeAddress];

@@ -116,7 +116,7 @@ function codeOf(e: unknown): string {
 }
 
 /** Issuer master keys from a JSON file `{ "enc": hex, "mac": hex, "dek": hex }` (AES-128). */
-async function issuerKeysFrom(file: string): Promise<IssuerMasterKeys> {
+export async function issuerKeysFrom(file: string): Promise<IssuerMasterKeys> {
   const bad = (why: string) =>
     new CliError({
       en: `${file}: not issuer master keys (${why}); expected {"enc","mac","dek"} of 32 hex digits each`,
