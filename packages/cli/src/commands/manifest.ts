@@ -42,6 +42,16 @@ export const manifest: readonly CommandEntry[] = [
     module: 'card',
   },
   {
+    path: ['card', 'change-address'],
+    summary: {
+      en: "記載事項変更 at the counter: rewrite the card's name or address, replace and revoke its sign certificate, tell the loader",
+      ja: '記載事項変更: カードの氏名・住所を書き換え、署名用電子証明書を再発行・失効し、搭載システムに通知',
+    },
+    usage:
+      '--birth YYYY-MM-DD (--address NEW | --name NEW) [--expiry YYYY-MM-DD] [--reader N|NAME | --card FILE] [--pki DIR] [--terminal ID] [--issuer-cert FILE] [--issuer-keys FILE.json] [--secrets-stdin] [--server URL]   (MYNA_SECURITY_CODE, MYNA_TEXT_PIN, MYNA_SIGN_PASSWORD, or stdin one a line in that order; never a flag. The operator logged in with myna login)',
+    module: 'card',
+  },
+  {
     path: ['demo'],
     summary: {
       en: 'run the loading system with a demo provider, operator and card, and show what to try',
