@@ -190,3 +190,35 @@ test('card pulled away mid-session: CARD_REMOVED, then a clean restart on reinse
   await c.verifyPin('auth', PIN);
   assert.equal((await c.sign('auth', { hash: 'sha256', data: new Uint8Array(1) })).length, 256);
 });
+
+test('readMyNumberHash: the SHA-256 the card keeps, after the text PIN; an EF without it is BAD_DATA', async () => {
+  const { createHash } = await import('node:crypto');
+  const { myNumberEf, textSignatureEf, textSignatureEfOverHash } = await import('@myna-ap/card');
+  const { secrets } = await issued();
+  const card = await freshCard();
+  const c = new MynaClient(new InProcessChannel(card));
+  const hash = await c.readMyNumberHash(PIN);
+  const expected = createHash('sha256').update(myNumberEf(secrets.myNumber)).digest();
+  assert.deepEqual(Buffer.from(hash), expected);
+  await assert.rejects(
+    new MynaClient(new InProcessChannel(await freshCard())).readMyNumberHash('0000'),
+    (e) => e instanceof AccessError && e.code === 'PIN_WRONG',
+  );
+  // the issuer's EF over the hash is the EF over the number (PKCS#1 v1.5 is deterministic)
+  const info = Buffer.from(card.image.text.files['0002']!, 'hex');
+  const { cardIssuer } = await import('./fixture.ts');
+  assert.deepEqual(
+    textSignatureEfOverHash(hash, info, cardIssuer),
+    textSignatureEf(myNumberEf(secrets.myNumber), info, cardIssuer),
+  );
+  assert.throws(() => textSignatureEfOverHash(hash.subarray(1), info, cardIssuer), RangeError);
+  // EF 0003 without DF 31
+  card.update((img) => ({
+    ...img,
+    text: { ...img.text, files: { ...img.text.files, '0003': 'ff3003df3300' } },
+  }));
+  await assert.rejects(
+    new MynaClient(new InProcessChannel(card)).readMyNumberHash(PIN),
+    (e) => e instanceof AccessError && e.code === 'BAD_DATA',
+  );
+});
