@@ -58,16 +58,32 @@ export function verifyChain(
   let expectSeq = 1;
   for (const r of rows) {
     if (r.seq !== expectSeq)
-      return { ok: false, seq: r.seq, problem: `seq ${expectSeq} expected: a row is missing or moved` };
+      return {
+        ok: false,
+        seq: r.seq,
+        problem: `seq ${expectSeq} expected: a row is missing or moved`,
+      };
     if (r.prevHash !== prev)
-      return { ok: false, seq: r.seq, problem: 'does not link to the row before: a row was deleted, moved or edited' };
+      return {
+        ok: false,
+        seq: r.seq,
+        problem: 'does not link to the row before: a row was deleted, moved or edited',
+      };
     if (rowHash(prev, r) !== r.hash)
-      return { ok: false, seq: r.seq, problem: 'its hash does not match its contents: the row was edited' };
+      return {
+        ok: false,
+        seq: r.seq,
+        problem: 'its hash does not match its contents: the row was edited',
+      };
     prev = r.hash;
     expectSeq++;
   }
   const last = expectSeq - 1;
   if (head.seq !== last || head.hash !== prev)
-    return { ok: false, seq: last + 1, problem: `the head says seq ${head.seq}: rows were cut from the end` };
+    return {
+      ok: false,
+      seq: last + 1,
+      problem: `the head says seq ${head.seq}: rows were cut from the end`,
+    };
   return { ok: true, rows: rows.length };
 }

@@ -16,7 +16,11 @@ export const STAFF_ERRORS = defineCatalogue({
     en: 'a staff member needs a staff number (1–16 letters, digits or -) and a name (1–100 characters)',
     ja: '職員には職員番号（英数字と - の1〜16文字）と氏名（1〜100文字）が必要です',
   },
-  STAFF_EXISTS: { status: 409, en: 'that staff number is already used', ja: 'その職員番号は登録済みです' },
+  STAFF_EXISTS: {
+    status: 409,
+    en: 'that staff number is already used',
+    ja: 'その職員番号は登録済みです',
+  },
   STAFF_UNKNOWN: { status: 404, en: 'no such staff member', ja: 'その職員は登録されていません' },
   CARD_IN_USE: {
     status: 409,

@@ -41,7 +41,10 @@ export function permissionFrom(input: {
   const doorId = typeof input.doorId === 'string' ? input.doorId.trim() : '';
   const rawDays =
     typeof input.days === 'string'
-      ? input.days.split(/[\s,、]+/).filter((s) => s !== '').map(Number)
+      ? input.days
+          .split(/[\s,、]+/)
+          .filter((s) => s !== '')
+          .map(Number)
       : input.days;
   const from = minutesOf(input.from);
   const to = minutesOf(input.to);
@@ -78,7 +81,10 @@ export function permits(p: Permission, at: Date): boolean {
 
 export type EntryDecision =
   | { readonly ok: true }
-  | { readonly ok: false; readonly reason: Extract<StaffErrorCode, 'NO_PERMISSION' | 'OUTSIDE_HOURS' | 'PIN_NEEDED'> };
+  | {
+      readonly ok: false;
+      readonly reason: Extract<StaffErrorCode, 'NO_PERMISSION' | 'OUTSIDE_HOURS' | 'PIN_NEEDED'>;
+    };
 
 /**
  * 入室判定: the staff member's permissions for this door at `at`, and for a secure

@@ -109,9 +109,18 @@ export function buildStaffServer(o: StaffServerOptions): FastifyInstance {
     (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))),
   );
 
-  const answer = (req: FastifyRequest, reply: FastifyReply, status: number, code: string, text: Text) =>
+  const answer = (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    status: number,
+    code: string,
+    text: Text,
+  ) =>
     fromForm(req)
-      ? reply.code(status).type('text/html; charset=utf-8').send(page('入退室管理 — エラー', said(text, 'ng')))
+      ? reply
+          .code(status)
+          .type('text/html; charset=utf-8')
+          .send(page('入退室管理 — エラー', said(text, 'ng')))
       : reply.code(status).send({ code, message: text });
 
   app.setErrorHandler((e, req, reply) => {
@@ -122,7 +131,10 @@ export function buildStaffServer(o: StaffServerOptions): FastifyInstance {
         en: (e as Error).message,
         ja: 'リクエストが正しくありません',
       });
-    return answer(req, reply, 500, 'INTERNAL', { en: 'internal error', ja: 'サーバ内部のエラーです' });
+    return answer(req, reply, 500, 'INTERNAL', {
+      en: 'internal error',
+      ja: 'サーバ内部のエラーです',
+    });
   });
   app.setNotFoundHandler((req, reply) => {
     const e = new StaffError('NOT_FOUND');
@@ -171,9 +183,18 @@ export function buildStaffServer(o: StaffServerOptions): FastifyInstance {
       }
     });
 
-    const done = (req: FastifyRequest, reply: FastifyReply, status: number, json: unknown, text: Text) =>
+    const done = (
+      req: FastifyRequest,
+      reply: FastifyReply,
+      status: number,
+      json: unknown,
+      text: Text,
+    ) =>
       fromForm(req)
-        ? reply.code(status).type('text/html; charset=utf-8').send(page('入退室管理', said(text, 'ok')))
+        ? reply
+            .code(status)
+            .type('text/html; charset=utf-8')
+            .send(page('入退室管理', said(text, 'ok')))
         : reply.code(status).send(json);
 
     s.get('/', async (_req, reply) => {
@@ -188,7 +209,10 @@ export function buildStaffServer(o: StaffServerOptions): FastifyInstance {
         )
         .join('');
       const doorRows = doors
-        .map((d) => `<tr><td>${esc(d.doorId)}</td><td>${esc(d.name)}</td><td>${d.level === 'secure' ? 'セキュリティ区画（PIN）' : '一般（タッチ）'}</td></tr>`)
+        .map(
+          (d) =>
+            `<tr><td>${esc(d.doorId)}</td><td>${esc(d.name)}</td><td>${d.level === 'secure' ? 'セキュリティ区画（PIN）' : '一般（タッチ）'}</td></tr>`,
+        )
         .join('');
       const logRows = recent
         .map(
@@ -221,16 +245,25 @@ export function buildStaffServer(o: StaffServerOptions): FastifyInstance {
     s.post<{ Body: Record<string, unknown> }>('/staff', async (req, reply) => {
       const input = staffInputFrom(req.body ?? {});
       await addStaff(o.db, input);
-      return done(req, reply, 201, { staffNo: input.staffNo }, {
-        ja: `職員番号 ${input.staffNo} を登録しました`,
-        en: `staff ${input.staffNo} registered`,
-      });
+      return done(
+        req,
+        reply,
+        201,
+        { staffNo: input.staffNo },
+        {
+          ja: `職員番号 ${input.staffNo} を登録しました`,
+          en: `staff ${input.staffNo} registered`,
+        },
+      );
     });
 
     s.post<{ Body: Record<string, unknown> }>('/doors', async (req, reply) => {
       const d = doorFrom(req.body ?? {});
       await addDoor(o.db, d);
-      return done(req, reply, 201, d, { ja: `扉 ${d.doorId} を登録しました`, en: `door ${d.doorId} added` });
+      return done(req, reply, 201, d, {
+        ja: `扉 ${d.doorId} を登録しました`,
+        en: `door ${d.doorId} added`,
+      });
     });
 
     s.post<{ Body: Record<string, unknown> }>('/permissions', async (req, reply) => {
@@ -238,15 +271,25 @@ export function buildStaffServer(o: StaffServerOptions): FastifyInstance {
       const p = permissionFrom(b);
       const staffNo = typeof b.staffNo === 'string' ? b.staffNo.trim() : '';
       await grant(o.db, staffNo, p);
-      return done(req, reply, 201, { staffNo, ...p }, {
-        ja: `職員番号 ${staffNo} に ${p.doorId}（${describePermission(p)}）の入室権限を付与しました`,
-        en: `granted ${p.doorId} to ${staffNo}`,
-      });
+      return done(
+        req,
+        reply,
+        201,
+        { staffNo, ...p },
+        {
+          ja: `職員番号 ${staffNo} に ${p.doorId}（${describePermission(p)}）の入室権限を付与しました`,
+          en: `granted ${p.doorId} to ${staffNo}`,
+        },
+      );
     });
 
     s.post<{ Body: Record<string, unknown> }>('/terminals', async (req, reply) => {
       const b = req.body ?? {};
-      const t = await addTerminal(o.db, String(b.terminalId ?? '').trim(), String(b.doorId ?? '').trim());
+      const t = await addTerminal(
+        o.db,
+        String(b.terminalId ?? '').trim(),
+        String(b.doorId ?? '').trim(),
+      );
       return done(req, reply, 201, t, {
         ja: `端末 ${t.terminalId} のトークン（一度だけ表示します）: ${t.token}`,
         en: `terminal ${t.terminalId}'s token (shown once): ${t.token}`,
@@ -256,7 +299,8 @@ export function buildStaffServer(o: StaffServerOptions): FastifyInstance {
     s.get('/log', async (req, reply) => {
       const rows = await entries(o.db);
       const verdict = await verifyLog(o.db);
-      if ((req.headers.accept ?? '').includes('application/json')) return { verdict, entries: rows };
+      if ((req.headers.accept ?? '').includes('application/json'))
+        return { verdict, entries: rows };
       return reply.type('text/html; charset=utf-8').send(
         page(
           '入退室記録',

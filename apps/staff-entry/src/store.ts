@@ -95,7 +95,12 @@ export function doorFrom(b: Record<string, unknown>): Door {
   const doorId = typeof b.doorId === 'string' ? b.doorId.trim() : '';
   const name = squash(b.name);
   const level = b.level;
-  if (!ID.test(doorId) || name.length < 1 || name.length > 100 || (level !== 'low' && level !== 'secure'))
+  if (
+    !ID.test(doorId) ||
+    name.length < 1 ||
+    name.length > 100 ||
+    (level !== 'low' && level !== 'secure')
+  )
     throw new StaffError('DOOR_INVALID');
   return { doorId, name, level };
 }
@@ -162,11 +167,17 @@ export async function addTerminal(
     [terminalId, doorId, sha256(token)],
   );
   if (r.rowCount === 0)
-    throw new StaffError('BAD_REQUEST', { en: 'that terminal ID is used', ja: 'その端末IDは登録済みです' });
+    throw new StaffError('BAD_REQUEST', {
+      en: 'that terminal ID is used',
+      ja: 'その端末IDは登録済みです',
+    });
   return { terminalId, token };
 }
 
-export async function terminalByToken(db: Queryable, token: string): Promise<Door & { terminalId: string }> {
+export async function terminalByToken(
+  db: Queryable,
+  token: string,
+): Promise<Door & { terminalId: string }> {
   const r = await db.query<{ terminal_id: string; door_id: string }>(
     'SELECT terminal_id, door_id FROM staff_terminals WHERE token_hash = $1',
     [sha256(token)],
@@ -182,7 +193,8 @@ export interface DoorReport {
   /** The PIN card AP's user ID, when the card verified the PIN typed at the door. */
   readonly pinUserId?: string | undefined;
   /** When the card refused the PIN typed at the door. */
-  readonly pinFailure?: { readonly code: 'PIN_WRONG' | 'PIN_LOCKED'; readonly triesLeft: number } | undefined;
+  readonly pinFailure?:
+    { readonly code: 'PIN_WRONG' | 'PIN_LOCKED'; readonly triesLeft: number } | undefined;
 }
 
 export interface EntryOutcome {
@@ -261,13 +273,19 @@ export async function recordEntry(
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
       [fields.seq, fields.at, fields.doorId, touch, staffNo, fields.opened, code, prev.hash, hash],
     );
-    await tx.query('UPDATE staff_log_head SET seq = $1, hash = $2 WHERE id = 1', [fields.seq, hash]);
+    await tx.query('UPDATE staff_log_head SET seq = $1, hash = $2 WHERE id = 1', [
+      fields.seq,
+      hash,
+    ]);
     return { seq: fields.seq, opened: fields.opened, code, staffNo, name };
   });
 }
 
 /** The log, oldest first (`after` for paging). */
-export async function entries(db: Queryable, o: { after?: number; limit?: number } = {}): Promise<EntryRow[]> {
+export async function entries(
+  db: Queryable,
+  o: { after?: number; limit?: number } = {},
+): Promise<EntryRow[]> {
   const r = await db.query<{
     seq: string;
     at: string;
@@ -278,10 +296,10 @@ export async function entries(db: Queryable, o: { after?: number; limit?: number
     code: string;
     prev_hash: string;
     hash: string;
-  }>(
-    'SELECT * FROM staff_entries WHERE seq > $1 ORDER BY seq LIMIT $2',
-    [o.after ?? 0, o.limit ?? 1_000_000],
-  );
+  }>('SELECT * FROM staff_entries WHERE seq > $1 ORDER BY seq LIMIT $2', [
+    o.after ?? 0,
+    o.limit ?? 1_000_000,
+  ]);
   return r.rows.map((x) => ({
     seq: Number(x.seq),
     at: x.at,
@@ -297,7 +315,9 @@ export async function entries(db: Queryable, o: { after?: number; limit?: number
 
 /** 改ざん検知: the whole log against its chain and head. */
 export async function verifyLog(db: Queryable): Promise<ChainVerdict> {
-  const head = await db.query<{ seq: string; hash: string }>('SELECT seq, hash FROM staff_log_head WHERE id = 1');
+  const head = await db.query<{ seq: string; hash: string }>(
+    'SELECT seq, hash FROM staff_log_head WHERE id = 1',
+  );
   const h = head.rows[0]!;
   return verifyChain(await entries(db), { seq: Number(h.seq), hash: h.hash });
 }
@@ -323,7 +343,9 @@ export async function storeFeedPage(
         );
         kept += r.rowCount;
       }
-    await tx.query('UPDATE staff_feed_cursor SET next = GREATEST(next, $1) WHERE id = 1', [page.next]);
+    await tx.query('UPDATE staff_feed_cursor SET next = GREATEST(next, $1) WHERE id = 1', [
+      page.next,
+    ]);
     return kept;
   });
 }
@@ -355,7 +377,11 @@ export async function staffList(db: Queryable): Promise<StaffRow[]> {
   );
   const out: StaffRow[] = [];
   for (const x of r.rows)
-    out.push({ staffNo: x.staff_no, name: x.name, permissions: await permissionsOf(db, x.staff_no) });
+    out.push({
+      staffNo: x.staff_no,
+      name: x.name,
+      permissions: await permissionsOf(db, x.staff_no),
+    });
   return out;
 }
 

@@ -36,7 +36,8 @@ export interface DoorAnswer {
 function readFailure(e: unknown): never {
   if (e instanceof TransportError || (e instanceof AccessError && e.code === 'CARD_REMOVED'))
     throw new StaffError('CARD_READ_FAILED');
-  if (e instanceof AccessError && e.code === 'CARD_AP_NOT_FOUND') throw new StaffError('CARD_AP_MISSING');
+  if (e instanceof AccessError && e.code === 'CARD_AP_NOT_FOUND')
+    throw new StaffError('CARD_AP_MISSING');
   if (e instanceof AccessError)
     throw new StaffError('CARD_READ_FAILED', {
       en: `the card could not be read (${e.code}: ${e.text.en}): touch it again`,
@@ -63,7 +64,13 @@ export class DoorTerminal {
   /** The door this terminal stands at, as the server knows it. */
   async door(): Promise<{ doorId: string; name: string; level: DoorLevel }> {
     const r = await this.call('GET', '/door');
-    const b = (await r.json()) as { doorId: string; name: string; level: DoorLevel; code?: string; message?: Text };
+    const b = (await r.json()) as {
+      doorId: string;
+      name: string;
+      level: DoorLevel;
+      code?: string;
+      message?: Text;
+    };
     if (!r.ok) throw new StaffError('TERMINAL_AUTH', b.message);
     return b;
   }
@@ -77,11 +84,17 @@ export class DoorTerminal {
     const door = await this.door();
     let touchUserId: string;
     try {
-      touchUserId = (await connectCardAp(channel, { aid: this.o.touchKeys.aid, keyPackage: this.o.touchKeys })).userId;
+      touchUserId = (
+        await connectCardAp(channel, { aid: this.o.touchKeys.aid, keyPackage: this.o.touchKeys })
+      ).userId;
     } catch (e) {
       readFailure(e);
     }
-    const report: { touchUserId: string; pinUserId?: string; pinFailure?: DoorReport['pinFailure'] } = {
+    const report: {
+      touchUserId: string;
+      pinUserId?: string;
+      pinFailure?: DoorReport['pinFailure'];
+    } = {
       touchUserId,
     };
     if (door.level === 'secure') {
@@ -92,7 +105,11 @@ export class DoorTerminal {
         else {
           const pin = await askPin();
           report.pinUserId = (
-            await connectCardAp(channel, { aid: this.o.pinKeys.aid, keyPackage: this.o.pinKeys, pin })
+            await connectCardAp(channel, {
+              aid: this.o.pinKeys.aid,
+              keyPackage: this.o.pinKeys,
+              pin,
+            })
           ).userId;
         }
       } catch (e) {

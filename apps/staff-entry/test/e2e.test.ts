@@ -14,10 +14,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Card } from '@myna-ap/card';
 import { keyPackageFrom, openCardReader } from '@myna-ap/access';
-import { buildServer, loadOnCard } from '@myna-ap/loader';
+import { buildServer, loadOnCard, type CardApId } from '@myna-ap/loader';
 import { T, cardIdOf, newCard, setCardStatus, world } from '@myna-ap/loader/testing';
 import { ApiClient } from '@myna-ap/loader/client';
-import { InProcessChannel, pcscSkipReason, startPcscStack, type CardChannel } from '@myna-ap/transport';
+import {
+  InProcessChannel,
+  pcscSkipReason,
+  startPcscStack,
+  type CardChannel,
+} from '@myna-ap/transport';
 import { DoorTerminal } from '../src/terminal.ts';
 import { startStaffEntry } from './world.ts';
 
@@ -31,7 +36,9 @@ async function json(r: Response, status: number): Promise<Record<string, unknown
   return body;
 }
 
-async function scenario(reach: (card: Card) => Promise<{ channel: CardChannel; done(): Promise<void> }>) {
+async function scenario(
+  reach: (card: Card) => Promise<{ channel: CardChannel; done(): Promise<void> }>,
+) {
   const w = await world({ now: NOW });
   const loader = buildServer(w.ctx, { logger: false });
   const loaderUrl = await loader.listen({ host: '127.0.0.1', port: 0 });
@@ -41,7 +48,14 @@ async function scenario(reach: (card: Card) => Promise<{ channel: CardChannel; d
     const platform = new ApiClient(loaderUrl, w.tokens.platform);
     const ap = async (name: string, fixed: boolean) => {
       const req = await admin.call('requestCardAp', {
-        body: { providerId: 'CHIYODA', name, type: 'D', areas: ['local'], size: 32, pin: { fixed, tries: 3 } },
+        body: {
+          providerId: 'CHIYODA',
+          name,
+          type: 'D',
+          areas: ['local'],
+          size: 32,
+          pin: { fixed, tries: 3 },
+        },
       });
       return platform.call('approveCardAp', { params: { id: req.id }, body: {} });
     };
@@ -62,7 +76,10 @@ async function scenario(reach: (card: Card) => Promise<{ channel: CardChannel; d
     const card = await newCard();
     const loaded = await loadOnCard(w.ctx, w.op, (b) => card.transmit(b), {
       terminalId: T,
-      items: [{ cardApId: touchAp.id }, { cardApId: pinAp.id, pin: new TextEncoder().encode(HOLDER_PIN) }],
+      items: [
+        { cardApId: touchAp.id as CardApId },
+        { cardApId: pinAp.id as CardApId, pin: new TextEncoder().encode(HOLDER_PIN) },
+      ],
       consent: { method: 'counter_form' },
     });
     const [t, p] = loaded.results;
@@ -75,19 +92,48 @@ async function scenario(reach: (card: Card) => Promise<{ channel: CardChannel; d
     });
     try {
       await json(
-        await staff.admin('POST', '/staff', { staffNo: 'T-0042', name: '阿波 踊子', touchUserId: t!.userId, pinUserId: p!.userId }),
+        await staff.admin('POST', '/staff', {
+          staffNo: 'T-0042',
+          name: '阿波 踊子',
+          touchUserId: t!.userId,
+          pinUserId: p!.userId,
+        }),
         201,
       );
-      await json(await staff.admin('POST', '/doors', { doorId: 'OFFICE', name: '執務室', level: 'low' }), 201);
-      await json(await staff.admin('POST', '/doors', { doorId: 'SERVER', name: 'サーバ室', level: 'secure' }), 201);
+      await json(
+        await staff.admin('POST', '/doors', { doorId: 'OFFICE', name: '執務室', level: 'low' }),
+        201,
+      );
+      await json(
+        await staff.admin('POST', '/doors', {
+          doorId: 'SERVER',
+          name: 'サーバ室',
+          level: 'secure',
+        }),
+        201,
+      );
       for (const doorId of ['OFFICE', 'SERVER'])
         await json(
-          await staff.admin('POST', '/permissions', { staffNo: 'T-0042', doorId, days: [1, 2, 3, 4, 5], from: '08:30', to: '18:00' }),
+          await staff.admin('POST', '/permissions', {
+            staffNo: 'T-0042',
+            doorId,
+            days: [1, 2, 3, 4, 5],
+            from: '08:30',
+            to: '18:00',
+          }),
           201,
         );
       const terminal = async (doorId: string) => {
-        const r = await json(await staff.admin('POST', '/terminals', { terminalId: `at-${doorId}`, doorId }), 201);
-        return new DoorTerminal({ server: staff.url, token: r.token as string, touchKeys, pinKeys });
+        const r = await json(
+          await staff.admin('POST', '/terminals', { terminalId: `at-${doorId}`, doorId }),
+          201,
+        );
+        return new DoorTerminal({
+          server: staff.url,
+          token: r.token as string,
+          touchKeys,
+          pinKeys,
+        });
       };
       const office = await terminal('OFFICE');
       const serverRoom = await terminal('SERVER');
@@ -100,7 +146,11 @@ async function scenario(reach: (card: Card) => Promise<{ channel: CardChannel; d
       const { channel, done } = await reach(card);
       try {
         const opened = await office.touch(channel, keypad('never'));
-        assert.deepEqual([opened.opened, opened.staffNo, asked], [true, 'T-0042', 0], 'a touch, no PIN asked');
+        assert.deepEqual(
+          [opened.opened, opened.staffNo, asked],
+          [true, 'T-0042', 0],
+          'a touch, no PIN asked',
+        );
         const wrong = await serverRoom.touch(channel, keypad('1357'));
         assert.deepEqual([wrong.opened, wrong.code, wrong.triesLeft], [false, 'PIN_WRONG', 2]);
         assert.match(wrong.message.ja, /残り 2 回/);
@@ -108,7 +158,10 @@ async function scenario(reach: (card: Card) => Promise<{ channel: CardChannel; d
         assert.deepEqual([inside.opened, inside.code], [true, 'OPENED']);
 
         // The call center reports the card lost; the staff entry server reads the feed.
-        await setCardStatus(w.ctx, w.platform, cardIdOf(card) as never, { status: 'lost', source: 'call_center' });
+        await setCardStatus(w.ctx, w.platform, cardIdOf(card) as never, {
+          status: 'lost',
+          source: 'call_center',
+        });
         assert.deepEqual(await json(await staff.admin('POST', '/feed/poll'), 200), { kept: 2 });
         const lost = await office.touch(channel, keypad('never'));
         assert.deepEqual([lost.opened, lost.code], [false, 'CARD_LOST']);

@@ -4,11 +4,23 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decideEntry, describePermission, jstClock, minutesOf, permissionFrom, permits } from '../src/rules.ts';
+import {
+  decideEntry,
+  describePermission,
+  jstClock,
+  minutesOf,
+  permissionFrom,
+  permits,
+} from '../src/rules.ts';
 
 const jst = (s: string) => new Date(`${s}+09:00`);
 // 2026-06-01 is a Monday.
-const WEEKDAYS = permissionFrom({ doorId: 'ROOM1', days: [1, 2, 3, 4, 5], from: '08:30', to: '18:00' });
+const WEEKDAYS = permissionFrom({
+  doorId: 'ROOM1',
+  days: [1, 2, 3, 4, 5],
+  from: '08:30',
+  to: '18:00',
+});
 const NIGHT = permissionFrom({ doorId: 'SERVER', days: '5', from: '22:00', to: '06:00' });
 const LOW = { doorId: 'ROOM1', level: 'low' as const };
 const SECURE = { doorId: 'SERVER', level: 'secure' as const };
@@ -53,13 +65,18 @@ test('decideEntry: no permission, outside hours, the PIN for a secure room', () 
   assert.deepEqual(decideEntry(SECURE, [NIGHT], at, true), { ok: false, reason: 'OUTSIDE_HOURS' });
   // Two permissions for one door: either window opens it.
   const sat = permissionFrom({ doorId: 'ROOM1', days: [6], from: '09:00', to: '12:00' });
-  assert.deepEqual(decideEntry(LOW, [WEEKDAYS, sat], jst('2026-06-06T10:00:00'), false), { ok: true });
+  assert.deepEqual(decideEntry(LOW, [WEEKDAYS, sat], jst('2026-06-06T10:00:00'), false), {
+    ok: true,
+  });
 });
 
 test('permissions checked whole: bad input is RULE_INVALID in both languages', () => {
   assert.deepEqual(WEEKDAYS, { doorId: 'ROOM1', days: [1, 2, 3, 4, 5], from: 510, to: 1080 });
   assert.equal(describePermission(WEEKDAYS), '月火水木金 08:30–18:00');
-  assert.deepEqual(permissionFrom({ doorId: 'A', days: '3, 1,1', from: '00:00', to: '24:00' }).days, [1, 3]);
+  assert.deepEqual(
+    permissionFrom({ doorId: 'A', days: '3, 1,1', from: '00:00', to: '24:00' }).days,
+    [1, 3],
+  );
   for (const bad of [
     { doorId: '', days: [1], from: '08:00', to: '09:00' },
     { doorId: 'bad id!', days: [1], from: '08:00', to: '09:00' },

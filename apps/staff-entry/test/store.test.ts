@@ -34,63 +34,138 @@ const MON_10 = new Date('2026-06-01T10:00:00+09:00');
 const MON_21 = new Date('2026-06-01T21:00:00+09:00');
 
 async function setUp(db: Db) {
-  await addStaff(db, staffInputFrom({ staffNo: 'S001', name: '徳島 一郎', touchUserId: TOUCH.toLowerCase(), pinUserId: PIN }));
+  await addStaff(
+    db,
+    staffInputFrom({
+      staffNo: 'S001',
+      name: '徳島 一郎',
+      touchUserId: TOUCH.toLowerCase(),
+      pinUserId: PIN,
+    }),
+  );
   await addDoor(db, { doorId: 'OFFICE', name: '執務室', level: 'low' });
   await addDoor(db, { doorId: 'SERVER', name: 'サーバ室', level: 'secure' });
-  await grant(db, 'S001', permissionFrom({ doorId: 'OFFICE', days: [1, 2, 3, 4, 5], from: '08:00', to: '20:00' }));
-  await grant(db, 'S001', permissionFrom({ doorId: 'SERVER', days: [1, 2, 3, 4, 5], from: '09:00', to: '18:00' }));
+  await grant(
+    db,
+    'S001',
+    permissionFrom({ doorId: 'OFFICE', days: [1, 2, 3, 4, 5], from: '08:00', to: '20:00' }),
+  );
+  await grant(
+    db,
+    'S001',
+    permissionFrom({ doorId: 'SERVER', days: [1, 2, 3, 4, 5], from: '09:00', to: '18:00' }),
+  );
 }
 
 async function exercise(db: Db) {
   await setUp(db);
   await assert.rejects(
-    addStaff(db, staffInputFrom({ staffNo: 'S001', name: 'x', touchUserId: OTHER_PIN, pinUserId: 'C1C2C3C4C5C6C7C8C9CACBCCCD' })),
+    addStaff(
+      db,
+      staffInputFrom({
+        staffNo: 'S001',
+        name: 'x',
+        touchUserId: OTHER_PIN,
+        pinUserId: 'C1C2C3C4C5C6C7C8C9CACBCCCD',
+      }),
+    ),
     { code: 'STAFF_EXISTS' },
   );
   await assert.rejects(
-    addStaff(db, staffInputFrom({ staffNo: 'S002', name: '別人', touchUserId: TOUCH, pinUserId: OTHER_PIN })),
-    (e: { code: string; text: { ja: string } }) => e.code === 'CARD_IN_USE' && e.text.ja.includes('S001'),
+    addStaff(
+      db,
+      staffInputFrom({ staffNo: 'S002', name: '別人', touchUserId: TOUCH, pinUserId: OTHER_PIN }),
+    ),
+    (e: { code: string; text: { ja: string } }) =>
+      e.code === 'CARD_IN_USE' && e.text.ja.includes('S001'),
   );
-  assert.throws(() => staffInputFrom({ staffNo: 'S 1', name: 'x', touchUserId: TOUCH, pinUserId: PIN }), {
-    code: 'STAFF_INVALID',
+  assert.throws(
+    () => staffInputFrom({ staffNo: 'S 1', name: 'x', touchUserId: TOUCH, pinUserId: PIN }),
+    {
+      code: 'STAFF_INVALID',
+    },
+  );
+  assert.throws(
+    () => staffInputFrom({ staffNo: 'S3', name: 'x', touchUserId: TOUCH, pinUserId: TOUCH }),
+    {
+      code: 'BAD_REQUEST',
+    },
+  );
+  await assert.rejects(addDoor(db, { doorId: 'OFFICE', name: 'again', level: 'low' }), {
+    code: 'DOOR_EXISTS',
   });
-  assert.throws(() => staffInputFrom({ staffNo: 'S3', name: 'x', touchUserId: TOUCH, pinUserId: TOUCH }), {
-    code: 'BAD_REQUEST',
-  });
-  await assert.rejects(addDoor(db, { doorId: 'OFFICE', name: 'again', level: 'low' }), { code: 'DOOR_EXISTS' });
-  await assert.rejects(grant(db, 'NOBODY', permissionFrom({ doorId: 'OFFICE', days: [1], from: '08:00', to: '09:00' })), {
-    code: 'STAFF_UNKNOWN',
-  });
-  await assert.rejects(grant(db, 'S001', permissionFrom({ doorId: 'NODOOR', days: [1], from: '08:00', to: '09:00' })), {
-    code: 'DOOR_UNKNOWN',
-  });
+  await assert.rejects(
+    grant(
+      db,
+      'NOBODY',
+      permissionFrom({ doorId: 'OFFICE', days: [1], from: '08:00', to: '09:00' }),
+    ),
+    {
+      code: 'STAFF_UNKNOWN',
+    },
+  );
+  await assert.rejects(
+    grant(db, 'S001', permissionFrom({ doorId: 'NODOOR', days: [1], from: '08:00', to: '09:00' })),
+    {
+      code: 'DOOR_UNKNOWN',
+    },
+  );
   const t = await addTerminal(db, 'door-1', 'SERVER');
   assert.equal((await terminalByToken(db, t.token)).level, 'secure');
   await assert.rejects(terminalByToken(db, 'not a token'), { code: 'TERMINAL_AUTH' });
 
   const office = await doorOf(db, 'OFFICE');
   const server = await doorOf(db, 'SERVER');
-  const codes = async (...outs: Promise<{ code: string }>[]) => (await Promise.all(outs)).map((o) => o.code);
+  const codes = async (...outs: Promise<{ code: string }>[]) =>
+    (await Promise.all(outs)).map((o) => o.code);
+  assert.deepEqual(await codes(recordEntry(db, office, { touchUserId: TOUCH }, MON_10)), [
+    'OPENED',
+  ]);
+  assert.deepEqual(await codes(recordEntry(db, office, { touchUserId: TOUCH }, MON_21)), [
+    'OUTSIDE_HOURS',
+  ]);
+  assert.deepEqual(await codes(recordEntry(db, server, { touchUserId: TOUCH }, MON_10)), [
+    'PIN_NEEDED',
+  ]);
   assert.deepEqual(
-    await codes(recordEntry(db, office, { touchUserId: TOUCH }, MON_10)),
-    ['OPENED'],
-  );
-  assert.deepEqual(await codes(recordEntry(db, office, { touchUserId: TOUCH }, MON_21)), ['OUTSIDE_HOURS']);
-  assert.deepEqual(await codes(recordEntry(db, server, { touchUserId: TOUCH }, MON_10)), ['PIN_NEEDED']);
-  assert.deepEqual(
-    await codes(recordEntry(db, server, { touchUserId: TOUCH, pinFailure: { code: 'PIN_WRONG', triesLeft: 2 } }, MON_10)),
+    await codes(
+      recordEntry(
+        db,
+        server,
+        { touchUserId: TOUCH, pinFailure: { code: 'PIN_WRONG', triesLeft: 2 } },
+        MON_10,
+      ),
+    ),
     ['PIN_WRONG'],
   );
-  assert.deepEqual(await codes(recordEntry(db, server, { touchUserId: TOUCH, pinUserId: OTHER_PIN }, MON_10)), ['CARD_MISMATCH']);
+  assert.deepEqual(
+    await codes(recordEntry(db, server, { touchUserId: TOUCH, pinUserId: OTHER_PIN }, MON_10)),
+    ['CARD_MISMATCH'],
+  );
   const inside = await recordEntry(db, server, { touchUserId: TOUCH, pinUserId: PIN }, MON_10);
-  assert.deepEqual(inside, { seq: 6, opened: true, code: 'OPENED', staffNo: 'S001', name: '徳島 一郎' });
-  assert.deepEqual(await codes(recordEntry(db, office, { touchUserId: OTHER_PIN }, MON_10)), ['CARD_NOT_REGISTERED']);
+  assert.deepEqual(inside, {
+    seq: 6,
+    opened: true,
+    code: 'OPENED',
+    staffNo: 'S001',
+    name: '徳島 一郎',
+  });
+  assert.deepEqual(await codes(recordEntry(db, office, { touchUserId: OTHER_PIN }, MON_10)), [
+    'CARD_NOT_REGISTERED',
+  ]);
 
   // The feed: only the staff card's AIDs are kept; lost is refused at once, before any rule.
   assert.equal(
     await storeFeedPage(db, AIDS, {
       events: [
-        { seq: 3, status: 'lost', cardAps: [{ aid: AIDS[1]!, userId: PIN }, { aid: 'F04D594E4150000100', userId: OTHER_PIN }] },
+        {
+          seq: 3,
+          status: 'lost',
+          cardAps: [
+            { aid: AIDS[1]!, userId: PIN },
+            { aid: 'F04D594E4150000100', userId: OTHER_PIN },
+          ],
+        },
       ],
       next: 4,
     }),
@@ -100,8 +175,14 @@ async function exercise(db: Db) {
   assert.equal(await cardStatusOf(db, OTHER_PIN), undefined);
   assert.equal(await cardStatusOf(db, PIN), 'lost');
   // The PIN card AP named lost: the secure room is refused even with the PIN.
-  assert.deepEqual(await codes(recordEntry(db, server, { touchUserId: TOUCH, pinUserId: PIN }, MON_10)), ['CARD_LOST']);
-  await storeFeedPage(db, AIDS, { events: [{ seq: 5, status: 'revoked', cardAps: [{ aid: AIDS[0]!, userId: TOUCH }] }], next: 6 });
+  assert.deepEqual(
+    await codes(recordEntry(db, server, { touchUserId: TOUCH, pinUserId: PIN }, MON_10)),
+    ['CARD_LOST'],
+  );
+  await storeFeedPage(db, AIDS, {
+    events: [{ seq: 5, status: 'revoked', cardAps: [{ aid: AIDS[0]!, userId: TOUCH }] }],
+    next: 6,
+  });
   const refused = await recordEntry(db, office, { touchUserId: TOUCH }, MON_10);
   assert.deepEqual([refused.opened, refused.code], [false, 'CARD_REVOKED']);
 
@@ -109,12 +190,25 @@ async function exercise(db: Db) {
   const log = await entries(db);
   assert.deepEqual(
     log.map((r) => r.code),
-    ['OPENED', 'OUTSIDE_HOURS', 'PIN_NEEDED', 'PIN_WRONG', 'CARD_MISMATCH', 'OPENED', 'CARD_NOT_REGISTERED', 'CARD_LOST', 'CARD_REVOKED'],
+    [
+      'OPENED',
+      'OUTSIDE_HOURS',
+      'PIN_NEEDED',
+      'PIN_WRONG',
+      'CARD_MISMATCH',
+      'OPENED',
+      'CARD_NOT_REGISTERED',
+      'CARD_LOST',
+      'CARD_REVOKED',
+    ],
   );
   assert.deepEqual(await verifyLog(db), { ok: true, rows: 9 });
 
   // The database refuses an update or a delete by the service's own queries.
-  await assert.rejects(db.query(`UPDATE staff_entries SET opened = true WHERE seq = 2`), /append-only/);
+  await assert.rejects(
+    db.query(`UPDATE staff_entries SET opened = true WHERE seq = 2`),
+    /append-only/,
+  );
   await assert.rejects(db.query(`DELETE FROM staff_entries WHERE seq = 2`), /append-only/);
 }
 
@@ -122,7 +216,8 @@ async function exercise(db: Db) {
 async function tamper(db: Db) {
   await setUp(db);
   const office = await doorOf(db, 'OFFICE');
-  for (const at of [MON_10, MON_21, MON_10, MON_21, MON_10]) await recordEntry(db, office, { touchUserId: TOUCH }, at);
+  for (const at of [MON_10, MON_21, MON_10, MON_21, MON_10])
+    await recordEntry(db, office, { touchUserId: TOUCH }, at);
   assert.deepEqual(await verifyLog(db), { ok: true, rows: 5 });
   await db.query('ALTER TABLE staff_entries DISABLE TRIGGER staff_entries_append_only');
   const verdict = async () => {
