@@ -157,6 +157,25 @@ async function scenario(
         const inside = await serverRoom.touch(channel, keypad(HOLDER_PIN));
         assert.deepEqual([inside.opened, inside.code], [true, 'OPENED']);
 
+        // Three wrong PINs lock the PIN card AP: the next secure touch says so without
+        // asking; the office still opens by a touch (the touch card AP has its own PIN).
+        const tries: unknown[] = [];
+        for (const pin of ['1111', '2222', '3333']) {
+          const a = await serverRoom.touch(channel, keypad(pin));
+          tries.push([a.code, a.triesLeft]);
+        }
+        // The third wrong PIN is the one that locks it: the card says so at once.
+        assert.deepEqual(tries, [
+          ['PIN_WRONG', 2],
+          ['PIN_WRONG', 1],
+          ['PIN_LOCKED', 0],
+        ]);
+        const askedBefore = asked;
+        const locked = await serverRoom.touch(channel, keypad(HOLDER_PIN));
+        assert.deepEqual([locked.opened, locked.code, asked], [false, 'PIN_LOCKED', askedBefore]);
+        assert.match(locked.message.ja, /ロックされています/);
+        assert.equal((await office.touch(channel, keypad('never'))).code, 'OPENED');
+
         // The call center reports the card lost; the staff entry server reads the feed.
         await setCardStatus(w.ctx, w.platform, cardIdOf(card) as never, {
           status: 'lost',
@@ -172,11 +191,22 @@ async function scenario(
         await done();
       }
       const log = await json(await staff.admin('GET', '/log'), 200);
-      assert.deepEqual(log.verdict, { ok: true, rows: 5 });
-      assert.deepEqual(
-        (log.entries as { code: string }[]).map((e) => e.code),
-        ['OPENED', 'PIN_WRONG', 'OPENED', 'CARD_LOST', 'CARD_LOST'],
-      );
+      const codes = (log.entries as { code: string }[]).map((e) => e.code);
+      assert.deepEqual(log.verdict, { ok: true, rows: codes.length });
+      assert.deepEqual(codes.slice(0, 5), [
+        'OPENED',
+        'PIN_WRONG',
+        'OPENED',
+        'PIN_WRONG',
+        'PIN_WRONG',
+      ]);
+      assert.deepEqual(codes.slice(-5), [
+        'PIN_LOCKED',
+        'PIN_LOCKED',
+        'OPENED',
+        'CARD_LOST',
+        'CARD_LOST',
+      ]);
     } finally {
       await staff.close();
     }

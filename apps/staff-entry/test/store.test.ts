@@ -204,6 +204,14 @@ async function exercise(db: Db) {
   );
   assert.deepEqual(await verifyLog(db), { ok: true, rows: 9 });
 
+  // Doors at once: each touch gets its own seq, the chain holds.
+  await Promise.all(
+    Array.from({ length: 6 }, (_, i) =>
+      recordEntry(db, i % 2 ? office : server, { touchUserId: TOUCH }, MON_10),
+    ),
+  );
+  assert.deepEqual(await verifyLog(db), { ok: true, rows: 15 });
+
   // The database refuses an update or a delete by the service's own queries.
   await assert.rejects(
     db.query(`UPDATE staff_entries SET opened = true WHERE seq = 2`),
