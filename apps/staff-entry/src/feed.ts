@@ -5,7 +5,7 @@
  * public HTTP API only (DESIGN.md floor 5). A card AP named lost is refused at the
  * next touch.
  */
-import { ApiClient, ApiError } from '@myna-ap/loader/client';
+import { ApiError, readFeedSince, systemClient } from '@myna-ap/loader/client';
 import type { Db } from '@myna-ap/db';
 import { StaffError } from './errors.ts';
 import { feedCursor, storeFeedPage } from './store.ts';
@@ -21,22 +21,11 @@ export interface LoaderLink {
 /** Fetches every feed page since the stored cursor; answers how many staff card AP user IDs changed. */
 export async function pollFeed(db: Db, link: LoaderLink, aids: readonly string[]): Promise<number> {
   try {
-    const token = await new ApiClient(link.server).call('clientToken', {
-      body: {
-        grant_type: 'client_credentials',
-        client_id: link.clientId,
-        client_secret: link.clientSecret,
-      },
-    });
-    const api = new ApiClient(link.server, token.access_token);
-    let kept = 0;
-    for (;;) {
-      const since = await feedCursor(db);
-      const page = await api.call('feed', { query: { since: String(since), limit: '1000' } });
-      if (page.events.length === 0) return kept;
-      kept += await storeFeedPage(db, aids, page);
-      if (page.next <= since) return kept;
-    }
+    return await readFeedSince(
+      await systemClient(link),
+      () => feedCursor(db),
+      (page) => storeFeedPage(db, aids, page),
+    );
   } catch (e) {
     if (e instanceof ApiError)
       throw new StaffError('LOADER_FEED_FAILED', {
