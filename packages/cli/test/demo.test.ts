@@ -171,6 +171,10 @@ test('npm start (myna demo): the printed commands load a type C card AP and read
   );
   assert.doesNotMatch(without, /agent is running/);
   assert.match(without, /#login=ot_[0-9a-f]+/);
+  // The server answers: the demo is past its start and waits for Ctrl-C (a signal sent
+  // the instant the line is printed could beat the handler on a loaded machine).
+  const url = /at (http:\/\/127\.0\.0\.1:\d+)/.exec(without)![1]!;
+  assert.equal((await fetch(`${url}/healthz`)).status, 200);
   demo.child.kill('SIGINT');
   assert.equal(await demo.stopped, 0, demo.output());
 });
