@@ -48,6 +48,8 @@ export interface ServeOptions {
         readonly read: () => Promise<readonly JpkiRevocationRecord[]>;
         readonly intervalMs: number;
         readonly onError?: (e: unknown) => void;
+        /** 新旧紐付け from the same records: the card a renewed or reissued card replaced. */
+        readonly previousCardOf?: (cardId: string) => Promise<string | undefined>;
       }
     | undefined;
   /** Plugins of other packages mounted beside the API (docs/server.md). */
@@ -120,6 +122,7 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
       now: () => new Date(),
       keys,
       certificateCheck: o.certificateCheck,
+      previousCardOf: o.jpkiRevocations?.previousCardOf,
       feedSigner:
         o.feedSigner === false ? undefined : (o.feedSigner ?? defaultFeedSigner(dirname(keysFile))),
     };

@@ -81,6 +81,8 @@ export class RevocationLog {
   readonly #links: JsonLinesTail;
   readonly #revocations: JsonLinesTail;
   #fresh: CardRevocation[] = [];
+  // The links are read by the poll and by a counter's question at once: one read at a time.
+  #linksRead: Promise<void> = Promise.resolve();
 
   constructor(dir: string) {
     this.#links = new JsonLinesTail(join(dir, CARD_LINKS_FILE), (buf, a, b) => {
@@ -120,7 +122,7 @@ export class RevocationLog {
   /** The revocations recorded since the last call, oldest first. */
   async readNew(): Promise<CardRevocation[]> {
     // Links first: a certificate is issued (and linked) before it can be revoked.
-    if (this.#links.changed()) await this.#links.readNew();
+    await this.refreshLinks();
     if (this.#revocations.changed()) await this.#revocations.readNew();
     const out = this.#fresh;
     this.#fresh = [];
@@ -134,6 +136,14 @@ export class RevocationLog {
   previousOf(serialHex: string): string | undefined {
     const s = normalizeSerial(serialHex);
     return s ? this.#previous.get(s) : undefined;
+  }
+
+  /** Reads the links added since the last read (cards.jsonl), without taking revocations. */
+  refreshLinks(): Promise<void> {
+    this.#linksRead = this.#linksRead
+      .catch(() => undefined)
+      .then(() => (this.#links.changed() ? this.#links.readNew() : undefined));
+    return this.#linksRead;
   }
 
   /** The card a renewed or reissued card replaced, as far as read so far. */

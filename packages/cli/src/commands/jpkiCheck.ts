@@ -75,6 +75,10 @@ export function jpkiRevocations(
   const log = new RevocationLog(dir);
   return {
     read: () => log.readNew(),
+    previousCardOf: async (cardId) => {
+      await log.refreshLinks();
+      return log.previousCardOf(cardId);
+    },
     intervalMs: seconds * 1000,
     onError: (e) =>
       warn(

@@ -33,7 +33,7 @@ import { TransportError, cardRemoved, type TransportErrorCode } from '@myna-ap/t
 import { LoaderError, type Text } from '../errors.ts';
 import type { CardLink } from './link.ts';
 
-export type JobOp = 'load' | 'delete' | 'diagnose' | 'move_in' | 'reset_pin';
+export type JobOp = 'load' | 'delete' | 'diagnose' | 'move_in' | 'reset_pin' | 'carry_over';
 export type JobState = 'running' | 'done' | 'failed';
 
 export interface JobError {

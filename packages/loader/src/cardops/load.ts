@@ -30,6 +30,7 @@ import {
   isReservable,
   needsCardMunicipality,
   planLoad,
+  type LoadPlan,
   type LoadRequest,
   type PlannedCardAp,
   type PlannedVersion,
@@ -48,6 +49,7 @@ import {
   checkAuthPinNotLocked,
   identityScript,
   readIdentity,
+  type CardIdentity,
 } from './cardAccess.ts';
 import { asLink, replay, type CardLink } from './link.ts';
 import { recoverCard, type Recovered } from './recover.ts';
@@ -172,19 +174,36 @@ export async function loadOnCard(
   t: Transmit | CardLink,
   req: LoadRequest,
 ): Promise<LoadOutcome> {
-  const link = asLink(t);
   // Everything that needs no card is decided before the card is touched, once.
-  const plan = await planLoad(ctx, s, req);
-  const areas = (['local', 'extended'] as const).filter((a) =>
-    plan.items.some((x) => x.area === a),
-  );
-  const withMunicipality = needsCardMunicipality(plan);
+  return loadPlanned(ctx, s, t, await planLoad(ctx, s, req));
+}
+
+/** Which card APs go where: decided before the card is met, or from who the card is. */
+export type PlanSource = LoadPlan | ((card: CardIdentity) => Promise<LoadPlan>);
+
+/**
+ * The card half of a load, for a plan made (`planLoad`, a carry-over's). A plan
+ * that depends on the card (a function) is made after round trip 1 has told who
+ * the card is; its first area then opens in a round trip of its own.
+ */
+export async function loadPlanned(
+  ctx: Ctx,
+  s: Session,
+  t: Transmit | CardLink,
+  source: PlanSource,
+): Promise<LoadOutcome> {
+  const link = asLink(t);
+  const known = typeof source === 'function' ? undefined : source;
+  const areasOf = (p: LoadPlan) =>
+    (['local', 'extended'] as const).filter((a) => p.items.some((x) => x.area === a));
+  const withMunicipality = known ? needsCardMunicipality(known) : true;
 
   // Round trip 1: who the card is and until when it is valid, its auth PIN, the
   // first area up to its challenge. The expiry is a READ BINARY in the 共通カードAP
   // already selected: nothing after it waits on its answer, so it rides along.
   const reads = [...identityScript(withMunicipality, true), ...authPinScript()];
-  let opening: AreaOpening | undefined = areas[0] && beginArea(ctx.keys, areas[0]);
+  const firstArea = known && areasOf(known)[0];
+  let opening: AreaOpening | undefined = firstArea && beginArea(ctx.keys, firstArea);
   const first = [...reads, ...(opening?.script ?? [])];
   const answers = await link.run(first);
   const brought = replay(link, first, answers);
@@ -206,8 +225,10 @@ export async function loadOnCard(
   // (The SELECT and INITIALIZE UPDATE round trip 1 already ran leave nothing on it.)
   checkCardNotExpired(card.expiry ?? null, ctx.now());
   await checkAuthPinNotLocked(brought.transmit);
+  const plan = known ?? (await (source as (c: CardIdentity) => Promise<LoadPlan>)(card));
+  const areas = areasOf(plan);
   let openingAnswers: readonly Uint8Array[] = [];
-  if (touched) opening = areas[0] && beginArea(ctx.keys, areas[0]);
+  if (touched && known) opening = areas[0] && beginArea(ctx.keys, areas[0]);
   else openingAnswers = answers.slice(reads.length);
   if (brought.left() !== openingAnswers.length) {
     throw new Error(
@@ -251,15 +272,16 @@ export async function loadOnCard(
         await refuse(areaError);
         continue;
       }
-      // What this holder's PIN and data would make of the planned version, before a
-      // user ID is spent on an INSTALL that cannot be built.
-      const dry = p.version ? dryRun(p, p.version, ctx, card.serial) : undefined;
-      if (dry) {
-        await refuse(dry);
-        continue;
-      }
+      // The plan's refusal first (not loadable, not carried over): no PIN can change it.
       if (!isReservable(p)) {
         await refuse(p.refusal!);
+        continue;
+      }
+      // What this holder's PIN and data would make of the planned version, before a
+      // user ID is spent on an INSTALL that cannot be built.
+      const dry = dryRun(p, p.version, ctx, card.serial);
+      if (dry) {
+        await refuse(dry);
         continue;
       }
       const version = p.version;

@@ -245,6 +245,17 @@ export const API = {
     body: S.cardApStatusBody,
     response: R.cardApSchema,
   }),
+  setCardApCarryOver: op({
+    method: 'POST',
+    path: '/v1/card-aps/:id/carry-over',
+    summary:
+      'Let municipalities’ counters carry the card AP over to a holder’s renewed or reissued card (引継ぎ), or stop it (the owner’s administrator)',
+    tag: 'card APs',
+    auth: true,
+    params: S.idParams,
+    body: S.cardApCarryOverBody,
+    response: R.cardApSchema,
+  }),
   addCardApUser: op({
     method: 'POST',
     path: '/v1/card-aps/:id/users',
@@ -332,7 +343,7 @@ export const API = {
     method: 'POST',
     path: '/v1/jobs',
     summary:
-      'Start a card operation at a terminal (load, delete, diagnose, move_in, reset_pin); answers with the first command APDU to relay',
+      'Start a card operation at a terminal (load, delete, diagnose, move_in, reset_pin, carry_over); answers with the first command APDU to relay',
     tag: 'card jobs',
     auth: true,
     body: S.jobBody,
@@ -473,7 +484,7 @@ export const API = {
     method: 'GET',
     path: '/v1/notices',
     summary:
-      'Your provider’s notices after seq `after`: card APs removed on a move-in (move_in_removed), status changes of cards holding them (card_status), 記載事項変更 of such cards (card_info_change); ask again with `next`',
+      'Your provider’s notices after seq `after`: card APs removed on a move-in (move_in_removed), status changes of cards holding them (card_status), 記載事項変更 of such cards (card_info_change), card APs carried over to a renewed or reissued card with the old and new user IDs (card_ap_carried); ask again with `next`',
     tag: 'status feed',
     auth: true,
     query: S.noticesQuery,

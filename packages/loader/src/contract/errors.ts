@@ -521,8 +521,34 @@ export const LOADER_ERRORS = defineCatalogue({
   },
   MUNICIPALITY_COUNTER_ONLY: {
     status: 403,
-    en: 'this is done at a municipality’s counter only (a holder’s PIN reset, a 記載事項変更)',
-    ja: 'この手続（暗証番号の再設定・記載事項変更）は市区町村の窓口でのみ行えます',
+    en: 'this is done at a municipality’s counter only (a holder’s PIN reset, a 記載事項変更, a carry-over)',
+    ja: 'この手続（暗証番号の再設定・記載事項変更・カードAPの引継ぎ）は市区町村の窓口でのみ行えます',
+  },
+  // --- 再交付・更新時のカードAP引継ぎ (cardops/carryOver.ts) ---
+  CARD_SUCCESSION_UNAVAILABLE: {
+    status: 503,
+    en: 'this server does not read the JPKI issuer’s link of new cards to old ones (myna serve --jpki DIR)',
+    ja: 'このサーバはJPKI発行者の新旧カードの紐付けを読んでいません（myna serve --jpki DIR）',
+  },
+  CARD_SUCCESSION_UNKNOWN: {
+    status: 409,
+    en: 'no earlier card is linked to this card: it is not a renewed or reissued card, or the link has not been recorded yet',
+    ja: 'このカードに紐付く旧カードがありません（更新・再交付のカードでないか、紐付けがまだ記録されていません）',
+  },
+  NOTHING_TO_CARRY_OVER: {
+    status: 409,
+    en: 'the earlier card held no card AP to carry over',
+    ja: '旧カードに引き継ぐカードAPはありません',
+  },
+  CARRY_OVER_NOT_ALLOWED: {
+    status: 403,
+    en: 'the card AP’s provider does not let a counter carry it over: the holder asks the provider',
+    ja: 'このカードAPの提供者は窓口での引継ぎを認めていません。提供者にお問い合わせください',
+  },
+  ALREADY_CARRIED_OVER: {
+    status: 409,
+    en: 'this card AP of the earlier card is already carried over to a new card',
+    ja: '旧カードのこのカードAPは既に新しいカードへ引き継がれています',
   },
   CARD_STATUS_SOURCE: {
     status: 409,

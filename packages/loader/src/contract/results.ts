@@ -122,6 +122,8 @@ export const cardApSchema = z.object({
   pendingRequest: nullable(cardApRequestSchema),
   users: z.array(z.object({ providerId: z.string(), relation: z.enum(['joint', 'partner']) })),
   requestedAt: nullable(z.string()),
+  /** 引継ぎ: a municipality's counter may carry it over to a holder's renewed or reissued card. */
+  carryOver: z.boolean(),
 });
 /** The format tag of a key package, as @myna-ap/apdu's KEY_PACKAGE_FORMAT (a test keeps them equal). */
 export const KEY_PACKAGE_FORMAT_TAG = 'myna-cardap-keys';
@@ -218,6 +220,20 @@ export const loadResultSchema = z.object({
     }),
   ),
 });
+export const carryOverResultSchema = z.object({
+  cardId: z.string(),
+  /** The card it replaced (新旧紐付け). */
+  fromCardId: z.string(),
+  recovered: z.array(recoveredSchema),
+  results: z.array(
+    loadResultSchema.shape.results.element.extend({
+      providerId: z.string(),
+      /** The old card's instance and user ID this one carries on. */
+      fromInstanceId: z.string(),
+      fromUserId: z.string(),
+    }),
+  ),
+});
 export const deleteResultSchema = z.object({
   cardId: z.string(),
   recovered: z.array(recoveredSchema),
@@ -302,6 +318,7 @@ export const JOB_RESULTS = {
   diagnose: diagnoseResultSchema,
   move_in: moveInResultSchema,
   reset_pin: resetPinResultSchema,
+  carry_over: carryOverResultSchema,
 } as const;
 export type JobResults = { [K in keyof typeof JOB_RESULTS]: z.infer<(typeof JOB_RESULTS)[K]> };
 
@@ -336,6 +353,7 @@ export const jobSchema = z.discriminatedUnion('op', [
   jobOf('diagnose'),
   jobOf('move_in'),
   jobOf('reset_pin'),
+  jobOf('carry_over'),
 ]);
 export type Job = z.infer<typeof jobSchema>;
 // jobOpSchema and jobSchema's ops are the same list.
@@ -422,7 +440,7 @@ export const dailyListSchema = z.object({
 export const noticeSchema = z.object({
   seq: z.number(),
   providerId: z.string(),
-  kind: z.enum(['move_in_removed', 'card_status', 'card_info_change']),
+  kind: z.enum(['move_in_removed', 'card_status', 'card_info_change', 'card_ap_carried']),
   cardId: z.string(),
   instanceId: nullable(z.string()),
   detail: z.record(z.string(), z.unknown()),

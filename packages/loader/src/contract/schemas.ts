@@ -47,7 +47,7 @@ export const statusSourceSchema = z.enum(['call_center', 'jpki_revocation', 'ope
 export const instanceStateSchema = z.enum(['pending', 'loaded', 'deleting', 'deleted', 'failed']);
 /** How the holder asked (本人の希望): on a form, by signature at the counter, online. */
 export const consentMethodSchema = z.enum(['counter_form', 'counter_signature', 'online']);
-export const jobOpSchema = z.enum(['load', 'delete', 'diagnose', 'move_in', 'reset_pin']);
+export const jobOpSchema = z.enum(['load', 'delete', 'diagnose', 'move_in', 'reset_pin', 'carry_over']);
 export const jobStateSchema = z.enum(['running', 'done', 'failed']);
 /** What a terminal reports instead of a response APDU when the card is gone. */
 export const terminalFailureSchema = z.enum(['CARD_REMOVED', 'NO_CARD', 'PCSC_ERROR']);
@@ -200,6 +200,7 @@ export const approveBody = z
 export const cardApStatusBody = z
   .object({ status: z.enum(['rejected', 'suspended', 'approved', 'retired']) })
   .strict();
+export const cardApCarryOverBody = z.object({ allowed: z.boolean() }).strict();
 export const cardApUserBody = z
   .object({ providerId: providerIdSchema, relation: z.enum(['joint', 'partner']) })
   .strict();
@@ -300,12 +301,29 @@ export const moveInJob = z
     overrideHours: z.boolean().optional(),
   })
   .strict();
+/** 再交付・更新時の引継ぎ: the card APs of the card the one in the reader replaced. */
+export const carryOverJob = z
+  .object({
+    op: z.literal('carry_over'),
+    terminalId: terminalIdSchema,
+    consent: consentGiven,
+    /** PINs the holder chooses now, for card APs with a holder PIN (types A and D). */
+    pins: z
+      .array(z.object({ cardApId: opaqueIdSchema, pin: cardApPin }).strict())
+      .max(20)
+      .refine((a) => new Set(a.map((p) => p.cardApId)).size === a.length, 'a card AP twice')
+      .optional(),
+    holderMunicipality: municipalityCodeSchema.optional(),
+    overrideHours: z.boolean().optional(),
+  })
+  .strict();
 export const jobBody = z.discriminatedUnion('op', [
   loadJob,
   deleteJob,
   diagnoseJob,
   moveInJob,
   resetPinJob,
+  carryOverJob,
 ]);
 export type JobBody = z.input<typeof jobBody>;
 /** A job body as parsed (defaults applied). */

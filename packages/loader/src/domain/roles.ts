@@ -42,6 +42,8 @@ export type Action =
   | 'card.pin_reset'
   /** Record a 記載事項変更 (name or address rewritten on the card) at a municipality's counter. */
   | 'card.info_change'
+  /** Carry the card APs of a renewed or reissued card's predecessor over (引継ぎ), at a municipality's counter. */
+  | 'card.carry_over'
   | 'feed.read'
   | 'consent.record'
   | 'hours.override'
@@ -82,6 +84,7 @@ const PROVIDER_ROLES: Readonly<Record<Exclude<Role, 'platform'>, ReadonlySet<Act
     'card.move_in',
     'card.pin_reset',
     'card.info_change',
+    'card.carry_over',
     'cardap.keys',
     'feed.read',
     'consent.record',
@@ -99,6 +102,7 @@ const PROVIDER_ROLES: Readonly<Record<Exclude<Role, 'platform'>, ReadonlySet<Act
     'card.move_in',
     'card.pin_reset',
     'card.info_change',
+    'card.carry_over',
     'consent.record',
   ]),
   auditor: new Set<Action>([
@@ -140,6 +144,7 @@ const AT_TERMINAL: ReadonlySet<Action> = new Set<Action>([
   'card.move_in',
   'card.pin_reset',
   'card.info_change',
+  'card.carry_over',
 ]);
 
 export function can(actor: Actor, action: Action, resource: Resource = {}): boolean {

@@ -16,6 +16,7 @@ import { checkCardApPin } from '../domain/installSpec.ts';
 import { loadOnCard } from '../cardops/load.ts';
 import { deleteOnCard } from '../cardops/delete.ts';
 import { moveIn } from '../cardops/moveIn.ts';
+import { carryOver } from '../cardops/carryOver.ts';
 import { diagnose } from '../cardops/diagnose.ts';
 import { resetPin } from '../cardops/resetPin.ts';
 import { exportKeyPackage } from '../store/keyPackages.ts';
@@ -139,6 +140,20 @@ export async function startCardJob(
           cardApId: body.cardApId as CardApId,
           pin,
           consent: body.consent,
+          overrideHours: body.overrideHours,
+        });
+      break;
+    }
+    case 'carry_over': {
+      const pins = Object.fromEntries(
+        (body.pins ?? []).map((p) => [p.cardApId, checkCardApPin(p.pin)]),
+      );
+      run = (t) =>
+        carryOver(ctx, session, t, {
+          terminalId,
+          consent: body.consent,
+          pins,
+          holderMunicipality: body.holderMunicipality,
           overrideHours: body.overrideHours,
         });
       break;

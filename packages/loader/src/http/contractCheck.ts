@@ -12,6 +12,7 @@ import type { DeleteOutcome } from '../cardops/delete.ts';
 import type { DiagnoseReport } from '../cardops/diagnose.ts';
 import type { MoveInOutcome } from '../cardops/moveIn.ts';
 import type { ResetPinOutcome } from '../cardops/resetPin.ts';
+import type { CarryOverOutcome } from '../cardops/carryOver.ts';
 import type { JobOp } from '../cardops/jobs.ts';
 import type { ProviderKind } from '../domain/provider.ts';
 import type { Role } from '../domain/roles.ts';
@@ -30,6 +31,7 @@ export const CHECKS = [
   yes<Assignable<DiagnoseReport, Answer<JobResults['diagnose']>>>(),
   yes<Assignable<MoveInOutcome, Answer<JobResults['move_in']>>>(),
   yes<Assignable<ResetPinOutcome, Answer<JobResults['reset_pin']>>>(),
+  yes<Assignable<CarryOverOutcome, Answer<JobResults['carry_over']>>>(),
   yes<Same<JobOp, S.JobOp>>(),
   yes<Same<ProviderKind, S.ProviderKind>>(),
   yes<Same<Role, S.Role>>(),

@@ -22,6 +22,7 @@ import {
   requestCardAp,
   requestNewVersion,
   setCardApStatus,
+  setCardApCarryOver,
 } from '../store/cardAps.ts';
 import { listInstances, recordConsent } from '../store/instances.ts';
 import {
@@ -110,6 +111,9 @@ export const coreRoutes: readonly Route[] = [
   ),
   route('setCardApStatus', async (ctx, { session, params, body }) =>
     ok(await setCardApStatus(ctx, session, params.id, body.status)),
+  ),
+  route('setCardApCarryOver', async (ctx, { session, params, body }) =>
+    ok(await setCardApCarryOver(ctx, session, params.id, body.allowed)),
   ),
   route('addCardApUser', async (ctx, { session, params, body }) =>
     ok(await addCardApUser(ctx, session, params.id, body.providerId as ProviderId, body.relation)),

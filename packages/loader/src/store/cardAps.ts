@@ -33,6 +33,7 @@ interface CardApRow {
   size: number | null;
   access: AccessConditions | null;
   users: { providerId: string; relation: 'joint' | 'partner' }[] | null;
+  carry_over: boolean;
 }
 
 export interface CardApView {
@@ -50,6 +51,8 @@ export interface CardApView {
   readonly pendingRequest: CardApRequest | null;
   readonly users: readonly { providerId: string; relation: 'joint' | 'partner' }[];
   readonly requestedAt: string | null;
+  /** 引継ぎ: a municipality's counter may carry it over to a holder's renewed or reissued card. */
+  readonly carryOver: boolean;
 }
 
 const SELECT = `SELECT c.*, v.size, v.access,
@@ -72,6 +75,7 @@ function view(r: CardApRow): CardApView {
     pendingRequest: r.pending ? r.requested : null,
     users: r.users ?? [],
     requestedAt: iso(r.requested_at),
+    carryOver: r.carry_over,
   };
 }
 
@@ -319,6 +323,38 @@ export async function setCardApStatus(
       },
       ctx.now(),
     );
+    return view((await find(tx, id))!);
+  });
+}
+
+/**
+ * 引継ぎ: whether a municipality's counter may load the card AP onto a holder's
+ * renewed or reissued card (cardops/carryOver.ts). The owner's administrator
+ * decides (off until then); audited.
+ */
+export async function setCardApCarryOver(
+  ctx: Ctx,
+  s: Session,
+  id: string,
+  allowed: boolean,
+): Promise<CardApView> {
+  return writeTransaction(ctx.db, async (tx) => {
+    const r = await find(tx, id, true);
+    if (!r || r.provider_id !== s.providerId) throw notFound('card AP', id);
+    authorize(s, 'cardap.request', { providerId: r.provider_id as ProviderId });
+    if (r.carry_over !== allowed) {
+      await tx.query('UPDATE card_aps SET carry_over = $2 WHERE id = $1', [id, allowed]);
+      await appendAudit(
+        tx,
+        {
+          actor: s.operatorId,
+          action: 'cardap.carry_over',
+          target: id,
+          detail: { providerId: r.provider_id, allowed },
+        },
+        ctx.now(),
+      );
+    }
     return view((await find(tx, id))!);
   });
 }

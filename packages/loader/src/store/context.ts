@@ -28,6 +28,12 @@ export interface Ctx {
   readonly certificateCheck?: CertificateCheck | undefined;
   /** The daily lists' signer, made on first use (key generation costs a moment); absent: lists are not signed. */
   readonly feedSigner?: (() => Promise<FeedSigner>) | undefined;
+  /**
+   * 新旧紐付け: the card a renewed or reissued card replaced, as the JPKI issuer
+   * linked them (@myna-ap/pki's RevocationLog `previousCardOf`, wired by `myna
+   * serve --jpki DIR`); absent: card APs cannot be carried over (cardops/carryOver.ts).
+   */
+  readonly previousCardOf?: ((cardId: string) => Promise<string | undefined>) | undefined;
 }
 
 /** The answer of a certificate check (the shapes of @myna-ap/pki's `Validation`). */

@@ -42,6 +42,7 @@ import { authorize, type Ctx, type Session } from './context.ts';
 import { currentServiceHours } from './settings.ts';
 import { findProvider } from './providers.ts';
 import { hexUpper, iso } from './rows.ts';
+import { noticeCarried } from './carryOvers.ts';
 import type { CardStatus } from '../domain/cardStatus.ts';
 import type { LoadPlan, ReservableCardAp } from './loadPlan.ts';
 
@@ -79,6 +80,7 @@ interface InstanceRow {
   created_by: string;
   loaded_at: Date | null;
   deleted_at: Date | null;
+  carried_from?: string | null;
 }
 
 function view(r: InstanceRow): InstanceView {
@@ -249,6 +251,8 @@ export interface CardSeen {
 export interface ReserveOptions {
   /** A consent recorded before (`recordConsent`) instead of the plan's, given now. */
   readonly consentId?: ConsentId | undefined;
+  /** 引継ぎ: the old card's instance this one carries on (store/carryOvers.ts). */
+  readonly carriedFrom?: InstanceId | undefined;
   /** For tests of the collision retry only. */
   readonly random?: RandomSource;
 }
@@ -271,7 +275,9 @@ export async function reserveLoad(
   options: ReserveOptions = {},
 ): Promise<InstanceView> {
   const now = ctx.now();
-  const provider = plan.provider;
+  // A carry-over loads other providers' card APs: each under its own provider.
+  const provider = item.owner ?? plan.provider;
+  const carriedFrom = options.carriedFrom ?? item.carriedFrom;
   return writeTransaction(ctx.db, async (tx) => {
     const held = await upsertCard(tx, card.cardId, {
       supplied: plan.holderMunicipality,
@@ -302,9 +308,10 @@ export async function reserveLoad(
       try {
         const ins = await tx.query<InstanceRow>(
           `INSERT INTO card_ap_instances (id, card_id, area, card_ap_id, version, aid, user_id, provider_id,
-             terminal_id, state, step, consent_id, created_at, created_by, updated_at, batch_id)
+             terminal_id, state, step, consent_id, created_at, created_by, updated_at, batch_id, carried_from)
            SELECT $1::text, $2::text, $3::text, c.id, c.version, c.aid, $6::bytea, c.provider_id,
-                  $7::text, 'pending', 'reserved', $8::text, $9::timestamptz, $10::text, $9::timestamptz, $11::text
+                  $7::text, 'pending', 'reserved', $8::text, $9::timestamptz, $10::text, $9::timestamptz, $11::text,
+                  $12::text
              FROM card_aps c JOIN providers p ON p.id = c.provider_id
             WHERE c.id = $4 AND c.version = $5 AND c.status = 'approved' AND p.status = 'active'
            ON CONFLICT (user_id) DO NOTHING
@@ -321,11 +328,22 @@ export async function reserveLoad(
             now,
             plan.operatorId,
             plan.batchId ?? null,
+            carriedFrom ?? null,
           ],
         );
         inserted = ins.rows[0];
         if (inserted) break;
       } catch (e) {
+        if (uniqueViolation(e) === 'card_ap_instances_carried') {
+          throw new LoaderError(
+            'ALREADY_CARRIED_OVER',
+            {
+              en: 'this card AP of the old card is already carried over to a new card',
+              ja: '旧カードのこのカードAPは既に新しいカードへ引き継がれています',
+            },
+            409,
+          );
+        }
         if (uniqueViolation(e) === 'card_ap_instances_live') {
           throw new LoaderError(
             'ALREADY_LOADED',
@@ -420,8 +438,9 @@ async function whyNotReservable(
   ).rows[0];
   if (!ap) throw notFound('card AP', item.cardApId);
   checkLoadable(ap.status, ap.areas, item.area);
-  const provider = await findProvider(tx, plan.provider.id);
-  if (!provider) throw notFound('provider', plan.provider.id);
+  const providerId = (item.owner ?? plan.provider).id;
+  const provider = await findProvider(tx, providerId);
+  if (!provider) throw notFound('provider', providerId);
   const elig = areaEligibility(provider, item.area, municipality);
   if (!elig.ok) throw elig.error;
   if (Number(ap.version) !== item.version.number) {
@@ -486,7 +505,10 @@ export async function settle(
       },
       now,
     );
-    return view(updated.rows[0]!);
+    const after = updated.rows[0]!;
+    // A carried-over instance that reaches the card is told with its old user ID.
+    if (next === 'loaded' && after.carried_from) await noticeCarried(tx, after.id, now);
+    return view(after);
   });
 }
 

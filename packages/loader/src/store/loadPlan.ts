@@ -9,7 +9,7 @@
  */
 import type { AreaName } from '@myna-ap/apdu';
 import { LoaderError, notFound } from '../errors.ts';
-import type { CardApId, TerminalId } from '../domain/ids.ts';
+import type { CardApId, InstanceId, TerminalId } from '../domain/ids.ts';
 import type { Provider } from '../domain/provider.ts';
 import { checkLoadable, type CardApStatus } from '../domain/cardAp.ts';
 import type { ApprovedVersion } from '../domain/installSpec.ts';
@@ -64,6 +64,13 @@ export interface PlannedCardAp {
   readonly version: PlannedVersion | undefined;
   /** Why it cannot be loaded (not approved, suspended, not for this area): refused in its turn. */
   readonly refusal: LoaderError | undefined;
+  /**
+   * 引継ぎ (cardops/carryOver.ts): the card AP's own provider, when the plan's
+   * provider (the municipality's counter) is not it, and the old card's instance
+   * this load carries on.
+   */
+  readonly owner?: Provider | undefined;
+  readonly carriedFrom?: InstanceId | undefined;
 }
 
 /** A card AP the plan found loadable: what a reservation takes. */
@@ -91,7 +98,7 @@ export function needsCardMunicipality(plan: LoadPlan): boolean {
   return plan.holderMunicipality === null && plan.items.some((p) => p.area === 'local');
 }
 
-interface CardApRow extends Partial<VersionRow> {
+export interface CardApRow extends Partial<VersionRow> {
   id: string;
   provider_id: string;
   name: string;
@@ -146,29 +153,7 @@ export async function planLoad(ctx: Ctx, s: Session, req: LoadRequest): Promise<
         ja: `カードAP ${item.cardApId} はどちらの領域にも搭載できます。領域（local / extended）を指定してください`,
       });
     }
-    let refusal: LoaderError | undefined;
-    try {
-      checkLoadable(ap.status, ap.areas, area);
-    } catch (e) {
-      if (!(e instanceof LoaderError)) throw e;
-      refusal = e;
-    }
-    // Approving a card AP sets its version: one that is approved has it.
-    const version =
-      ap.version !== null && ap.size !== undefined && ap.size !== null
-        ? { ...versionFromRow(ap as VersionRow), number: Number(ap.version) }
-        : undefined;
-    if (!version && !refusal) throw new Error(`card AP ${ap.id} is approved without a version`);
-    return {
-      cardApId: item.cardApId,
-      name: ap.name,
-      area,
-      aid: hexUpper(ap.card_aid),
-      pin: item.pin,
-      data: item.data,
-      version,
-      refusal,
-    };
+    return plannedCardAp(ap, { ...item, area });
   });
   return {
     operatorId: s.operatorId,
@@ -182,8 +167,44 @@ export async function planLoad(ctx: Ctx, s: Session, req: LoadRequest): Promise<
   };
 }
 
+/**
+ * One card AP of a plan from its row: its approved version, or the refusal its
+ * status or `refusal` (a carry-over's own rule, checked first) gives.
+ */
+export function plannedCardAp(
+  ap: CardApRow,
+  item: LoadItem & { readonly area: AreaName },
+  more: Pick<PlannedCardAp, 'owner' | 'carriedFrom'> & { readonly refusal?: LoaderError } = {},
+): PlannedCardAp {
+  let refusal: LoaderError | undefined = more.refusal;
+  try {
+    if (!refusal) checkLoadable(ap.status, ap.areas, item.area);
+  } catch (e) {
+    if (!(e instanceof LoaderError)) throw e;
+    refusal = e;
+  }
+  // Approving a card AP sets its version: one that is approved has it.
+  const version =
+    ap.version !== null && ap.size !== undefined && ap.size !== null
+      ? { ...versionFromRow(ap as VersionRow), number: Number(ap.version) }
+      : undefined;
+  if (!version && !refusal) throw new Error(`card AP ${ap.id} is approved without a version`);
+  return {
+    cardApId: item.cardApId,
+    name: ap.name,
+    area: item.area,
+    aid: hexUpper(ap.card_aid),
+    pin: item.pin,
+    data: item.data,
+    version,
+    refusal,
+    ...(more.owner ? { owner: more.owner } : {}),
+    ...(more.carriedFrom ? { carriedFrom: more.carriedFrom } : {}),
+  };
+}
+
 /** The card APs and their current approved versions, in one read. */
-async function cardApsWithVersion(ctx: Ctx, ids: CardApId[]): Promise<Map<string, CardApRow>> {
+export async function cardApsWithVersion(ctx: Ctx, ids: CardApId[]): Promise<Map<string, CardApRow>> {
   const r = await ctx.db.query<CardApRow>(
     `SELECT c.id, c.provider_id, c.name, c.status, c.areas, c.aid AS card_aid, c.version,
             c.type, c.aid, v.size, v.access, v.spec
