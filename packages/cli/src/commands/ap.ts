@@ -5,6 +5,47 @@ import { t } from '../i18n.ts';
 import { cardApRequestBody, cardApsQuery } from '@myna-ap/loader/contract';
 import { SERVER_OPTIONS, api, int, need, str, strs, table, valid } from './serve.ts';
 
+const carryOver: CliCommand = {
+  path: ['ap', 'carry-over'],
+  summary: {
+    en: 'let municipalities’ counters carry a card AP over to a holder’s renewed or reissued card, or stop it (the owner’s administrator)',
+    ja: '更新・再交付のカードへの窓口でのカードAP引継ぎを許可・停止（提供者の管理者）',
+  },
+  usage: 'CARD_AP_ID (--allow | --deny)',
+  options: { ...SERVER_OPTIONS, allow: { type: 'boolean' }, deny: { type: 'boolean' } },
+  positionals: true,
+  async run({ values, positionals }, io) {
+    const id = positionals[0];
+    if (!id || positionals.length > 1 || (values.allow === true) === (values.deny === true)) {
+      throw new CliError(
+        {
+          en: 'name the card AP and say --allow or --deny',
+          ja: 'カードAPを指定し、--allow か --deny のどちらかを指定してください',
+        },
+        2,
+      );
+    }
+    return api(values, async (c) => {
+      const ap = await c.call('setCardApCarryOver', {
+        params: { id },
+        body: { allowed: values.allow === true },
+      });
+      io.out(
+        ap.carryOver
+          ? t({
+              en: `${ap.name} (${ap.id}): counters may carry it over to renewed and reissued cards`,
+              ja: `${ap.name}（${ap.id}）: 更新・再交付のカードへの窓口での引継ぎを許可しました`,
+            })
+          : t({
+              en: `${ap.name} (${ap.id}): not carried over; holders ask you to load it again`,
+              ja: `${ap.name}（${ap.id}）: 引継ぎを停止しました（本人から再搭載の依頼を受けます）`,
+            }),
+      );
+      return 0;
+    });
+  },
+};
+
 const request: CliCommand = {
   path: ['ap', 'request'],
   summary: {
@@ -178,4 +219,4 @@ const keys: CliCommand = {
   },
 };
 
-export const apCommands: readonly CliCommand[] = [request, approve, list, keys];
+export const apCommands: readonly CliCommand[] = [request, approve, list, keys, carryOver];

@@ -1,5 +1,5 @@
 /**
- * `myna load | delete | diagnose | move-in`: card operations at a terminal. The
+ * `myna load | delete | diagnose | move-in | pin-reset | carry-over`: card operations at a terminal. The
  * card is an emulated card file (`--card FILE`, in this process; written back
  * after the operation) or a card in a PC/SC reader (`--reader N|NAME`). The
  * server holds the keys and runs the operation; this command only relays the
@@ -598,4 +598,87 @@ const pinReset: CliCommand = {
   },
 };
 
-export const cardJobCommands: readonly CliCommand[] = [load, del, diagnoseCmd, moveInCmd, pinReset];
+const carryOverCmd: CliCommand = {
+  path: ['carry-over'],
+  summary: {
+    en: 'renewal or reissue (更新・再交付): load the card APs of the card this one replaced onto it, in one step, with new user IDs; the providers are told old and new',
+    ja: '更新・再交付: 旧カードのカードAPを新しいカードへ一度に引き継ぐ（利用者IDは新規。提供者に新旧を通知）',
+  },
+  usage:
+    '(--card FILE | --reader N) [--terminal ID] [--pin-for CARD_AP_ID]… [--consent M] [--note T] [--municipality CODE] [--override-hours] [--cardap-pin-stdin] [--json]   (the PIN the holder chooses for each --pin-for card AP: MYNA_CARDAP_PIN)',
+  options: {
+    ...SERVER_OPTIONS,
+    ...CARD_OPTIONS,
+    'pin-for': { type: 'string', multiple: true },
+    consent: { type: 'string' },
+    note: { type: 'string' },
+    municipality: { type: 'string' },
+    'override-hours': { type: 'boolean' },
+    'cardap-pin-stdin': { type: 'boolean' },
+  },
+  async run({ values }, io) {
+    const pinFor = strs(values['pin-for']);
+    const pin =
+      pinFor.length > 0
+        ? readPassword('MYNA_CARDAP_PIN', values['cardap-pin-stdin'] === true)
+        : undefined;
+    const municipality = str(values.municipality);
+    return api(values, async (c) => {
+      const terminalId = await terminalOf(values, c);
+      const j = await runJob(c, await oneCard(values), {
+        op: 'carry_over',
+        terminalId,
+        consent: consentOf(values),
+        ...(pin !== undefined ? { pins: pinFor.map((cardApId) => ({ cardApId, pin })) } : {}),
+        ...(municipality ? { holderMunicipality: municipality } : {}),
+        ...(values['override-hours'] === true ? { overrideHours: true } : {}),
+      });
+      if (j.state !== 'done') throw jobFailure(j);
+      const o = jobResult(j, 'carry_over');
+      if (values.json) {
+        io.out(JSON.stringify(o, null, 2));
+        return 0;
+      }
+      io.out(
+        t({
+          en: `card ${o.cardId}: carrying over from card ${o.fromCardId}`,
+          ja: `カード ${o.cardId}: 旧カード ${o.fromCardId} から引継ぎ`,
+        }),
+      );
+      printRecovered(io, o);
+      for (const r of o.results) {
+        const where = t(AREA_TEXT[r.area] ?? { en: r.area, ja: r.area });
+        if (r.status === 'loaded') {
+          io.out(
+            t({
+              en: `  carried  ${r.name} (${r.cardApId}, ${r.providerId}) in the ${where}: user ID ${r.userId} (was ${r.fromUserId}; ${r.providerId} is notified)`,
+              ja: `  引継ぎ   ${r.name}（${r.cardApId}、${r.providerId}）${where}: 利用者ID ${r.userId}（旧 ${r.fromUserId}。${r.providerId} に通知します）`,
+            }),
+          );
+        } else {
+          const m = r.error ? `${t(r.error.message)} [${r.error.code}]` : '';
+          io.out(
+            t({
+              en: `  not carried ${r.name} (${r.cardApId}, ${r.providerId}): ${m}`,
+              ja: `  引継ぎ不可 ${r.name}（${r.cardApId}、${r.providerId}）: ${m}`,
+            }),
+          );
+        }
+      }
+      return o.results.some(
+        (r) => r.status !== 'loaded' && r.error?.code !== 'ALREADY_CARRIED_OVER',
+      )
+        ? 1
+        : 0;
+    });
+  },
+};
+
+export const cardJobCommands: readonly CliCommand[] = [
+  load,
+  del,
+  diagnoseCmd,
+  moveInCmd,
+  pinReset,
+  carryOverCmd,
+];

@@ -164,6 +164,15 @@ export const manifest: readonly CommandEntry[] = [
     module: 'ap',
   },
   {
+    path: ['ap', 'carry-over'],
+    summary: {
+      en: 'let municipalities’ counters carry a card AP over to a holder’s renewed or reissued card, or stop it (the owner’s administrator)',
+      ja: '更新・再交付のカードへの窓口でのカードAP引継ぎを許可・停止（提供者の管理者）',
+    },
+    usage: 'CARD_AP_ID (--allow | --deny)',
+    module: 'ap',
+  },
+  {
     path: ['operator', 'unlock'],
     summary: {
       en: 'clear an operator’s lockout',
@@ -429,6 +438,16 @@ export const manifest: readonly CommandEntry[] = [
     },
     usage:
       '(--card FILE | --reader N) --ap CARD_AP_ID [--terminal ID] [--consent M] [--note T] [--cardap-pin-stdin]   (new PIN: MYNA_CARDAP_PIN; none for a system-fixed PIN)',
+    module: 'cardJobs',
+  },
+  {
+    path: ['carry-over'],
+    summary: {
+      en: 'renewal or reissue (更新・再交付): load the card APs of the card this one replaced onto it, in one step, with new user IDs; the providers are told old and new',
+      ja: '更新・再交付: 旧カードのカードAPを新しいカードへ一度に引き継ぐ（利用者IDは新規。提供者に新旧を通知）',
+    },
+    usage:
+      '(--card FILE | --reader N) [--terminal ID] [--pin-for CARD_AP_ID]… [--consent M] [--note T] [--municipality CODE] [--override-hours] [--cardap-pin-stdin] [--json]   (the PIN the holder chooses for each --pin-for card AP: MYNA_CARDAP_PIN)',
     module: 'cardJobs',
   },
   {

@@ -47,7 +47,14 @@ export const statusSourceSchema = z.enum(['call_center', 'jpki_revocation', 'ope
 export const instanceStateSchema = z.enum(['pending', 'loaded', 'deleting', 'deleted', 'failed']);
 /** How the holder asked (本人の希望): on a form, by signature at the counter, online. */
 export const consentMethodSchema = z.enum(['counter_form', 'counter_signature', 'online']);
-export const jobOpSchema = z.enum(['load', 'delete', 'diagnose', 'move_in', 'reset_pin', 'carry_over']);
+export const jobOpSchema = z.enum([
+  'load',
+  'delete',
+  'diagnose',
+  'move_in',
+  'reset_pin',
+  'carry_over',
+]);
 export const jobStateSchema = z.enum(['running', 'done', 'failed']);
 /** What a terminal reports instead of a response APDU when the card is gone. */
 export const terminalFailureSchema = z.enum(['CARD_REMOVED', 'NO_CARD', 'PCSC_ERROR']);

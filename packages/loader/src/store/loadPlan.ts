@@ -204,7 +204,10 @@ export function plannedCardAp(
 }
 
 /** The card APs and their current approved versions, in one read. */
-export async function cardApsWithVersion(ctx: Ctx, ids: CardApId[]): Promise<Map<string, CardApRow>> {
+export async function cardApsWithVersion(
+  ctx: Ctx,
+  ids: CardApId[],
+): Promise<Map<string, CardApRow>> {
   const r = await ctx.db.query<CardApRow>(
     `SELECT c.id, c.provider_id, c.name, c.status, c.areas, c.aid AS card_aid, c.version,
             c.type, c.aid, v.size, v.access, v.spec
