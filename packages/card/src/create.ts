@@ -79,7 +79,16 @@ export interface CertificateIssuer {
     notBefore?: Date;
     /** The card's serial (hex), so the issuer links its certificates to the card. */
     cardId?: string;
+    /** A renewal or reissue (更新・再交付): the card this one replaces (新旧紐付け). */
+    replaces?: CardReplaced;
   }): Promise<CardCertificates>;
+}
+
+/** The card a renewed or reissued one replaces: its serial and its two certificates' serials (hex). */
+export interface CardReplaced {
+  readonly card: string;
+  readonly auth: string;
+  readonly sign: string;
 }
 
 /** The two JPKI private keys and the card-authentication key (RSA-2048). */
@@ -120,6 +129,8 @@ export interface CreateCardOptions {
   /** Signs the 券面 data; default a new in-memory issuer (see issuer.ts). */
   readonly cardIssuer?: CardIssuer;
   readonly now?: Date;
+  /** 更新・再交付: the card this one replaces; the issuer records the link old → new. */
+  readonly replaces?: CardReplaced;
 }
 
 /** Everything a person needs to use the card; print once, never store. */
@@ -346,6 +357,7 @@ export async function createCard(opts: CreateCardOptions): Promise<CreatedCard> 
     holder: o.holder,
     notBefore: o.now,
     cardId: toHex(o.serial).toUpperCase(),
+    ...(opts.replaces ? { replaces: opts.replaces } : {}),
   });
   const pkcs8 = (k: KeyObject) => new Uint8Array(k.export({ format: 'der', type: 'pkcs8' }));
   const info = {

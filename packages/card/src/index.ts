@@ -53,6 +53,7 @@ export {
   type CardKeys,
   type CardSecrets,
   type CertificateIssuer,
+  type CardReplaced,
   type CreateCardOptions,
   type CreatedCard,
 } from './create.ts';

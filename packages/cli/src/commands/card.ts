@@ -22,6 +22,7 @@ import {
   type AccessRule,
   type CardHolder,
   type CardImage,
+  type CardReplaced,
   type CreatedCard,
 } from '@myna-ap/card';
 import { JpkiIssuer, PkiError, defaultPkiDir } from '@myna-ap/pki';
@@ -88,6 +89,36 @@ export interface MakeCardFileOptions {
   readonly municipality?: string;
   readonly pkiDir?: string;
   readonly force?: boolean;
+  /** 更新・再交付: the card file this card replaces (its serial and certificates are linked). */
+  readonly replaces?: string;
+}
+
+/**
+ * The old card of a renewal or reissue, read from its file: its serial (カード識別番号)
+ * and its two certificates' serials, which the JPKI issuer links to the new card (新旧紐付け)
+ * so that relying parties and the loading system can follow the holder to it.
+ */
+export async function replacedCard(file: string): Promise<CardReplaced> {
+  const img = await loadCardImage(file).catch(asCliError);
+  const card = img.common.files['0001'];
+  const serialOf = (which: 'auth' | 'sign'): string | undefined => {
+    const der = img.jpki.files[which === 'auth' ? '000A' : '0001'];
+    if (!der) return undefined;
+    try {
+      return new X509Certificate(Buffer.from(der, 'hex')).serialNumber;
+    } catch {
+      return undefined;
+    }
+  };
+  const auth = serialOf('auth');
+  const sign = serialOf('sign');
+  if (!card || !auth || !sign) {
+    throw new CliError({
+      en: `${file} is not a card with a serial and both JPKI certificates; a renewal names the card it replaces`,
+      ja: `${file} はカード識別番号と JPKI 証明書（利用者証明用・署名用）を持つカードではありません。更新・再交付では置き換える旧カードを指定してください`,
+    });
+  }
+  return { card: card.toUpperCase(), auth, sign };
 }
 
 function cardOptions(o: MakeCardFileOptions) {
@@ -111,13 +142,19 @@ export async function makeCardFile(o: MakeCardFileOptions): Promise<CreatedCard>
   try {
     // Check every option first: a typo should not wait for key generation.
     resolveCardOptions(cardOptions(o));
+    const replaces = o.replaces === undefined ? undefined : await replacedCard(o.replaces);
     const [certificates, cardIssuer] = await Promise.all([
       openIssuer(o.pkiDir ?? defaultPkiDir()),
       openOrCreateCardIssuer(defaultCardIssuerDir()),
     ]);
     let made: CreatedCard;
     try {
-      made = await createCard({ ...cardOptions(o), certificates, cardIssuer });
+      made = await createCard({
+        ...cardOptions(o),
+        certificates,
+        cardIssuer,
+        ...(replaces ? { replaces } : {}),
+      });
     } finally {
       await certificates.close(); // PKCS#11 sessions, when the issuer's keys are in a token
     }
@@ -165,7 +202,7 @@ const create: CliCommand = {
     ja: 'エミュレートするマイナンバーカードのファイルを作成',
   },
   usage:
-    '--out FILE [--name NAME] [--address ADDR] [--birth YYYY-MM-DD] [--sex 1|2|9] [--my-number 12DIGITS] [--pin 4DIGITS] [--sign-password PASS] [--municipality CODE] [--pki DIR] [--force]',
+    '--out FILE [--name NAME] [--address ADDR] [--birth YYYY-MM-DD] [--sex 1|2|9] [--my-number 12DIGITS] [--pin 4DIGITS] [--sign-password PASS] [--municipality CODE] [--pki DIR] [--replaces OLD.card] [--force]',
   options: {
     out: { type: 'string' },
     name: { type: 'string' },
@@ -177,6 +214,7 @@ const create: CliCommand = {
     'sign-password': { type: 'string' },
     municipality: { type: 'string' },
     pki: { type: 'string' },
+    replaces: { type: 'string' },
     force: { type: 'boolean' },
   },
   async run({ values }, io) {
@@ -205,8 +243,18 @@ const create: CliCommand = {
       municipality: str(values.municipality),
       pkiDir: str(values.pki),
       force: values.force === true,
+      replaces: str(values.replaces),
     });
     for (const line of describeCreated(out, made, holder)) io.out(line);
+    const replaced = str(values.replaces);
+    if (replaced) {
+      io.out(
+        t({
+          en: `  replaces ${replaced} (更新・再交付): the JPKI issuer links the old card to this one; carry its card APs over with \`myna carry-over\`, and revoke the old certificates with \`myna pki revoke\` when the old card is returned or lost`,
+          ja: `  ${replaced} を置き換えるカードです（更新・再交付）。JPKI 発行者が旧カードと新カードを紐付けました。カードAPの引継ぎは \`myna carry-over\`、旧カードの証明書の失効は返納・紛失の届出後に \`myna pki revoke\` で行います`,
+        }),
+      );
+    }
     return 0;
   },
 };

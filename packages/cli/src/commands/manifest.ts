@@ -10,7 +10,7 @@ export const manifest: readonly CommandEntry[] = [
       ja: 'エミュレートするマイナンバーカードのファイルを作成',
     },
     usage:
-      '--out FILE [--name NAME] [--address ADDR] [--birth YYYY-MM-DD] [--sex 1|2|9] [--my-number 12DIGITS] [--pin 4DIGITS] [--sign-password PASS] [--municipality CODE] [--pki DIR] [--force]',
+      '--out FILE [--name NAME] [--address ADDR] [--birth YYYY-MM-DD] [--sex 1|2|9] [--my-number 12DIGITS] [--pin 4DIGITS] [--sign-password PASS] [--municipality CODE] [--pki DIR] [--replaces OLD.card] [--force]',
     module: 'card',
   },
   {
