@@ -65,6 +65,7 @@ export { CardJobs, type JobsOptions } from './cardops/jobs.ts';
 export { loadOnCard, type LoadItem, type LoadRequest, type LoadOutcome } from './cardops/load.ts';
 export { deleteOnCard, type DeleteOutcome } from './cardops/delete.ts';
 export { moveIn, type MoveInOutcome } from './cardops/moveIn.ts';
+export { carryOver, type CarryOverOutcome } from './cardops/carryOver.ts';
 export { diagnose, type DiagnoseReport } from './cardops/diagnose.ts';
 export { resetPin, type ResetPinOutcome } from './cardops/resetPin.ts';
 export { recoverCard } from './cardops/recover.ts';
