@@ -36,7 +36,7 @@ test('CLI: card create --replaces links the renewal; carry-over loads the old ca
     dataDir: join(home, 'db'),
     config: TEST_CONFIG,
     adminPassword: 'platform admin password',
-    jpkiRevocations: jpkiRevocations(pki, 3600, () => {}),
+    jpkiRevocations: jpkiRevocations(pki, 0.2, () => {}),
   });
   t.after(() => s.close());
   const info = await seedDemo(s.ctx, join(home, 'demo.json'));
@@ -81,6 +81,24 @@ test('CLI: card create --replaces links the renewal; carry-over loads the old ca
   const links = (await readFile(join(pki, 'cards.jsonl'), 'utf8')).trim().split('\n');
   const link = JSON.parse(links.at(-1)!) as { card: string; replacesCard?: string };
   assert.ok(link.replacesCard, 'the issuer recorded the old card');
+  // The old card's two certificates are revoked (superseded), and so the old card is void.
+  assert.match(renewed.out, /old auth certificate [0-9a-f]+: revoked \(replaced/);
+  assert.match(renewed.out, /old sign certificate [0-9a-f]+: revoked \(replaced/);
+  const revocations = (await readFile(join(pki, 'revocations.jsonl'), 'utf8')).trim().split('\n');
+  assert.deepEqual(
+    revocations.map((l) => (JSON.parse(l) as { reason: string }).reason),
+    ['replaced', 'replaced'],
+  );
+  const oldStatus = async () =>
+    (
+      await s.db.query<{ status: string }>('SELECT status FROM cards WHERE card_id = $1', [
+        link.replacesCard,
+      ])
+    ).rows[0]?.status;
+  for (let i = 0; i < 100 && (await oldStatus()) !== 'revoked'; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(await oldStatus(), 'revoked', 'the feed has the old card revoked by itself');
 
   // Until the provider allows it, its card AP is named and not carried, with what to do.
   const refused = await myna(['carry-over', '--card', newCard], base);

@@ -10,12 +10,18 @@ test('RFC 5280 names map to the JPKI reason whose CRL reason they are', () => {
   assert.equal(revocationReason('keyCompromise'), 'key-compromise');
   assert.equal(revocationReason('affiliationChanged'), 'info-change');
   assert.equal(revocationReason('cessationOfOperation'), 'death');
-  assert.equal(revocationReason('superseded'), 'holder-request');
+  assert.equal(revocationReason('superseded'), 'replaced');
   assert.equal(revocationReason('KEYCOMPROMISE'), 'key-compromise', 'any case, as openssl');
   for (const r of REVOCATION_REASONS) assert.equal(revocationReason(r), r);
   // RFC 5280 §5.3.1 CRLReason codes: the JPKI reason a name maps to writes that code
-  // (superseded has no JPKI reason of its own: a holder's request, unspecified).
-  const CODE = { unspecified: 0, keyCompromise: 1, affiliationChanged: 3, cessationOfOperation: 5 };
+  // (superseded: the old card's certificates when a renewed or reissued card replaces it).
+  const CODE = {
+    unspecified: 0,
+    keyCompromise: 1,
+    affiliationChanged: 3,
+    superseded: 4,
+    cessationOfOperation: 5,
+  };
   for (const [name, code] of Object.entries(CODE)) {
     assert.equal(Number(CRL_REASON[RFC5280_REASONS[name]!]), code, name);
   }

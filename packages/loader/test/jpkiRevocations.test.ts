@@ -256,6 +256,7 @@ test('which card status each pki reason calls for', () => {
   assert.equal(cardStatusForRevocation('death'), 'revoked');
   assert.equal(cardStatusForRevocation('info-change'), undefined);
   assert.equal(cardStatusForRevocation('holder-request'), undefined);
+  assert.equal(cardStatusForRevocation('replaced'), 'revoked', 'a renewed card voids the old one');
   assert.equal(cardStatusForRevocation('toString'), undefined);
   assert.equal(cardStatusForRevocation(''), undefined);
 });

@@ -1,7 +1,8 @@
 /**
  * Revocation reasons of the test issuer and the rules that go with them (pure).
  * JPKI revokes on loss, on a change of the holder's 記載事項 (4 info), on death,
- * on key compromise and at the holder's request; RFC 5280 names the CRL reasons.
+ * on key compromise, at the holder's request and when a new card replaces the old
+ * one (更新・再交付); RFC 5280 names the CRL reasons.
  */
 import { x509 } from './x509.ts';
 import type { CertKind } from './kinds.ts';
@@ -11,7 +12,8 @@ export type RevocationReason =
   | 'info-change' // 記載事項変更 (4 info changed): 署名用 only
   | 'death' // 死亡
   | 'key-compromise' // 鍵の危殆化
-  | 'holder-request'; // 本人の申請
+  | 'holder-request' // 本人の申請
+  | 'replaced'; // 更新・再交付: a new card took this one's place (the old card is returned)
 
 export const REVOCATION_REASONS: readonly RevocationReason[] = [
   'lost',
@@ -19,6 +21,7 @@ export const REVOCATION_REASONS: readonly RevocationReason[] = [
   'death',
   'key-compromise',
   'holder-request',
+  'replaced', // last: the serial table stores a reason by its index here
 ];
 
 /** RFC 5280 CRLReason for each; `unspecified` entries carry no reasonCode extension. */
@@ -28,6 +31,7 @@ export const CRL_REASON: Readonly<Record<RevocationReason, x509.X509CrlReason>> 
   death: x509.X509CrlReason.cessationOfOperation,
   'key-compromise': x509.X509CrlReason.keyCompromise,
   'holder-request': x509.X509CrlReason.unspecified,
+  replaced: x509.X509CrlReason.superseded,
 };
 
 export interface Revocation {

@@ -131,8 +131,47 @@ function cardOptions(o: MakeCardFileOptions) {
   };
 }
 
+/** An old card's certificate revoked because a new card replaced it (or found revoked already). */
+export interface RetiredCertificate {
+  readonly kind: 'auth' | 'sign';
+  readonly serial: string;
+  readonly reason: string;
+  readonly revokedAt: string;
+  /** Revoked before this renewal (a loss reported earlier, say): left as it was. */
+  readonly already: boolean;
+}
+
+/**
+ * Revokes the replaced card's two certificates for `replaced` (CRL reason
+ * superseded): the old card is void once the new one is issued. One revoked
+ * before (a loss reported at the call centre) keeps its own reason.
+ */
+async function retireOldCertificates(
+  issuer: JpkiIssuer,
+  old: CardReplaced,
+): Promise<RetiredCertificate[]> {
+  const out: RetiredCertificate[] = [];
+  for (const [kind, serial] of [
+    ['auth', old.auth],
+    ['sign', old.sign],
+  ] as const) {
+    const before = issuer.revocation(serial);
+    const r = before ?? (await issuer.revoke(serial, 'replaced'));
+    out.push({
+      kind,
+      serial: r.serial,
+      reason: r.reason,
+      revokedAt: r.revokedAt,
+      already: !!before,
+    });
+  }
+  return out;
+}
+
 /** Creates a card and writes it to `out` (shared by `card create` and `demo`). */
-export async function makeCardFile(o: MakeCardFileOptions): Promise<CreatedCard> {
+export async function makeCardFile(
+  o: MakeCardFileOptions,
+): Promise<CreatedCard & { readonly retired?: readonly RetiredCertificate[] }> {
   if (!o.force && (await exists(o.out))) {
     throw new CliError({
       en: `${o.out} already exists; use --force to replace it`,
@@ -147,19 +186,30 @@ export async function makeCardFile(o: MakeCardFileOptions): Promise<CreatedCard>
       openIssuer(o.pkiDir ?? defaultPkiDir()),
       openOrCreateCardIssuer(defaultCardIssuerDir()),
     ]);
-    let made: CreatedCard;
     try {
-      made = await createCard({
+      const made = await createCard({
         ...cardOptions(o),
         certificates,
         cardIssuer,
         ...(replaces ? { replaces } : {}),
       });
+      await saveCardImage(o.out, made.image, { exclusive: !o.force });
+      if (!replaces) return made;
+      // Only once the new card is written: a failure before leaves the old card valid.
+      try {
+        return { ...made, retired: await retireOldCertificates(certificates, replaces) };
+      } catch (e) {
+        const cmds = [replaces.auth, replaces.sign]
+          .map((s) => `myna pki revoke --serial ${s} --reason replaced`)
+          .join('; ');
+        throw new CliError({
+          en: `the new card is written to ${o.out}, but the old card's certificates were not all revoked (${(e as Error).message}); finish with: ${cmds}`,
+          ja: `新しいカードは ${o.out} に作成しましたが、旧カードの証明書の失効が完了していません（${(e as Error).message}）。次で完了してください: ${cmds}`,
+        });
+      }
     } finally {
       await certificates.close(); // PKCS#11 sessions, when the issuer's keys are in a token
     }
-    await saveCardImage(o.out, made.image, { exclusive: !o.force });
-    return made;
   } catch (e) {
     return asCliError(e);
   }
@@ -250,10 +300,28 @@ const create: CliCommand = {
     if (replaced) {
       io.out(
         t({
-          en: `  replaces ${replaced} (更新・再交付): the JPKI issuer links the old card to this one; carry its card APs over with \`myna carry-over\`, and revoke the old certificates with \`myna pki revoke\` when the old card is returned or lost`,
-          ja: `  ${replaced} を置き換えるカードです（更新・再交付）。JPKI 発行者が旧カードと新カードを紐付けました。カードAPの引継ぎは \`myna carry-over\`、旧カードの証明書の失効は返納・紛失の届出後に \`myna pki revoke\` で行います`,
+          en: `  replaces ${replaced} (更新・再交付): the JPKI issuer links the old card to this one; carry its card APs over with \`myna carry-over\``,
+          ja: `  ${replaced} を置き換えるカードです（更新・再交付）。JPKI 発行者が旧カードと新カードを紐付けました。カードAPの引継ぎは \`myna carry-over\` で行います`,
         }),
       );
+      for (const r of made.retired ?? []) {
+        const which = t(
+          r.kind === 'auth'
+            ? { en: 'auth certificate', ja: '利用者証明用証明書' }
+            : { en: 'sign certificate', ja: '署名用証明書' },
+        );
+        io.out(
+          r.already
+            ? t({
+                en: `  old ${which} ${r.serial}: already revoked (${r.reason}, ${r.revokedAt})`,
+                ja: `  旧カードの${which} ${r.serial}: 失効済み（${r.reason}、${r.revokedAt}）`,
+              })
+            : t({
+                en: `  old ${which} ${r.serial}: revoked (replaced — CRL reason superseded)`,
+                ja: `  旧カードの${which} ${r.serial}: 失効しました（更新・再交付、CRL理由 superseded）`,
+              }),
+        );
+      }
     }
     return 0;
   },

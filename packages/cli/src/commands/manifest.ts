@@ -285,8 +285,8 @@ export const manifest: readonly CommandEntry[] = [
   {
     path: ['pki', 'revoke'],
     summary: {
-      en: "revoke a card certificate (reasons: lost, info-change, death, key-compromise, holder-request, or RFC 5280's keyCompromise, affiliationChanged, cessationOfOperation, superseded, unspecified)",
-      ja: 'カード証明書を失効（理由: lost, info-change, death, key-compromise, holder-request、または RFC 5280 の keyCompromise, affiliationChanged, cessationOfOperation, superseded, unspecified）',
+      en: "revoke a card certificate (reasons: lost, info-change, death, key-compromise, holder-request, replaced, or RFC 5280's keyCompromise, affiliationChanged, cessationOfOperation, superseded, unspecified)",
+      ja: 'カード証明書を失効（理由: lost, info-change, death, key-compromise, holder-request, replaced、または RFC 5280 の keyCompromise, affiliationChanged, cessationOfOperation, superseded, unspecified）',
     },
     usage: '--serial HEX --reason REASON [--dir DIR]',
     module: 'pki',

@@ -153,7 +153,7 @@ export const RFC5280_REASONS: Readonly<Record<string, RevocationReason>> = {
   keyCompromise: 'key-compromise',
   affiliationChanged: 'info-change', // 記載事項変更
   cessationOfOperation: 'death', // 死亡
-  superseded: 'holder-request', // a new certificate at the holder's request
+  superseded: 'replaced', // 更新・再交付: a new card's certificate supersedes it
   unspecified: 'holder-request',
 };
 

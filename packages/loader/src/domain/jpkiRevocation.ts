@@ -9,6 +9,7 @@
  *   death (死亡)               → revoked    the card lapses (失効, seeds/004)
  *   info-change (記載事項変更)  → —          the card stays; a new 署名用 certificate follows
  *   holder-request (本人の申請) → —          the holder gave up a certificate, not the card
+ *   replaced (更新・再交付)     → revoked    a new card took its place: the old one is void
  *
  * The move then follows the same rules as any report (cardStatus.ts, source
  * `jpki_revocation`): never back to active, never out of revoked.
@@ -17,7 +18,7 @@ import type { CardStatus } from './cardStatus.ts';
 
 /** @myna-ap/pki's RevocationReason, by value (the loader does not import pki). */
 export type JpkiRevocationReason =
-  'lost' | 'key-compromise' | 'death' | 'info-change' | 'holder-request';
+  'lost' | 'key-compromise' | 'death' | 'info-change' | 'holder-request' | 'replaced';
 
 const STATUS: Readonly<Record<JpkiRevocationReason, CardStatus | undefined>> = {
   lost: 'lost',
@@ -25,6 +26,7 @@ const STATUS: Readonly<Record<JpkiRevocationReason, CardStatus | undefined>> = {
   death: 'revoked',
   'info-change': undefined,
   'holder-request': undefined,
+  replaced: 'revoked',
 };
 
 /** The card status a revocation for `reason` calls for; undefined: the card stays as it is. */
