@@ -28,6 +28,17 @@ export interface Ctx {
   readonly certificateCheck?: CertificateCheck | undefined;
   /** The daily lists' signer, made on first use (key generation costs a moment); absent: lists are not signed. */
   readonly feedSigner?: (() => Promise<FeedSigner>) | undefined;
+  /** The audit log's checkpoint signer (keys/auditSigner.ts); absent: checkpoints are unsigned. */
+  readonly auditSigner?: (() => Promise<AuditSigner>) | undefined;
+}
+
+/** The platform's Ed25519 key that signs the audit log's checkpoints. */
+export interface AuditSigner {
+  /** `checkpointKeyId` of the public key. */
+  readonly keyId: string;
+  /** SubjectPublicKeyInfo, DER. */
+  readonly publicKey: Uint8Array;
+  sign(message: Uint8Array): Promise<Uint8Array>;
 }
 
 /** The answer of a certificate check (the shapes of @myna-ap/pki's `Validation`). */
