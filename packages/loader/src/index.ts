@@ -75,9 +75,13 @@ export { createTerminal } from './store/terminals.ts';
 
 // The audit log (監査ログ).
 export {
+  appendAudit,
   listAudit,
   verifyAudit,
   sequenceAudit,
+  SEQUENCE_BATCH,
+  rowHash,
+  GENESIS_HASH,
   sequenceAllAudit,
   auditCheckpoint,
   auditInclusionProof,
