@@ -31,7 +31,6 @@ import {
   unlockOperator,
 } from '../store/operatorAdmin.ts';
 import { currentServiceHours, serviceHoursView, setServiceHours } from '../store/settings.ts';
-import { authorize } from '../store/context.ts';
 import { databaseAnswers } from '../store/health.ts';
 import { serviceHoursAt } from '../domain/rules/serviceHours.ts';
 import type { NewProvider } from '../domain/provider.ts';
