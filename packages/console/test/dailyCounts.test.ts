@@ -7,13 +7,15 @@ import type { AuditRow } from '../src/types.ts';
 
 const row = (at: string, action: string): AuditRow => ({
   seq: 0,
+  id: 'au_000000000000000000000000',
   at,
   actor: 'op',
   action,
   target: null,
   detail: {},
-  prevHash: '',
-  hash: '',
+  leafHash: '',
+  prevHash: null,
+  hash: null,
 });
 
 test('jstDay: the day in Japan, nine hours ahead of UTC', () => {

@@ -25,3 +25,12 @@ export {
   type CardTransmit,
   type RelayOptions,
 } from './relay.ts';
+// Checking the audit log's proofs and checkpoints outside the server (docs/audit.md).
+export { verifyInclusion, verifyConsistency, leafHash, type Hash } from './domain/merkle.ts';
+export { canonicalJson, contentLeaf, chainLeaf, type AuditContent } from './domain/auditLeaf.ts';
+export {
+  checkpointText,
+  checkpointKeyId,
+  verifyCheckpointSignature,
+  type SignedCheckpoint,
+} from './domain/auditCheckpoint.ts';

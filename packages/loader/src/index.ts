@@ -75,7 +75,23 @@ export { authenticate, createOperator, login } from './store/operators.ts';
 export { createTerminal } from './store/terminals.ts';
 
 // The audit log (監査ログ).
-export { listAudit, verifyAudit, type AuditRow, type AuditVerdict } from './store/audit.ts';
+export {
+  appendAudit,
+  listAudit,
+  verifyAudit,
+  sequenceAudit,
+  SEQUENCE_BATCH,
+  rowHash,
+  GENESIS_HASH,
+  sequenceAllAudit,
+  auditCheckpoint,
+  auditInclusionProof,
+  auditConsistencyProof,
+  type AuditRow,
+  type AuditVerdict,
+} from './store/audit.ts';
+export { memoryAuditSigner, openFileAuditSigner } from './keys/auditSigner.ts';
+export type { AuditSigner } from './store/context.ts';
 
 // Ids and domain types a caller names.
 export type {

@@ -8,7 +8,15 @@ import { buildServer, type ServerOptions } from './http/server.ts';
 import type { Mount } from './http/mount.ts';
 import { bootstrapPlatformAdmin } from './store/operators.ts';
 import { DEFAULT_CONFIG } from './store/config.ts';
-import type { CertificateCheck, Ctx, FeedSigner, LoaderConfig } from './store/context.ts';
+import type {
+  AuditSigner,
+  CertificateCheck,
+  Ctx,
+  FeedSigner,
+  LoaderConfig,
+} from './store/context.ts';
+import { openFileAuditSigner } from './keys/auditSigner.ts';
+import { startAuditSequencer } from './store/audit.ts';
 import { SoftwareKeyStore, openFileSigner, signDetached } from '@myna-ap/pki';
 import { openSoftwareKeyStore, type LoaderKeyStore } from './keys/keyStore.ts';
 import { checkKeysAgainstDb } from './store/settings.ts';
@@ -60,6 +68,14 @@ export interface ServeOptions {
    * `feed-signer.der` there. `false`: lists are not signed.
    */
   readonly feedSigner?: (() => Promise<FeedSigner>) | false;
+  /**
+   * The audit log's checkpoint signer; default: an Ed25519 key `audit-signer.pem`
+   * made on first use in the key folder (keys/auditSigner.ts). `false`: checkpoints
+   * are unsigned.
+   */
+  readonly auditSigner?: (() => Promise<AuditSigner>) | false;
+  /** How often the audit sequencer runs (default 1000 ms; docs/audit.md). */
+  readonly auditSequenceMs?: number;
   /** HTTPS: the certificate chain and key, PEM (docs/server.md). */
   readonly tls?: ServerOptions['tls'];
   /** Reverse proxies to believe (X-Forwarded-*): addresses or CIDRs, comma-separated. */
@@ -103,6 +119,16 @@ export function defaultFeedSigner(keysDir: string): () => Promise<FeedSigner> {
   };
 }
 
+/** The default audit signer: `audit-signer.pem` beside the key file, made on first use. */
+export function defaultAuditSigner(keysDir: string): () => Promise<AuditSigner> {
+  let made: Promise<AuditSigner> | undefined;
+  return () => {
+    made ??= openFileAuditSigner(join(keysDir, 'audit-signer.pem'));
+    made.catch(() => (made = undefined)); // a failed read may be retried
+    return made;
+  };
+}
+
 export async function startServer(o: ServeOptions = {}): Promise<RunningServer> {
   const db = await openDb({
     databaseUrl: o.databaseUrl,
@@ -125,6 +151,10 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
       previousCardOf: o.jpkiRevocations?.previousCardOf,
       feedSigner:
         o.feedSigner === false ? undefined : (o.feedSigner ?? defaultFeedSigner(dirname(keysFile))),
+      auditSigner:
+        o.auditSigner === false
+          ? undefined
+          : (o.auditSigner ?? defaultAuditSigner(dirname(keysFile))),
     };
     await checkKeysAgainstDb(db, keys.checkValue);
     const bootstrap = await bootstrapPlatformAdmin(ctx, o.adminPassword);
@@ -136,6 +166,11 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
       ...(o.trustProxy ? { trustProxy: o.trustProxy } : {}),
     });
     const address = await app.listen({ port: o.port ?? 8380, host: o.host ?? '127.0.0.1' });
+    const sequencer = startAuditSequencer(db, {
+      signer: ctx.auditSigner,
+      intervalMs: o.auditSequenceMs ?? 1000,
+      onError: (e) => app.log.error({ err: e }, 'audit sequencer'),
+    });
     const jpkiWatch = o.jpkiRevocations
       ? watchJpkiRevocations(ctx, o.jpkiRevocations.read, o.jpkiRevocations)
       : undefined;
@@ -148,6 +183,7 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
       jpkiWatch,
       async close() {
         await jpkiWatch?.stop();
+        await sequencer.stop();
         await app.close();
         await db.close();
       },

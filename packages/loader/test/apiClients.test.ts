@@ -16,7 +16,7 @@ import { buildServer } from '../src/http/server.ts';
 import { loadOnCard } from '../src/cardops/load.ts';
 import { approveCardAp, requestCardAp } from '../src/store/cardAps.ts';
 import { setCardStatus } from '../src/store/feed.ts';
-import { listAudit, verifyAudit } from '../src/store/audit.ts';
+import { listAudit, verifyAudit, sequenceAllAudit } from '../src/store/audit.ts';
 import { consoleMounts } from '../src/http/consoleMounts.ts';
 import { providerId, type CardId } from '../src/domain/ids.ts';
 import { clientCredentials, CLIENT_TOKEN_TTL_MS } from '../src/domain/apiClient.ts';
@@ -197,6 +197,7 @@ test('a client reaches its own provider’s feed, notices and key packages, and 
   }
 
   // The audit log has the creation and the tokens, never the secret or a token.
+  await sequenceAllAudit(w.db);
   const audit = await listAudit(w.db, { afterSeq: 0, limit: 1000 });
   const actions = audit.map((a) => a.action);
   assert.ok(actions.includes('client.create'));
@@ -298,6 +299,7 @@ test('a wrong secret is refused and audited; revocation and expiry stop a token 
     401,
     'CLIENT_AUTH_FAILED',
   );
+  await sequenceAllAudit(w.db);
   const refusedRows = (await listAudit(w.db, { afterSeq: 0, limit: 1000 })).filter(
     (a) => a.action === 'client.token_refused',
   );
@@ -349,6 +351,7 @@ test('a wrong secret is refused and audited; revocation and expiry stop a token 
     409,
     'CLIENT_REVOKED',
   );
+  await sequenceAllAudit(w.db);
   const actions = (await listAudit(w.db, { afterSeq: 0, limit: 1000 })).map((a) => a.action);
   assert.ok(actions.includes('client.revoke'));
 });

@@ -1,10 +1,32 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openDb } from '@myna-ap/db';
-import { appendAudit, canonicalJson, listAudit, verifyAudit } from '../src/store/audit.ts';
+import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { migrate, openDb, readMigrations } from '@myna-ap/db';
+import {
+  GENESIS_HASH,
+  appendAudit,
+  auditConsistencyProof,
+  auditInclusionProof,
+  canonicalJson,
+  contentLeaf,
+  listAudit,
+  rowHash,
+  sequenceAllAudit,
+  sequenceAudit,
+  verifyAudit,
+} from '../src/store/audit.ts';
 import type { Db } from '@myna-ap/db';
 import { freshPglite, skipUnlessPostgres, startPostgres } from '@myna-ap/db/testing';
+import { openPglite } from '@myna-ap/db';
 import { loaderMigrations } from '../src/migrations.ts';
+import { memoryAuditSigner } from '../src/keys/auditSigner.ts';
+import { verifyCheckpointSignature } from '../src/domain/auditCheckpoint.ts';
+import { verifyConsistency, verifyInclusion } from '../src/domain/merkle.ts';
+
+const SIGNER = memoryAuditSigner();
+const unhex = (h: string) => Buffer.from(h, 'hex');
 
 test('canonical JSON sorts keys and refuses what JSON cannot hold', () => {
   assert.equal(
@@ -16,8 +38,8 @@ test('canonical JSON sorts keys and refuses what JSON cannot hold', () => {
   assert.throws(() => canonicalJson(1n), TypeError);
 });
 
-async function tamperCases(db: Db, asSuperuser: (sql: string) => Promise<void>): Promise<void> {
-  for (let i = 0; i < 5; i++) {
+async function append(db: Db, n: number, from = 0): Promise<void> {
+  for (let i = from; i < from + n; i++) {
     await db.transaction((tx) =>
       appendAudit(tx, {
         actor: 'op_1',
@@ -27,42 +49,115 @@ async function tamperCases(db: Db, asSuperuser: (sql: string) => Promise<void>):
       }),
     );
   }
-  assert.deepEqual(await verifyAudit(db), {
+}
+
+async function tamperCases(db: Db, asSuperuser: (sql: string) => Promise<void>): Promise<void> {
+  const key = { publicKey: SIGNER.publicKey };
+  // Two batches: a checkpoint of 2 and one of 5.
+  await append(db, 2);
+  assert.deepEqual(await listAudit(db), [], 'appended, not yet sequenced: not listed');
+  assert.equal((await verifyAudit(db, key)).ok, true);
+  assert.equal((await sequenceAudit(db, { signer: SIGNER }))?.sequenced, 2);
+  await append(db, 3, 2);
+  const cp = await sequenceAllAudit(db, { signer: SIGNER });
+  assert.equal(cp?.size, 5);
+  assert.ok(cp && verifyCheckpointSignature(cp, SIGNER.publicKey));
+  const good = await verifyAudit(db, key);
+  assert.deepEqual(good, {
     ok: true,
     rows: 5,
-    headHash: (await listAudit(db)).at(-1)?.hash,
+    pending: 0,
+    checkpoints: 2,
+    rootHash: cp.rootHash,
+    signed: true,
   });
   assert.equal((await listAudit(db, { providerId: 'P3' })).length, 1);
   assert.equal((await listAudit(db, { afterSeq: 3 })).length, 2);
+  assert.deepEqual(
+    (await listAudit(db)).map((r) => [r.seq, r.target]),
+    [1, 2, 3, 4, 5].map((s) => [s, `P${s - 1}`]),
+  );
 
-  // The application role cannot change history: the trigger refuses.
+  // The application role cannot change history: the trigger refuses; a seq is set once.
   await assert.rejects(db.query("UPDATE audit_log SET actor = 'x' WHERE seq = 2"), {
     code: '42501',
   });
+  await assert.rejects(db.query('UPDATE audit_log SET seq = 9 WHERE seq = 2'), { code: '42501' });
   await assert.rejects(db.query('DELETE FROM audit_log WHERE seq = 5'), { code: '42501' });
-
-  // Someone with the power to disable the trigger edits a row: verify names it.
-  await asSuperuser(`ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update;
-    UPDATE audit_log SET detail = jsonb_set(detail, '{n}', '99') WHERE seq = 3;`);
-  assert.deepEqual(await verifyAudit(db), { ok: false, rows: 2, seq: 3, reason: 'hash_mismatch' });
-  // …and recomputes that row's hash: the next row's link breaks.
-  const rows = await listAudit(db);
-  const { rowHash } = await import('../src/store/audit.ts');
-  const r3 = rows[2]!;
-  await asSuperuser(`UPDATE audit_log SET hash = '${rowHash(r3.prevHash, r3)}' WHERE seq = 3;`);
-  assert.deepEqual(await verifyAudit(db), { ok: false, rows: 3, seq: 4, reason: 'chain_broken' });
-  await asSuperuser(
-    `UPDATE audit_log SET detail = jsonb_set(detail, '{n}', '2'), hash = '${r3.hash}' WHERE seq = 3;`,
+  await assert.rejects(db.query('DELETE FROM audit_checkpoints'), { code: '42501' });
+  await assert.rejects(db.query('UPDATE audit_tree SET level = 9'), { code: '42501' });
+  await append(db, 1, 90);
+  await assert.rejects(
+    db.query("UPDATE audit_log SET seq = 6, actor = 'x' WHERE seq IS NULL"),
+    { code: '42501' },
+    'the sequencer may set the seq, nothing else',
   );
-  assert.equal((await verifyAudit(db)).ok, true);
-  // A deleted row leaves a gap; a cut tail no longer matches the head.
-  await asSuperuser('DELETE FROM audit_log WHERE seq = 2;');
-  assert.deepEqual(await verifyAudit(db), { ok: false, rows: 1, seq: 2, reason: 'gap' });
-  await asSuperuser('DELETE FROM audit_log WHERE seq >= 2;');
-  assert.deepEqual(await verifyAudit(db), { ok: false, rows: 1, seq: 2, reason: 'head_mismatch' });
+  assert.equal((await verifyAudit(db, key)).ok, true);
+  assert.deepEqual(await verifyAudit(db, key), { ...good, pending: 1 });
+
+  const off = 'ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update;';
+  const on = 'ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update;';
+  // An edited row: its leaf no longer holds.
+  await asSuperuser(
+    `${off} UPDATE audit_log SET detail = jsonb_set(detail, '{n}', '99') WHERE seq = 3; ${on}`,
+  );
+  assert.deepEqual(await verifyAudit(db, key), {
+    ok: false,
+    rows: 2,
+    seq: 3,
+    reason: 'hash_mismatch',
+  });
+  // …and its leaf recomputed: the root of the checkpoint that holds it no longer matches.
+  const [r3] = await listAudit(db, { afterSeq: 2, limit: 1 });
+  const forged = Buffer.from(contentLeaf(r3!)).toString('hex');
+  await asSuperuser(
+    `${off} UPDATE audit_log SET leaf_hash = decode('${forged}', 'hex') WHERE seq = 3; ${on}`,
+  );
+  assert.deepEqual(await verifyAudit(db, key), {
+    ok: false,
+    rows: 5,
+    seq: 3,
+    reason: 'root_mismatch',
+  });
+  await asSuperuser(
+    `${off} UPDATE audit_log SET detail = jsonb_set(detail, '{n}', '2'), leaf_hash = decode('${r3!.leafHash}', 'hex') WHERE seq = 3; ${on}`,
+  );
+  assert.equal((await verifyAudit(db, key)).ok, true);
+  // Two rows swapped: every leaf holds, the root does not.
+  await asSuperuser(`${off} UPDATE audit_log SET seq = 100 WHERE seq = 1;
+    UPDATE audit_log SET seq = 1 WHERE seq = 2; UPDATE audit_log SET seq = 2 WHERE seq = 100; ${on}`);
+  assert.deepEqual(await verifyAudit(db, key), {
+    ok: false,
+    rows: 2,
+    seq: 1,
+    reason: 'root_mismatch',
+  });
+  await asSuperuser(`${off} UPDATE audit_log SET seq = 100 WHERE seq = 1;
+    UPDATE audit_log SET seq = 1 WHERE seq = 2; UPDATE audit_log SET seq = 2 WHERE seq = 100; ${on}`);
+  assert.equal((await verifyAudit(db, key)).ok, true);
+  // A checkpoint re-signed by another key, or its root replaced: the signature says so.
+  const other = memoryAuditSigner();
+  const c = { publicKey: other.publicKey };
+  assert.deepEqual(await verifyAudit(db, c), {
+    ok: false,
+    rows: 2,
+    seq: 2,
+    reason: 'bad_signature',
+  });
+  assert.equal((await verifyAudit(db)).ok, true, 'without a key: roots only');
+  assert.equal((await verifyAudit(db)).ok && (await verifyAudit(db)).ok, true);
+  // A deleted row leaves a gap; a cut tail is shorter than the newest checkpoint.
+  await asSuperuser(`${off} DELETE FROM audit_log WHERE seq = 2; ${on}`);
+  assert.deepEqual(await verifyAudit(db, key), { ok: false, rows: 1, seq: 2, reason: 'gap' });
+  await asSuperuser(`${off} DELETE FROM audit_log WHERE seq >= 4; ${on}`);
+  assert.deepEqual(await verifyAudit(db, key), { ok: false, rows: 1, seq: 2, reason: 'gap' });
+  await asSuperuser(`${off} DELETE FROM audit_log WHERE seq >= 2; ${on}`);
+  assert.deepEqual(await verifyAudit(db, key), { ok: false, rows: 1, seq: 2, reason: 'tail_cut' });
+  // And the sequencer does not build on a damaged tree.
+  await assert.rejects(sequenceAudit(db, { signer: SIGNER }), { code: 'AUDIT_DAMAGED' });
 }
 
-test('audit log on PGlite: chain, append-only trigger, tampering found', async () => {
+test('audit log on PGlite: tree, append-only trigger, tampering found', async () => {
   const db = await freshPglite([loaderMigrations]);
   try {
     await tamperCases(db, (sql) => db.exec(sql));
@@ -72,12 +167,18 @@ test('audit log on PGlite: chain, append-only trigger, tampering found', async (
 });
 
 test(
-  'audit log on PostgreSQL: concurrent appends keep one unbroken chain',
+  'audit log on PostgreSQL: 40 concurrent writers never wait for each other; 3 sequencers at once keep one tree',
   { skip: skipUnlessPostgres() },
   async () => {
     const pg = await startPostgres();
     try {
       const db = await openDb({ databaseUrl: pg.url, migrations: [loaderMigrations] });
+      // One attempt each: with no shared lock, no writer is failed for another's sake.
+      const sequencers = Promise.all(
+        [0, 1, 2].map(async () => {
+          for (let i = 0; i < 5; i++) await sequenceAudit(db, { signer: SIGNER, batch: 7 });
+        }),
+      );
       await Promise.all(
         Array.from({ length: 40 }, (_, i) =>
           db.transaction(
@@ -85,17 +186,24 @@ test(
               await tx.query('SELECT 1');
               await appendAudit(tx, { actor: 'system', action: 'test.concurrent', detail: { i } });
             },
-            { attempts: 100 },
+            { attempts: 1 },
           ),
         ),
       );
-      const v = await verifyAudit(db);
+      await sequencers;
+      await sequenceAllAudit(db, { signer: SIGNER });
+      const v = await verifyAudit(db, { publicKey: SIGNER.publicKey });
       assert.equal(v.ok, true);
       assert.equal(v.rows, 40);
-      await assert.rejects(db.exec('TRUNCATE audit_log'), { code: '42501' });
-      await db.exec(
-        "ALTER TABLE audit_log DISABLE TRIGGER USER; TRUNCATE audit_log; ALTER TABLE audit_log ENABLE TRIGGER USER; UPDATE audit_head SET seq = 0, hash = repeat('0', 64);",
+      const rows = await listAudit(db, { limit: 1000 });
+      assert.deepEqual(
+        rows.map((r) => r.detail.i).sort((a, b) => Number(a) - Number(b)),
+        Array.from({ length: 40 }, (_, i) => i),
       );
+      await assert.rejects(db.exec('TRUNCATE audit_log'), { code: '42501' });
+      await db.exec(`ALTER TABLE audit_log DISABLE TRIGGER USER; TRUNCATE audit_log; ALTER TABLE audit_log ENABLE TRIGGER USER;
+        ALTER TABLE audit_tree DISABLE TRIGGER USER; TRUNCATE audit_tree; ALTER TABLE audit_tree ENABLE TRIGGER USER;
+        ALTER TABLE audit_checkpoints DISABLE TRIGGER USER; TRUNCATE audit_checkpoints; ALTER TABLE audit_checkpoints ENABLE TRIGGER USER;`);
       await tamperCases(db, (sql) => db.exec(sql));
       await db.close();
     } finally {
@@ -104,10 +212,22 @@ test(
   },
 );
 
-test('the row hash is the documented format: SHA-256(prev ‖ "\\n" ‖ canonical JSON)', async () => {
-  const { rowHash, GENESIS_HASH } = await import('../src/store/audit.ts');
+test('the leaf is the documented format: SHA-256(0x00 ‖ canonical JSON of the row)', () => {
+  // Computed outside the code (Python's json.dumps(sort_keys) and hashlib), so a change of format fails here.
+  const leaf = contentLeaf({
+    id: 'au_000000000000000000000001',
+    at: '2026-12-07T00:00:00.000Z',
+    actor: 'op_1',
+    action: 'card.load',
+    target: 'ci_1',
+    detail: { providerId: 'MAEBASHI', area: 'extended' },
+  });
+  assert.equal(
+    Buffer.from(leaf).toString('hex'),
+    'e841690a9ee666a410926299e8db47e28d10201e3cec603357784a420fd87783',
+  );
+  // The old chain's row hash is unchanged (rows from before migration 012 are checked with it).
   assert.equal(GENESIS_HASH, '0'.repeat(64));
-  // Computed outside the code (printf … | sha256sum), so a change of format fails here.
   assert.equal(
     rowHash(GENESIS_HASH, {
       seq: 1,
@@ -130,7 +250,59 @@ test('the row hash is the documented format: SHA-256(prev ‖ "\\n" ‖ canonica
     assert.throws(() => canonicalJson(bad), TypeError);
 });
 
-test('verify walks a chain longer than one batch, and a forged head is found by seq or hash alone', async () => {
+test('proofs from the stored tree: every row of every checkpoint, every pair of checkpoints', async () => {
+  const db = await freshPglite([loaderMigrations]);
+  try {
+    // Checkpoints of uneven sizes: 1, 2, 5, 8, 13, 21.
+    const sizes = [1, 2, 5, 8, 13, 21];
+    let n = 0;
+    for (const s of sizes) {
+      await db.transaction(async (tx) => {
+        for (; n < s; n++)
+          await appendAudit(tx, { actor: 'system', action: 'test.proof', detail: { n } });
+      });
+      assert.equal((await sequenceAllAudit(db, { signer: SIGNER, batch: 4 }))?.size, s);
+    }
+    // A batch of 4 made checkpoints between those too: every one is a tree.
+    for (const size of sizes) {
+      for (let seq = 1; seq <= size; seq++) {
+        const p = await auditInclusionProof(db, seq, size);
+        assert.equal(p.row.seq, seq);
+        assert.ok(
+          verifyInclusion(
+            seq - 1,
+            size,
+            contentLeaf(p.row),
+            p.proof.map(unhex),
+            unhex(p.checkpoint.rootHash),
+          ),
+          `${seq} in ${size}`,
+        );
+      }
+    }
+    for (const a of sizes)
+      for (const b of sizes.filter((x) => x >= a)) {
+        const c = await auditConsistencyProof(db, a, b);
+        assert.ok(
+          verifyConsistency(a, b, unhex(c.from.rootHash), unhex(c.to.rootHash), c.proof.map(unhex)),
+          `${a}→${b}`,
+        );
+      }
+    await assert.rejects(auditInclusionProof(db, 22), { code: 'AUDIT_BAD_RANGE' });
+    await assert.rejects(auditInclusionProof(db, 0), { code: 'AUDIT_BAD_RANGE' });
+    await assert.rejects(auditInclusionProof(db, 1, 4), { code: 'AUDIT_NO_CHECKPOINT' });
+    await assert.rejects(auditConsistencyProof(db, 13, 8), { code: 'AUDIT_BAD_RANGE' });
+    await assert.rejects(auditConsistencyProof(db, 0), { code: 'AUDIT_BAD_RANGE' });
+    await assert.rejects(auditConsistencyProof(db, 3), { code: 'AUDIT_NO_CHECKPOINT' });
+    // The newest by default.
+    assert.equal((await auditInclusionProof(db, 3)).checkpoint.size, 21);
+    assert.equal((await auditConsistencyProof(db, 8)).to.size, 21);
+  } finally {
+    await db.close();
+  }
+});
+
+test('verify walks a log longer than one batch; unsigned checkpoints fail a key', async () => {
   const db = await freshPglite([loaderMigrations]);
   try {
     await db.transaction(async (tx) => {
@@ -141,56 +313,47 @@ test('verify walks a chain longer than one batch, and a forged head is found by 
           detail: { i, at: undefined },
         });
     });
-    const head = (await listAudit(db)).at(-1)!;
-    assert.deepEqual(head.detail, { i: 6 }); // what is hashed is what jsonb gives back
-    for (const batch of [1, 3, 7, 1000])
+    const cp = await sequenceAllAudit(db, { batch: 3 }); // no signer: 3 unsigned checkpoints
+    assert.equal(cp?.size, 7);
+    assert.equal(cp?.signature, null);
+    const last = (await listAudit(db)).at(-1)!;
+    assert.deepEqual(last.detail, { i: 6 }); // what is hashed is what jsonb gives back
+    for (const batch of [1, 2, 3, 7, 1000])
       assert.deepEqual(
-        await verifyAudit(db, batch),
-        { ok: true, rows: 7, headHash: head.hash },
+        await verifyAudit(db, { batch }),
+        { ok: true, rows: 7, pending: 0, checkpoints: 3, rootHash: cp!.rootHash, signed: false },
         `batch ${batch}`,
       );
+    assert.deepEqual(await verifyAudit(db, { publicKey: SIGNER.publicKey }), {
+      ok: false,
+      rows: 3,
+      seq: 3,
+      reason: 'bad_signature',
+    });
     // A row edited in the third batch of three is still found.
     await db.exec(`ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update;
       UPDATE audit_log SET actor = 'op_x' WHERE seq = 7;
       ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update;`);
-    assert.deepEqual(await verifyAudit(db, 3), {
+    assert.deepEqual(await verifyAudit(db, { batch: 3 }), {
       ok: false,
       rows: 6,
       seq: 7,
       reason: 'hash_mismatch',
     });
+    // An unsequenced row edited is found too.
     await db.exec(`ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update;
       UPDATE audit_log SET actor = 'system' WHERE seq = 7;
       ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update;`);
-    assert.equal((await verifyAudit(db, 3)).ok, true);
-    // The head with the right seq and a wrong hash, then the right hash and a wrong seq.
-    await db.exec(`UPDATE audit_head SET hash = '${'f'.repeat(64)}' WHERE id = 1`);
+    await db.transaction((tx) => appendAudit(tx, { actor: 'system', action: 'test.pending' }));
+    assert.equal((await verifyAudit(db, { batch: 3 })).ok, true);
+    await db.exec(`ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update;
+      UPDATE audit_log SET action = 'test.other' WHERE seq IS NULL;
+      ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update;`);
     assert.deepEqual(await verifyAudit(db), {
       ok: false,
       rows: 7,
       seq: 8,
-      reason: 'head_mismatch',
-    });
-    await db.exec(`UPDATE audit_head SET hash = '${head.hash}', seq = 8 WHERE id = 1`);
-    assert.deepEqual(await verifyAudit(db), {
-      ok: false,
-      rows: 7,
-      seq: 8,
-      reason: 'head_mismatch',
-    });
-    await db.exec('UPDATE audit_head SET seq = 7 WHERE id = 1');
-    assert.equal((await verifyAudit(db)).ok, true);
-    // Appending needs the head: a damaged schema says so instead of forking the chain.
-    await db.exec('DELETE FROM audit_head');
-    await assert.rejects(
-      db.transaction((tx) => appendAudit(tx, { actor: 'system', action: 'test.nohead' })),
-      /audit_head is missing/,
-    );
-    assert.deepEqual(await verifyAudit(db), {
-      ok: false,
-      rows: 7,
-      seq: 8,
-      reason: 'head_mismatch',
+      reason: 'hash_mismatch',
     });
   } finally {
     await db.close();
@@ -206,9 +369,10 @@ test('listAudit: 100 rows by default, at most 1000, after a seq, one provider', 
           actor: 'system',
           action: 'test.list',
           target: null,
-          detail: { providerId: i % 2 === 0 ? 'EVEN' : 'ODD' },
+          detail: { providerId: i % 2 === 0 ? 'EVEN' : 'ODD', i },
         });
     });
+    await sequenceAllAudit(db);
     const first = await listAudit(db);
     assert.equal(first.length, 100);
     assert.deepEqual([first[0]!.seq, first.at(-1)!.seq], [1, 100]);
@@ -225,8 +389,103 @@ test('listAudit: 100 rows by default, at most 1000, after a seq, one provider', 
       even.map((r) => r.seq),
       [1002, 1004],
     );
-    assert.ok(even.every((r) => r.detail.providerId === 'EVEN' && r.prevHash.length === 64));
+    assert.ok(even.every((r) => r.detail.providerId === 'EVEN' && r.prevHash === null));
     assert.equal((await listAudit(db, { providerId: 'NONE' })).length, 0);
+  } finally {
+    await db.close();
+  }
+});
+
+/** A database at the migrations before 012, with a hash chain written the old way. */
+async function oldChainDb(rows: number): Promise<Db> {
+  const dir = await mkdtemp(join(tmpdir(), 'audit-old-'));
+  try {
+    for (const f of await readdir(loaderMigrations.dir))
+      if (f.endsWith('.sql') && Number(f.slice(0, 3)) < 12)
+        await cp(join(loaderMigrations.dir, f), join(dir, f));
+    const db = await openPglite();
+    await migrate(db, [{ owner: 'loader', dir }]);
+    let prev = GENESIS_HASH;
+    for (let seq = 1; seq <= rows; seq++) {
+      const row = {
+        seq,
+        at: new Date(Date.UTC(2026, 11, 1, 0, 0, seq)).toISOString(),
+        actor: 'op_1',
+        action: 'test.old',
+        target: null,
+        detail: { providerId: 'OLD', seq },
+      };
+      const hash = rowHash(prev, row);
+      await db.query(
+        `WITH a AS (INSERT INTO audit_log (seq, at, actor, action, target, detail, prev_hash, hash)
+           VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8))
+         UPDATE audit_head SET seq = $1, hash = $8 WHERE id = 1`,
+        [seq, row.at, row.actor, row.action, row.target, JSON.stringify(row.detail), prev, hash],
+      );
+      prev = hash;
+    }
+    return db;
+  } finally {
+    await rm(dir, { recursive: true });
+  }
+}
+
+test('migration 012 keeps the old chain: its rows become the first leaves, still checked by their links', async () => {
+  const db = await oldChainDb(6);
+  try {
+    assert.ok((await readMigrations(loaderMigrations)).some((m) => m.version === 12));
+    await migrate(db, [loaderMigrations]);
+    // Before the sequencer takes them in: listed, verified by their chain.
+    assert.equal((await listAudit(db)).length, 6);
+    assert.equal((await verifyAudit(db)).ok, true);
+    await append(db, 3);
+    const cp = await sequenceAllAudit(db, { signer: SIGNER });
+    assert.equal(cp?.size, 9);
+    const rows = await listAudit(db);
+    assert.deepEqual(
+      rows.map((r) => [r.seq, r.action, r.prevHash !== null]),
+      [
+        ...[1, 2, 3, 4, 5, 6].map((s) => [s, 'test.old', true]),
+        ...[7, 8, 9].map((s) => [s, 'provider.create', false]),
+      ],
+    );
+    assert.equal(rows[0]!.id, 'au_000000000000000000000001');
+    const key = { publicKey: SIGNER.publicKey };
+    assert.equal((await verifyAudit(db, key)).ok, true);
+    const p = await auditInclusionProof(db, 4);
+    assert.ok(p.proof.length > 0);
+    // An old row edited: its chain hash no longer holds.
+    const off = 'ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update;';
+    const on = 'ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update;';
+    await db.exec(`${off} UPDATE audit_log SET actor = 'op_x' WHERE seq = 4; ${on}`);
+    assert.deepEqual(await verifyAudit(db, key), {
+      ok: false,
+      rows: 3,
+      seq: 4,
+      reason: 'hash_mismatch',
+    });
+    // …its hash recomputed too: the next link breaks.
+    const r4 = rows[3]!;
+    const h = rowHash(r4.prevHash!, { ...r4, actor: 'op_x' });
+    await db.exec(`${off} UPDATE audit_log SET hash = '${h}' WHERE seq = 4; ${on}`);
+    assert.deepEqual(await verifyAudit(db, key), {
+      ok: false,
+      rows: 3,
+      seq: 4,
+      reason: 'hash_mismatch',
+    });
+    await db.exec(
+      `${off} UPDATE audit_log SET actor = 'op_1', hash = '${r4.hash}' WHERE seq = 4; ${on}`,
+    );
+    assert.equal((await verifyAudit(db, key)).ok, true);
+    // The old head says how long the chain was.
+    await db.exec('UPDATE audit_head SET seq = 5 WHERE id = 1');
+    assert.deepEqual(await verifyAudit(db, key), {
+      ok: false,
+      rows: 6,
+      seq: 7,
+      reason: 'head_mismatch',
+    });
   } finally {
     await db.close();
   }

@@ -13,7 +13,7 @@ import { CONSOLE_IDLE_MS } from '../src/http/consoleSession.ts';
 import { CSRF_HEADER, SESSION_COOKIE } from '../src/contract/console.ts';
 import { authenticate, bootstrapPlatformAdmin, createOperator } from '../src/store/operators.ts';
 import { setOperatorStatus } from '../src/store/operatorAdmin.ts';
-import { listAudit } from '../src/store/audit.ts';
+import { listAudit, sequenceAllAudit } from '../src/store/audit.ts';
 import { TEST_CONFIG } from '../src/store/config.ts';
 import { MemoryKeyStore } from '../src/keys/keyStore.ts';
 import { freshPglite } from '@myna-ap/db/testing';
@@ -208,6 +208,7 @@ test('login attempts are limited per account and per address, with Retry-After, 
     const again = await attempt('admin', ADMIN_PW, '10.0.0.2');
     assert.equal(again.status, 200, 'the window passed: ' + JSON.stringify(again.json));
 
+    await sequenceAllAudit(w.ctx.db);
     const rows = (await listAudit(w.ctx.db, { limit: 1000 })).filter(
       (r) => r.action === 'login.rate_limited',
     );

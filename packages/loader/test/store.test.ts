@@ -37,7 +37,7 @@ import {
   settle,
   unfinishedInstances,
 } from '../src/store/instances.ts';
-import { verifyAudit, listAudit } from '../src/store/audit.ts';
+import { verifyAudit, listAudit, sequenceAllAudit } from '../src/store/audit.ts';
 import { providerId, type CardApId, type CardId, type TerminalId } from '../src/domain/ids.ts';
 import { freshPglite, skipUnlessPostgres, startPostgres } from '@myna-ap/db/testing';
 import { loaderMigrations } from '../src/migrations.ts';
@@ -473,6 +473,7 @@ async function scenario(db: Db): Promise<void> {
   // Everything above is in one unbroken audit chain.
   const v = await verifyAudit(db);
   assert.equal(v.ok, true);
+  await sequenceAllAudit(db);
   const actions = new Set((await listAudit(db, { limit: 1000 })).map((r) => r.action));
   for (const a of [
     'provider.create',

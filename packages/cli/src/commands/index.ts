@@ -23,6 +23,7 @@ export const commandModules = {
   idp: async () => (await import('./idp.ts')).idpCommands,
   bridge: async () => (await import('./bridge.ts')).bridgeCommands,
   terminal: async () => (await import('./terminalAgent.ts')).terminalAgentCommands,
+  audit: async () => (await import('./audit.ts')).auditCommands,
 } satisfies Record<string, () => Promise<readonly CliCommand[]>>;
 
 export type CommandModule = keyof typeof commandModules;

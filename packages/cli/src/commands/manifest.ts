@@ -544,4 +544,40 @@ export const manifest: readonly CommandEntry[] = [
     usage: '(--card FILE | --reader N) [--dir DIR]   (after myna terminal enrol)',
     module: 'terminal',
   },
+  {
+    path: ['audit', 'checkpoint'],
+    summary: {
+      en: 'the audit log’s newest signed checkpoint (tree size and root), its signature checked here',
+      ja: '監査ログの最新の署名付きチェックポイント（木の大きさと根）。署名をここで検証',
+    },
+    usage: '[--pin KEYID] [--json]',
+    module: 'audit',
+  },
+  {
+    path: ['audit', 'proof'],
+    summary: {
+      en: 'an audit row and its inclusion proof in the signed tree, checked here (your provider’s rows)',
+      ja: '監査ログの行と署名付きの木への包含証明をここで検証（自団体の行）',
+    },
+    usage: '--seq N [--size N] [--pin KEYID] [--json]',
+    module: 'audit',
+  },
+  {
+    path: ['audit', 'consistency'],
+    summary: {
+      en: 'check that the audit log only grew between two signed checkpoints (nothing changed or cut)',
+      ja: '2つの署名付きチェックポイントの間で監査ログが追記されただけであること（変更・削除なし）を検証',
+    },
+    usage: '--from A [--to B] [--pin KEYID] [--json]',
+    module: 'audit',
+  },
+  {
+    path: ['audit', 'verify'],
+    summary: {
+      en: 'the server walks every audit row and checkpoint; the newest checkpoint’s signature is checked here',
+      ja: 'サーバが監査ログの全行とチェックポイントを検証し、最新のチェックポイントの署名をここで検証',
+    },
+    usage: '[--pin KEYID] [--json]',
+    module: 'audit',
+  },
 ];

@@ -333,11 +333,42 @@ export const API = {
   verifyAudit: op({
     method: 'GET',
     path: '/v1/audit/verify',
-    summary: 'Walk the hash chain and report the first tampered row',
+    summary:
+      'Sequence what is pending, then recompute every leaf and every checkpoint’s root and signature; report the first row that does not hold',
     tag: 'audit',
     auth: true,
     query: S.noQuery,
     response: R.auditVerdictSchema,
+  }),
+  auditCheckpoint: op({
+    method: 'GET',
+    path: '/v1/audit/checkpoint',
+    summary:
+      'The audit log’s newest signed checkpoint (tree size, root, time, Ed25519 signature) and the platform’s audit key (any authenticated caller)',
+    tag: 'audit',
+    auth: true,
+    query: S.noQuery,
+    response: R.auditCheckpointViewSchema,
+  }),
+  auditProof: op({
+    method: 'GET',
+    path: '/v1/audit/proof',
+    summary:
+      'An audit row and its RFC 9162 inclusion proof in a checkpoint’s tree (the platform: any row; a provider: its own)',
+    tag: 'audit',
+    auth: true,
+    query: S.auditProofQuery,
+    response: R.auditProofSchema,
+  }),
+  auditConsistency: op({
+    method: 'GET',
+    path: '/v1/audit/consistency',
+    summary:
+      'The RFC 9162 consistency proof between two checkpoints: the older tree is a prefix of the newer (any authenticated caller)',
+    tag: 'audit',
+    auth: true,
+    query: S.auditConsistencyQuery,
+    response: R.auditConsistencySchema,
   }),
   startJob: op({
     method: 'POST',

@@ -503,6 +503,23 @@ export const LOADER_ERRORS = defineCatalogue({
     ja: 'カードの応答を検証できませんでした（処理内容は失われていません）',
   },
 
+  // --- the audit log ---
+  AUDIT_NO_CHECKPOINT: {
+    status: 404,
+    en: 'the audit log has no checkpoint of that size (yet)',
+    ja: '監査ログにその大きさのチェックポイントは（まだ）ありません',
+  },
+  AUDIT_BAD_RANGE: {
+    status: 400,
+    en: 'no audit proof for those positions (a row after the tree, or sizes out of order)',
+    ja: 'その位置の監査ログの証明はありません（木の外の行、または大きさの順序が逆です）',
+  },
+  AUDIT_DAMAGED: {
+    status: 500,
+    en: 'the audit log cannot be extended: its rows do not follow the tree (run myna audit verify)',
+    ja: '監査ログを延長できません。行が木に続いていません（myna audit verify を実行してください）',
+  },
+
   // --- the status feed ---
   CARD_STATUS_UNCHANGED: {
     status: 409,

@@ -173,24 +173,71 @@ export const serviceHoursNowSchema = z.union([
 
 // --- audit ---
 export const auditRowSchema = z.object({
+  /** Its position in the Merkle tree (1 = the first leaf). */
   seq: z.number(),
+  id: z.string(),
   at: z.string(),
   actor: z.string(),
   action: z.string(),
   target: nullable(z.string()),
   detail: z.record(z.string(), z.unknown()),
-  prevHash: z.string(),
-  hash: z.string(),
+  /** SHA-256(0x00 ‖ canonical JSON of id, at, actor, action, target, detail), hex. */
+  leafHash: z.string(),
+  /** The old hash chain's links, for rows from before migration 012; null after. */
+  prevHash: nullable(z.string()),
+  hash: nullable(z.string()),
 });
 export const auditVerdictSchema = z.union([
-  z.object({ ok: z.literal(true), rows: z.number(), headHash: z.string() }),
+  z.object({
+    ok: z.literal(true),
+    rows: z.number(),
+    pending: z.number(),
+    checkpoints: z.number(),
+    rootHash: z.string(),
+    signed: z.boolean(),
+  }),
   z.object({
     ok: z.literal(false),
     rows: z.number(),
     seq: z.number(),
-    reason: z.enum(['hash_mismatch', 'chain_broken', 'gap', 'head_mismatch']),
+    reason: z.enum([
+      'hash_mismatch',
+      'chain_broken',
+      'gap',
+      'head_mismatch',
+      'root_mismatch',
+      'bad_signature',
+      'tail_cut',
+    ]),
   }),
 ]);
+/** A signed checkpoint (docs/audit.md): what `myna audit checkpoint` shows and checks. */
+export const auditCheckpointSchema = z.object({
+  size: z.number(),
+  rootHash: z.string(),
+  at: z.string(),
+  /** First 16 hex digits of SHA-256 of the signer's public key; null: unsigned. */
+  keyId: nullable(z.string()),
+  /** Ed25519 over the checkpoint text, base64; null: unsigned. */
+  signature: nullable(z.string()),
+});
+export const auditCheckpointViewSchema = z.object({
+  checkpoint: auditCheckpointSchema,
+  /** The platform's audit key (SubjectPublicKeyInfo DER, base64); null: the server has none. */
+  publicKey: nullable(z.string()),
+});
+export const auditProofSchema = z.object({
+  row: auditRowSchema,
+  checkpoint: auditCheckpointSchema,
+  /** RFC 9162 inclusion proof of leaf seq − 1 in the tree of checkpoint.size, hex. */
+  proof: z.array(z.string()),
+});
+export const auditConsistencySchema = z.object({
+  from: auditCheckpointSchema,
+  to: auditCheckpointSchema,
+  /** RFC 9162 consistency proof from from.size to to.size, hex. */
+  proof: z.array(z.string()),
+});
 
 // --- card jobs and their results ---
 /** An instance the job settled first, left unfinished by an earlier interruption. */
@@ -396,8 +443,8 @@ export const pinResetRecordSchema = z.object({
   cardId: z.string(),
   which: z.string(),
   outcome: z.string(),
-  /** The audit row's seq. */
-  auditSeq: z.number(),
+  /** The audit row's id (its seq is given later by the sequencer). */
+  auditId: z.string(),
   at: z.string(),
 });
 export const infoChangeRecordSchema = z.object({
@@ -405,7 +452,8 @@ export const infoChangeRecordSchema = z.object({
   changed: z.array(z.string()),
   /** Providers told (a `card_info_change` notice each per card AP instance), sorted. */
   notified: z.array(z.string()),
-  auditSeq: z.number(),
+  /** The audit row's id (its seq is given later by the sequencer). */
+  auditId: z.string(),
   at: z.string(),
 });
 export const statusEventSchema = z.object({
@@ -458,6 +506,9 @@ export type KeyPackage = z.infer<typeof keyPackageSchema>;
 export type InstanceView = z.infer<typeof instanceSchema>;
 export type AuditRowView = z.infer<typeof auditRowSchema>;
 export type AuditVerdict = z.infer<typeof auditVerdictSchema>;
+export type AuditCheckpointView = z.infer<typeof auditCheckpointViewSchema>;
+export type AuditProofView = z.infer<typeof auditProofSchema>;
+export type AuditConsistencyView = z.infer<typeof auditConsistencySchema>;
 export type LoadResult = z.infer<typeof loadResultSchema>;
 export type DeleteResult = z.infer<typeof deleteResultSchema>;
 export type DiagnoseResult = z.infer<typeof diagnoseResultSchema>;

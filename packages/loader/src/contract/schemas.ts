@@ -471,6 +471,21 @@ export const auditQuery = z
   })
   .strict();
 
+/** GET /v1/audit/proof: the row's seq; the tree's size (default: the newest checkpoint). */
+export const auditProofQuery = z
+  .object({
+    seq: intString(Number.MAX_SAFE_INTEGER),
+    size: intString(Number.MAX_SAFE_INTEGER).optional(),
+  })
+  .strict();
+/** GET /v1/audit/consistency: two checkpoint sizes (`to` default: the newest). */
+export const auditConsistencyQuery = z
+  .object({
+    from: intString(Number.MAX_SAFE_INTEGER),
+    to: intString(Number.MAX_SAFE_INTEGER).optional(),
+  })
+  .strict();
+
 // --- params ---
 export const idParams = z.object({ id: opaqueIdSchema }).strict();
 export const providerParams = z.object({ id: providerIdSchema }).strict();

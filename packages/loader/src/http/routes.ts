@@ -1,7 +1,7 @@
 /**
  * The loader's route groups, each a Fastify plugin of its own (http/server.ts
  * registers them): the core (auth, providers, operators, terminals, card APs,
- * cards, settings, audit), the card jobs, the status feed and the batches.
+ * cards, settings), the audit log, the card jobs, the status feed and the batches.
  * Each route is a contract operation (contract/api.ts) with its handler.
  */
 import { route, ok, type Route } from './route.ts';
@@ -32,13 +32,12 @@ import {
   unlockOperator,
 } from '../store/operatorAdmin.ts';
 import { currentServiceHours, serviceHoursView, setServiceHours } from '../store/settings.ts';
-import { listAudit, verifyAudit } from '../store/audit.ts';
-import { authorize } from '../store/context.ts';
 import { databaseAnswers } from '../store/health.ts';
 import { serviceHoursAt } from '../domain/rules/serviceHours.ts';
 import type { NewProvider } from '../domain/provider.ts';
 import type { ProviderId, TerminalId, CardApId, CardId } from '../domain/ids.ts';
 import { cardRoutes } from './cardRoutes.ts';
+import { auditRoutes } from './auditRoutes.ts';
 import { feedRoutes } from './feedRoutes.ts';
 import { batchRoutes } from './batchRoutes.ts';
 import { clientRoutes, oauthRoutes } from './clientRoutes.ts';
@@ -158,34 +157,13 @@ export const coreRoutes: readonly Route[] = [
     const hours = await currentServiceHours(ctx.db, ctx.config.serviceHours);
     return ok({ at: at.toISOString(), ...serviceHoursAt(at, hours) });
   }),
-  route('listAudit', async (ctx, { session, query }) => {
-    authorize(
-      session,
-      'audit.read',
-      session.role === 'platform' ? {} : { providerId: session.providerId },
-    );
-    return ok(
-      await listAudit(ctx.db, {
-        afterSeq: query.after ?? 0,
-        limit: query.limit ?? 100,
-        ...(session.role === 'platform' ? {} : { providerId: session.providerId ?? '' }),
-      }),
-    );
-  }),
-  route('verifyAudit', async (ctx, { session }) => {
-    authorize(
-      session,
-      'audit.verify',
-      session.role === 'platform' ? {} : { providerId: session.providerId },
-    );
-    return ok(await verifyAudit(ctx.db));
-  }),
 ];
 
 /** The route groups, each registered as its own (encapsulated) Fastify plugin. */
 export const ROUTE_GROUPS: Readonly<Record<string, readonly Route[]>> = {
   core: coreRoutes,
   cardJobs: cardRoutes,
+  audit: auditRoutes,
   feed: feedRoutes,
   batches: batchRoutes,
   clients: clientRoutes,

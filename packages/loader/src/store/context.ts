@@ -34,6 +34,17 @@ export interface Ctx {
    * serve --jpki DIR`); absent: card APs cannot be carried over (cardops/carryOver.ts).
    */
   readonly previousCardOf?: ((cardId: string) => Promise<string | undefined>) | undefined;
+  /** The audit log's checkpoint signer (keys/auditSigner.ts); absent: checkpoints are unsigned. */
+  readonly auditSigner?: (() => Promise<AuditSigner>) | undefined;
+}
+
+/** The platform's Ed25519 key that signs the audit log's checkpoints. */
+export interface AuditSigner {
+  /** `checkpointKeyId` of the public key. */
+  readonly keyId: string;
+  /** SubjectPublicKeyInfo, DER. */
+  readonly publicKey: Uint8Array;
+  sign(message: Uint8Array): Promise<Uint8Array>;
 }
 
 /** The answer of a certificate check (the shapes of @myna-ap/pki's `Validation`). */

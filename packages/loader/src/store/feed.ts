@@ -5,10 +5,12 @@
  * card learn it — as "changes since seq n" (`readFeed`), as the daily list the
  * seeds describe (1日1回連携, `dailyFeed`, JSON or CSV), and as notices.
  *
- * Ordering: every writer of `card_status_events` and `provider_notices` is a
- * `writeTransaction`, which queues on the audit head before its snapshot. So
- * seq order is commit order, and a reader that asks for "seq > n" after having
- * seen n can never miss a row that commits later with a smaller seq.
+ * Ordering: inserting into `card_status_events` or `provider_notices` locks
+ * `feed_order` (held to commit) and only then draws the row's seq (the trigger of
+ * migration 012), and the writers here take that lock before their snapshot
+ * (`writeTransaction(…, { feed: true })`). So seq order is commit order, and a
+ * reader that asks for "seq > n" after having seen n can never miss a row that
+ * commits later with a smaller seq. Other writers (loads…) do not queue there.
  *
  * Scope (least privilege): a provider sees a status event only if it was sent
  * a `card_status` notice for it, i.e. one of its own card APs, or one it uses as
@@ -81,13 +83,17 @@ export async function setCardStatus(
   req: StatusChangeRequest,
 ): Promise<StatusChange> {
   authorize(s, 'card.status');
-  return writeTransaction(ctx.db, async (tx) => {
-    // Taken inside the lock (and again on a retry): on one clock, `at` follows seq order.
-    const now = ctx.now();
-    const from = await lockCardStatus(tx, cardId);
-    checkStatusChange(from, req.status, req.source);
-    return recordStatusChange(tx, s.operatorId, cardId, from, req, now);
-  });
+  return writeTransaction(
+    ctx.db,
+    async (tx) => {
+      // Taken inside the feed's lock (and again on a retry): on one clock, `at` follows seq order.
+      const now = ctx.now();
+      const from = await lockCardStatus(tx, cardId);
+      checkStatusChange(from, req.status, req.source);
+      return recordStatusChange(tx, s.operatorId, cardId, from, req, now);
+    },
+    { feed: true },
+  );
 }
 
 /**

@@ -29,7 +29,8 @@ export interface InfoChangeRecord {
   readonly cardId: string;
   readonly changed: readonly InfoField[];
   readonly notified: readonly string[];
-  readonly auditSeq: number;
+  /** The audit row's id (its seq comes when the sequencer takes it). */
+  readonly auditId: string;
   readonly at: string;
 }
 
@@ -48,49 +49,53 @@ export async function recordInfoChange(
   const changed = [...r.changed].sort();
   const oldSign = r.oldSignSerial.toLowerCase();
   const newSign = r.newSignSerial.toLowerCase();
-  return writeTransaction(ctx.db, async (tx) => {
-    const now = ctx.now();
-    await checkMunicipalityCounter(tx, r.terminalId, s.providerId);
-    await tx.query('INSERT INTO cards (card_id) VALUES ($1) ON CONFLICT (card_id) DO NOTHING', [
-      cardId,
-    ]);
-    const holders = await liveHolders(tx, cardId);
-    for (const h of holders) {
-      await tx.query(
-        `INSERT INTO provider_notices (provider_id, kind, card_id, instance_id, detail, created_at)
+  return writeTransaction(
+    ctx.db,
+    async (tx) => {
+      const now = ctx.now();
+      await checkMunicipalityCounter(tx, r.terminalId, s.providerId);
+      await tx.query('INSERT INTO cards (card_id) VALUES ($1) ON CONFLICT (card_id) DO NOTHING', [
+        cardId,
+      ]);
+      const holders = await liveHolders(tx, cardId);
+      for (const h of holders) {
+        await tx.query(
+          `INSERT INTO provider_notices (provider_id, kind, card_id, instance_id, detail, created_at)
          VALUES ($1, 'card_info_change', $2, $3, $4::jsonb, $5)`,
-        [
-          h.told,
-          cardId,
-          h.id,
-          JSON.stringify({
+          [
+            h.told,
+            cardId,
+            h.id,
+            JSON.stringify({
+              changed,
+              cardApId: h.card_ap_id,
+              aid: hexUpper(h.aid),
+              userId: hexUpper(h.user_id),
+            }),
+            now,
+          ],
+        );
+      }
+      const notified = [...new Set(holders.map((h) => h.told))].sort();
+      const row = await appendAudit(
+        tx,
+        {
+          actor: s.operatorId,
+          action: 'card.info_change',
+          target: cardId,
+          detail: {
+            cardId,
+            terminalId: r.terminalId,
             changed,
-            cardApId: h.card_ap_id,
-            aid: hexUpper(h.aid),
-            userId: hexUpper(h.user_id),
-          }),
-          now,
-        ],
-      );
-    }
-    const notified = [...new Set(holders.map((h) => h.told))].sort();
-    const row = await appendAudit(
-      tx,
-      {
-        actor: s.operatorId,
-        action: 'card.info_change',
-        target: cardId,
-        detail: {
-          cardId,
-          terminalId: r.terminalId,
-          changed,
-          oldSignSerial: oldSign,
-          newSignSerial: newSign,
-          notified,
+            oldSignSerial: oldSign,
+            newSignSerial: newSign,
+            notified,
+          },
         },
-      },
-      now,
-    );
-    return { cardId, changed, notified, auditSeq: row.seq, at: row.at };
-  });
+        now,
+      );
+      return { cardId, changed, notified, auditId: row.id, at: row.at };
+    },
+    { feed: true },
+  );
 }

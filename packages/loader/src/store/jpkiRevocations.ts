@@ -81,44 +81,48 @@ function checked(r: JpkiRevocationRecord): JpkiRevocationRecord {
 }
 
 async function applyOne(ctx: Ctx, r: JpkiRevocationRecord): Promise<JpkiRevocationOutcome> {
-  return writeTransaction(ctx.db, async (tx) => {
-    const now = ctx.now();
-    const seen = await tx.query('SELECT 1 FROM jpki_revocations WHERE serial = $1', [r.serial]);
-    const base = { serial: r.serial, ...(r.cardId ? { cardId: r.cardId } : {}) };
-    if (seen.rows.length > 0) return { ...base, outcome: 'seen' };
-    const to = cardStatusForRevocation(r.reason);
-    const cardId = r.cardId as CardId | undefined;
-    let outcome = !cardId ? 'unlinked' : !to ? 'no_status' : 'applied';
-    let from;
-    if (cardId) from = await lockCardStatus(tx, cardId);
-    if (cardId && to && from) {
-      try {
-        checkStatusChange(from, to, 'jpki_revocation');
-      } catch (e) {
-        if (!(e instanceof LoaderError)) throw e;
-        outcome = e.code;
+  return writeTransaction(
+    ctx.db,
+    async (tx) => {
+      const now = ctx.now();
+      const seen = await tx.query('SELECT 1 FROM jpki_revocations WHERE serial = $1', [r.serial]);
+      const base = { serial: r.serial, ...(r.cardId ? { cardId: r.cardId } : {}) };
+      if (seen.rows.length > 0) return { ...base, outcome: 'seen' };
+      const to = cardStatusForRevocation(r.reason);
+      const cardId = r.cardId as CardId | undefined;
+      let outcome = !cardId ? 'unlinked' : !to ? 'no_status' : 'applied';
+      let from;
+      if (cardId) from = await lockCardStatus(tx, cardId);
+      if (cardId && to && from) {
+        try {
+          checkStatusChange(from, to, 'jpki_revocation');
+        } catch (e) {
+          if (!(e instanceof LoaderError)) throw e;
+          outcome = e.code;
+        }
       }
-    }
-    await tx.query(
-      `INSERT INTO jpki_revocations (serial, kind, reason, revoked_at, card_id, outcome, seen_at)
+      await tx.query(
+        `INSERT INTO jpki_revocations (serial, kind, reason, revoked_at, card_id, outcome, seen_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [r.serial, r.kind, r.reason, r.revokedAt, cardId ?? null, outcome, now],
-    );
-    if (outcome !== 'applied' || !cardId || !to || !from) return { ...base, outcome };
-    const change = await recordStatusChange(
-      tx,
-      ACTOR,
-      cardId,
-      from,
-      {
-        status: to,
-        source: 'jpki_revocation',
-        note: `JPKI ${r.kind} ${r.serial} revoked ${r.revokedAt} (${r.reason})`,
-      },
-      now,
-    );
-    return { ...base, outcome, change };
-  });
+        [r.serial, r.kind, r.reason, r.revokedAt, cardId ?? null, outcome, now],
+      );
+      if (outcome !== 'applied' || !cardId || !to || !from) return { ...base, outcome };
+      const change = await recordStatusChange(
+        tx,
+        ACTOR,
+        cardId,
+        from,
+        {
+          status: to,
+          source: 'jpki_revocation',
+          note: `JPKI ${r.kind} ${r.serial} revoked ${r.revokedAt} (${r.reason})`,
+        },
+        now,
+      );
+      return { ...base, outcome, change };
+    },
+    { feed: true },
+  );
 }
 
 export interface JpkiRevocationWatch {

@@ -28,7 +28,8 @@ export interface PinResetRecord {
   readonly cardId: string;
   readonly which: HolderPin;
   readonly outcome: PinResetOutcome;
-  readonly auditSeq: number;
+  /** The audit row's id (its seq comes when the sequencer takes it). */
+  readonly auditId: string;
   readonly at: string;
 }
 
@@ -91,6 +92,6 @@ export async function recordPinReset(
       },
       now,
     );
-    return { cardId, which: r.which, outcome: r.outcome, auditSeq: row.seq, at: row.at };
+    return { cardId, which: r.which, outcome: r.outcome, auditId: row.id, at: row.at };
   });
 }
