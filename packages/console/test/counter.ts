@@ -23,6 +23,7 @@ import {
   terminalChannelMount,
   type DemoInfo,
   type RunningServer,
+  type TerminalChannels,
 } from '@myna-ap/loader';
 import type { Job } from '@myna-ap/loader/contract';
 
@@ -77,16 +78,24 @@ async function newCard(capacity?: Partial<Record<AreaName, number>>): Promise<Ca
   });
 }
 
-export async function startCounter(): Promise<Counter> {
+/**
+ * `relay: false` leaves the counter's PC to a real terminal agent (`myna terminal
+ * run`, test/browserAgent.test.ts): nothing in this process takes its card jobs.
+ */
+export async function startCounter(o: { relay?: boolean } = {}): Promise<Counter> {
   const dir = await mkdtemp(join(tmpdir(), 'myna-console-'));
+  let channels: TerminalChannels | undefined;
   const server = await startServer({
     port: 0,
     dataDir: join(dir, 'db'),
     keysFile: join(dir, 'keys', 'loader-keys.json'),
     adminPassword: PLATFORM_PASSWORD,
-    // As `myna serve` mounts them: the console's, and the terminal channel (agents
-    // enrol and are approved there; no agent connects in these tests).
-    mounts: [...consoleMounts(CONSOLE_DIST), terminalChannelMount()],
+    // As `myna serve` mounts them: the console's, and the terminal channel, to which
+    // a hand-off goes at once when the terminal's agent is connected.
+    mounts: [
+      ...consoleMounts(CONSOLE_DIST, { terminalRelay: () => channels }),
+      terminalChannelMount((c) => (channels = c)),
+    ],
   });
   const demo = await seedDemo(server.ctx, join(dir, 'demo.json'));
   const password = (
@@ -129,7 +138,7 @@ export async function startCounter(): Promise<Counter> {
     relayed.push(id);
   };
   const loop = (async () => {
-    while (!stopped) {
+    while (!stopped && o.relay !== false) {
       try {
         // The hand-off is the console's mount, not a contract operation of the API.
         const res = await fetch(`${server.url}/v1/terminals/${demo.terminalId}/handoff`, {
