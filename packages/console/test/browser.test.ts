@@ -327,7 +327,13 @@ test('the console at a counter, in Japanese and English', { skip }, async () => 
         /できませんでした.*空き領域が足りません/s,
       );
       await page.getByRole('button', { name: 'バッチを閉じる（完了）' }).click();
-      await page.getByText('完了、デモ図書館カード').waitFor();
+      // The status line says what was done, and the batch heads the past batches.
+      const line = '完了：デモ図書館カード (demo library card) — 2枚中 1枚に搭載、1枚は搭載できず';
+      await page.locator('.batch-line').filter({ hasText: line }).waitFor();
+      await page
+        .getByRole('region', { name: 'これまでの一括搭載' })
+        .getByRole('cell', { name: line })
+        .waitFor();
       counter.insert(cardC);
     }
     if (hash === 'providers') {
@@ -391,7 +397,18 @@ test('the console at a counter, in Japanese and English', { skip }, async () => 
       await page.getByRole('button', { name: '調べる' }).click();
       await page.getByRole('heading', { name: '次にすること' }).waitFor();
     }
-    await bothLanguages(file);
+    await bothLanguages(
+      file,
+      hash === 'batches'
+        ? () =>
+            page
+              .locator('.batch-line')
+              .filter({
+                hasText: 'Finished: デモ図書館カード (demo library card) — 1 of 2 loaded, 1 failed',
+              })
+              .waitFor()
+        : undefined,
+    );
   }
 
   // The platform operator (機構): approves card APs, verifies the audit chain, never loads.
