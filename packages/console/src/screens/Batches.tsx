@@ -8,10 +8,10 @@
  * batches (GET /v1/batches, newest first, a page at a time).
  */
 import { useCallback, useEffect, useState } from 'react';
-import { ApiError, asApiError, get, post } from '../api.ts';
+import { asApiError, get, post, type ApiError } from '../api.ts';
 import { useLang } from '../i18n.ts';
 import type { Batch, CardAp, CardOutcome, Me } from '../types.ts';
-import { AddForm, Busy, ErrorBox, jst, ListTable, runCardJob } from '../ui.tsx';
+import { AddForm, ErrorBox, jst, ListTable, ResultPanel, useCardJob } from '../ui.tsx';
 import { batchLine } from '../batchLine.ts';
 import { useList } from './useList.ts';
 
@@ -107,8 +107,8 @@ export function Batches({ me }: { me: Me }) {
   const [picked, setPicked] = useState<string[]>([]);
   const [note, setNote] = useState('');
   const [batch, setBatch] = useState<Batch>();
-  const [progress, setProgress] = useState<number>();
-  const [last, setLast] = useState<CardOutcome>();
+  const job = useCardJob<CardOutcome>();
+  /** A refused close (the load's own failure is the job's). */
   const [error, setError] = useState<ApiError>();
   const name = (id: string) => aps.rows?.find((a) => a.id === id)?.name ?? id;
   const past = usePastBatches();
@@ -121,33 +121,24 @@ export function Batches({ me }: { me: Me }) {
         ...(note ? { note } : {}),
       }),
     );
-    setLast(undefined);
+    job.clear();
     past.reload();
   }
   async function loadNext() {
     if (!batch) return;
     setError(undefined);
-    setLast(undefined);
-    setProgress(0);
-    try {
-      const cardAps = batch.cardApIds.map((cardApId) => ({
-        cardApId,
-        area: aps.rows?.find((a) => a.id === cardApId)?.areas[0],
-      }));
-      setLast(
-        await runCardJob<CardOutcome>(
-          batch.terminalId,
-          { op: 'load', cardAps, consent: { method: 'counter_form' }, batchId: batch.id },
-          (j) => setProgress(j.apdus),
-        ),
-      );
-    } catch (e) {
-      setError(asApiError(e));
-    } finally {
-      setProgress(undefined);
-      setBatch(await get<Batch>(`/v1/batches/${batch.id}`).catch(() => batch));
-      past.reload();
-    }
+    const cardAps = batch.cardApIds.map((cardApId) => ({
+      cardApId,
+      area: aps.rows?.find((a) => a.id === cardApId)?.areas[0],
+    }));
+    await job.run(batch.terminalId, {
+      op: 'load',
+      cardAps,
+      consent: { method: 'counter_form' },
+      batchId: batch.id,
+    });
+    setBatch(await get<Batch>(`/v1/batches/${batch.id}`).catch(() => batch));
+    past.reload();
   }
   async function close() {
     if (!batch) return;
@@ -217,34 +208,18 @@ export function Batches({ me }: { me: Me }) {
                 <button
                   type="button"
                   className="primary"
-                  disabled={progress !== undefined}
+                  disabled={job.progress !== undefined}
                   onClick={loadNext}
                 >
                   {t('batch.loadNext')}
                 </button>
-                <button type="button" disabled={progress !== undefined} onClick={close}>
+                <button type="button" disabled={job.progress !== undefined} onClick={close}>
                   {t('batch.close')}
                 </button>
               </div>
             </>
           )}
-          {progress !== undefined && <Busy text={t('counter.running', { n: progress })} />}
-          {last && (
-            <ul className="results">
-              {last.results.map((r) => (
-                <li key={r.cardApId} className={r.status === 'refused' ? 'refused' : 'ok'}>
-                  <strong>{name(r.cardApId)}</strong>
-                  {t('colon')}
-                  {t(`counter.${r.status}`)}
-                  {r.error && (
-                    <ErrorBox
-                      error={new ApiError(r.error.code, r.error.message, 0, r.error.detail)}
-                    />
-                  )}
-                </li>
-              ))}
-            </ul>
-          )}
+          <ResultPanel job={job} busy="counter.running" results={job.result?.results} name={name} />
           <ErrorBox error={error} />
         </div>
       )}
