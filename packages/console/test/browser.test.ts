@@ -396,6 +396,11 @@ test('the console at a counter, in Japanese and English', { skip }, async () => 
     if (hash === 'diagnose') {
       await page.getByRole('button', { name: '調べる' }).click();
       await page.getByRole('heading', { name: '次にすること' }).waitFor();
+      // The certificate's status in words, not the report's code.
+      assert.match(
+        await page.locator('.facts').innerText(),
+        /有効期間内（失効の確認は未設定）（有効期限 20[0-9]{2}-[0-9]{2}-[0-9]{2}）/,
+      );
     }
     await bothLanguages(
       file,

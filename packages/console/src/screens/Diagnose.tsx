@@ -72,8 +72,14 @@ export function Diagnose({ me }: { me: Me }) {
             <dd>{report.expiry ?? '—'}</dd>
             <dt>{t('diagnose.certificate')}</dt>
             <dd>
-              {report.certificate.status}
-              {report.certificate.notAfter ? ` (${report.certificate.notAfter.slice(0, 10)})` : ''}
+              {t(`diagnose.cert.${report.certificate.status}`, {
+                defaultValue: report.certificate.status,
+              })}
+              {report.certificate.notAfter
+                ? t('paren', {
+                    x: t('diagnose.until', { date: report.certificate.notAfter.slice(0, 10) }),
+                  })
+                : ''}
             </dd>
           </dl>
           <div className="two">
