@@ -6,7 +6,7 @@ import { useState, type FormEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, asApiError, get, post } from './api.ts';
 import { useLang } from './i18n.ts';
-import type { AreaReport, ItemResult, Job } from './types.ts';
+import type { AreaReport, ItemResult, Job, Provider } from './types.ts';
 
 /** What the operator should do next for a failure code (the API's own text says what happened). */
 function adviceKey(code: string): string {
@@ -345,6 +345,31 @@ export function AddForm({
       )}
       <ErrorBox error={error} />
     </form>
+  );
+}
+
+/** The platform's choice of provider in a registration form (a provider's own operators have one). */
+export function ProviderSelect({
+  rows,
+  value,
+  onChange,
+}: {
+  rows: readonly Provider[] | undefined;
+  value: string;
+  onChange: (id: string) => void;
+}) {
+  const { t } = useLang();
+  return (
+    <label>
+      {t('cardAps.provider')}
+      <select required value={value} onChange={(e) => onChange(e.target.value)}>
+        {(rows ?? []).map((p) => (
+          <option key={p.id} value={p.id}>
+            {p.name} — {p.id}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
 
