@@ -186,6 +186,7 @@ const ja = {
     moveDone: '住民登録地を変更しました（{{from}} → {{to}}）。',
     removed: 'カードから削除したカードAP',
     kept: '残ったカードAP',
+    otherAp: '{{provider}} のカードAP（AID {{aid}}）',
   },
   providers: {
     title: 'サービス提供者',
@@ -605,6 +606,7 @@ const en: Messages = {
     moveDone: 'Municipality changed ({{from}} → {{to}}).',
     removed: 'Card APs removed from the card',
     kept: 'Card APs that stay',
+    otherAp: 'a card AP of {{provider}} (AID {{aid}})',
   },
   providers: {
     title: 'Service providers',

@@ -123,7 +123,11 @@ function MoveIn({ terminal, aps }: { terminal: string; aps: readonly CardAp[] })
   const { t } = useLang();
   const [to, setTo] = useState('');
   const job = useCardJob<MoveInReport>();
-  const name = (id: string) => aps.find((a) => a.id === id)?.name ?? id;
+  // Another provider's card AP (the old municipality's) is not in this one's list:
+  // it is named by its provider and AID.
+  const name = (r: { cardApId: string; providerId: string; aid: string }) =>
+    aps.find((a) => a.id === r.cardApId)?.name ??
+    t('work.otherAp', { provider: r.providerId, aid: r.aid });
   return (
     <form
       className="panel"
@@ -160,12 +164,12 @@ function MoveIn({ terminal, aps }: { terminal: string; aps: readonly CardAp[] })
             <p>
               {t('work.removed')}
               {t('colon')}
-              {job.result.removed.map((r) => name(r.cardApId)).join(t('sep')) || t('none')}
+              {job.result.removed.map(name).join(t('sep')) || t('none')}
             </p>
             <p>
               {t('work.kept')}
               {t('colon')}
-              {job.result.kept.map((r) => name(r.cardApId)).join(t('sep')) || t('none')}
+              {job.result.kept.map(name).join(t('sep')) || t('none')}
             </p>
           </div>
         )}

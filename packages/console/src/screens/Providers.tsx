@@ -69,6 +69,9 @@ function Register({ onDone }: { onDone: () => void }) {
       }
       onSubmit={register}
     >
+      <p id="pid-help" className="help">
+        {t('providers.idHelp')}
+      </p>
       <div className="two">
         <label>
           {t('providers.id')}
@@ -80,9 +83,6 @@ function Register({ onDone }: { onDone: () => void }) {
             value={f.id}
             onChange={(e) => setF({ ...f, id: e.target.value.toUpperCase() })}
           />
-          <span id="pid-help" className="help">
-            {t('providers.idHelp')}
-          </span>
         </label>
         <label>
           {t('providers.name')}
