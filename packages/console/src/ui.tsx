@@ -1,9 +1,12 @@
-/** Small shared pieces: the API failure box, job polling, the area bar, the list screens' table and form. */
+/**
+ * Small shared pieces: the API failure box, job polling and a card job's state and
+ * result panel, the area bar, the list screens' table and form.
+ */
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, asApiError, get, post } from './api.ts';
 import { useLang } from './i18n.ts';
-import type { AreaReport, Job } from './types.ts';
+import type { AreaReport, ItemResult, Job, Provider } from './types.ts';
 
 /** What the operator should do next for a failure code (the API's own text says what happened). */
 function adviceKey(code: string): string {
@@ -91,6 +94,100 @@ export async function runCardJob<R>(
     throw new ApiError(e.code, e.message, 0, e.detail);
   }
   return j.result as R;
+}
+
+/** A card job started from a screen: the APDUs so far while it runs, its answer or its failure. */
+export interface CardJobState<R> {
+  /** Commands the card has answered so far; undefined when nothing runs. */
+  readonly progress: number | undefined;
+  readonly result: R | undefined;
+  readonly error: ApiError | undefined;
+  /**
+   * Runs one job at the terminal (`onJob` sees each state of it); resolves to its
+   * answer, or undefined when it failed.
+   */
+  run(
+    terminal: string,
+    body: Record<string, unknown>,
+    onJob?: (j: Job) => void,
+  ): Promise<R | undefined>;
+  /** Forgets the last answer and failure (the next holder). */
+  clear(): void;
+}
+
+export function useCardJob<R>(): CardJobState<R> {
+  const [progress, setProgress] = useState<number>();
+  const [result, setResult] = useState<R>();
+  const [error, setError] = useState<ApiError>();
+  async function run(terminal: string, body: Record<string, unknown>, onJob?: (j: Job) => void) {
+    setError(undefined);
+    setResult(undefined);
+    setProgress(0);
+    try {
+      const r = await runCardJob<R>(terminal, body, (j) => {
+        setProgress(j.apdus);
+        onJob?.(j);
+      });
+      setResult(r);
+      return r;
+    } catch (e) {
+      setError(asApiError(e));
+      return undefined;
+    } finally {
+      setProgress(undefined);
+    }
+  }
+  function clear() {
+    setResult(undefined);
+    setError(undefined);
+  }
+  return { progress, result, error, run, clear };
+}
+
+/**
+ * What every card-job screen shows under its button (counter, batches, card work,
+ * diagnose): a spinner with the card's answers so far while the job runs, its
+ * failure with what to do next, and — for a load or delete — each card AP's line,
+ * 「名前（領域）：結果」 with the reason of a refusal; then what the screen adds.
+ */
+export function ResultPanel({
+  job,
+  busy,
+  results,
+  name,
+  children,
+}: {
+  job: Pick<CardJobState<unknown>, 'progress' | 'error'>;
+  /** The spinner's message key, given `n`: the card's answers so far. */
+  busy: 'counter.reading' | 'counter.running';
+  results?: readonly ItemResult[] | undefined;
+  /** A card AP's name, for result lines that carry only its id. */
+  name?: (cardApId: string) => string;
+  children?: ReactNode;
+}) {
+  const { t } = useLang();
+  return (
+    <>
+      {job.progress !== undefined && <Busy text={t(busy, { n: job.progress })} />}
+      <ErrorBox error={job.error} />
+      {results && results.length > 0 && (
+        <ul className="results">
+          {results.map((r) => (
+            <li key={r.cardApId} className={r.status === 'refused' ? 'refused' : 'ok'}>
+              <strong>{'name' in r ? r.name : (name?.(r.cardApId) ?? r.cardApId)}</strong>
+              {r.area ? t('paren', { x: t(`area.${r.area}`) }) : ''}
+              {t('colon')}
+              {t(`counter.${r.status}`)}
+              {r.error && (
+                <ErrorBox error={new ApiError(r.error.code, r.error.message, 0, r.error.detail)} />
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      {children}
+    </>
+  );
 }
 
 /** Bytes used in an area by our card APs, by others', and free; as a stacked bar. */
@@ -248,6 +345,31 @@ export function AddForm({
       )}
       <ErrorBox error={error} />
     </form>
+  );
+}
+
+/** The platform's choice of provider in a registration form (a provider's own operators have one). */
+export function ProviderSelect({
+  rows,
+  value,
+  onChange,
+}: {
+  rows: readonly Provider[] | undefined;
+  value: string;
+  onChange: (id: string) => void;
+}) {
+  const { t } = useLang();
+  return (
+    <label>
+      {t('cardAps.provider')}
+      <select required value={value} onChange={(e) => onChange(e.target.value)}>
+        {(rows ?? []).map((p) => (
+          <option key={p.id} value={p.id}>
+            {p.name} — {p.id}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
 

@@ -25,6 +25,8 @@ import { PLATFORM_PASSWORD, startCounter, type Counter } from './counter.ts';
 const CHROMIUM = '/usr/bin/chromium';
 /** 千代田区: the demo provider, where the test cards' holder is registered. */
 const DEMO_MUNICIPALITY = '131016';
+/** 高崎市: the municipality the platform registers in the test, where the holder moves. */
+const TAKASAKI = '102024';
 const PKG = fileURLToPath(new URL('..', import.meta.url));
 const OUT = join(PKG, 'test-output', 'screens');
 const missing = !existsSync(CHROMIUM);
@@ -327,7 +329,13 @@ test('the console at a counter, in Japanese and English', { skip }, async () => 
         /できませんでした.*空き領域が足りません/s,
       );
       await page.getByRole('button', { name: 'バッチを閉じる（完了）' }).click();
-      await page.getByText('完了、デモ図書館カード').waitFor();
+      // The status line says what was done, and the batch heads the past batches.
+      const line = '完了：デモ図書館カード (demo library card) — 2枚中 1枚に搭載、1枚は搭載できず';
+      await page.locator('.batch-line').filter({ hasText: line }).waitFor();
+      await page
+        .getByRole('region', { name: 'これまでの一括搭載' })
+        .getByRole('cell', { name: line })
+        .waitFor();
       counter.insert(cardC);
     }
     if (hash === 'providers') {
@@ -390,8 +398,24 @@ test('the console at a counter, in Japanese and English', { skip }, async () => 
     if (hash === 'diagnose') {
       await page.getByRole('button', { name: '調べる' }).click();
       await page.getByRole('heading', { name: '次にすること' }).waitFor();
+      // The certificate's status in words, not the report's code.
+      assert.match(
+        await page.locator('.facts').innerText(),
+        /有効期間内（失効の確認は未設定）（有効期限 20[0-9]{2}-[0-9]{2}-[0-9]{2}）/,
+      );
     }
-    await bothLanguages(file);
+    await bothLanguages(
+      file,
+      hash === 'batches'
+        ? () =>
+            page
+              .locator('.batch-line')
+              .filter({
+                hasText: 'Finished: デモ図書館カード (demo library card) — 1 of 2 loaded, 1 failed',
+              })
+              .waitFor()
+        : undefined,
+    );
   }
 
   // The platform operator (機構): approves card APs, verifies the audit chain, never loads.
@@ -421,6 +445,85 @@ test('the console at a counter, in Japanese and English', { skip }, async () => 
   await page.getByRole('alert').waitFor();
   assert.match(await page.getByRole('alert').innerText(), /開始を終了より前に/);
   await bothLanguages('23-hours-platform');
+
+  // The platform registers a new municipality (高崎市), its terminal and its first
+  // administrator, all from the console.
+  await page.getByRole('link', { name: 'サービス提供者' }).click();
+  const reg = page.locator('form').filter({ hasText: 'サービス提供者を登録する' });
+  await reg.getByLabel('提供者ID').fill('takasaki');
+  await reg.getByLabel('名称').fill('高崎市');
+  await reg.getByLabel('市区町村コード（6桁）').fill(TAKASAKI);
+  await reg.getByLabel('法的根拠（条例名・告示番号など）').fill('高崎市カードAP条例（試験）');
+  await reg.getByLabel('制定・確認の日').fill('2021-04-01');
+  await reg.getByLabel('担当者名').fill('高崎 窓口');
+  await reg.getByRole('button', { name: '登録する' }).click();
+  await reg.getByRole('status').filter({ hasText: '「高崎市」を登録しました' }).waitFor();
+  await page.getByRole('cell', { name: /TAKASAKI/ }).waitFor();
+  await bothLanguages('25-provider-registered');
+  // The same id again: refused in plain words, nothing lost.
+  await reg.getByLabel('提供者ID').fill('TAKASAKI');
+  await reg.getByLabel('名称').fill('高崎市（二重）');
+  await reg.getByLabel('市区町村コード（6桁）').fill(TAKASAKI);
+  await reg.getByLabel('法的根拠（条例名・告示番号など）').fill('同じ条例');
+  await reg.getByLabel('制定・確認の日').fill('2021-04-01');
+  await reg.getByLabel('担当者名').fill('二重');
+  await reg.getByRole('button', { name: '登録する' }).click();
+  await reg.getByRole('alert').filter({ hasText: '登録済み' }).waitFor();
+  assert.equal(await page.getByRole('cell', { name: /高崎市（二重）/ }).count(), 0);
+
+  await page.getByRole('link', { name: '搭載端末' }).click();
+  const termForm = page.locator('form').filter({ hasText: '端末を登録する' });
+  await termForm.getByLabel('サービス提供者').selectOption('TAKASAKI');
+  await termForm.getByLabel('端末ID').fill('takasaki-counter');
+  await termForm.getByLabel('名称').fill('高崎市 市民課窓口');
+  await termForm.getByRole('button', { name: '登録する' }).click();
+  await termForm.getByRole('status').filter({ hasText: '端末を登録しました' }).waitFor();
+
+  await page.getByRole('link', { name: 'オペレーター' }).click();
+  const opForm = page.locator('form').filter({ hasText: 'オペレーターを追加する' });
+  await opForm.getByLabel('サービス提供者').selectOption('TAKASAKI');
+  await opForm.getByText('使用する端末：takasaki-counter').waitFor();
+  await opForm.getByLabel('ログインID').fill('takasaki-admin');
+  await opForm.getByLabel('氏名').fill('高崎 太郎');
+  assert.equal(await opForm.getByLabel('役割').inputValue(), 'administrator');
+  const takasakiPassword = 'a long initial password for takasaki';
+  await opForm.getByLabel('初期パスワード').fill(takasakiPassword);
+  await opForm.getByRole('button', { name: '追加する' }).click();
+  await opForm.getByRole('status').filter({ hasText: 'オペレーターを追加しました' }).waitFor();
+  await page.getByRole('cell', { name: 'takasaki-admin', exact: true }).waitFor();
+  await bothLanguages('26-operator-platform');
+
+  // A successful move-in (転入): the holder of cardC moves from 千代田区 to 高崎市, and
+  // 高崎市's administrator records it at its counter. 千代田区's local-area taxi card
+  // AP leaves the card.
+  await counter.relayAt('takasaki-counter', 'takasaki-admin', takasakiPassword);
+  await page.getByRole('button', { name: 'ログアウト' }).click();
+  await page.getByLabel('ログインID').fill('takasaki-admin');
+  await page.getByLabel('パスワード').fill(takasakiPassword);
+  await page.getByRole('button', { name: 'ログインする' }).click();
+  await page.getByRole('link', { name: /転入・暗証番号/ }).click();
+  await page.getByRole('heading', { name: '転入・暗証番号の再設定', level: 2 }).waitFor();
+  counter.insert(cardC);
+  const moveForm = page.locator('form').filter({ hasText: '転入（住民登録地の変更）' });
+  await moveForm.getByLabel('転入先の市区町村コード（6桁）').fill(TAKASAKI);
+  await moveForm.getByRole('button', { name: '転入の手続きをする' }).click();
+  await moveForm
+    .getByRole('status')
+    .filter({ hasText: `住民登録地を変更しました（${DEMO_MUNICIPALITY} → ${TAKASAKI}）` })
+    .or(moveForm.getByRole('alert'))
+    .waitFor();
+  assert.equal(await moveForm.getByRole('alert').count(), 0, await moveForm.innerText());
+  const moved = await moveForm.getByRole('status').innerText();
+  assert.match(
+    moved,
+    new RegExp(`カードから削除したカードAP：${demo.providerId} のカードAP（AID [0-9A-F]+）`),
+  );
+  assert.match(moved, /残ったカードAP：ありません/);
+  const taxi = (await api.call('listInstances', { params: { cardId } })).filter(
+    (i) => i.cardApId === counter.typeD,
+  );
+  assert.ok(taxi.length > 0 && taxi.every((i) => i.state === 'deleted'), JSON.stringify(taxi));
+  await bothLanguages('27-move-in-done');
 
   assert.deepEqual(cspViolations, [], 'Content-Security-Policy violations');
   assert.deepEqual(pageErrors, [], 'errors in the page');

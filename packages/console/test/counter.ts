@@ -23,6 +23,7 @@ import {
   terminalChannelMount,
   type DemoInfo,
   type RunningServer,
+  type TerminalChannels,
 } from '@myna-ap/loader';
 import type { Job } from '@myna-ap/loader/contract';
 
@@ -44,6 +45,8 @@ export interface Counter {
   newCard(capacity?: Partial<Record<AreaName, number>>): Promise<Card>;
   /** A terminal agent's enrolment as `myna terminal enrol` makes it: its id and approval code. */
   enrolAgent(terminalId: string): Promise<{ agentId: string; code: string }>;
+  /** Relays the card jobs of another terminal too, logged in as an operator working there. */
+  relayAt(terminalId: string, operator: string, password: string): Promise<void>;
   /** Card jobs the relay has finished. */
   readonly relayed: string[];
   close(): Promise<void>;
@@ -77,16 +80,24 @@ async function newCard(capacity?: Partial<Record<AreaName, number>>): Promise<Ca
   });
 }
 
-export async function startCounter(): Promise<Counter> {
+/**
+ * `relay: false` leaves the counter's PC to a real terminal agent (`myna terminal
+ * run`, test/browserAgent.test.ts): nothing in this process takes its card jobs.
+ */
+export async function startCounter(o: { relay?: boolean } = {}): Promise<Counter> {
   const dir = await mkdtemp(join(tmpdir(), 'myna-console-'));
+  let channels: TerminalChannels | undefined;
   const server = await startServer({
     port: 0,
     dataDir: join(dir, 'db'),
     keysFile: join(dir, 'keys', 'loader-keys.json'),
     adminPassword: PLATFORM_PASSWORD,
-    // As `myna serve` mounts them: the console's, and the terminal channel (agents
-    // enrol and are approved there; no agent connects in these tests).
-    mounts: [...consoleMounts(CONSOLE_DIST), terminalChannelMount()],
+    // As `myna serve` mounts them: the console's, and the terminal channel, to which
+    // a hand-off goes at once when the terminal's agent is connected.
+    mounts: [
+      ...consoleMounts(CONSOLE_DIST, { terminalRelay: () => channels }),
+      terminalChannelMount((c) => (channels = c)),
+    ],
   });
   const demo = await seedDemo(server.ctx, join(dir, 'demo.json'));
   const password = (
@@ -112,28 +123,28 @@ export async function startCounter(): Promise<Counter> {
   });
   await platform.call('approveCardAp', { params: { id: d.id }, body: {} });
 
-  // The terminal's relay, logged in as the demo operator working at demo-counter.
-  const relayToken = (await login(server.ctx, demo.operator, password)).token;
-  const relayClient = new ApiClient(server.url, relayToken);
+  // The terminal's relay: one loop per terminal, logged in as an operator working there
+  // (the demo operator at demo-counter, and any `relayAt` adds).
   let card: Card | undefined;
   const relayed: string[] = [];
   let stopped = false;
-  const relayOne = async (id: string) => {
-    let j: Job = await relayClient.call('getJob', { params: { id } });
-    while (j.state === 'running' && j.command !== undefined) {
-      const answer = card
-        ? { seq: j.seq, response: toHex(card.transmit(Buffer.from(j.command, 'hex'))) }
-        : { seq: j.seq, error: 'CARD_REMOVED' as const };
-      j = await relayClient.call('exchange', { params: { id }, body: answer });
-    }
-    relayed.push(id);
-  };
-  const loop = (async () => {
+  const relayLoop = async (terminalId: string, token: string) => {
+    const client = new ApiClient(server.url, token);
+    const relayOne = async (id: string) => {
+      let j: Job = await client.call('getJob', { params: { id } });
+      while (j.state === 'running' && j.command !== undefined) {
+        const answer = card
+          ? { seq: j.seq, response: toHex(card.transmit(Buffer.from(j.command, 'hex'))) }
+          : { seq: j.seq, error: 'CARD_REMOVED' as const };
+        j = await client.call('exchange', { params: { id }, body: answer });
+      }
+      relayed.push(id);
+    };
     while (!stopped) {
       try {
         // The hand-off is the console's mount, not a contract operation of the API.
-        const res = await fetch(`${server.url}/v1/terminals/${demo.terminalId}/handoff`, {
-          headers: { authorization: `Bearer ${relayToken}` },
+        const res = await fetch(`${server.url}/v1/terminals/${terminalId}/handoff`, {
+          headers: { authorization: `Bearer ${token}` },
         });
         if (!res.ok) throw new Error(`handoff: HTTP ${res.status} ${await res.text()}`);
         const { jobIds } = (await res.json()) as { jobIds: string[] };
@@ -143,7 +154,13 @@ export async function startCounter(): Promise<Counter> {
       }
       await new Promise((r) => setTimeout(r, 100));
     }
-  })();
+  };
+  const loops: Promise<void>[] = [];
+  if (o.relay !== false) {
+    loops.push(
+      relayLoop(demo.terminalId, (await login(server.ctx, demo.operator, password)).token),
+    );
+  }
 
   return {
     url: server.url,
@@ -154,6 +171,9 @@ export async function startCounter(): Promise<Counter> {
     insert: (c) => (card = c),
     newCard,
     relayed,
+    relayAt: async (terminalId, operator, pw) => {
+      loops.push(relayLoop(terminalId, (await login(server.ctx, operator, pw)).token));
+    },
     enrolAgent: async (terminalId) => {
       const { publicKey } = generateKeyPairSync('ed25519');
       const der = publicKey.export({ type: 'spki', format: 'der' });
@@ -167,7 +187,7 @@ export async function startCounter(): Promise<Counter> {
     },
     async close() {
       stopped = true;
-      await loop;
+      await Promise.all(loops);
       await server.close();
       await rm(dir, { recursive: true, force: true });
     },

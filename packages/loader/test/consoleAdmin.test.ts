@@ -12,6 +12,7 @@ import { consoleAdminMount } from '../src/http/consoleAdminMount.ts';
 import { consoleAuthMount } from '../src/http/consoleAuthMount.ts';
 import { terminalChannelMount } from '../src/http/terminalChannel.ts';
 import { bootstrapPlatformAdmin } from '../src/store/operators.ts';
+import { appendAudit } from '../src/store/audit.ts';
 import { TEST_CONFIG } from '../src/store/config.ts';
 import { MemoryKeyStore } from '../src/keys/keyStore.ts';
 import { freshPglite } from '@myna-ap/db/testing';
@@ -98,7 +99,7 @@ async function world() {
       auditor: await loginAs(`${id.toLowerCase()}-auditor`, PW),
     };
   };
-  return { call, platform, provider, close: () => app.close().then(() => db.close()) };
+  return { ctx, call, platform, provider, close: () => app.close().then(() => db.close()) };
 }
 
 test('terminal agents: own provider only, never a code; approved and revoked as they go', async () => {
@@ -178,6 +179,65 @@ test('the WebAuthn rule: read by the provider’s own operators and the platform
     assert.deepEqual((await rule('YTOWN', y.admin)).json, { providerId: 'YTOWN', required: false });
     // A malformed provider id is told so.
     assert.equal((await rule('not a provider!', x.admin)).status, 400);
+  } finally {
+    await w.close();
+  }
+});
+
+test('loads and refusals per Japan-time day: counted by the server, own provider only', async () => {
+  const w = await world();
+  try {
+    const x = await w.provider('XTOWN', '102016');
+    const y = await w.provider('YTOWN', '131016');
+    // The clock stands at 2026-06-01 10:00 in Japan.
+    const row = (at: string, action: string, providerId: string) =>
+      appendAudit(
+        w.ctx.db,
+        { actor: 'test', action, target: null, detail: { providerId } },
+        new Date(at),
+      );
+    await row('2026-06-01T00:30:00+09:00', 'instance.installed', x.id);
+    await row('2026-05-31T23:30:00+09:00', 'instance.installed', x.id); // 14:30 UTC
+    await row('2026-06-01T09:00:00+09:00', 'load.refused', x.id);
+    await row('2026-06-01T09:01:00+09:00', 'instance.install_refused', x.id);
+    await row('2026-06-01T09:02:00+09:00', 'cardap.request', x.id); // not a load
+    await row('2026-05-18T23:59:00+09:00', 'instance.installed', x.id); // before the 14 days
+    await row('2026-06-01T09:03:00+09:00', 'instance.installed', y.id);
+
+    const daily = async (token: string, q = '') => {
+      const r = await w.call('GET', `/v1/console/stats/daily${q}`, undefined, token);
+      assert.equal(r.status, 200, JSON.stringify(r.json));
+      return r.json.days as { day: string; loads: number; refusals: number }[];
+    };
+    const xs = await daily(x.admin);
+    assert.equal(xs.length, 14);
+    assert.equal(xs[0]!.day, '2026-05-19');
+    assert.deepEqual(xs.slice(-2), [
+      { day: '2026-05-31', loads: 1, refusals: 0 },
+      { day: '2026-06-01', loads: 1, refusals: 2 },
+    ]);
+    assert.equal(
+      xs.reduce((n, d) => n + d.loads + d.refusals, 0),
+      4,
+      'nothing else counted',
+    );
+    assert.deepEqual(await daily(x.auditor), xs);
+    assert.deepEqual(await daily(y.admin, '?days=1'), [
+      { day: '2026-06-01', loads: 1, refusals: 0 },
+    ]);
+    assert.deepEqual((await daily(w.platform, '?days=1'))[0], {
+      day: '2026-06-01',
+      loads: 2,
+      refusals: 2,
+    });
+    assert.equal((await daily(x.admin, '?days=20'))[0]!.day, '2026-05-13');
+    assert.equal((await daily(x.admin, '?days=20'))[5]!.loads, 1, 'the 18th of May, in Japan');
+    for (const bad of ['?days=0', '?days=93', '?days=two', '?from=2026-01-01']) {
+      const r = await w.call('GET', `/v1/console/stats/daily${bad}`, undefined, x.admin);
+      assert.equal(r.status, 400, bad);
+      assert.equal(r.json.code, 'VALIDATION', bad);
+    }
+    assert.equal((await w.call('GET', '/v1/console/stats/daily')).status, 401);
   } finally {
     await w.close();
   }

@@ -4,13 +4,15 @@
  * collected on forms beforehand), then loads card after card with one button and
  * sees the batch's progress — cards met, loaded, failed, unfinished — as a bar;
  * closes it when done. The batch lives on the server (GET /v1/batches/:id), this
- * screen remembers only its id while it is open.
+ * screen remembers only its id while it is open; below it, the provider's past
+ * batches (GET /v1/batches, newest first, a page at a time).
  */
-import { useState } from 'react';
-import { ApiError, asApiError, get, post } from '../api.ts';
+import { useCallback, useEffect, useState } from 'react';
+import { asApiError, get, post, type ApiError } from '../api.ts';
 import { useLang } from '../i18n.ts';
 import type { Batch, CardAp, CardOutcome, Me } from '../types.ts';
-import { AddForm, Busy, ErrorBox, runCardJob } from '../ui.tsx';
+import { AddForm, ErrorBox, jst, ListTable, ResultPanel, useCardJob } from '../ui.tsx';
+import { batchLine } from '../batchLine.ts';
 import { useList } from './useList.ts';
 
 /** The batch's loads by outcome, as one stacked bar with its legend. */
@@ -36,6 +38,65 @@ function BatchBar({ b }: { b: Batch }) {
   );
 }
 
+interface BatchPage {
+  readonly batches: Batch[];
+  readonly next: string | null;
+}
+
+/** The provider's batches, newest first: the first page, and more on request. */
+function usePastBatches() {
+  const [rows, setRows] = useState<Batch[]>();
+  const [next, setNext] = useState<string | null>(null);
+  const [error, setError] = useState<ApiError>();
+  const page = useCallback(async (before: string | null) => {
+    try {
+      const p = await get<BatchPage>(`/v1/batches${before ? `?before=${before}` : ''}`);
+      setRows((r) => (before ? [...(r ?? []), ...p.batches] : p.batches));
+      setNext(p.next);
+      setError(undefined);
+    } catch (e) {
+      setError(asApiError(e));
+    }
+  }, []);
+  const reload = useCallback(() => void page(null), [page]);
+  useEffect(reload, [reload]);
+  return { rows, error, reload, more: next ? () => void page(next) : undefined };
+}
+
+/** The past batches as a table, each with its status line. */
+function PastBatches({
+  past,
+  name,
+}: {
+  past: ReturnType<typeof usePastBatches>;
+  name: (id: string) => string;
+}) {
+  const { t, lang } = useLang();
+  return (
+    <div className="panel">
+      <h3>{t('batch.past')}</h3>
+      <p className="help">{t('batch.pastLead')}</p>
+      <ErrorBox error={past.error} />
+      <ListTable
+        label={t('batch.past')}
+        rows={past.rows}
+        rowKey={(b) => b.id}
+        columns={[
+          { head: t('batch.openedAt'), cell: (b) => jst(b.createdAt, lang) },
+          { head: t('batch.terminal'), cell: (b) => b.terminalId, className: 'mono' },
+          { head: t('batch.what'), cell: (b) => batchLine(t, b, b.cardApIds.map(name)) },
+          { head: 'ID', cell: (b) => b.id, className: 'mono' },
+        ]}
+      />
+      {past.more && (
+        <button type="button" onClick={past.more}>
+          {t('batch.more')}
+        </button>
+      )}
+    </div>
+  );
+}
+
 export function Batches({ me }: { me: Me }) {
   const { t } = useLang();
   const aps = useList<CardAp>('/v1/card-aps');
@@ -46,10 +107,11 @@ export function Batches({ me }: { me: Me }) {
   const [picked, setPicked] = useState<string[]>([]);
   const [note, setNote] = useState('');
   const [batch, setBatch] = useState<Batch>();
-  const [progress, setProgress] = useState<number>();
-  const [last, setLast] = useState<CardOutcome>();
+  const job = useCardJob<CardOutcome>();
+  /** A refused close (the load's own failure is the job's). */
   const [error, setError] = useState<ApiError>();
   const name = (id: string) => aps.rows?.find((a) => a.id === id)?.name ?? id;
+  const past = usePastBatches();
 
   async function open() {
     setBatch(
@@ -59,36 +121,30 @@ export function Batches({ me }: { me: Me }) {
         ...(note ? { note } : {}),
       }),
     );
-    setLast(undefined);
+    job.clear();
+    past.reload();
   }
   async function loadNext() {
     if (!batch) return;
     setError(undefined);
-    setLast(undefined);
-    setProgress(0);
-    try {
-      const cardAps = batch.cardApIds.map((cardApId) => ({
-        cardApId,
-        area: aps.rows?.find((a) => a.id === cardApId)?.areas[0],
-      }));
-      setLast(
-        await runCardJob<CardOutcome>(
-          batch.terminalId,
-          { op: 'load', cardAps, consent: { method: 'counter_form' }, batchId: batch.id },
-          (j) => setProgress(j.apdus),
-        ),
-      );
-    } catch (e) {
-      setError(asApiError(e));
-    } finally {
-      setProgress(undefined);
-      setBatch(await get<Batch>(`/v1/batches/${batch.id}`).catch(() => batch));
-    }
+    const cardAps = batch.cardApIds.map((cardApId) => ({
+      cardApId,
+      area: aps.rows?.find((a) => a.id === cardApId)?.areas[0],
+    }));
+    await job.run(batch.terminalId, {
+      op: 'load',
+      cardAps,
+      consent: { method: 'counter_form' },
+      batchId: batch.id,
+    });
+    setBatch(await get<Batch>(`/v1/batches/${batch.id}`).catch(() => batch));
+    past.reload();
   }
   async function close() {
     if (!batch) return;
     try {
       setBatch(await post<Batch>(`/v1/batches/${batch.id}/close`, { state: 'done' }));
+      past.reload();
     } catch (e) {
       setError(asApiError(e));
     }
@@ -143,11 +199,7 @@ export function Batches({ me }: { me: Me }) {
       {batch && (
         <div className="panel">
           <h3>{t('batch.current', { id: batch.id })}</h3>
-          <p>
-            {t(batch.state === 'open' ? 'batch.open_' : `batch.${batch.state}`)}
-            {t('sep')}
-            {batch.cardApIds.map(name).join(t('sep'))}
-          </p>
+          <p className="batch-line">{batchLine(t, batch, batch.cardApIds.map(name))}</p>
           <BatchBar b={batch} />
           {batch.state === 'open' && (
             <>
@@ -156,37 +208,22 @@ export function Batches({ me }: { me: Me }) {
                 <button
                   type="button"
                   className="primary"
-                  disabled={progress !== undefined}
+                  disabled={job.progress !== undefined}
                   onClick={loadNext}
                 >
                   {t('batch.loadNext')}
                 </button>
-                <button type="button" disabled={progress !== undefined} onClick={close}>
+                <button type="button" disabled={job.progress !== undefined} onClick={close}>
                   {t('batch.close')}
                 </button>
               </div>
             </>
           )}
-          {progress !== undefined && <Busy text={t('counter.running', { n: progress })} />}
-          {last && (
-            <ul className="results">
-              {last.results.map((r) => (
-                <li key={r.cardApId} className={r.status === 'refused' ? 'refused' : 'ok'}>
-                  <strong>{name(r.cardApId)}</strong>
-                  {t('colon')}
-                  {t(`counter.${r.status}`)}
-                  {r.error && (
-                    <ErrorBox
-                      error={new ApiError(r.error.code, r.error.message, 0, r.error.detail)}
-                    />
-                  )}
-                </li>
-              ))}
-            </ul>
-          )}
+          <ResultPanel job={job} busy="counter.running" results={job.result?.results} name={name} />
           <ErrorBox error={error} />
         </div>
       )}
+      <PastBatches past={past} name={name} />
     </section>
   );
 }

@@ -6,34 +6,13 @@
  * ones stay, and their providers are told). Both are card jobs at a terminal.
  */
 import { useState } from 'react';
-import { asApiError, type ApiError } from '../api.ts';
 import { useLang } from '../i18n.ts';
 import type { CardAp, Me, MoveInReport, PinResetReport } from '../types.ts';
-import { Busy, ErrorBox, runCardJob } from '../ui.tsx';
+import { ErrorBox, ResultPanel, useCardJob } from '../ui.tsx';
 import { useList } from './useList.ts';
 
 type Method = 'counter_form' | 'counter_signature' | 'online';
 const METHODS: readonly Method[] = ['counter_form', 'counter_signature', 'online'];
-
-/** A card job from a form: progress while it runs, its failure with what to do. */
-function useCardJob<R>() {
-  const [progress, setProgress] = useState<number>();
-  const [result, setResult] = useState<R>();
-  const [error, setError] = useState<ApiError>();
-  async function run(terminal: string, body: Record<string, unknown>) {
-    setError(undefined);
-    setResult(undefined);
-    setProgress(0);
-    try {
-      setResult(await runCardJob<R>(terminal, body, (j) => setProgress(j.apdus)));
-    } catch (e) {
-      setError(asApiError(e));
-    } finally {
-      setProgress(undefined);
-    }
-  }
-  return { progress, result, error, run };
-}
 
 function PinReset({ me, terminal, aps }: { me: Me; terminal: string; aps: readonly CardAp[] }) {
   const { t } = useLang();
@@ -129,13 +108,13 @@ function PinReset({ me, terminal, aps }: { me: Me; terminal: string; aps: readon
           </button>
         </>
       )}
-      {job.progress !== undefined && <Busy text={t('counter.running', { n: job.progress })} />}
-      <ErrorBox error={job.error} />
-      {job.result && (
-        <p role="status" className="good big">
-          {t('work.pinDone', { name: chosen?.name ?? job.result.cardApId, n: job.result.tries })}
-        </p>
-      )}
+      <ResultPanel job={job} busy="counter.running">
+        {job.result && (
+          <p role="status" className="good big">
+            {t('work.pinDone', { name: chosen?.name ?? job.result.cardApId, n: job.result.tries })}
+          </p>
+        )}
+      </ResultPanel>
     </form>
   );
 }
@@ -144,7 +123,11 @@ function MoveIn({ terminal, aps }: { terminal: string; aps: readonly CardAp[] })
   const { t } = useLang();
   const [to, setTo] = useState('');
   const job = useCardJob<MoveInReport>();
-  const name = (id: string) => aps.find((a) => a.id === id)?.name ?? id;
+  // Another provider's card AP (the old municipality's) is not in this one's list:
+  // it is named by its provider and AID.
+  const name = (r: { cardApId: string; providerId: string; aid: string }) =>
+    aps.find((a) => a.id === r.cardApId)?.name ??
+    t('work.otherAp', { provider: r.providerId, aid: r.aid });
   return (
     <form
       className="panel"
@@ -172,25 +155,25 @@ function MoveIn({ terminal, aps }: { terminal: string; aps: readonly CardAp[] })
       <button type="submit" className="primary" disabled={!terminal || job.progress !== undefined}>
         {t('work.moveRun')}
       </button>
-      {job.progress !== undefined && <Busy text={t('counter.running', { n: job.progress })} />}
-      <ErrorBox error={job.error} />
-      {job.result && (
-        <div role="status" className="done">
-          <p className="good big">
-            {t('work.moveDone', { from: job.result.from ?? '—', to: job.result.to })}
-          </p>
-          <p>
-            {t('work.removed')}
-            {t('colon')}
-            {job.result.removed.map((r) => name(r.cardApId)).join(t('sep')) || t('none')}
-          </p>
-          <p>
-            {t('work.kept')}
-            {t('colon')}
-            {job.result.kept.map((r) => name(r.cardApId)).join(t('sep')) || t('none')}
-          </p>
-        </div>
-      )}
+      <ResultPanel job={job} busy="counter.running">
+        {job.result && (
+          <div role="status" className="done">
+            <p className="good big">
+              {t('work.moveDone', { from: job.result.from ?? '—', to: job.result.to })}
+            </p>
+            <p>
+              {t('work.removed')}
+              {t('colon')}
+              {job.result.removed.map(name).join(t('sep')) || t('none')}
+            </p>
+            <p>
+              {t('work.kept')}
+              {t('colon')}
+              {job.result.kept.map(name).join(t('sep')) || t('none')}
+            </p>
+          </div>
+        )}
+      </ResultPanel>
     </form>
   );
 }

@@ -5,10 +5,10 @@
  * printable receipt (受付票).
  */
 import { useEffect, useState, type FormEvent } from 'react';
-import { ApiError, asApiError, get } from '../api.ts';
+import { asApiError, get, type ApiError } from '../api.ts';
 import { useLang } from '../i18n.ts';
 import type { Area, CardAp, CardOutcome, DiagnoseReport, Me, Terminal } from '../types.ts';
-import { AreaBar, Busy, ErrorBox, jst, runCardJob } from '../ui.tsx';
+import { AreaBar, ErrorBox, jst, ResultPanel, useCardJob } from '../ui.tsx';
 
 type Step = 1 | 2 | 3 | 4 | 5;
 
@@ -76,8 +76,12 @@ export function Counter({ me }: { me: Me }) {
   const [method, setMethod] = useState<Method>('counter_form');
   const [note, setNote] = useState('');
   const [confirmed, setConfirmed] = useState(false);
-  const [progress, setProgress] = useState<number>();
+  const read = useCardJob<DiagnoseReport>();
+  const work = useCardJob<CardOutcome>();
+  /** Either job is running. */
+  const progress = read.progress ?? work.progress;
   const [receipt, setReceipt] = useState<Receipt>();
+  /** The terminals' and card APs' lists could not be read. */
   const [error, setError] = useState<ApiError>();
 
   useEffect(() => {
@@ -108,30 +112,20 @@ export function Counter({ me }: { me: Me }) {
     setConfirmed(false);
     setNote('');
     setReceipt(undefined);
-    setError(undefined);
+    read.clear();
+    work.clear();
   }
 
   async function readCard() {
-    setError(undefined);
-    setProgress(0);
-    try {
-      const r = await runCardJob<DiagnoseReport>(terminal, { op: 'diagnose' }, (j) =>
-        setProgress(j.apdus),
-      );
-      setReport(r);
-      setPicked({});
-      setStep(3);
-    } catch (e) {
-      setError(asApiError(e));
-    } finally {
-      setProgress(undefined);
-    }
+    const r = await read.run(terminal, { op: 'diagnose' });
+    if (!r) return;
+    setReport(r);
+    setPicked({});
+    setStep(3);
   }
 
   async function run(e: FormEvent) {
     e.preventDefault();
-    setError(undefined);
-    setProgress(0);
     const consent = { method, ...(note ? { note } : {}) };
     const body =
       action === 'load'
@@ -142,25 +136,17 @@ export function Counter({ me }: { me: Me }) {
           }
         : { op: 'delete', cardApIds: Object.keys(picked), consent };
     let jobId = '';
-    try {
-      const outcome = await runCardJob<CardOutcome>(terminal, body, (j) => {
-        jobId = j.id;
-        setProgress(j.apdus);
-      });
-      setReceipt({
-        no: jobId,
-        at: new Date().toISOString(),
-        terminal: nameOf(terminal),
-        operator: me.login,
-        action,
-        outcome,
-      });
-      setStep(5);
-    } catch (err) {
-      setError(asApiError(err));
-    } finally {
-      setProgress(undefined);
-    }
+    const outcome = await work.run(terminal, body, (j) => (jobId = j.id));
+    if (!outcome) return;
+    setReceipt({
+      no: jobId,
+      at: new Date().toISOString(),
+      terminal: nameOf(terminal),
+      operator: me.login,
+      action,
+      outcome,
+    });
+    setStep(5);
   }
 
   const toggle = (id: string, area: Area | undefined) =>
@@ -209,7 +195,7 @@ export function Counter({ me }: { me: Me }) {
               </button>
             </>
           )}
-          {progress !== undefined && <Busy text={t('counter.reading', { n: progress })} />}
+          <ResultPanel job={read} busy="counter.reading" />
         </div>
       )}
 
@@ -373,12 +359,12 @@ export function Counter({ me }: { me: Me }) {
               {t('counter.run', { action: actionWord })}
             </button>
           </div>
-          {progress !== undefined && <Busy text={t('counter.running', { n: progress })} />}
+          <ResultPanel job={work} busy="counter.running" />
         </form>
       )}
 
       <ErrorBox error={error} />
-      {error && step >= 3 && step < 5 && (
+      {work.error && step === 4 && (
         <button type="button" onClick={reset}>
           {t('counter.again')}
         </button>
@@ -387,21 +373,12 @@ export function Counter({ me }: { me: Me }) {
       {step === 5 && receipt && (
         <div className="panel">
           <h3>{t('counter.result')}</h3>
-          <ul className="results">
-            {receipt.outcome.results.map((r) => (
-              <li key={r.cardApId} className={r.status === 'refused' ? 'refused' : 'ok'}>
-                <strong>{'name' in r ? r.name : apName(r.cardApId)}</strong>
-                {r.area ? t('paren', { x: t(`area.${r.area}`) }) : ''}
-                {t('colon')}
-                {t(`counter.${r.status}`)}
-                {r.error && (
-                  <ErrorBox
-                    error={new ApiError(r.error.code, r.error.message, 0, r.error.detail)}
-                  />
-                )}
-              </li>
-            ))}
-          </ul>
+          <ResultPanel
+            job={work}
+            busy="counter.running"
+            results={receipt.outcome.results}
+            name={apName}
+          />
           <section className="receipt" aria-labelledby="receipt-h">
             <h3 id="receipt-h">{t('counter.receiptFor')}</h3>
             <dl className="facts">

@@ -1,31 +1,15 @@
 /** Fault isolation (カード障害切り分け): what is wrong with the card and what to do next. */
 import { useState } from 'react';
-import { asApiError, type ApiError } from '../api.ts';
 import { useLang } from '../i18n.ts';
 import type { DiagnoseReport, Me } from '../types.ts';
-import { AreaBar, Busy, ErrorBox, runCardJob } from '../ui.tsx';
+import { AreaBar, ResultPanel, useCardJob } from '../ui.tsx';
 
 export function Diagnose({ me }: { me: Me }) {
   const { t, say } = useLang();
   const [terminal, setTerminal] = useState(me.terminals[0] ?? '');
-  const [progress, setProgress] = useState<number>();
-  const [report, setReport] = useState<DiagnoseReport>();
-  const [error, setError] = useState<ApiError>();
-
-  async function start() {
-    setError(undefined);
-    setReport(undefined);
-    setProgress(0);
-    try {
-      setReport(
-        await runCardJob<DiagnoseReport>(terminal, { op: 'diagnose' }, (j) => setProgress(j.apdus)),
-      );
-    } catch (e) {
-      setError(asApiError(e));
-    } finally {
-      setProgress(undefined);
-    }
-  }
+  const job = useCardJob<DiagnoseReport>();
+  const report = job.result;
+  const start = () => void job.run(terminal, { op: 'diagnose' });
 
   return (
     <section aria-labelledby="diag-h">
@@ -49,16 +33,15 @@ export function Diagnose({ me }: { me: Me }) {
             <button
               type="button"
               className="primary"
-              disabled={progress !== undefined}
+              disabled={job.progress !== undefined}
               onClick={start}
             >
               {t('diagnose.start')}
             </button>
           </>
         )}
-        {progress !== undefined && <Busy text={t('counter.reading', { n: progress })} />}
+        <ResultPanel job={job} busy="counter.reading" />
       </div>
-      <ErrorBox error={error} />
       {report && (
         <div className="panel">
           <h3>{t('diagnose.advice')}</h3>
@@ -89,8 +72,14 @@ export function Diagnose({ me }: { me: Me }) {
             <dd>{report.expiry ?? '—'}</dd>
             <dt>{t('diagnose.certificate')}</dt>
             <dd>
-              {report.certificate.status}
-              {report.certificate.notAfter ? ` (${report.certificate.notAfter.slice(0, 10)})` : ''}
+              {t(`diagnose.cert.${report.certificate.status}`, {
+                defaultValue: report.certificate.status,
+              })}
+              {report.certificate.notAfter
+                ? t('paren', {
+                    x: t('diagnose.until', { date: report.certificate.notAfter.slice(0, 10) }),
+                  })
+                : ''}
             </dd>
           </dl>
           <div className="two">

@@ -1,5 +1,7 @@
 /**
- * Operators (オペレーター) of the provider: list, add, unlock; and their
+ * Operators (オペレーター) of the provider: list, add (the platform adds one to the
+ * provider it picks, bound to all that provider's terminals: a new provider's first
+ * administrator), unlock; and their
  * authenticators (生体認証機器): an administrator issues an enrolment code (first
  * registration) or a recovery code (after a loss), revokes a lost one, and may
  * require WebAuthn for every operator of the provider.
@@ -12,10 +14,20 @@ import type {
   EnrolmentView,
   Me,
   Operator,
+  Provider,
   Role,
+  Terminal,
   WebauthnPolicyView,
 } from '../types.ts';
-import { AddForm, ErrorBox, jst, ListScreen, ListTable, type Column } from '../ui.tsx';
+import {
+  AddForm,
+  ErrorBox,
+  jst,
+  ListScreen,
+  ListTable,
+  ProviderSelect,
+  type Column,
+} from '../ui.tsx';
 import { useList } from './useList.ts';
 
 const ROLES: readonly Role[] = ['loading_operator', 'administrator', 'auditor', 'read_only'];
@@ -155,19 +167,32 @@ export function Operators({ me }: { me: Me }) {
   const { rows, error, reload, setError } = useList<Operator>('/v1/operators');
   const [login, setLogin] = useState('');
   const [displayName, setDisplayName] = useState('');
-  const [role, setRole] = useState<Role>('loading_operator');
+  // The platform adds a new provider's first administrator; an administrator, its staff.
+  const [role, setRole] = useState<Role>(
+    me.role === 'platform' ? 'administrator' : 'loading_operator',
+  );
   const [password, setPassword] = useState('');
   const [authOf, setAuthOf] = useState<Operator>();
   const admin = me.role === 'administrator' || me.role === 'platform';
+  const platform = me.role === 'platform';
+  const providers = useList<Provider>(platform ? '/v1/providers' : undefined);
+  const terminals = useList<Terminal>(platform ? '/v1/terminals' : undefined);
+  const [forProvider, setForProvider] = useState('');
+  const providerId = me.providerId ?? (forProvider || providers.rows?.[0]?.id);
+  // An administrator's new operator works at its own terminals; the platform's, at
+  // every terminal of the provider it picked.
+  const bound = platform
+    ? (terminals.rows ?? []).filter((x) => x.providerId === providerId).map((x) => x.id)
+    : me.terminals;
 
   async function add() {
     await post('/v1/operators', {
       login,
       displayName,
       role,
-      providerId: me.providerId,
+      providerId,
       password,
-      terminals: me.terminals,
+      terminals: bound,
     });
     setLogin('');
     setDisplayName('');
@@ -233,13 +258,27 @@ export function Operators({ me }: { me: Me }) {
       {authOf && (
         <Authenticators key={authOf.id} op={authOf} onClose={() => setAuthOf(undefined)} />
       )}
-      {me.role === 'administrator' && (
+      {admin && (
         <AddForm
           title={t('operators.add')}
           submit={t('operators.submit')}
           done={t('operators.done')}
           onSubmit={add}
         >
+          {platform && (
+            <>
+              <ProviderSelect
+                rows={providers.rows}
+                value={providerId ?? ''}
+                onChange={setForProvider}
+              />
+              <p className="help">
+                {t('operators.boundTo', {
+                  list: bound.join(t('sep')) || t('operators.noTerminals'),
+                })}
+              </p>
+            </>
+          )}
           <label>
             {t('operators.login')}
             <input

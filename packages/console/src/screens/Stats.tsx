@@ -1,14 +1,15 @@
 /**
  * Loads and refusals per day (日別の搭載・拒否件数) for an administrator: a plain
- * SVG bar chart of the last DAYS days (Japan time) from the audit log the
- * operator may read, with the same figures as a table beneath for a screen reader.
+ * SVG bar chart of the last DAYS days (Japan time), counted by the server from the
+ * audit log the operator may read (GET /v1/console/stats/daily), with the same
+ * figures as a table beneath for a screen reader.
  */
 import { useEffect, useState } from 'react';
-import { asApiError, type ApiError } from '../api.ts';
+import type { DayCountView as DayCount } from '@myna-ap/loader/contract';
+import { asApiError, get, type ApiError } from '../api.ts';
 import { useLang } from '../i18n.ts';
-import { dailyCounts, niceMax, type DayCount } from '../dailyCounts.ts';
+import { niceMax } from '../dailyCounts.ts';
 import { Busy, ErrorBox, ListTable } from '../ui.tsx';
-import { readAll } from './Audit.tsx';
 
 const DAYS = 14;
 const W = 760;
@@ -72,8 +73,8 @@ export function Stats() {
   const [data, setData] = useState<DayCount[]>();
   const [error, setError] = useState<ApiError>();
   useEffect(() => {
-    readAll().then(
-      (rows) => setData(dailyCounts(rows, new Date(), DAYS)),
+    get<{ days: DayCount[] }>(`/v1/console/stats/daily?days=${DAYS}`).then(
+      (r) => setData(r.days),
       (e) => setError(asApiError(e)),
     );
   }, []);

@@ -1,14 +1,23 @@
 /**
  * Loading terminals (搭載端末): the list with each one's auto-load preset, and for
- * an administrator: register a terminal, and the terminal agents (端末エージェント,
+ * an administrator (and the platform, for the provider it picks): register a
+ * terminal, and the terminal agents (端末エージェント,
  * `myna terminal enrol` on the counter PC) — approve an enrolment by the code the
  * agent printed, revoke an agent (its connection is cut at once).
  */
 import { useState } from 'react';
 import { asApiError, post } from '../api.ts';
 import { useLang } from '../i18n.ts';
-import type { CardAp, Me, Terminal, TerminalAgentView } from '../types.ts';
-import { AddForm, ErrorBox, jst, ListScreen, ListTable, type Column } from '../ui.tsx';
+import type { CardAp, Me, Provider, Terminal, TerminalAgentView } from '../types.ts';
+import {
+  AddForm,
+  ErrorBox,
+  jst,
+  ListScreen,
+  ListTable,
+  ProviderSelect,
+  type Column,
+} from '../ui.tsx';
 import { useList } from './useList.ts';
 
 /** An administrator's view of the agents: waiting codes first, then the rest. */
@@ -92,8 +101,13 @@ export function Terminals({ me }: { me: Me }) {
   const apName = (x: string) => aps.rows?.find((a) => a.id === x)?.name ?? x;
   const admin = me.role === 'administrator' || me.role === 'platform';
 
+  // The platform registers a terminal for a provider it picks (a new provider's first).
+  const providers = useList<Provider>(me.role === 'platform' ? '/v1/providers' : undefined);
+  const [forProvider, setForProvider] = useState('');
+  const providerId = me.providerId ?? (forProvider || providers.rows?.[0]?.id);
+
   async function add() {
-    await post('/v1/terminals', { id, name, providerId: me.providerId });
+    await post('/v1/terminals', { id, name, providerId });
     setId('');
     setName('');
     reload();
@@ -124,13 +138,20 @@ export function Terminals({ me }: { me: Me }) {
       columns={columns}
       rowKey={(x) => x.id}
     >
-      {me.role === 'administrator' && (
+      {admin && (
         <AddForm
           title={t('terminals.add')}
           submit={t('terminals.submit')}
           done={t('terminals.done')}
           onSubmit={add}
         >
+          {me.role === 'platform' && (
+            <ProviderSelect
+              rows={providers.rows}
+              value={providerId ?? ''}
+              onChange={setForProvider}
+            />
+          )}
           <label>
             {t('terminals.id')}
             <input

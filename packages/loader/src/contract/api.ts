@@ -420,6 +420,15 @@ export const API = {
     response: R.batchSchema,
     status: 201,
   }),
+  listBatches: op({
+    method: 'GET',
+    path: '/v1/batches',
+    summary: 'The provider’s batches with their counts, newest first, a page at a time',
+    tag: 'card jobs',
+    auth: true,
+    query: S.batchesQuery,
+    response: R.batchesPageSchema,
+  }),
   getBatch: op({
     method: 'GET',
     path: '/v1/batches/:id',

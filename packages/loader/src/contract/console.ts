@@ -109,6 +109,28 @@ export const terminalAgentSchema = z.object({
   revokedAt: z.string().nullable(),
 });
 
+// --- loads and refusals per day (administrators, auditors, the platform) ---
+/** The most days `GET /v1/console/stats/daily` counts at once (about a quarter). */
+export const MAX_STATS_DAYS = 92;
+export const dailyStatsQuery = z
+  .object({
+    days: z
+      .string()
+      .regex(/^[0-9]{1,3}$/, `a whole number 1–${MAX_STATS_DAYS}`)
+      .transform(Number)
+      .pipe(z.number().int().min(1).max(MAX_STATS_DAYS))
+      .optional(),
+  })
+  .strict();
+/** One Japan-time day: the card's confirmed loads and the refused loads. */
+export const dayCountSchema = z.object({
+  day: z.string().regex(/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/),
+  loads: z.number().int(),
+  refusals: z.number().int(),
+});
+/** The days oldest first, today (Japan time) last, days without any kept as zeros. */
+export const dailyStatsSchema = z.object({ days: z.array(dayCountSchema) });
+
 // --- hand-off of a card job to the terminal's relay ---
 export const handoffBody = z.object({ jobId: opaqueIdSchema }).strict();
 export const handoffParams = z.object({ id: terminalIdSchema }).strict();
@@ -126,3 +148,4 @@ export type AuthenticatorView = z.infer<typeof authenticatorSchema>;
 export type EnrolmentView = z.infer<typeof enrolmentSchema>;
 export type TerminalAgentView = z.infer<typeof terminalAgentSchema>;
 export type WebauthnPolicyView = z.infer<typeof webauthnPolicySchema>;
+export type DayCountView = z.infer<typeof dayCountSchema>;

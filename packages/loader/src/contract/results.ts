@@ -420,6 +420,11 @@ export const batchSchema = z.object({
   failed: z.number(),
   unfinished: z.number(),
 });
+export const batchesPageSchema = z.object({
+  batches: z.array(batchSchema),
+  /** The `before` of the next page; null on the last. */
+  next: z.string().nullable(),
+});
 
 // --- status feed ---
 export const feedCardApSchema = z.object({

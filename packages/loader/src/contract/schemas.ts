@@ -362,6 +362,18 @@ export const newBatchBody = z
     note: z.string().max(500).optional(),
   })
   .strict();
+/** GET /v1/batches: a page of at most 100 (BATCH_PAGE in store/batches.ts), after the id `before`. */
+export const batchesQuery = z
+  .object({
+    limit: z
+      .string()
+      .regex(/^[0-9]{1,3}$/, 'a whole number 1–100')
+      .transform(Number)
+      .pipe(z.number().int().min(1).max(100))
+      .optional(),
+    before: opaqueIdSchema.optional(),
+  })
+  .strict();
 export const closeBatchBody = z
   .object({ state: z.enum(['done', 'cancelled']).default('done') })
   .strict();

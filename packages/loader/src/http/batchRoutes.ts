@@ -1,7 +1,7 @@
 /** Bulk loading (一括搭載): a batch groups the loads of one terminal before hand-over. */
 import { route, ok, type Route } from './route.ts';
 import type { TerminalId } from '../domain/ids.ts';
-import { closeBatch, createBatch, getBatch } from '../store/batches.ts';
+import { closeBatch, createBatch, getBatch, listBatches } from '../store/batches.ts';
 
 export const batchRoutes: readonly Route[] = [
   route('createBatch', async (ctx, { session, body }) => {
@@ -13,6 +13,9 @@ export const batchRoutes: readonly Route[] = [
       }),
       201,
     );
+  }),
+  route('listBatches', async (ctx, { session, query }) => {
+    return ok(await listBatches(ctx, session, query));
   }),
   route('getBatch', async (ctx, { session, params }) => {
     return ok(await getBatch(ctx, session, params.id));

@@ -8,13 +8,21 @@
  *                               POST /terminal/approve and /terminal/agents/:id/revoke)
  *   GET /providers/:id/webauthn whether the provider requires an authenticator
  *                               (its own operators, or the platform)
+ *   GET /stats/daily?days=N     loads and refusals per Japan-time day, counted by the
+ *                               database from the audit rows the operator may read
  *
  * Every answer is checked against its schema, as the loader's own routes are.
  */
 import { notFound } from '../errors.ts';
-import { terminalAgentSchema, webauthnPolicySchema } from '../contract/console.ts';
+import {
+  dailyStatsQuery,
+  dailyStatsSchema,
+  terminalAgentSchema,
+  webauthnPolicySchema,
+} from '../contract/console.ts';
 import { providerParams } from '../contract/schemas.ts';
 import { requiresWebauthn } from '../store/consoleAuth.ts';
+import { dailyLoadCounts } from '../store/dailyCounts.ts';
 import { listAgents } from '../store/terminalAgentList.ts';
 import type { Mount } from './mount.ts';
 import { parseInput } from './mountInput.ts';
@@ -37,6 +45,11 @@ export function consoleAdminMount(): Mount {
           providerId: id,
           required: await requiresWebauthn(ctx, id),
         });
+      });
+      app.get('/stats/daily', async (req) => {
+        const s = mount.operatorOf(req);
+        const { days } = parseInput('query', dailyStatsQuery, req.query);
+        return dailyStatsSchema.parse({ days: await dailyLoadCounts(ctx, s, days ?? 14) });
       });
     },
   };

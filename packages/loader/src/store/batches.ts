@@ -111,6 +111,40 @@ export async function getBatch(ctx: Ctx, s: Session, id: string): Promise<BatchV
   return view(await find(ctx.db, s, id));
 }
 
+/** The largest page of GET /v1/batches, and the page when none is asked. */
+export const BATCH_PAGE = { max: 100, default: 20 } as const;
+
+/**
+ * The provider's batches, newest first, a page at a time: `before` is the last id
+ * of the page already shown (keyset paging: a batch opened meanwhile shifts nothing).
+ * `next` is the id to ask `before` with, or null on the last page.
+ */
+export async function listBatches(
+  ctx: Ctx,
+  s: Session,
+  page: { limit?: number | undefined; before?: string | undefined } = {},
+): Promise<{ batches: BatchView[]; next: string | null }> {
+  authorize(s, 'cardap.read', { providerId: s.providerId });
+  const limit = Math.min(page.limit ?? BATCH_PAGE.default, BATCH_PAGE.max);
+  const args: unknown[] = [s.providerId, limit + 1];
+  let after = '';
+  if (page.before !== undefined) {
+    // Another provider's id is as unknown here as a made-up one.
+    await find(ctx.db, s, page.before);
+    args.push(page.before);
+    after = `AND (b.created_at, b.id) < (SELECT created_at, id FROM load_batches WHERE id = $3)`;
+  }
+  const rows = (
+    await ctx.db.query<Row>(
+      `${SELECT} WHERE b.provider_id = $1 ${after} ORDER BY b.created_at DESC, b.id DESC LIMIT $2`,
+      args,
+    )
+  ).rows;
+  const more = rows.length > limit;
+  const shown = rows.slice(0, limit).map(view);
+  return { batches: shown, next: more ? shown[shown.length - 1]!.id : null };
+}
+
 /** Ends a batch: `done` (or `cancelled`); its loads stay as they are. */
 export async function closeBatch(
   ctx: Ctx,
