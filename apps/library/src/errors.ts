@@ -2,7 +2,8 @@
  * The library's failure codes, in both languages. The HTTP status is the server's
  * answer; what the counter's screen shows is `message.ja` then `message.en`.
  */
-import { defineCatalogue, type CatalogueEntry, type CodeOf, type Text } from '@myna-ap/text';
+import { appErrorClass } from '@myna-ap/app-kit';
+import { defineCatalogue, type CodeOf } from '@myna-ap/text';
 
 export const LIBRARY_ERRORS = defineCatalogue({
   RULES_INVALID: { en: 'the library’s rules are not valid', ja: '図書館の設定が正しくありません' },
@@ -95,7 +96,6 @@ export const LIBRARY_ERRORS = defineCatalogue({
     en: 'staff pages need the staff password (HTTP Basic, user "staff")',
     ja: '職員用ページには職員パスワードが必要です（ユーザー名 staff）',
   },
-  NOT_FOUND: { status: 404, en: 'no such page', ja: 'ページがありません' },
   LOADER_FEED_FAILED: {
     status: 502,
     en: 'the loading system’s status feed could not be read',
@@ -105,16 +105,4 @@ export const LIBRARY_ERRORS = defineCatalogue({
 
 export type LibraryErrorCode = CodeOf<typeof LIBRARY_ERRORS>;
 
-export class LibraryError extends Error {
-  override readonly name = 'LibraryError';
-  readonly code: LibraryErrorCode;
-  readonly text: Text;
-  readonly status: number;
-  constructor(code: LibraryErrorCode, text: Text = LIBRARY_ERRORS[code]) {
-    super(`${code}: ${text.en}`);
-    this.code = code;
-    this.text = text;
-    const entry: CatalogueEntry = LIBRARY_ERRORS[code];
-    this.status = entry.status ?? 500;
-  }
-}
+export class LibraryError extends appErrorClass('LibraryError', LIBRARY_ERRORS) {}

@@ -5,7 +5,8 @@
  * never from a form. Staff sign in with HTTP Basic (user `staff`).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import { appServer, esc, fromForm, htmlPage, said } from '@myna-ap/app-kit';
 import type { Db } from '@myna-ap/db';
 import type { Text } from '@myna-ap/text';
 import { touchCard, type CounterReader } from './counter.ts';
@@ -43,29 +44,10 @@ export interface LibraryServerOptions {
 /** Books one request may name. */
 const MAX_BOOKS = 100;
 
-const esc = (s: string | number) =>
-  String(s).replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  );
-
-function page(title: string, body: string): string {
-  return `<!doctype html><html lang="ja"><head><meta charset="utf-8"><title>${esc(title)}</title>
-<style>body{font-family:sans-serif;margin:2em;max-width:60em}table{border-collapse:collapse}td,th{border:1px solid #999;padding:.2em .6em;text-align:left}.en{color:#555;font-size:.85em}.ng{border:2px solid #b00;padding:.6em}.ok{border:2px solid #070;padding:.6em}textarea{width:20em}</style>
-</head><body>${body}</body></html>`;
-}
-
-const said = (t: Text, cls: 'ok' | 'ng') =>
-  `<div class="${cls}"><p><strong>${esc(t.ja)}</strong></p><p class="en">${esc(t.en)}</p></div><p><a href="/">戻る <span class="en">back</span></a></p>`;
-
 function sameSecret(a: string, b: string): boolean {
   const h = (s: string) => createHash('sha256').update(s).digest();
   return timingSafeEqual(h(a), h(b));
 }
-
-/** A form post gets a page back; anything else JSON. */
-const fromForm = (req: FastifyRequest) =>
-  (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
 
 /** Book IDs as a JSON array, or a form's text (one a line, or separated by spaces or commas). */
 function bookIdsFrom(input: unknown): string[] {
@@ -108,46 +90,7 @@ const loanTable = (loans: readonly Loan[], today: number) =>
 export function buildLibraryServer(o: LibraryServerOptions): FastifyInstance {
   const now = o.now ?? (() => new Date());
   const today = () => jstDayNumber(now());
-  const app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
-  app.addContentTypeParser(
-    'application/x-www-form-urlencoded',
-    { parseAs: 'string' },
-    (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))),
-  );
-
-  const answer = (
-    req: FastifyRequest,
-    reply: FastifyReply,
-    status: number,
-    code: string,
-    text: Text,
-  ) =>
-    fromForm(req)
-      ? reply
-          .code(status)
-          .type('text/html; charset=utf-8')
-          .send(page('図書館 — エラー', said(text, 'ng')))
-      : reply.code(status).send({ code, message: text });
-
-  app.setErrorHandler((e, req, reply) => {
-    if (e instanceof LibraryError) return answer(req, reply, e.status, e.code, e.text);
-    const status = (e as { statusCode?: number }).statusCode;
-    if (status && status >= 400 && status < 500)
-      return answer(req, reply, status, 'BAD_REQUEST', {
-        en: (e as Error).message,
-        ja: 'リクエストが正しくありません',
-      });
-    return answer(req, reply, 500, 'INTERNAL', {
-      en: 'internal error',
-      ja: 'サーバ内部のエラーです',
-    });
-  });
-  app.setNotFoundHandler((req, reply) => {
-    const e = new LibraryError('NOT_FOUND');
-    return answer(req, reply, e.status, e.code, e.text);
-  });
-
-  app.get('/healthz', async () => ({ ok: true }));
+  const app = appServer({ errorTitle: '図書館 — エラー' });
 
   const touch = () => touchCard(o.counter, o.aid, (_aid, userId) => cardStatusOf(o.db, userId));
 
@@ -164,7 +107,7 @@ export function buildLibraryServer(o: LibraryServerOptions): FastifyInstance {
     s.get('/', async (_req, reply) => {
       const v = await overview(o.db, today());
       return reply.type('text/html; charset=utf-8').send(
-        page(
+        htmlPage(
           '図書館 窓口',
           `<h1>図書館 窓口 <span class="en">Library counter</span></h1>
 <p>利用者 ${v.holders} 人 ／ 資料 ${v.books} 点 ／ 貸出中 ${v.onLoan} 点 ／ <a href="/overdue">延滞 ${v.overdue} 点</a> ／ 状態情報の取得位置 ${v.feedNext} <span class="en">feed cursor</span></p>
@@ -212,7 +155,7 @@ export function buildLibraryServer(o: LibraryServerOptions): FastifyInstance {
           return reply
             .code(201)
             .type('text/html; charset=utf-8')
-            .send(page('図書館 — 利用登録', said(text, 'ok')));
+            .send(htmlPage('図書館 — 利用登録', said(text, 'ok')));
         return reply.code(201).send({ holderNo: r.holderNo, moved: r.moved, userId });
       },
     );
@@ -224,7 +167,7 @@ export function buildLibraryServer(o: LibraryServerOptions): FastifyInstance {
       return reply
         .type('text/html; charset=utf-8')
         .send(
-          page(
+          htmlPage(
             '図書館 — 利用者',
             `<h1>利用者番号 ${holder.holderNo}: ${esc(holder.name)}</h1><p>連絡先 ${esc(holder.contact)} ／ 貸出中 ${loans.length} 点（上限 ${o.rules.maxLoans} 点）</p>${loanTable(loans, today())}<p><a href="/">戻る</a></p>`,
           ),
@@ -241,7 +184,7 @@ export function buildLibraryServer(o: LibraryServerOptions): FastifyInstance {
         .code(201)
         .type('text/html; charset=utf-8')
         .send(
-          page(
+          htmlPage(
             '図書館 — 貸出',
             `${said({ ja: `${holder.name} さんに ${lent.length} 点を貸し出しました。返却期限 ${dayString(lent[0]!.dueDay)}`, en: `lent ${lent.length} to holder ${holder.holderNo}` }, 'ok')}${loanTable(lent, today())}`,
           ),
@@ -254,7 +197,7 @@ export function buildLibraryServer(o: LibraryServerOptions): FastifyInstance {
       if (!fromForm(req)) return { returned: back };
       const late = back.filter((r) => r.overdueDays > 0);
       return reply.type('text/html; charset=utf-8').send(
-        page(
+        htmlPage(
           '図書館 — 返却',
           said(
             {
@@ -273,7 +216,9 @@ export function buildLibraryServer(o: LibraryServerOptions): FastifyInstance {
       return reply
         .code(201)
         .type('text/html; charset=utf-8')
-        .send(page('図書館 — 資料', said({ ja: '資料を登録しました', en: 'book added' }, 'ok')));
+        .send(
+          htmlPage('図書館 — 資料', said({ ja: '資料を登録しました', en: 'book added' }, 'ok')),
+        );
     });
 
     s.get('/overdue', async (req, reply) => {
@@ -286,7 +231,7 @@ export function buildLibraryServer(o: LibraryServerOptions): FastifyInstance {
         )
         .join('');
       return reply.type('text/html; charset=utf-8').send(
-        page(
+        htmlPage(
           '図書館 — 延滞一覧',
           `<h1>延滞一覧 <span class="en">Overdue</span>（${dayString(today())}）</h1>
 <table><tr><th>利用者番号</th><th>氏名</th><th>連絡先</th><th>資料ID</th><th>書名</th><th>返却期限</th><th>延滞日数</th></tr>${rows}</table><p><a href="/">戻る</a></p>`,

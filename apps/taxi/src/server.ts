@@ -6,7 +6,8 @@
  * HTTP Basic with the staff password.
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { appServer, esc, htmlPage } from '@myna-ap/app-kit';
 import type { Db } from '@myna-ap/db';
 import { TaxiError } from './errors.ts';
 import { recordFrom } from './ride.ts';
@@ -37,19 +38,7 @@ export interface TaxiServerOptions {
 /** Records a terminal may send in one request (its batches are 500). */
 const MAX_BATCH = 1000;
 
-const esc = (s: string | number) =>
-  String(s).replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  );
-
 const yen = (n: number) => `${n.toLocaleString('ja-JP')}円`;
-
-function page(title: string, body: string): string {
-  return `<!doctype html><html lang="ja"><head><meta charset="utf-8"><title>${esc(title)}</title>
-<style>body{font-family:sans-serif;margin:2em;max-width:60em}table{border-collapse:collapse}td,th{border:1px solid #999;padding:.2em .6em;text-align:right}th:first-child,td:first-child{text-align:left}.en{color:#555;font-size:.85em}</style>
-</head><body>${body}</body></html>`;
-}
 
 function sameSecret(a: string, b: string): boolean {
   const h = (s: string) => createHash('sha256').update(s).digest();
@@ -71,31 +60,17 @@ function periodOf(q: Record<string, unknown>, now: Date): { from: number; to: nu
   return { from, to };
 }
 
+/** The settlement's figures line up on the right. */
+const TAXI_CSS = 'td,th{text-align:right}th:first-child,td:first-child{text-align:left}';
+
+const page = (title: string, body: string) => htmlPage(title, body, TAXI_CSS);
+
 export function buildTaxiServer(o: TaxiServerOptions): FastifyInstance {
   const now = o.now ?? (() => new Date());
-  const app = Fastify({ logger: false, bodyLimit: 2 * 1024 * 1024 });
-  app.addContentTypeParser(
-    'application/x-www-form-urlencoded',
-    { parseAs: 'string' },
-    (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))),
-  );
-
-  app.setErrorHandler((e, _req, reply) => {
-    if (e instanceof TaxiError) return reply.code(e.status).send({ code: e.code, message: e.text });
-    const status = (e as { statusCode?: number }).statusCode;
-    if (status && status >= 400 && status < 500)
-      return reply.code(status).send({
-        code: 'BAD_REQUEST',
-        message: { en: (e as Error).message, ja: 'リクエストが正しくありません' },
-      });
-    return reply.code(500).send({
-      code: 'INTERNAL',
-      message: { en: 'internal error', ja: 'サーバ内部のエラーです' },
-    });
-  });
-  app.setNotFoundHandler((_req, reply) => {
-    const e = new TaxiError('NOT_FOUND');
-    return reply.code(e.status).send({ code: e.code, message: e.text });
+  const app = appServer({
+    errorTitle: 'マイタク — エラー',
+    bodyLimit: 2 * 1024 * 1024,
+    css: TAXI_CSS,
   });
 
   const staff = async (req: FastifyRequest, reply: FastifyReply) => {
@@ -107,8 +82,6 @@ export function buildTaxiServer(o: TaxiServerOptions): FastifyInstance {
       throw new TaxiError('STAFF_AUTH');
     }
   };
-
-  app.get('/healthz', async () => ({ ok: true }));
 
   // --- the terminals ---
   app.get<{ Params: { id: string } }>('/v1/terminals/:id/rides', async (req) => {
