@@ -11,6 +11,7 @@ import {
   type CodeOf,
   type Text,
 } from '@myna-ap/text';
+import type { ListedCatalogue } from './errorsDoc.ts';
 
 /** A refusal of a business system: a stable code, what to tell people, the HTTP status. */
 export class AppError<C extends string = string> extends Error {
@@ -88,3 +89,11 @@ export const KIT_ERRORS = defineCatalogue({
 export type KitErrorCode = CodeOf<typeof KIT_ERRORS>;
 
 export class KitError extends appErrorClass('KitError', KIT_ERRORS) {}
+
+/** The kit's codes as docs/errors.md lists them. */
+export const KIT_ERRORS_LISTED: ListedCatalogue = {
+  pkg: '@myna-ap/app-kit',
+  source: 'apps/kit/src/errors.ts',
+  about: 'what every business system’s server and staff sign-in answer (KitError)',
+  catalogue: KIT_ERRORS,
+};

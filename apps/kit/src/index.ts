@@ -5,7 +5,14 @@
  * over an app's catalogue (`appErrorClass`); the status feed poll
  * (`pollLoaderFeed`). Its tests' worlds are `@myna-ap/app-kit/testing`.
  */
-export { AppError, appErrorClass, KIT_ERRORS, KitError, type KitErrorCode } from './errors.ts';
+export {
+  AppError,
+  appErrorClass,
+  KIT_ERRORS,
+  KIT_ERRORS_LISTED,
+  KitError,
+  type KitErrorCode,
+} from './errors.ts';
 export {
   answerPage,
   appServer,
@@ -16,3 +23,4 @@ export {
   type AppServerOptions,
 } from './server.ts';
 export { pollLoaderFeed, type FeedPageOf, type LoaderLink } from './feed.ts';
+export { catalogueSection, sectionHeading, sectionIn, type ListedCatalogue } from './errorsDoc.ts';

@@ -9,8 +9,11 @@
  *   in vpcd's virtual reader through pcscd (skipped with the reason where pcscd or
  *   vpcd is missing; under CI=1 that fails instead);
  * - `storeTests`: a store exercise on PGlite and on PostgreSQL;
- * - `json`: a response's body, its status checked.
+ * - `json`: a response's body, its status checked;
+ * - `errorsDocTest`: docs/errors.md's section of an app's catalogue is current.
  */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openCardReader } from '@myna-ap/access';
@@ -27,6 +30,7 @@ import {
   type CardChannel,
   type VpcdBridge,
 } from '@myna-ap/transport';
+import { catalogueSection, sectionIn, type ListedCatalogue } from '../src/errorsDoc.ts';
 import type { LoaderLink } from '../src/feed.ts';
 
 /** A response's JSON body, after checking its status (the body is in the message). */
@@ -176,5 +180,19 @@ export function storeTests(
     } finally {
       await pg.stop();
     }
+  });
+}
+
+/** docs/errors.md, where `npm run errors-doc` writes every catalogue's codes. */
+export const ERRORS_DOC = fileURLToPath(new URL('../../../docs/errors.md', import.meta.url));
+
+/** A test that fails when docs/errors.md's section of `listed` is not what its catalogue says. */
+export function errorsDocTest(listed: ListedCatalogue): void {
+  test(`docs/errors.md lists ${listed.pkg}'s codes as its catalogue says`, () => {
+    assert.equal(
+      sectionIn(readFileSync(ERRORS_DOC, 'utf8'), listed),
+      catalogueSection(listed),
+      'docs/errors.md is stale: run npm run errors-doc',
+    );
   });
 }

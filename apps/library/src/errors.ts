@@ -2,7 +2,7 @@
  * The library's failure codes, in both languages. The HTTP status is the server's
  * answer; what the counter's screen shows is `message.ja` then `message.en`.
  */
-import { appErrorClass } from '@myna-ap/app-kit';
+import { appErrorClass, type ListedCatalogue } from '@myna-ap/app-kit';
 import { defineCatalogue, type CodeOf } from '@myna-ap/text';
 
 export const LIBRARY_ERRORS = defineCatalogue({
@@ -106,3 +106,11 @@ export const LIBRARY_ERRORS = defineCatalogue({
 export type LibraryErrorCode = CodeOf<typeof LIBRARY_ERRORS>;
 
 export class LibraryError extends appErrorClass('LibraryError', LIBRARY_ERRORS) {}
+
+/** The codes as docs/errors.md lists them (`npm run errors-doc`). */
+export const LIBRARY_ERRORS_LISTED: ListedCatalogue = {
+  pkg: '@myna-ap/library',
+  source: 'apps/library/src/errors.ts',
+  about: 'the library’s counter: holders, lending, cards (LibraryError)',
+  catalogue: LIBRARY_ERRORS,
+};

@@ -3,7 +3,7 @@
  * server's answer; what a door terminal or the admin page shows is `message.ja` then
  * `message.en`.
  */
-import { appErrorClass } from '@myna-ap/app-kit';
+import { appErrorClass, type ListedCatalogue } from '@myna-ap/app-kit';
 import { defineCatalogue, type CodeOf } from '@myna-ap/text';
 
 export const STAFF_ERRORS = defineCatalogue({
@@ -116,3 +116,11 @@ export const STAFF_ERRORS = defineCatalogue({
 export type StaffErrorCode = CodeOf<typeof STAFF_ERRORS>;
 
 export class StaffError extends appErrorClass('StaffError', STAFF_ERRORS) {}
+
+/** The codes as docs/errors.md lists them (`npm run errors-doc`). */
+export const STAFF_ERRORS_LISTED: ListedCatalogue = {
+  pkg: '@myna-ap/staff-entry',
+  source: 'apps/staff-entry/src/errors.ts',
+  about: 'staff entry: staff, doors, permissions, door terminals (StaffError)',
+  catalogue: STAFF_ERRORS,
+};

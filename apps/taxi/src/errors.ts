@@ -2,7 +2,7 @@
  * マイタク's failure codes, in both languages (docs/errors.md lists every catalogue).
  * The HTTP status is the city server's answer for the codes it serves.
  */
-import { appErrorClass } from '@myna-ap/app-kit';
+import { appErrorClass, type ListedCatalogue } from '@myna-ap/app-kit';
 import { defineCatalogue, type CodeOf } from '@myna-ap/text';
 
 export const TAXI_ERRORS = defineCatalogue({
@@ -71,3 +71,11 @@ export const TAXI_ERRORS = defineCatalogue({
 export type TaxiErrorCode = CodeOf<typeof TAXI_ERRORS>;
 
 export class TaxiError extends appErrorClass('TaxiError', TAXI_ERRORS) {}
+
+/** The codes as docs/errors.md lists them (`npm run errors-doc`). */
+export const TAXI_ERRORS_LISTED: ListedCatalogue = {
+  pkg: '@myna-ap/taxi',
+  source: 'apps/taxi/src/errors.ts',
+  about: 'マイタク: registration, the in-car terminal, sync and settlement (TaxiError)',
+  catalogue: TAXI_ERRORS,
+};
