@@ -10,7 +10,8 @@
  *   vpcd is missing; under CI=1 that fails instead);
  * - `storeTests`: a store exercise on PGlite and on PostgreSQL;
  * - `json`: a response's body, its status checked;
- * - `errorsDocTest`: docs/errors.md's section of an app's catalogue is current.
+ * - `errorsDocTest`: docs/errors.md's section of an app's catalogue is current;
+ * - `httpAs`, `basic`, `addTestAccounts`: requests as a staff account the test made.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +33,8 @@ import {
 } from '@myna-ap/transport';
 import { catalogueSection, sectionIn, type ListedCatalogue } from '../src/errorsDoc.ts';
 import type { LoaderLink } from '../src/feed.ts';
+import { TEST_SCRYPT } from '../src/password.ts';
+import { addStaffAccount, type StaffRoles } from '../src/staff.ts';
 
 /** A response's JSON body, after checking its status (the body is in the message). */
 export async function json(r: Response, status: number): Promise<Record<string, unknown>> {
@@ -195,4 +198,54 @@ export function errorsDocTest(listed: ListedCatalogue): void {
       'docs/errors.md is stale: run npm run errors-doc',
     );
   });
+}
+
+/** Requests as one caller (an `authorization` header): JSON, or a form post as a page sends it. */
+export interface HttpAs {
+  json(method: 'GET' | 'POST', path: string, body?: unknown): Promise<Response>;
+  form(path: string, fields: Record<string, string>): Promise<Response>;
+}
+
+export const basic = (login: string, password: string): string =>
+  `Basic ${Buffer.from(`${login}:${password}`).toString('base64')}`;
+
+export function httpAs(url: string, authorization: string): HttpAs {
+  return {
+    json: (method, path, body) =>
+      fetch(url + path, {
+        method,
+        headers: {
+          authorization,
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? null : JSON.stringify(body),
+      }),
+    form: (path, fields) =>
+      fetch(url + path, {
+        method: 'POST',
+        headers: { authorization, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(fields).toString(),
+      }),
+  };
+}
+
+/** The password of every staff account the tests make (12 characters or more). */
+export const TEST_STAFF_PASSWORD = 'staff password for tests';
+
+/** Staff accounts for a test, one a role: `{ login: role }`, each with TEST_STAFF_PASSWORD. */
+export async function addTestAccounts(
+  db: Db,
+  app: string,
+  roles: StaffRoles,
+  accounts: Readonly<Record<string, string>>,
+): Promise<void> {
+  for (const [login, role] of Object.entries(accounts))
+    await addStaffAccount(
+      db,
+      app,
+      roles,
+      { login, role, password: TEST_STAFF_PASSWORD },
+      TEST_SCRYPT,
+    );
 }

@@ -91,11 +91,6 @@ export const LIBRARY_ERRORS = defineCatalogue({
     ja: '返却期限を過ぎた資料があります。返却してから借りてください',
   },
   BAD_REQUEST: { status: 400, en: 'the request is not valid', ja: 'リクエストが正しくありません' },
-  STAFF_AUTH: {
-    status: 401,
-    en: 'staff pages need the staff password (HTTP Basic, user "staff")',
-    ja: '職員用ページには職員パスワードが必要です（ユーザー名 staff）',
-  },
   LOADER_FEED_FAILED: {
     status: 502,
     en: 'the loading system’s status feed could not be read',

@@ -2,15 +2,18 @@
  * The library's server (図書館システム): the counter's staff page, Japanese first,
  * server-rendered, and the same routes as JSON. The card is read at the counter's
  * reader by the server itself (`counter`), so a user ID comes only from a touch,
- * never from a form. Staff sign in with HTTP Basic (user `staff`).
+ * never from a form. Staff sign in with their own accounts (HTTP Basic; app-kit's staffAuth):
+ * counter staff lend, return and register; the administrator also adds books and
+ * manages the accounts and reads the audit.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { appServer, esc, fromForm, htmlPage, said } from '@myna-ap/app-kit';
+import { staffAuth, type ScryptCost } from '@myna-ap/app-kit';
 import type { Db } from '@myna-ap/db';
 import type { Text } from '@myna-ap/text';
 import { touchCard, type CounterReader } from './counter.ts';
 import { LibraryError } from './errors.ts';
+import { LIBRARY_ROLES } from './staffRoles.ts';
 import { pollFeed, type LoaderLink } from './feed.ts';
 import { holderDetailsFrom } from './holder.ts';
 import { dayString, jstDayNumber, overdueDays, type LibraryRules } from './rules.ts';
@@ -30,8 +33,8 @@ import {
 export interface LibraryServerOptions {
   readonly db: Db;
   readonly rules: LibraryRules;
-  /** The password of the staff pages (user `staff`). */
-  readonly staffPassword: string;
+  /** The scrypt cost of passwords set over HTTP (default: the kit's; tests: TEST_SCRYPT). */
+  readonly passwordCost?: ScryptCost;
   /** The library's type C card AP (its AID comes with the approval in the loading system). */
   readonly aid: string;
   /** Opens the counter's reader with the holder's card on it. */
@@ -43,11 +46,6 @@ export interface LibraryServerOptions {
 
 /** Books one request may name. */
 const MAX_BOOKS = 100;
-
-function sameSecret(a: string, b: string): boolean {
-  const h = (s: string) => createHash('sha256').update(s).digest();
-  return timingSafeEqual(h(a), h(b));
-}
 
 /** Book IDs as a JSON array, or a form's text (one a line, or separated by spaces or commas). */
 function bookIdsFrom(input: unknown): string[] {
@@ -87,6 +85,9 @@ const loanRows = (loans: readonly Loan[], today: number) =>
 const loanTable = (loans: readonly Loan[], today: number) =>
   `<table><tr><th>資料ID</th><th>書名</th><th>返却期限</th><th>延滞</th></tr>${loanRows(loans, today)}</table>`;
 
+/** The counter staff's routes (the administrator may use every route; /books and the accounts are theirs alone). */
+const COUNTER = { config: { staff: ['counter'] } } as const;
+
 export function buildLibraryServer(o: LibraryServerOptions): FastifyInstance {
   const now = o.now ?? (() => new Date());
   const today = () => jstDayNumber(now());
@@ -94,17 +95,20 @@ export function buildLibraryServer(o: LibraryServerOptions): FastifyInstance {
 
   const touch = () => touchCard(o.counter, o.aid, (_aid, userId) => cardStatusOf(o.db, userId));
 
-  app.register(async (s) => {
-    s.addHook('onRequest', async (req, reply) => {
-      const m = /^Basic (.+)$/.exec(req.headers.authorization ?? '');
-      const [user, pw] = m ? Buffer.from(m[1]!, 'base64').toString().split(/:(.*)/s) : [];
-      if (user !== 'staff' || pw === undefined || !sameSecret(pw, o.staffPassword)) {
-        reply.header('www-authenticate', 'Basic realm="library", charset="UTF-8"');
-        throw new LibraryError('STAFF_AUTH');
-      }
-    });
+  const staff = staffAuth(app, {
+    db: o.db,
+    app: 'library',
+    roles: LIBRARY_ROLES,
+    realm: 'library',
+    now,
+    ...(o.passwordCost ? { cost: o.passwordCost } : {}),
+  });
 
-    s.get('/', async (_req, reply) => {
+  app.register(async (s) => {
+    s.addHook('onRequest', staff.signIn);
+    staff.accountRoutes(s);
+
+    s.get('/', COUNTER, async (_req, reply) => {
       const v = await overview(o.db, today());
       return reply.type('text/html; charset=utf-8').send(
         htmlPage(
@@ -130,6 +134,7 @@ export function buildLibraryServer(o: LibraryServerOptions): FastifyInstance {
 
     s.post<{ Body: { name?: unknown; contact?: unknown; moveFrom?: unknown } }>(
       '/holders',
+      COUNTER,
       async (req, reply) => {
         const b = req.body ?? {};
         // Checked before the touch: a form typo costs no read of the card.
@@ -160,7 +165,7 @@ export function buildLibraryServer(o: LibraryServerOptions): FastifyInstance {
       },
     );
 
-    s.post('/touch', async (req, reply) => {
+    s.post('/touch', COUNTER, async (req, reply) => {
       const holder = await holderByCard(o.db, await touch());
       const loans = await loansOf(o.db, holder.holderNo);
       if (!fromForm(req)) return { holder, loans };
@@ -174,7 +179,7 @@ export function buildLibraryServer(o: LibraryServerOptions): FastifyInstance {
         );
     });
 
-    s.post<{ Body: { bookIds?: unknown } }>('/loans', async (req, reply) => {
+    s.post<{ Body: { bookIds?: unknown } }>('/loans', COUNTER, async (req, reply) => {
       const ids = bookIdsFrom(req.body?.bookIds);
       const holder = await holderByCard(o.db, await touch());
       const at = now();
@@ -191,7 +196,7 @@ export function buildLibraryServer(o: LibraryServerOptions): FastifyInstance {
         );
     });
 
-    s.post<{ Body: { bookIds?: unknown } }>('/returns', async (req, reply) => {
+    s.post<{ Body: { bookIds?: unknown } }>('/returns', COUNTER, async (req, reply) => {
       const at = now();
       const back = await returnBooks(o.db, bookIdsFrom(req.body?.bookIds), jstDayNumber(at), at);
       if (!fromForm(req)) return { returned: back };
@@ -221,7 +226,7 @@ export function buildLibraryServer(o: LibraryServerOptions): FastifyInstance {
         );
     });
 
-    s.get('/overdue', async (req, reply) => {
+    s.get('/overdue', COUNTER, async (req, reply) => {
       const list = await overdueList(o.db, today());
       if ((req.headers.accept ?? '').includes('application/json')) return { overdue: list };
       const rows = list
@@ -239,7 +244,7 @@ export function buildLibraryServer(o: LibraryServerOptions): FastifyInstance {
       );
     });
 
-    s.post('/feed/poll', async (req, reply) => {
+    s.post('/feed/poll', COUNTER, async (req, reply) => {
       if (!o.loader)
         throw new LibraryError('LOADER_FEED_FAILED', {
           en: 'no loading system configured (MYNA_SERVER, LIBRARY_CLIENT_ID, LIBRARY_CLIENT_SECRET)',

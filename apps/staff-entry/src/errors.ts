@@ -100,11 +100,6 @@ export const STAFF_ERRORS = defineCatalogue({
     en: 'a door terminal needs its token (Authorization: Bearer)',
     ja: '扉の端末にはトークンが必要です（Authorization: Bearer）',
   },
-  ADMIN_AUTH: {
-    status: 401,
-    en: 'admin pages need the admin password (HTTP Basic, user "admin")',
-    ja: '管理者ページには管理者パスワードが必要です（ユーザー名 admin）',
-  },
   BAD_REQUEST: { status: 400, en: 'the request is not valid', ja: 'リクエストが正しくありません' },
   LOADER_FEED_FAILED: {
     status: 502,

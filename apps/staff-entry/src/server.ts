@@ -1,16 +1,18 @@
 /**
  * The staff entry server (入退室管理システム): the administrator's page, Japanese
- * first, server-rendered, with the same routes as JSON (HTTP Basic, user `admin`);
+ * first, server-rendered, with the same routes as JSON (named staff accounts over
+ * HTTP Basic: guards read the log, the personnel administrator changes things);
  * and the door terminals' two routes (Bearer token per terminal): `GET /door`, and
  * `POST /entries` with what the terminal read — user IDs, never a PIN. Every touch
  * is decided and logged here, opened or refused.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { answerPage, appServer, esc, fromForm, htmlPage } from '@myna-ap/app-kit';
+import { staffAuth, type ScryptCost } from '@myna-ap/app-kit';
 import type { Db } from '@myna-ap/db';
 import type { Text } from '@myna-ap/text';
 import { STAFF_ERRORS, StaffError } from './errors.ts';
+import { STAFF_ROLES } from './staffRoles.ts';
 import { pollFeed, type LoaderLink } from './feed.ts';
 import { describePermission, permissionFrom } from './rules.ts';
 import {
@@ -33,18 +35,13 @@ import {
 
 export interface StaffServerOptions {
   readonly db: Db;
-  /** The password of the admin pages (user `admin`). */
-  readonly adminPassword: string;
+  /** The scrypt cost of passwords set over HTTP (default: the kit's; tests: TEST_SCRYPT). */
+  readonly passwordCost?: ScryptCost;
   /** The staff card's two type D card APs (touch, PIN): the feed is kept for these. */
   readonly aids: readonly string[];
   /** The loading system, for the status feed (none: the feed is not read). */
   readonly loader?: LoaderLink;
   readonly now?: () => Date;
-}
-
-function sameSecret(a: string, b: string): boolean {
-  const h = (s: string) => createHash('sha256').update(s).digest();
-  return timingSafeEqual(h(a), h(b));
 }
 
 /** A door terminal's report, checked: user IDs, and a PIN refusal with its tries left. */
@@ -83,6 +80,9 @@ function entryText(code: string, name: string, triesLeft: number | undefined): T
   return { ja: t.ja, en: t.en };
 }
 
+/** The guards' routes (the personnel administrator may use every route). */
+const GUARD = { config: { staff: ['guard'] } } as const;
+
 export function buildStaffServer(o: StaffServerOptions): FastifyInstance {
   const now = o.now ?? (() => new Date());
   const app = appServer({ errorTitle: '入退室管理 — エラー' });
@@ -116,16 +116,18 @@ export function buildStaffServer(o: StaffServerOptions): FastifyInstance {
     });
   });
 
-  // --- the administrator ---
+  // --- the staff: guards read the log; the personnel administrator changes things ---
+  const staff = staffAuth(app, {
+    db: o.db,
+    app: 'staff-entry',
+    roles: STAFF_ROLES,
+    realm: 'staff-entry',
+    now,
+    ...(o.passwordCost ? { cost: o.passwordCost } : {}),
+  });
   app.register(async (s) => {
-    s.addHook('onRequest', async (req, reply) => {
-      const m = /^Basic (.+)$/.exec(req.headers.authorization ?? '');
-      const [user, pw] = m ? Buffer.from(m[1]!, 'base64').toString().split(/:(.*)/s) : [];
-      if (user !== 'admin' || pw === undefined || !sameSecret(pw, o.adminPassword)) {
-        reply.header('www-authenticate', 'Basic realm="staff-entry", charset="UTF-8"');
-        throw new StaffError('ADMIN_AUTH');
-      }
-    });
+    s.addHook('onRequest', staff.signIn);
+    staff.accountRoutes(s);
 
     const done = (
       req: FastifyRequest,
@@ -135,7 +137,7 @@ export function buildStaffServer(o: StaffServerOptions): FastifyInstance {
       text: Text,
     ) => answerPage(req, reply, { status, title: '入退室管理', text, json, ok: true });
 
-    s.get('/', async (_req, reply) => {
+    s.get('/', GUARD, async (_req, reply) => {
       const staff = await staffList(o.db);
       const doors = await doorList(o.db);
       const v = await verifyLog(o.db);
@@ -234,7 +236,7 @@ export function buildStaffServer(o: StaffServerOptions): FastifyInstance {
       });
     });
 
-    s.get('/log', async (req, reply) => {
+    s.get('/log', GUARD, async (req, reply) => {
       const rows = await entries(o.db);
       const verdict = await verifyLog(o.db);
       if ((req.headers.accept ?? '').includes('application/json'))
@@ -253,9 +255,9 @@ export function buildStaffServer(o: StaffServerOptions): FastifyInstance {
       );
     });
 
-    s.get('/log/verify', async () => verifyLog(o.db));
+    s.get('/log/verify', GUARD, async () => verifyLog(o.db));
 
-    s.post('/feed/poll', async (req, reply) => {
+    s.post('/feed/poll', GUARD, async (req, reply) => {
       if (!o.loader)
         throw new StaffError('LOADER_FEED_FAILED', {
           en: 'no loading system configured (MYNA_SERVER, STAFF_CLIENT_ID, STAFF_CLIENT_SECRET)',

@@ -53,11 +53,6 @@ export const TAXI_ERRORS = defineCatalogue({
     ja: '期間は YYYY-MM-DD の2つの日付（開始 ≤ 終了）で指定してください',
   },
   BAD_REQUEST: { status: 400, en: 'the request is not valid', ja: 'リクエストが正しくありません' },
-  STAFF_AUTH: {
-    status: 401,
-    en: 'staff pages need the staff password (HTTP Basic, user "staff")',
-    ja: '職員用ページには職員パスワードが必要です（ユーザー名 staff）',
-  },
   CITY_UNREACHABLE: {
     en: 'the city’s server did not answer: the rides stay on the terminal until the next sync',
     ja: '市のサーバに接続できません。乗車記録は次の同期まで端末に残ります',
