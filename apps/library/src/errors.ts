@@ -2,7 +2,8 @@
  * The library's failure codes, in both languages. The HTTP status is the server's
  * answer; what the counter's screen shows is `message.ja` then `message.en`.
  */
-import { defineCatalogue, type CatalogueEntry, type CodeOf, type Text } from '@myna-ap/text';
+import { appErrorClass, type ListedCatalogue } from '@myna-ap/app-kit';
+import { defineCatalogue, type CodeOf } from '@myna-ap/text';
 
 export const LIBRARY_ERRORS = defineCatalogue({
   RULES_INVALID: { en: 'the library’s rules are not valid', ja: '図書館の設定が正しくありません' },
@@ -90,12 +91,6 @@ export const LIBRARY_ERRORS = defineCatalogue({
     ja: '返却期限を過ぎた資料があります。返却してから借りてください',
   },
   BAD_REQUEST: { status: 400, en: 'the request is not valid', ja: 'リクエストが正しくありません' },
-  STAFF_AUTH: {
-    status: 401,
-    en: 'staff pages need the staff password (HTTP Basic, user "staff")',
-    ja: '職員用ページには職員パスワードが必要です（ユーザー名 staff）',
-  },
-  NOT_FOUND: { status: 404, en: 'no such page', ja: 'ページがありません' },
   LOADER_FEED_FAILED: {
     status: 502,
     en: 'the loading system’s status feed could not be read',
@@ -105,16 +100,12 @@ export const LIBRARY_ERRORS = defineCatalogue({
 
 export type LibraryErrorCode = CodeOf<typeof LIBRARY_ERRORS>;
 
-export class LibraryError extends Error {
-  override readonly name = 'LibraryError';
-  readonly code: LibraryErrorCode;
-  readonly text: Text;
-  readonly status: number;
-  constructor(code: LibraryErrorCode, text: Text = LIBRARY_ERRORS[code]) {
-    super(`${code}: ${text.en}`);
-    this.code = code;
-    this.text = text;
-    const entry: CatalogueEntry = LIBRARY_ERRORS[code];
-    this.status = entry.status ?? 500;
-  }
-}
+export class LibraryError extends appErrorClass('LibraryError', LIBRARY_ERRORS) {}
+
+/** The codes as docs/errors.md lists them (`npm run errors-doc`). */
+export const LIBRARY_ERRORS_LISTED: ListedCatalogue = {
+  pkg: '@myna-ap/library',
+  source: 'apps/library/src/errors.ts',
+  about: 'the library’s counter: holders, lending, cards (LibraryError)',
+  catalogue: LIBRARY_ERRORS,
+};

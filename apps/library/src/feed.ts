@@ -1,36 +1,20 @@
 /**
- * Reading the loading system's status feed (docs/loader.md: API clients): the
- * library's server exchanges its API client's secret for a 15-minute token at
- * POST /v1/oauth/token and pages GET /v1/feed from where it stopped — through the
- * loader's typed client, the public HTTP API only (DESIGN.md floor 5).
+ * The library's side of the status feed: the pages are read by the kit's
+ * `pollLoaderFeed` (the loader's public HTTP API, with the library's API client) and
+ * only the library card AP's user IDs are kept.
  */
-import { ApiError, readFeedSince, systemClient } from '@myna-ap/loader/client';
+import { pollLoaderFeed, type LoaderLink } from '@myna-ap/app-kit';
 import type { Db } from '@myna-ap/db';
 import { LibraryError } from './errors.ts';
 import { feedCursor, storeFeedPage } from './store.ts';
 
-export interface LoaderLink {
-  /** The loading system's URL (`myna serve`). */
-  readonly server: string;
-  /** The API client made with `myna client add --provider … --name 図書館`. */
-  readonly clientId: string;
-  readonly clientSecret: string;
-}
+export type { LoaderLink };
 
 /** Fetches every feed page since the stored cursor; answers how many library user IDs changed. */
-export async function pollFeed(db: Db, link: LoaderLink, aid: string): Promise<number> {
-  try {
-    return await readFeedSince(
-      await systemClient(link),
-      () => feedCursor(db),
-      (page) => storeFeedPage(db, aid, page),
-    );
-  } catch (e) {
-    if (e instanceof ApiError)
-      throw new LibraryError('LOADER_FEED_FAILED', {
-        en: `the loading system's status feed: ${e.code} ${e.text.en}`,
-        ja: `カードAP搭載システムのステータス情報を取得できません: ${e.code} ${e.text.ja}`,
-      });
-    throw e;
-  }
-}
+export const pollFeed = (db: Db, link: LoaderLink, aid: string): Promise<number> =>
+  pollLoaderFeed(
+    link,
+    () => feedCursor(db),
+    (page) => storeFeedPage(db, aid, page),
+    (t) => new LibraryError('LOADER_FEED_FAILED', t),
+  );

@@ -4,7 +4,12 @@
  * pure rules, the overdue list, and lost cards refused from the loader's status
  * feed. README.md says how to run it against a local loader.
  */
-export { LIBRARY_ERRORS, LibraryError, type LibraryErrorCode } from './errors.ts';
+export {
+  LIBRARY_ERRORS,
+  LIBRARY_ERRORS_LISTED,
+  LibraryError,
+  type LibraryErrorCode,
+} from './errors.ts';
 export * from './rules.ts';
 export * from './holder.ts';
 export * from './store.ts';

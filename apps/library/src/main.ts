@@ -3,7 +3,7 @@
  *
  *   LIBRARY_PORT (8391), LIBRARY_HOST (127.0.0.1)
  *   DATABASE_URL (PostgreSQL) or LIBRARY_DATA_DIR (PGlite; default $MYNA_HOME/library-db)
- *   LIBRARY_STAFF_PASSWORD  the staff pages' password (user `staff`); required
+ *   (staff sign in with their own accounts: `npm run accounts -w apps/library -- add LOGIN ROLE`)
  *   LIBRARY_AID             the library's type C card AP; required
  *   LIBRARY_READER          the counter's PC/SC reader (index, name or part of it; default the first with a card)
  *   MYNA_SERVER, LIBRARY_CLIENT_ID, LIBRARY_CLIENT_SECRET
@@ -11,10 +11,8 @@
  *   LIBRARY_FEED_INTERVAL   seconds between feed polls (300)
  *   LIBRARY_MAX_LOANS, LIBRARY_LOAN_DAYS, LIBRARY_LEND_WHILE_OVERDUE   the rules (10, 14, false)
  */
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { openCardReader } from '@myna-ap/access';
-import { openDb } from '@myna-ap/db';
+import { openAppDb } from '@myna-ap/app-kit';
 import { LibraryError } from './errors.ts';
 import { pollFeed, type LoaderLink } from './feed.ts';
 import { libraryRules } from './rules.ts';
@@ -32,12 +30,6 @@ function fail(en: string, ja: string): never {
 }
 
 async function main(): Promise<void> {
-  const staffPassword = env.LIBRARY_STAFF_PASSWORD ?? '';
-  if (staffPassword.length < 12)
-    fail(
-      'set LIBRARY_STAFF_PASSWORD (12 characters or more) for the staff pages',
-      '職員用ページのパスワードを LIBRARY_STAFF_PASSWORD に12文字以上で設定してください',
-    );
   const aid = (env.LIBRARY_AID ?? '').toUpperCase();
   if (!/^[0-9A-F]{10,32}$/.test(aid))
     fail(
@@ -61,20 +53,15 @@ async function main(): Promise<void> {
           clientSecret: env.LIBRARY_CLIENT_SECRET,
         }
       : undefined;
-  const db = await openDb({
-    ...(env.DATABASE_URL
-      ? { databaseUrl: env.DATABASE_URL }
-      : {
-          dataDir:
-            env.LIBRARY_DATA_DIR ?? join(env.MYNA_HOME ?? join(homedir(), '.myna'), 'library-db'),
-        }),
+  const db = await openAppDb({
+    prefix: 'LIBRARY',
+    dir: 'library-db',
     migrations: [libraryMigrations],
   });
   const reader = env.LIBRARY_READER;
   const app = buildLibraryServer({
     db,
     rules,
-    staffPassword,
     aid,
     counter: () =>
       openCardReader(

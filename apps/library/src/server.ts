@@ -2,14 +2,18 @@
  * The library's server (図書館システム): the counter's staff page, Japanese first,
  * server-rendered, and the same routes as JSON. The card is read at the counter's
  * reader by the server itself (`counter`), so a user ID comes only from a touch,
- * never from a form. Staff sign in with HTTP Basic (user `staff`).
+ * never from a form. Staff sign in with their own accounts (HTTP Basic; app-kit's staffAuth):
+ * counter staff lend, return and register; the administrator also adds books and
+ * manages the accounts and reads the audit.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import { appServer, esc, fromForm, htmlPage, said } from '@myna-ap/app-kit';
+import { staffAuth, type ScryptCost } from '@myna-ap/app-kit';
 import type { Db } from '@myna-ap/db';
 import type { Text } from '@myna-ap/text';
 import { touchCard, type CounterReader } from './counter.ts';
 import { LibraryError } from './errors.ts';
+import { LIBRARY_ROLES } from './staffRoles.ts';
 import { pollFeed, type LoaderLink } from './feed.ts';
 import { holderDetailsFrom } from './holder.ts';
 import { dayString, jstDayNumber, overdueDays, type LibraryRules } from './rules.ts';
@@ -29,8 +33,8 @@ import {
 export interface LibraryServerOptions {
   readonly db: Db;
   readonly rules: LibraryRules;
-  /** The password of the staff pages (user `staff`). */
-  readonly staffPassword: string;
+  /** The scrypt cost of passwords set over HTTP (default: the kit's; tests: TEST_SCRYPT). */
+  readonly passwordCost?: ScryptCost;
   /** The library's type C card AP (its AID comes with the approval in the loading system). */
   readonly aid: string;
   /** Opens the counter's reader with the holder's card on it. */
@@ -42,30 +46,6 @@ export interface LibraryServerOptions {
 
 /** Books one request may name. */
 const MAX_BOOKS = 100;
-
-const esc = (s: string | number) =>
-  String(s).replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  );
-
-function page(title: string, body: string): string {
-  return `<!doctype html><html lang="ja"><head><meta charset="utf-8"><title>${esc(title)}</title>
-<style>body{font-family:sans-serif;margin:2em;max-width:60em}table{border-collapse:collapse}td,th{border:1px solid #999;padding:.2em .6em;text-align:left}.en{color:#555;font-size:.85em}.ng{border:2px solid #b00;padding:.6em}.ok{border:2px solid #070;padding:.6em}textarea{width:20em}</style>
-</head><body>${body}</body></html>`;
-}
-
-const said = (t: Text, cls: 'ok' | 'ng') =>
-  `<div class="${cls}"><p><strong>${esc(t.ja)}</strong></p><p class="en">${esc(t.en)}</p></div><p><a href="/">戻る <span class="en">back</span></a></p>`;
-
-function sameSecret(a: string, b: string): boolean {
-  const h = (s: string) => createHash('sha256').update(s).digest();
-  return timingSafeEqual(h(a), h(b));
-}
-
-/** A form post gets a page back; anything else JSON. */
-const fromForm = (req: FastifyRequest) =>
-  (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
 
 /** Book IDs as a JSON array, or a form's text (one a line, or separated by spaces or commas). */
 function bookIdsFrom(input: unknown): string[] {
@@ -105,66 +85,33 @@ const loanRows = (loans: readonly Loan[], today: number) =>
 const loanTable = (loans: readonly Loan[], today: number) =>
   `<table><tr><th>資料ID</th><th>書名</th><th>返却期限</th><th>延滞</th></tr>${loanRows(loans, today)}</table>`;
 
+/** The counter staff's routes (the administrator may use every route; /books and the accounts are theirs alone). */
+const COUNTER = { config: { staff: ['counter'] } } as const;
+
 export function buildLibraryServer(o: LibraryServerOptions): FastifyInstance {
   const now = o.now ?? (() => new Date());
   const today = () => jstDayNumber(now());
-  const app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
-  app.addContentTypeParser(
-    'application/x-www-form-urlencoded',
-    { parseAs: 'string' },
-    (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))),
-  );
-
-  const answer = (
-    req: FastifyRequest,
-    reply: FastifyReply,
-    status: number,
-    code: string,
-    text: Text,
-  ) =>
-    fromForm(req)
-      ? reply
-          .code(status)
-          .type('text/html; charset=utf-8')
-          .send(page('図書館 — エラー', said(text, 'ng')))
-      : reply.code(status).send({ code, message: text });
-
-  app.setErrorHandler((e, req, reply) => {
-    if (e instanceof LibraryError) return answer(req, reply, e.status, e.code, e.text);
-    const status = (e as { statusCode?: number }).statusCode;
-    if (status && status >= 400 && status < 500)
-      return answer(req, reply, status, 'BAD_REQUEST', {
-        en: (e as Error).message,
-        ja: 'リクエストが正しくありません',
-      });
-    return answer(req, reply, 500, 'INTERNAL', {
-      en: 'internal error',
-      ja: 'サーバ内部のエラーです',
-    });
-  });
-  app.setNotFoundHandler((req, reply) => {
-    const e = new LibraryError('NOT_FOUND');
-    return answer(req, reply, e.status, e.code, e.text);
-  });
-
-  app.get('/healthz', async () => ({ ok: true }));
+  const app = appServer({ errorTitle: '図書館 — エラー' });
 
   const touch = () => touchCard(o.counter, o.aid, (_aid, userId) => cardStatusOf(o.db, userId));
 
-  app.register(async (s) => {
-    s.addHook('onRequest', async (req, reply) => {
-      const m = /^Basic (.+)$/.exec(req.headers.authorization ?? '');
-      const [user, pw] = m ? Buffer.from(m[1]!, 'base64').toString().split(/:(.*)/s) : [];
-      if (user !== 'staff' || pw === undefined || !sameSecret(pw, o.staffPassword)) {
-        reply.header('www-authenticate', 'Basic realm="library", charset="UTF-8"');
-        throw new LibraryError('STAFF_AUTH');
-      }
-    });
+  const staff = staffAuth(app, {
+    db: o.db,
+    app: 'library',
+    roles: LIBRARY_ROLES,
+    realm: 'library',
+    now,
+    ...(o.passwordCost ? { cost: o.passwordCost } : {}),
+  });
 
-    s.get('/', async (_req, reply) => {
+  app.register(async (s) => {
+    s.addHook('onRequest', staff.signIn);
+    staff.accountRoutes(s);
+
+    s.get('/', COUNTER, async (_req, reply) => {
       const v = await overview(o.db, today());
       return reply.type('text/html; charset=utf-8').send(
-        page(
+        htmlPage(
           '図書館 窓口',
           `<h1>図書館 窓口 <span class="en">Library counter</span></h1>
 <p>利用者 ${v.holders} 人 ／ 資料 ${v.books} 点 ／ 貸出中 ${v.onLoan} 点 ／ <a href="/overdue">延滞 ${v.overdue} 点</a> ／ 状態情報の取得位置 ${v.feedNext} <span class="en">feed cursor</span></p>
@@ -187,6 +134,7 @@ export function buildLibraryServer(o: LibraryServerOptions): FastifyInstance {
 
     s.post<{ Body: { name?: unknown; contact?: unknown; moveFrom?: unknown } }>(
       '/holders',
+      COUNTER,
       async (req, reply) => {
         const b = req.body ?? {};
         // Checked before the touch: a form typo costs no read of the card.
@@ -212,26 +160,26 @@ export function buildLibraryServer(o: LibraryServerOptions): FastifyInstance {
           return reply
             .code(201)
             .type('text/html; charset=utf-8')
-            .send(page('図書館 — 利用登録', said(text, 'ok')));
+            .send(htmlPage('図書館 — 利用登録', said(text, 'ok')));
         return reply.code(201).send({ holderNo: r.holderNo, moved: r.moved, userId });
       },
     );
 
-    s.post('/touch', async (req, reply) => {
+    s.post('/touch', COUNTER, async (req, reply) => {
       const holder = await holderByCard(o.db, await touch());
       const loans = await loansOf(o.db, holder.holderNo);
       if (!fromForm(req)) return { holder, loans };
       return reply
         .type('text/html; charset=utf-8')
         .send(
-          page(
+          htmlPage(
             '図書館 — 利用者',
             `<h1>利用者番号 ${holder.holderNo}: ${esc(holder.name)}</h1><p>連絡先 ${esc(holder.contact)} ／ 貸出中 ${loans.length} 点（上限 ${o.rules.maxLoans} 点）</p>${loanTable(loans, today())}<p><a href="/">戻る</a></p>`,
           ),
         );
     });
 
-    s.post<{ Body: { bookIds?: unknown } }>('/loans', async (req, reply) => {
+    s.post<{ Body: { bookIds?: unknown } }>('/loans', COUNTER, async (req, reply) => {
       const ids = bookIdsFrom(req.body?.bookIds);
       const holder = await holderByCard(o.db, await touch());
       const at = now();
@@ -241,20 +189,20 @@ export function buildLibraryServer(o: LibraryServerOptions): FastifyInstance {
         .code(201)
         .type('text/html; charset=utf-8')
         .send(
-          page(
+          htmlPage(
             '図書館 — 貸出',
             `${said({ ja: `${holder.name} さんに ${lent.length} 点を貸し出しました。返却期限 ${dayString(lent[0]!.dueDay)}`, en: `lent ${lent.length} to holder ${holder.holderNo}` }, 'ok')}${loanTable(lent, today())}`,
           ),
         );
     });
 
-    s.post<{ Body: { bookIds?: unknown } }>('/returns', async (req, reply) => {
+    s.post<{ Body: { bookIds?: unknown } }>('/returns', COUNTER, async (req, reply) => {
       const at = now();
       const back = await returnBooks(o.db, bookIdsFrom(req.body?.bookIds), jstDayNumber(at), at);
       if (!fromForm(req)) return { returned: back };
       const late = back.filter((r) => r.overdueDays > 0);
       return reply.type('text/html; charset=utf-8').send(
-        page(
+        htmlPage(
           '図書館 — 返却',
           said(
             {
@@ -273,10 +221,12 @@ export function buildLibraryServer(o: LibraryServerOptions): FastifyInstance {
       return reply
         .code(201)
         .type('text/html; charset=utf-8')
-        .send(page('図書館 — 資料', said({ ja: '資料を登録しました', en: 'book added' }, 'ok')));
+        .send(
+          htmlPage('図書館 — 資料', said({ ja: '資料を登録しました', en: 'book added' }, 'ok')),
+        );
     });
 
-    s.get('/overdue', async (req, reply) => {
+    s.get('/overdue', COUNTER, async (req, reply) => {
       const list = await overdueList(o.db, today());
       if ((req.headers.accept ?? '').includes('application/json')) return { overdue: list };
       const rows = list
@@ -286,7 +236,7 @@ export function buildLibraryServer(o: LibraryServerOptions): FastifyInstance {
         )
         .join('');
       return reply.type('text/html; charset=utf-8').send(
-        page(
+        htmlPage(
           '図書館 — 延滞一覧',
           `<h1>延滞一覧 <span class="en">Overdue</span>（${dayString(today())}）</h1>
 <table><tr><th>利用者番号</th><th>氏名</th><th>連絡先</th><th>資料ID</th><th>書名</th><th>返却期限</th><th>延滞日数</th></tr>${rows}</table><p><a href="/">戻る</a></p>`,
@@ -294,7 +244,7 @@ export function buildLibraryServer(o: LibraryServerOptions): FastifyInstance {
       );
     });
 
-    s.post('/feed/poll', async (req, reply) => {
+    s.post('/feed/poll', COUNTER, async (req, reply) => {
       if (!o.loader)
         throw new LibraryError('LOADER_FEED_FAILED', {
           en: 'no loading system configured (MYNA_SERVER, LIBRARY_CLIENT_ID, LIBRARY_CLIENT_SECRET)',

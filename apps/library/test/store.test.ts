@@ -5,10 +5,9 @@
  * per book, returns with their overdue days, the overdue list, and the status feed
  * kept for the library's AID only, the last seq winning.
  */
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openDb, type Db } from '@myna-ap/db';
-import { freshPglite, skipUnlessPostgres, startPostgres } from '@myna-ap/db/testing';
+import type { Db } from '@myna-ap/db';
+import { storeTests } from '@myna-ap/app-kit/testing';
 import { DEFAULT_RULES, libraryRules } from '../src/rules.ts';
 import {
   addBook,
@@ -211,25 +210,4 @@ async function exercise(db: Db) {
   assert.equal(await cardStatusOf(db, U2), 'active');
 }
 
-test('the store on PGlite', async () => {
-  const db = await freshPglite([libraryMigrations]);
-  try {
-    await exercise(db);
-  } finally {
-    await db.close();
-  }
-});
-
-test('the store on PostgreSQL', { skip: skipUnlessPostgres() }, async () => {
-  const pg = await startPostgres();
-  try {
-    const db = await openDb({ databaseUrl: pg.url, migrations: [libraryMigrations] });
-    try {
-      await exercise(db);
-    } finally {
-      await db.close();
-    }
-  } finally {
-    await pg.stop();
-  }
-});
+storeTests('the store', [libraryMigrations], exercise);

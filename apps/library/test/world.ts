@@ -4,6 +4,14 @@
  * card on (an emulated card, through the in-process channel) or leaves empty.
  */
 import { AccessError } from '@myna-ap/access';
+import { staffMigrations, TEST_SCRYPT } from '@myna-ap/app-kit';
+import {
+  addTestAccounts,
+  basic,
+  httpAs,
+  TEST_STAFF_PASSWORD,
+  type HttpAs,
+} from '@myna-ap/app-kit/testing';
 import type { Card } from '@myna-ap/card';
 import type { Db } from '@myna-ap/db';
 import { freshPglite } from '@myna-ap/db/testing';
@@ -11,9 +19,12 @@ import { InProcessChannel, type CardChannel } from '@myna-ap/transport';
 import type { LoaderLink } from '../src/feed.ts';
 import { DEFAULT_RULES, type LibraryRules } from '../src/rules.ts';
 import { buildLibraryServer } from '../src/server.ts';
+import { LIBRARY_ROLES } from '../src/staffRoles.ts';
 import { libraryMigrations } from '../src/store.ts';
 
-export const STAFF_PASSWORD = 'staff password for tests';
+export const STAFF_PASSWORD = TEST_STAFF_PASSWORD;
+/** The test's staff accounts: `staff` is the administrator, `counter1` counter staff. */
+export const ACCOUNTS = { staff: 'admin', counter1: 'counter' } as const;
 
 /** The counter's reader: what is on it now. */
 export class CounterSlot {
@@ -42,14 +53,16 @@ export interface Library {
   readonly url: string;
   readonly slot: CounterSlot;
   setNow(d: Date): void;
-  /** A staff request as JSON (HTTP Basic). */
+  /** A request of the administrator (`staff`) as JSON. */
   staff(method: 'GET' | 'POST', path: string, body?: unknown): Promise<Response>;
   /** A staff form post, as the page sends it: the answer is a page. */
   form(path: string, fields: Record<string, string>): Promise<Response>;
+  /** Requests as another of ACCOUNTS. */
+  as(login: keyof typeof ACCOUNTS): HttpAs;
   close(): Promise<void>;
 }
 
-export const AUTH = `Basic ${Buffer.from(`staff:${STAFF_PASSWORD}`).toString('base64')}`;
+export const AUTH = basic('staff', STAFF_PASSWORD);
 
 export async function startLibrary(o: {
   aid: string;
@@ -57,40 +70,29 @@ export async function startLibrary(o: {
   now?: Date;
   loader?: LoaderLink;
 }): Promise<Library> {
-  const db = await freshPglite([libraryMigrations]);
+  const db = await freshPglite([libraryMigrations, staffMigrations]);
   const slot = new CounterSlot();
   let now = o.now ?? new Date('2026-06-01T10:00:00+09:00');
   const app = buildLibraryServer({
     db,
     rules: o.rules ?? DEFAULT_RULES,
-    staffPassword: STAFF_PASSWORD,
+    passwordCost: TEST_SCRYPT,
     aid: o.aid,
     counter: slot.reader,
     now: () => now,
     ...(o.loader ? { loader: o.loader } : {}),
   });
+  await addTestAccounts(db, 'library', LIBRARY_ROLES, ACCOUNTS);
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  const admin = httpAs(url, AUTH);
   return {
     db,
     url,
     slot,
     setNow: (d) => (now = d),
-    staff: (method, path, body) =>
-      fetch(url + path, {
-        method,
-        headers: {
-          authorization: AUTH,
-          accept: 'application/json',
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: body === undefined ? null : JSON.stringify(body),
-      }),
-    form: (path, fields) =>
-      fetch(url + path, {
-        method: 'POST',
-        headers: { authorization: AUTH, 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams(fields).toString(),
-      }),
+    staff: admin.json,
+    form: admin.form,
+    as: (login) => httpAs(url, basic(login, STAFF_PASSWORD)),
     close: async () => {
       await app.close();
       await db.close();

@@ -3,7 +3,8 @@
  * server's answer; what a door terminal or the admin page shows is `message.ja` then
  * `message.en`.
  */
-import { defineCatalogue, type CatalogueEntry, type CodeOf, type Text } from '@myna-ap/text';
+import { appErrorClass, type ListedCatalogue } from '@myna-ap/app-kit';
+import { defineCatalogue, type CodeOf } from '@myna-ap/text';
 
 export const STAFF_ERRORS = defineCatalogue({
   RULE_INVALID: {
@@ -99,13 +100,7 @@ export const STAFF_ERRORS = defineCatalogue({
     en: 'a door terminal needs its token (Authorization: Bearer)',
     ja: '扉の端末にはトークンが必要です（Authorization: Bearer）',
   },
-  ADMIN_AUTH: {
-    status: 401,
-    en: 'admin pages need the admin password (HTTP Basic, user "admin")',
-    ja: '管理者ページには管理者パスワードが必要です（ユーザー名 admin）',
-  },
   BAD_REQUEST: { status: 400, en: 'the request is not valid', ja: 'リクエストが正しくありません' },
-  NOT_FOUND: { status: 404, en: 'no such page', ja: 'ページがありません' },
   LOADER_FEED_FAILED: {
     status: 502,
     en: 'the loading system’s status feed could not be read',
@@ -115,19 +110,12 @@ export const STAFF_ERRORS = defineCatalogue({
 
 export type StaffErrorCode = CodeOf<typeof STAFF_ERRORS>;
 
-export class StaffError extends Error {
-  override readonly name = 'StaffError';
-  readonly code: StaffErrorCode;
-  readonly text: Text;
-  readonly status: number;
-  /** For PIN_WRONG: the tries the card says are left. */
-  readonly triesLeft: number | undefined;
-  constructor(code: StaffErrorCode, text: Text = STAFF_ERRORS[code], triesLeft?: number) {
-    super(`${code}: ${text.en}`);
-    this.code = code;
-    this.text = text;
-    const entry: CatalogueEntry = STAFF_ERRORS[code];
-    this.status = entry.status ?? 500;
-    this.triesLeft = triesLeft;
-  }
-}
+export class StaffError extends appErrorClass('StaffError', STAFF_ERRORS) {}
+
+/** The codes as docs/errors.md lists them (`npm run errors-doc`). */
+export const STAFF_ERRORS_LISTED: ListedCatalogue = {
+  pkg: '@myna-ap/staff-entry',
+  source: 'apps/staff-entry/src/errors.ts',
+  about: 'staff entry: staff, doors, permissions, door terminals (StaffError)',
+  catalogue: STAFF_ERRORS,
+};

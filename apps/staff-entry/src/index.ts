@@ -5,7 +5,7 @@
  * log, and lost cards refused from the loader's status feed. README.md says how to
  * run it against a local loader.
  */
-export { STAFF_ERRORS, StaffError, type StaffErrorCode } from './errors.ts';
+export { STAFF_ERRORS, STAFF_ERRORS_LISTED, StaffError, type StaffErrorCode } from './errors.ts';
 export * from './rules.ts';
 export * from './chain.ts';
 export * from './store.ts';

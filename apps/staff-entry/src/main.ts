@@ -4,15 +4,13 @@
  *
  *   STAFF_PORT (8392), STAFF_HOST (127.0.0.1)
  *   DATABASE_URL (PostgreSQL) or STAFF_DATA_DIR (PGlite; default $MYNA_HOME/staff-entry-db)
- *   STAFF_ADMIN_PASSWORD    the admin pages' password (user `admin`); required
+ *   (staff sign in with their own accounts: `npm run accounts -w apps/staff-entry -- add LOGIN ROLE`)
  *   STAFF_AIDS              the staff card's two type D card APs (touch, PIN), comma-separated; required
  *   MYNA_SERVER, STAFF_CLIENT_ID, STAFF_CLIENT_SECRET
  *                           the loading system and the API client: the status feed
  *   STAFF_FEED_INTERVAL     seconds between feed polls (60)
  */
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { openDb } from '@myna-ap/db';
+import { openAppDb } from '@myna-ap/app-kit';
 import { StaffError } from './errors.ts';
 import { pollFeed, type LoaderLink } from './feed.ts';
 import { buildStaffServer } from './server.ts';
@@ -27,12 +25,6 @@ function fail(en: string, ja: string): never {
 }
 
 async function main(): Promise<void> {
-  const adminPassword = env.STAFF_ADMIN_PASSWORD ?? '';
-  if (adminPassword.length < 12)
-    fail(
-      'set STAFF_ADMIN_PASSWORD (12 characters or more) for the admin pages',
-      '管理者ページのパスワードを STAFF_ADMIN_PASSWORD に12文字以上で設定してください',
-    );
   const aids = (env.STAFF_AIDS ?? '').split(',').map((a) => a.trim().toUpperCase());
   if (aids.length !== 2 || !aids.every((a) => /^[0-9A-F]{10,32}$/.test(a)))
     fail(
@@ -47,16 +39,12 @@ async function main(): Promise<void> {
           clientSecret: env.STAFF_CLIENT_SECRET,
         }
       : undefined;
-  const db = await openDb({
-    ...(env.DATABASE_URL
-      ? { databaseUrl: env.DATABASE_URL }
-      : {
-          dataDir:
-            env.STAFF_DATA_DIR ?? join(env.MYNA_HOME ?? join(homedir(), '.myna'), 'staff-entry-db'),
-        }),
+  const db = await openAppDb({
+    prefix: 'STAFF',
+    dir: 'staff-entry-db',
     migrations: [staffMigrations],
   });
-  const app = buildStaffServer({ db, adminPassword, aids, ...(loader ? { loader } : {}) });
+  const app = buildStaffServer({ db, aids, ...(loader ? { loader } : {}) });
   const url = await app.listen({
     host: env.STAFF_HOST ?? '127.0.0.1',
     port: num(env.STAFF_PORT) ?? 8392,

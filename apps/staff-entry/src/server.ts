@@ -1,15 +1,18 @@
 /**
  * The staff entry server (入退室管理システム): the administrator's page, Japanese
- * first, server-rendered, with the same routes as JSON (HTTP Basic, user `admin`);
+ * first, server-rendered, with the same routes as JSON (named staff accounts over
+ * HTTP Basic: guards read the log, the personnel administrator changes things);
  * and the door terminals' two routes (Bearer token per terminal): `GET /door`, and
  * `POST /entries` with what the terminal read — user IDs, never a PIN. Every touch
  * is decided and logged here, opened or refused.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { answerPage, appServer, esc, fromForm, htmlPage } from '@myna-ap/app-kit';
+import { staffAuth, type ScryptCost } from '@myna-ap/app-kit';
 import type { Db } from '@myna-ap/db';
 import type { Text } from '@myna-ap/text';
 import { STAFF_ERRORS, StaffError } from './errors.ts';
+import { STAFF_ROLES } from './staffRoles.ts';
 import { pollFeed, type LoaderLink } from './feed.ts';
 import { describePermission, permissionFrom } from './rules.ts';
 import {
@@ -32,37 +35,14 @@ import {
 
 export interface StaffServerOptions {
   readonly db: Db;
-  /** The password of the admin pages (user `admin`). */
-  readonly adminPassword: string;
+  /** The scrypt cost of passwords set over HTTP (default: the kit's; tests: TEST_SCRYPT). */
+  readonly passwordCost?: ScryptCost;
   /** The staff card's two type D card APs (touch, PIN): the feed is kept for these. */
   readonly aids: readonly string[];
   /** The loading system, for the status feed (none: the feed is not read). */
   readonly loader?: LoaderLink;
   readonly now?: () => Date;
 }
-
-const esc = (s: string | number) =>
-  String(s).replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  );
-
-function page(title: string, body: string): string {
-  return `<!doctype html><html lang="ja"><head><meta charset="utf-8"><title>${esc(title)}</title>
-<style>body{font-family:sans-serif;margin:2em;max-width:64em}table{border-collapse:collapse}td,th{border:1px solid #999;padding:.2em .6em;text-align:left}.en{color:#555;font-size:.85em}.ng{border:2px solid #b00;padding:.6em}.ok{border:2px solid #070;padding:.6em}</style>
-</head><body>${body}</body></html>`;
-}
-
-const said = (t: Text, cls: 'ok' | 'ng') =>
-  `<div class="${cls}"><p><strong>${esc(t.ja)}</strong></p><p class="en">${esc(t.en)}</p></div><p><a href="/">戻る <span class="en">back</span></a></p>`;
-
-function sameSecret(a: string, b: string): boolean {
-  const h = (s: string) => createHash('sha256').update(s).digest();
-  return timingSafeEqual(h(a), h(b));
-}
-
-const fromForm = (req: FastifyRequest) =>
-  (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
 
 /** A door terminal's report, checked: user IDs, and a PIN refusal with its tries left. */
 function reportFrom(b: Record<string, unknown>): DoorReport {
@@ -100,48 +80,12 @@ function entryText(code: string, name: string, triesLeft: number | undefined): T
   return { ja: t.ja, en: t.en };
 }
 
+/** The guards' routes (the personnel administrator may use every route). */
+const GUARD = { config: { staff: ['guard'] } } as const;
+
 export function buildStaffServer(o: StaffServerOptions): FastifyInstance {
   const now = o.now ?? (() => new Date());
-  const app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
-  app.addContentTypeParser(
-    'application/x-www-form-urlencoded',
-    { parseAs: 'string' },
-    (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))),
-  );
-
-  const answer = (
-    req: FastifyRequest,
-    reply: FastifyReply,
-    status: number,
-    code: string,
-    text: Text,
-  ) =>
-    fromForm(req)
-      ? reply
-          .code(status)
-          .type('text/html; charset=utf-8')
-          .send(page('入退室管理 — エラー', said(text, 'ng')))
-      : reply.code(status).send({ code, message: text });
-
-  app.setErrorHandler((e, req, reply) => {
-    if (e instanceof StaffError) return answer(req, reply, e.status, e.code, e.text);
-    const status = (e as { statusCode?: number }).statusCode;
-    if (status && status >= 400 && status < 500)
-      return answer(req, reply, status, 'BAD_REQUEST', {
-        en: (e as Error).message,
-        ja: 'リクエストが正しくありません',
-      });
-    return answer(req, reply, 500, 'INTERNAL', {
-      en: 'internal error',
-      ja: 'サーバ内部のエラーです',
-    });
-  });
-  app.setNotFoundHandler((req, reply) => {
-    const e = new StaffError('NOT_FOUND');
-    return answer(req, reply, e.status, e.code, e.text);
-  });
-
-  app.get('/healthz', async () => ({ ok: true }));
+  const app = appServer({ errorTitle: '入退室管理 — エラー' });
 
   // --- the door terminals ---
   app.register(async (s) => {
@@ -172,16 +116,18 @@ export function buildStaffServer(o: StaffServerOptions): FastifyInstance {
     });
   });
 
-  // --- the administrator ---
+  // --- the staff: guards read the log; the personnel administrator changes things ---
+  const staff = staffAuth(app, {
+    db: o.db,
+    app: 'staff-entry',
+    roles: STAFF_ROLES,
+    realm: 'staff-entry',
+    now,
+    ...(o.passwordCost ? { cost: o.passwordCost } : {}),
+  });
   app.register(async (s) => {
-    s.addHook('onRequest', async (req, reply) => {
-      const m = /^Basic (.+)$/.exec(req.headers.authorization ?? '');
-      const [user, pw] = m ? Buffer.from(m[1]!, 'base64').toString().split(/:(.*)/s) : [];
-      if (user !== 'admin' || pw === undefined || !sameSecret(pw, o.adminPassword)) {
-        reply.header('www-authenticate', 'Basic realm="staff-entry", charset="UTF-8"');
-        throw new StaffError('ADMIN_AUTH');
-      }
-    });
+    s.addHook('onRequest', staff.signIn);
+    staff.accountRoutes(s);
 
     const done = (
       req: FastifyRequest,
@@ -189,15 +135,9 @@ export function buildStaffServer(o: StaffServerOptions): FastifyInstance {
       status: number,
       json: unknown,
       text: Text,
-    ) =>
-      fromForm(req)
-        ? reply
-            .code(status)
-            .type('text/html; charset=utf-8')
-            .send(page('入退室管理', said(text, 'ok')))
-        : reply.code(status).send(json);
+    ) => answerPage(req, reply, { status, title: '入退室管理', text, json, ok: true });
 
-    s.get('/', async (_req, reply) => {
+    s.get('/', GUARD, async (_req, reply) => {
       const staff = await staffList(o.db);
       const doors = await doorList(o.db);
       const v = await verifyLog(o.db);
@@ -221,7 +161,7 @@ export function buildStaffServer(o: StaffServerOptions): FastifyInstance {
         )
         .join('');
       return reply.type('text/html; charset=utf-8').send(
-        page(
+        htmlPage(
           '入退室管理',
           `<h1>入退室管理 <span class="en">Staff entry</span></h1>
 <p>記録の検証 <span class="en">log check</span>: ${v.ok ? `改ざんなし（${v.rows} 件） <span class="en">intact</span>` : `<strong>改ざんを検出 seq ${v.seq}: ${esc(v.problem)}</strong>`} ／ 状態情報の取得位置 ${await feedCursor(o.db)}</p>
@@ -296,13 +236,13 @@ export function buildStaffServer(o: StaffServerOptions): FastifyInstance {
       });
     });
 
-    s.get('/log', async (req, reply) => {
+    s.get('/log', GUARD, async (req, reply) => {
       const rows = await entries(o.db);
       const verdict = await verifyLog(o.db);
       if ((req.headers.accept ?? '').includes('application/json'))
         return { verdict, entries: rows };
       return reply.type('text/html; charset=utf-8').send(
-        page(
+        htmlPage(
           '入退室記録',
           `<h1>入退室記録 <span class="en">Entry log</span></h1><p>${verdict.ok ? '改ざんなし' : `改ざんを検出 seq ${verdict.seq}: ${esc(verdict.problem)}`}</p>
 <table><tr><th>seq</th><th>日時</th><th>扉</th><th>職員番号</th><th>結果</th><th>コード</th><th>hash</th></tr>${rows
@@ -315,9 +255,9 @@ export function buildStaffServer(o: StaffServerOptions): FastifyInstance {
       );
     });
 
-    s.get('/log/verify', async () => verifyLog(o.db));
+    s.get('/log/verify', GUARD, async () => verifyLog(o.db));
 
-    s.post('/feed/poll', async (req, reply) => {
+    s.post('/feed/poll', GUARD, async (req, reply) => {
       if (!o.loader)
         throw new StaffError('LOADER_FEED_FAILED', {
           en: 'no loading system configured (MYNA_SERVER, STAFF_CLIENT_ID, STAFF_CLIENT_SECRET)',

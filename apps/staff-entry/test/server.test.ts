@@ -262,7 +262,7 @@ test('bad input: a clear code in both languages, nothing written', () =>
     const noAuth = await fetch(s.url + '/log');
     assert.equal(noAuth.status, 401);
     assert.match(noAuth.headers.get('www-authenticate') ?? '', /Basic/);
-    assert.equal((await json(await s.door(t.office, 'GET', '/log'), 401)).code, 'ADMIN_AUTH');
+    assert.equal((await json(await s.door(t.office, 'GET', '/log'), 401)).code, 'STAFF_AUTH');
     assert.equal((await json(await s.admin('GET', '/nowhere'), 404)).code, 'NOT_FOUND');
     assert.equal((await json(await s.admin('POST', '/feed/poll'), 502)).code, 'LOADER_FEED_FAILED');
   }));

@@ -4,10 +4,9 @@
  * logged (opened or refused), the feed refusing a lost card at once, and the log's
  * chain finding an edited, deleted or reordered row and a cut tail.
  */
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openDb, type Db } from '@myna-ap/db';
-import { freshPglite, skipUnlessPostgres, startPostgres } from '@myna-ap/db/testing';
+import type { Db } from '@myna-ap/db';
+import { storeTests } from '@myna-ap/app-kit/testing';
 import { permissionFrom } from '../src/rules.ts';
 import {
   addDoor,
@@ -265,30 +264,9 @@ async function tamper(db: Db) {
   assert.equal(await verdict(), 4);
 }
 
-for (const [name, run] of [
-  ['rules, entries and the feed', exercise],
-  ['an edited, reordered, deleted or cut row is detected', tamper],
-] as const) {
-  test(`the store on PGlite: ${name}`, async () => {
-    const db = await freshPglite([staffMigrations]);
-    try {
-      await run(db);
-    } finally {
-      await db.close();
-    }
-  });
-
-  test(`the store on PostgreSQL: ${name}`, { skip: skipUnlessPostgres() }, async () => {
-    const pg = await startPostgres();
-    try {
-      const db = await openDb({ databaseUrl: pg.url, migrations: [staffMigrations] });
-      try {
-        await run(db);
-      } finally {
-        await db.close();
-      }
-    } finally {
-      await pg.stop();
-    }
-  });
-}
+storeTests('the store: rules, entries and the feed', [staffMigrations], exercise);
+storeTests(
+  'the store: an edited, reordered, deleted or cut row is detected',
+  [staffMigrations],
+  tamper,
+);

@@ -2,7 +2,8 @@
  * マイタク's failure codes, in both languages (docs/errors.md lists every catalogue).
  * The HTTP status is the city server's answer for the codes it serves.
  */
-import { defineCatalogue, type CatalogueEntry, type CodeOf, type Text } from '@myna-ap/text';
+import { appErrorClass, type ListedCatalogue } from '@myna-ap/app-kit';
+import { defineCatalogue, type CodeOf } from '@myna-ap/text';
 
 export const TAXI_ERRORS = defineCatalogue({
   RULES_INVALID: { en: 'the taxi rules are not valid', ja: 'マイタクの設定が正しくありません' },
@@ -52,12 +53,6 @@ export const TAXI_ERRORS = defineCatalogue({
     ja: '期間は YYYY-MM-DD の2つの日付（開始 ≤ 終了）で指定してください',
   },
   BAD_REQUEST: { status: 400, en: 'the request is not valid', ja: 'リクエストが正しくありません' },
-  STAFF_AUTH: {
-    status: 401,
-    en: 'staff pages need the staff password (HTTP Basic, user "staff")',
-    ja: '職員用ページには職員パスワードが必要です（ユーザー名 staff）',
-  },
-  NOT_FOUND: { status: 404, en: 'no such page', ja: 'ページがありません' },
   CITY_UNREACHABLE: {
     en: 'the city’s server did not answer: the rides stay on the terminal until the next sync',
     ja: '市のサーバに接続できません。乗車記録は次の同期まで端末に残ります',
@@ -70,16 +65,12 @@ export const TAXI_ERRORS = defineCatalogue({
 
 export type TaxiErrorCode = CodeOf<typeof TAXI_ERRORS>;
 
-export class TaxiError extends Error {
-  override readonly name = 'TaxiError';
-  readonly code: TaxiErrorCode;
-  readonly text: Text;
-  readonly status: number;
-  constructor(code: TaxiErrorCode, text: Text = TAXI_ERRORS[code]) {
-    super(`${code}: ${text.en}`);
-    this.code = code;
-    this.text = text;
-    const entry: CatalogueEntry = TAXI_ERRORS[code];
-    this.status = entry.status ?? 500;
-  }
-}
+export class TaxiError extends appErrorClass('TaxiError', TAXI_ERRORS) {}
+
+/** The codes as docs/errors.md lists them (`npm run errors-doc`). */
+export const TAXI_ERRORS_LISTED: ListedCatalogue = {
+  pkg: '@myna-ap/taxi',
+  source: 'apps/taxi/src/errors.ts',
+  about: 'マイタク: registration, the in-car terminal, sync and settlement (TaxiError)',
+  catalogue: TAXI_ERRORS,
+};

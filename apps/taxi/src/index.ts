@@ -3,7 +3,7 @@
  * system on the card AP platform: the rules (pure), the in-car terminal, the city's
  * server and settlement. README.md says how to run it against a local loader.
  */
-export { TAXI_ERRORS, TaxiError, type TaxiErrorCode } from './errors.ts';
+export { TAXI_ERRORS, TAXI_ERRORS_LISTED, TaxiError, type TaxiErrorCode } from './errors.ts';
 export * from './rules.ts';
 export * from './ride.ts';
 export * from './settlement.ts';

@@ -3,16 +3,14 @@
  *
  *   TAXI_PORT (8390), TAXI_HOST (127.0.0.1)
  *   DATABASE_URL (PostgreSQL) or TAXI_DATA_DIR (PGlite; default $MYNA_HOME/taxi-db)
- *   TAXI_STAFF_PASSWORD   the staff pages' password (user `staff`); required
+ *   (staff sign in with their own accounts: `npm run accounts -w apps/taxi -- add LOGIN ROLE`)
  *   MYNA_SERVER, TAXI_CLIENT_ID, TAXI_CLIENT_SECRET, TAXI_AID
  *                         the loading system and its API client: the status feed
  *   TAXI_FEED_INTERVAL    seconds between feed polls (300)
  *   TAXI_DAILY_LIMIT, TAXI_YEARLY_LIMIT, TAXI_SUBSIDY_PERCENT, TAXI_SUBSIDY_CAP_YEN,
  *   TAXI_YEAR_START_MONTH the rules (2, 70, 50, 1000, 4)
  */
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { openDb } from '@myna-ap/db';
+import { openAppDb } from '@myna-ap/app-kit';
 import { TaxiError } from './errors.ts';
 import { pollFeed, type LoaderLink } from './feed.ts';
 import { taxiRules } from './rules.ts';
@@ -28,12 +26,6 @@ function fail(en: string, ja: string): never {
 }
 
 async function main(): Promise<void> {
-  const staffPassword = env.TAXI_STAFF_PASSWORD ?? '';
-  if (staffPassword.length < 12)
-    fail(
-      'set TAXI_STAFF_PASSWORD (12 characters or more) for the staff pages',
-      '職員用ページのパスワードを TAXI_STAFF_PASSWORD に12文字以上で設定してください',
-    );
   const rules = taxiRules(
     Object.fromEntries(
       Object.entries({
@@ -54,15 +46,8 @@ async function main(): Promise<void> {
           aid: env.TAXI_AID,
         }
       : undefined;
-  const db = await openDb({
-    ...(env.DATABASE_URL
-      ? { databaseUrl: env.DATABASE_URL }
-      : {
-          dataDir: env.TAXI_DATA_DIR ?? join(env.MYNA_HOME ?? join(homedir(), '.myna'), 'taxi-db'),
-        }),
-    migrations: [taxiMigrations],
-  });
-  const app = buildTaxiServer({ db, rules, staffPassword, ...(loader ? { loader } : {}) });
+  const db = await openAppDb({ prefix: 'TAXI', dir: 'taxi-db', migrations: [taxiMigrations] });
+  const app = buildTaxiServer({ db, rules, ...(loader ? { loader } : {}) });
   const url = await app.listen({
     host: env.TAXI_HOST ?? '127.0.0.1',
     port: num(env.TAXI_PORT) ?? 8390,

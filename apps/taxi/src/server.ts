@@ -2,13 +2,15 @@
  * The city's マイタク server (マイタクサーバー, seeds/004 (4)(5)): the terminals sync
  * their signed rides and take the status list here; the staff (市の職員) register
  * holders and terminals and settle per company on a server-rendered page, Japanese
- * first. Terminals authenticate by their records' signatures; the staff pages by
- * HTTP Basic with the staff password.
+ * first. Terminals authenticate by their records' signatures; the staff by their own
+ * accounts (HTTP Basic): clerks register, the settlement staff settle.
  */
-import { timingSafeEqual, createHash } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import { appServer, esc, htmlPage } from '@myna-ap/app-kit';
+import { staffAuth, type ScryptCost } from '@myna-ap/app-kit';
 import type { Db } from '@myna-ap/db';
 import { TaxiError } from './errors.ts';
+import { TAXI_ROLES } from './staffRoles.ts';
 import { recordFrom } from './ride.ts';
 import { dayString, jstDayNumber, parseDay, type TaxiRules } from './rules.ts';
 import { detailCsv, settle, summaryCsv, type Settlement } from './settlement.ts';
@@ -27,8 +29,8 @@ import { pollFeed, type LoaderLink } from './feed.ts';
 export interface TaxiServerOptions {
   readonly db: Db;
   readonly rules: TaxiRules;
-  /** The password of the staff pages (user `staff`). */
-  readonly staffPassword: string;
+  /** The scrypt cost of passwords set over HTTP (default: the kit's; tests: TEST_SCRYPT). */
+  readonly passwordCost?: ScryptCost;
   /** The loading system, for the status feed (none: the feed is not read). */
   readonly loader?: LoaderLink;
   readonly now?: () => Date;
@@ -37,24 +39,7 @@ export interface TaxiServerOptions {
 /** Records a terminal may send in one request (its batches are 500). */
 const MAX_BATCH = 1000;
 
-const esc = (s: string | number) =>
-  String(s).replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  );
-
 const yen = (n: number) => `${n.toLocaleString('ja-JP')}円`;
-
-function page(title: string, body: string): string {
-  return `<!doctype html><html lang="ja"><head><meta charset="utf-8"><title>${esc(title)}</title>
-<style>body{font-family:sans-serif;margin:2em;max-width:60em}table{border-collapse:collapse}td,th{border:1px solid #999;padding:.2em .6em;text-align:right}th:first-child,td:first-child{text-align:left}.en{color:#555;font-size:.85em}</style>
-</head><body>${body}</body></html>`;
-}
-
-function sameSecret(a: string, b: string): boolean {
-  const h = (s: string) => createHash('sha256').update(s).digest();
-  return timingSafeEqual(h(a), h(b));
-}
 
 /** The period of a settlement: `from` and `to` as YYYY-MM-DD (default: last month). */
 function periodOf(q: Record<string, unknown>, now: Date): { from: number; to: number } {
@@ -71,44 +56,32 @@ function periodOf(q: Record<string, unknown>, now: Date): { from: number; to: nu
   return { from, to };
 }
 
+/** The settlement's figures line up on the right. */
+const TAXI_CSS = 'td,th{text-align:right}th:first-child,td:first-child{text-align:left}';
+
+const page = (title: string, body: string) => htmlPage(title, body, TAXI_CSS);
+
+/** Who may use a staff route besides the administrator. */
+const CLERK = { config: { staff: ['clerk'] } } as const;
+const SETTLEMENT = { config: { staff: ['settlement'] } } as const;
+const ANY_STAFF = { config: { staff: ['clerk', 'settlement'] } } as const;
+
 export function buildTaxiServer(o: TaxiServerOptions): FastifyInstance {
   const now = o.now ?? (() => new Date());
-  const app = Fastify({ logger: false, bodyLimit: 2 * 1024 * 1024 });
-  app.addContentTypeParser(
-    'application/x-www-form-urlencoded',
-    { parseAs: 'string' },
-    (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))),
-  );
-
-  app.setErrorHandler((e, _req, reply) => {
-    if (e instanceof TaxiError) return reply.code(e.status).send({ code: e.code, message: e.text });
-    const status = (e as { statusCode?: number }).statusCode;
-    if (status && status >= 400 && status < 500)
-      return reply.code(status).send({
-        code: 'BAD_REQUEST',
-        message: { en: (e as Error).message, ja: 'リクエストが正しくありません' },
-      });
-    return reply.code(500).send({
-      code: 'INTERNAL',
-      message: { en: 'internal error', ja: 'サーバ内部のエラーです' },
-    });
-  });
-  app.setNotFoundHandler((_req, reply) => {
-    const e = new TaxiError('NOT_FOUND');
-    return reply.code(e.status).send({ code: e.code, message: e.text });
+  const app = appServer({
+    errorTitle: 'マイタク — エラー',
+    bodyLimit: 2 * 1024 * 1024,
+    css: TAXI_CSS,
   });
 
-  const staff = async (req: FastifyRequest, reply: FastifyReply) => {
-    const h = req.headers.authorization ?? '';
-    const m = /^Basic (.+)$/.exec(h);
-    const [user, pw] = m ? Buffer.from(m[1]!, 'base64').toString().split(/:(.*)/s) : [];
-    if (user !== 'staff' || pw === undefined || !sameSecret(pw, o.staffPassword)) {
-      reply.header('www-authenticate', 'Basic realm="maitaku", charset="UTF-8"');
-      throw new TaxiError('STAFF_AUTH');
-    }
-  };
-
-  app.get('/healthz', async () => ({ ok: true }));
+  const staff = staffAuth(app, {
+    db: o.db,
+    app: 'taxi',
+    roles: TAXI_ROLES,
+    realm: 'maitaku',
+    now,
+    ...(o.passwordCost ? { cost: o.passwordCost } : {}),
+  });
 
   // --- the terminals ---
   app.get<{ Params: { id: string } }>('/v1/terminals/:id/rides', async (req) => {
@@ -140,9 +113,10 @@ export function buildTaxiServer(o: TaxiServerOptions): FastifyInstance {
 
   // --- the staff ---
   app.register(async (s) => {
-    s.addHook('onRequest', staff);
+    s.addHook('onRequest', staff.signIn);
+    staff.accountRoutes(s);
 
-    s.get('/', async (_req, reply) => {
+    s.get('/', ANY_STAFF, async (_req, reply) => {
       const v = await overview(o.db);
       const rows = v.terminals
         .map(
@@ -166,7 +140,7 @@ export function buildTaxiServer(o: TaxiServerOptions): FastifyInstance {
       );
     });
 
-    s.post<{ Body: { userId?: unknown } }>('/holders', async (req, reply) => {
+    s.post<{ Body: { userId?: unknown } }>('/holders', CLERK, async (req, reply) => {
       const added = await registerHolder(o.db, String(req.body?.userId ?? ''));
       if ((req.headers['content-type'] ?? '').startsWith('application/json'))
         return reply.code(added ? 201 : 200).send({ registered: true, new: added });
@@ -175,6 +149,7 @@ export function buildTaxiServer(o: TaxiServerOptions): FastifyInstance {
 
     s.post<{ Body: { terminalId?: unknown; company?: unknown; publicKey?: unknown } }>(
       '/terminals',
+      CLERK,
       async (req, reply) => {
         await registerTerminal(o.db, {
           terminalId: req.body?.terminalId,
@@ -185,7 +160,7 @@ export function buildTaxiServer(o: TaxiServerOptions): FastifyInstance {
       },
     );
 
-    s.post('/feed/poll', async (req, reply) => {
+    s.post('/feed/poll', ANY_STAFF, async (req, reply) => {
       if (!o.loader)
         throw new TaxiError('LOADER_FEED_FAILED', {
           en: 'no loading system configured (MYNA_SERVER, TAXI_CLIENT_ID, TAXI_CLIENT_SECRET)',
@@ -201,34 +176,42 @@ export function buildTaxiServer(o: TaxiServerOptions): FastifyInstance {
       return settle(await ridesToSettle(o.db, from, to, o.rules), from, to, o.rules);
     };
 
-    s.get<{ Querystring: Record<string, string> }>('/settlement', async (req, reply) => {
-      const st = await settled(req.query);
-      const q = `from=${dayString(st.fromDay)}&to=${dayString(st.toDay)}`;
-      const rows = st.companies
-        .map(
-          (c) =>
-            `<tr><td>${esc(c.company)}</td><td>${c.rides}</td><td>${c.paidRides}</td><td>${yen(c.payableYen)}</td><td>${c.flaggedRides}</td><td>${yen(c.flaggedYen)}</td></tr>`,
-        )
-        .join('');
-      return reply.type('text/html; charset=utf-8').send(
-        page(
-          'マイタク 精算',
-          `<h1>精算 ${dayString(st.fromDay)} 〜 ${dayString(st.toDay)} <span class="en">Settlement</span></h1>
+    s.get<{ Querystring: Record<string, string> }>(
+      '/settlement',
+      SETTLEMENT,
+      async (req, reply) => {
+        const st = await settled(req.query);
+        const q = `from=${dayString(st.fromDay)}&to=${dayString(st.toDay)}`;
+        const rows = st.companies
+          .map(
+            (c) =>
+              `<tr><td>${esc(c.company)}</td><td>${c.rides}</td><td>${c.paidRides}</td><td>${yen(c.payableYen)}</td><td>${c.flaggedRides}</td><td>${yen(c.flaggedYen)}</td></tr>`,
+          )
+          .join('');
+        return reply.type('text/html; charset=utf-8').send(
+          page(
+            'マイタク 精算',
+            `<h1>精算 ${dayString(st.fromDay)} 〜 ${dayString(st.toDay)} <span class="en">Settlement</span></h1>
 <table><tr><th>事業者</th><th>乗車</th><th>補助対象</th><th>支払額</th><th>要確認（上限超過など）</th><th>要確認の補助額</th></tr>${rows}</table>
 <p>上限を超えた乗車・未登録者・市外のみの乗車は「要確認」として残し、支払額には含めません。<span class="en">Over-limit, unregistered and out-of-city rides are flagged, kept, and not in the payable sum.</span></p>
 <p><a href="/settlement.csv?${q}">精算書CSV</a> ／ <a href="/settlement.csv?${q}&amp;detail=1">利用明細CSV</a> ／ <a href="/">戻る</a></p>`,
-        ),
-      );
-    });
+          ),
+        );
+      },
+    );
 
-    s.get<{ Querystring: Record<string, string> }>('/settlement.csv', async (req, reply) => {
-      const st = await settled(req.query);
-      const name = `maitaku-${dayString(st.fromDay)}-${dayString(st.toDay)}${req.query.detail ? '-detail' : ''}.csv`;
-      reply
-        .type('text/csv; charset=utf-8')
-        .header('content-disposition', `attachment; filename="${name}"`);
-      return req.query.detail ? [...detailCsv(st)].join('') : summaryCsv(st);
-    });
+    s.get<{ Querystring: Record<string, string> }>(
+      '/settlement.csv',
+      SETTLEMENT,
+      async (req, reply) => {
+        const st = await settled(req.query);
+        const name = `maitaku-${dayString(st.fromDay)}-${dayString(st.toDay)}${req.query.detail ? '-detail' : ''}.csv`;
+        reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', `attachment; filename="${name}"`);
+        return req.query.detail ? [...detailCsv(st)].join('') : summaryCsv(st);
+      },
+    );
   });
 
   return app;

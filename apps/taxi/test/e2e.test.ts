@@ -8,19 +8,9 @@
  * with the card in vpcd's virtual reader through pcscd (skipped with the reason
  * where pcscd or vpcd is missing; under CI=1 that fails instead).
  */
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Card } from '@myna-ap/card';
-import { openCardReader, keyPackageFrom } from '@myna-ap/access';
-import { buildServer, loadOnCard } from '@myna-ap/loader';
-import { T, cardIdOf, newCard, setCardStatus, world } from '@myna-ap/loader/testing';
-import { ApiClient } from '@myna-ap/loader/client';
-import {
-  InProcessChannel,
-  pcscSkipReason,
-  startPcscStack,
-  type CardChannel,
-} from '@myna-ap/transport';
+import { keyPackageFrom } from '@myna-ap/access';
+import { e2eTests, withLoader } from '@myna-ap/app-kit/testing';
 import { HttpCity } from '../src/terminal.ts';
 import { registerAt, startCity, tempDir, terminal } from './world.ts';
 
@@ -28,56 +18,27 @@ import { registerAt, startCity, tempDir, terminal } from './world.ts';
 const NOW = new Date('2026-06-01T10:00:00+09:00');
 const RIDE = { fareYen: 2000, boardInCity: true, alightInCity: true };
 
-async function scenario(
-  reach: (card: Card) => Promise<{ channel: CardChannel; done(): Promise<void> }>,
-) {
-  const w = await world({ now: NOW });
-  const loader = buildServer(w.ctx, { logger: false });
-  const loaderUrl = await loader.listen({ host: '127.0.0.1', port: 0 });
-  try {
+await e2eTests('load, register, ride, report lost, refused after the feed', (reach) =>
+  withLoader(NOW, async (l) => {
     // The provider's administrator makes the business system's API client.
-    const admin = new ApiClient(loaderUrl, w.tokens.admin);
-    const { client, secret } = await admin.call('createApiClient', {
-      body: { providerId: 'CHIYODA', name: 'マイタク' },
-    });
-    assert.ok(secret, 'a client_secret client is answered with its secret');
-    const token = await new ApiClient(loaderUrl).call('clientToken', {
-      body: { grant_type: 'client_credentials', client_id: client.id, client_secret: secret },
-    });
-    const keyPackage = keyPackageFrom(
-      await new ApiClient(loaderUrl, token.access_token).call('keyPackage', {
-        params: { id: w.aps.D },
-      }),
-    );
+    const { link, api } = await l.apiClient('マイタク');
+    const keyPackage = keyPackageFrom(await api.call('keyPackage', { params: { id: l.w.aps.D } }));
     // 利用登録 at the counter: the card AP is loaded, its user ID registered with the city.
-    const card = await newCard();
-    const loaded = await loadOnCard(w.ctx, w.op, (b) => card.transmit(b), {
-      terminalId: T,
-      items: [{ cardApId: w.aps.D }],
-      consent: { method: 'counter_form' },
-    });
-    const result = loaded.results[0];
-    assert.equal(result?.status, 'loaded', JSON.stringify(loaded));
-    const userId = (result as { userId: string }).userId;
-    const city = await startCity({
-      now: NOW,
-      loader: { server: loaderUrl, clientId: client.id, clientSecret: secret, aid: keyPackage.aid },
-    });
+    const { card, results } = await l.load([{ cardApId: l.w.aps.D }]);
+    const userId = results[0]!.userId!;
+    const city = await startCity({ now: NOW, loader: { ...link, aid: keyPackage.aid } });
     try {
       assert.equal((await city.staff('POST', '/holders', { userId })).status, 201);
       const t = terminal(tempDir(), keyPackage, { clock: { now: NOW } });
       await registerAt(city, t);
-      const { channel, done } = await reach(card);
+      const channel = await (await reach.put(card))();
       try {
         const ride = await t.touch(channel, RIDE);
         assert.equal(ride.userId, userId.toUpperCase());
         assert.equal(ride.subsidyYen, 1000);
         await t.sync(new HttpCity(city.url));
         // The call center reports the card lost; the city's server reads the feed.
-        await setCardStatus(w.ctx, w.platform, cardIdOf(card) as never, {
-          status: 'lost',
-          source: 'call_center',
-        });
+        await l.reportLost(card);
         const polled = await city.staff('POST', '/feed/poll');
         assert.deepEqual(await polled.json(), { kept: 1 });
         // Until its next sync the offline terminal does not know…
@@ -87,7 +48,7 @@ async function scenario(
         // …from then on it refuses the card.
         await assert.rejects(t.touch(channel, RIDE), { code: 'CARD_LOST' });
       } finally {
-        await done();
+        await channel.close();
       }
       const csv = await (
         await city.staff('GET', '/settlement.csv?from=2026-06-01&to=2026-06-01')
@@ -96,36 +57,5 @@ async function scenario(
     } finally {
       await city.close();
     }
-  } finally {
-    await loader.close();
-    await w.db.close();
-  }
-}
-
-test('load, register, ride, report lost, refused after the feed — in process', () =>
-  scenario(async (card) => ({ channel: new InProcessChannel(card), done: async () => {} })));
-
-const skip = await pcscSkipReason();
-
-test(
-  'load, register, ride, report lost, refused after the feed — through pcscd + vpcd',
-  { skip },
-  () =>
-    scenario(async (card) => {
-      const stack = await startPcscStack();
-      try {
-        await stack.insert(card, 0);
-        const channel = await openCardReader({ reader: 0 });
-        return {
-          channel,
-          done: async () => {
-            await channel.close();
-            await stack.stop();
-          },
-        };
-      } catch (e) {
-        await stack.stop();
-        throw e;
-      }
-    }),
+  }),
 );

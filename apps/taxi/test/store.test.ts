@@ -6,8 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openDb, type Db } from '@myna-ap/db';
-import { freshPglite, skipUnlessPostgres, startPostgres } from '@myna-ap/db/testing';
+import type { Db } from '@myna-ap/db';
+import { storeTests } from '@myna-ap/app-kit/testing';
 import { newTerminalKey, signRecord, type RecordBody } from '../src/ride.ts';
 import { DEFAULT_RULES, parseDay } from '../src/rules.ts';
 import {
@@ -141,25 +141,4 @@ async function exercise(db: Db) {
   assert.deepEqual(await statusSince(db, 9), { events: [], next: 9 });
 }
 
-test('the store on PGlite', async () => {
-  const db = await freshPglite([taxiMigrations]);
-  try {
-    await exercise(db);
-  } finally {
-    await db.close();
-  }
-});
-
-test('the store on PostgreSQL', { skip: skipUnlessPostgres() }, async () => {
-  const pg = await startPostgres();
-  try {
-    const db = await openDb({ databaseUrl: pg.url, migrations: [taxiMigrations] });
-    try {
-      await exercise(db);
-    } finally {
-      await db.close();
-    }
-  } finally {
-    await pg.stop();
-  }
-});
+storeTests('the store', [taxiMigrations], exercise);

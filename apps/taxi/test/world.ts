@@ -9,18 +9,29 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectCardAp } from '@myna-ap/access';
 import { cardWithCardAps, TEST_USER_ID } from '@myna-ap/access/testing';
+import { staffMigrations, TEST_SCRYPT } from '@myna-ap/app-kit';
+import {
+  addTestAccounts,
+  basic,
+  httpAs,
+  TEST_STAFF_PASSWORD,
+  type HttpAs,
+} from '@myna-ap/app-kit/testing';
 import type { Db } from '@myna-ap/db';
 import { freshPglite } from '@myna-ap/db/testing';
 import { InProcessChannel, TransportError, type CardChannel } from '@myna-ap/transport';
 import type { Card } from '@myna-ap/card';
 import type { CardApKeyPackage } from '@myna-ap/apdu';
 import { buildTaxiServer } from '../src/server.ts';
+import { TAXI_ROLES } from '../src/staffRoles.ts';
 import { taxiMigrations } from '../src/store.ts';
 import { DEFAULT_RULES, type TaxiRules } from '../src/rules.ts';
 import { TaxiTerminal } from '../src/terminal.ts';
 import type { LoaderLink } from '../src/feed.ts';
 
-export const STAFF_PASSWORD = 'staff password for tests';
+export const STAFF_PASSWORD = TEST_STAFF_PASSWORD;
+/** The test's staff accounts: `staff` is the administrator, then a clerk and a settlement officer. */
+export const ACCOUNTS = { staff: 'admin', clerk1: 'clerk', settle1: 'settlement' } as const;
 export const USER_ID = TEST_USER_ID;
 
 export interface City {
@@ -28,39 +39,33 @@ export interface City {
   readonly url: string;
   /** Sets the city's clock. */
   setNow(d: Date): void;
-  /** A staff request (HTTP Basic). */
+  /** A request of the administrator (`staff`). */
   staff(method: 'GET' | 'POST', path: string, body?: unknown): Promise<Response>;
+  /** Requests as another of ACCOUNTS. */
+  as(login: keyof typeof ACCOUNTS): HttpAs;
   close(): Promise<void>;
 }
 
 export async function startCity(
   o: { rules?: TaxiRules; now?: Date; loader?: LoaderLink } = {},
 ): Promise<City> {
-  const db = await freshPglite([taxiMigrations]);
+  const db = await freshPglite([taxiMigrations, staffMigrations]);
   let now = o.now ?? new Date('2026-06-01T20:00:00+09:00');
   const app = buildTaxiServer({
     db,
     rules: o.rules ?? DEFAULT_RULES,
-    staffPassword: STAFF_PASSWORD,
+    passwordCost: TEST_SCRYPT,
     now: () => now,
     ...(o.loader ? { loader: o.loader } : {}),
   });
+  await addTestAccounts(db, 'taxi', TAXI_ROLES, ACCOUNTS);
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
-  const auth = `Basic ${Buffer.from(`staff:${STAFF_PASSWORD}`).toString('base64')}`;
   return {
     db,
     url,
     setNow: (d) => (now = d),
-    staff: (method, path, body) =>
-      fetch(url + path, {
-        method,
-        headers: {
-          authorization: auth,
-          accept: 'application/json',
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: body === undefined ? null : JSON.stringify(body),
-      }),
+    staff: httpAs(url, basic('staff', STAFF_PASSWORD)).json,
+    as: (login) => httpAs(url, basic(login, STAFF_PASSWORD)),
     close: async () => {
       await app.close();
       await db.close();

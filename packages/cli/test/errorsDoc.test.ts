@@ -10,8 +10,9 @@ import { CATALOGUES, ERRORS_DOC, renderErrorsDoc } from '../src/errorsDoc.ts';
 
 test('docs/errors.md lists every catalogue code as the catalogues say', () => {
   const want = renderErrorsDoc(CATALOGUES);
+  // The business systems' sections follow (apps/*: each app's tests check its own).
   assert.equal(
-    readFileSync(ERRORS_DOC, 'utf8'),
+    readFileSync(ERRORS_DOC, 'utf8').slice(0, want.length),
     want,
     'docs/errors.md is stale: run npm run errors-doc',
   );

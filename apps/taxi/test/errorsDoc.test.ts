@@ -1,0 +1,5 @@
+/** docs/errors.md has this system's codes as its catalogue says (`npm run errors-doc`). */
+import { errorsDocTest } from '@myna-ap/app-kit/testing';
+import { TAXI_ERRORS_LISTED } from '../src/errors.ts';
+
+errorsDocTest(TAXI_ERRORS_LISTED);
