@@ -204,8 +204,13 @@ async function loadMain(
     };
   };
   await run(reqs.slice(0, warmup));
+  // The parent reads the server's CPU time now, so that it covers the timed requests
+  // only (the warm-up signs every answer of the working set), then says go.
+  process.stdout.write('warm\n');
+  await new Promise((resolve) => process.stdin.once('data', resolve));
   const result = await run(reqs.slice(warmup));
-  process.stdout.write(JSON.stringify(result));
+  process.stdout.write(JSON.stringify(result) + '\n');
+  process.stdin.destroy();
 }
 
 // ---------------------------------------------------------------------------
@@ -285,12 +290,14 @@ interface Measured {
   readonly failures: number;
 }
 
+/** Runs the load generator; `warm` is awaited after the warm-up, before the timed requests. */
 function runLoad(
   reqFile: string,
   port: number,
   path: string,
   warmup: number,
   keepAlive: boolean,
+  warm: () => Promise<void>,
 ): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const p = spawn(
@@ -307,10 +314,18 @@ function runLoad(
         String(warmup),
         keepAlive ? '1' : '0',
       ],
-      { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
+      { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] },
     );
     let out = '';
-    p.stdout.on('data', (d) => (out += d));
+    let warmed = false;
+    p.stdout.on('data', (d) => {
+      out += d;
+      if (!warmed && out.startsWith('warm\n')) {
+        warmed = true;
+        out = out.slice(5);
+        void warm().then(() => p.stdin.write('go\n'));
+      }
+    });
     p.on('exit', (code) => {
       if (code !== 0) reject(new Error(`load generator exited ${code}`));
       else resolve(JSON.parse(out) as LoadResult);
@@ -565,8 +580,10 @@ async function benchMain() {
       const { proc, port, path } = await start();
       await check(port, path); // its first request is the first answer
       const startMs = firstAnswerAt - t0;
-      const before = await usage(proc.pid!);
-      const r = await runLoad(file, port, path, warmup, keepAlive);
+      let before = { rssMiB: 0, cpuMs: 0 };
+      const r = await runLoad(file, port, path, warmup, keepAlive, async () => {
+        before = await usage(proc.pid!);
+      });
       const after = await usage(proc.pid!);
       stop(proc);
       await new Promise((resolve) =>
@@ -718,7 +735,7 @@ async function benchMain() {
     const lightRatio = pairRatio('light');
     const nonceRatio = pairRatio('nonce');
     const lightOurs = row(oursName, 'light');
-    const header = `| responder | runs | responses/s, median (range) | latency median | p99 | server CPU per response (all its processes) | client CPU per request | RSS after | start → first answer |
+    const header = `| responder | runs | responses/s, median (range) | latency median | p99 | server CPU per timed response (all its processes) | client CPU per request | RSS after | start → first answer |
 |---|---|---|---|---|---|---|---|---|`;
     await writeResults(
       'ocsp',
