@@ -9,9 +9,12 @@
  * Each keeps its own records and its own cache of signed answers: the shared truth
  * is the issuer directory's append-only files, which every worker tails before each
  * answer exactly as one process does, so a revocation written by `myna pki revoke`
- * reaches all of them with no protocol between them. The price: each worker signs
- * its own copy of an answer once, and holds its own copy of the records
- * (tens of MiB at a million certificates).
+ * reaches all of them with no protocol between them. A pre-signed answer one worker
+ * makes is passed on to the others through the primary (one signature per CertID
+ * for the whole cluster, not one per worker); a worker serves it only while its own
+ * records give the status it was signed with, so a late message can never make it
+ * answer from older records. The price: each worker holds its own copy of the
+ * records (tens of MiB at a million certificates).
  *
  * CRL numbers come from crl-state.json, so only the primary makes CRLs: full ones
  * at start and hourly (workers read them from crl/ when told), deltas when a
@@ -21,6 +24,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
 import type { JpkiIssuer } from './issuer.ts';
 import type { CertKind } from './kinds.ts';
+import type { SharedAnswer } from './ocsp.ts';
 import { publishCrls, type PkiServer, type PkiServerOptions } from './server.ts';
 
 export interface PkiClusterOptions extends PkiServerOptions {
@@ -40,6 +44,8 @@ export const WORKER_CONFIG_ENV = 'MYNA_PKI_WORKER';
 /** IPC between the primary and a worker. */
 export type ClusterMessage =
   | { readonly t: 'published' }
+  /** A pre-signed answer a worker made: to the primary, which passes it to the others. */
+  | { readonly t: 'answer'; readonly answer: SharedAnswer }
   | { readonly t: 'delta'; readonly id: number; readonly kind: CertKind }
   | {
       readonly t: 'delta-done';
@@ -97,6 +103,10 @@ export async function startPkiCluster(
     const w = cluster.fork({ [WORKER_CONFIG_ENV]: JSON.stringify(config) });
     workers.add(w);
     w.on('message', (m: ClusterMessage) => {
+      if (m.t === 'answer') {
+        for (const other of workers) if (other !== w && other.isConnected()) other.send(m);
+        return;
+      }
       if (m.t !== 'delta') return;
       issuer
         .refresh()

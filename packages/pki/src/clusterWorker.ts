@@ -23,8 +23,10 @@ const fulls = new Map<CertKind, { publication: number; der: Uint8Array }>();
 const pending = new Map<number, (m: ClusterMessage & { t: 'delta-done' }) => void>();
 let nextId = 0;
 
+let adopt: (m: ClusterMessage & { t: 'answer' }) => void = () => {};
 process.on('message', (m: ClusterMessage) => {
-  if (m.t === 'published') {
+  if (m.t === 'answer') adopt(m);
+  else if (m.t === 'published') {
     publication++;
     firstPublished();
   } else if (m.t === 'delta-done') {
@@ -55,7 +57,12 @@ const crls: CrlSource = {
 const issuer = await JpkiIssuer.open(config.dir);
 const responder = await issuer.ocspResponder({
   ...(config.ocspCacheEntries !== undefined ? { cacheEntries: config.ocspCacheEntries } : {}),
+  // what this worker signs for its cache, the others serve too (cluster.ts)
+  onSigned: (answer) => {
+    if (process.connected) process.send!({ t: 'answer', answer } satisfies ClusterMessage);
+  },
 });
+adopt = (m) => responder.adopt(m.answer);
 const server = pkiServer(issuer, responder, crls, log);
 await listen(server, config.port, config.host);
 process.on('disconnect', () => {

@@ -85,20 +85,25 @@ class TimeReader {
   #dayMs = 0;
 
   read(b: Uint8Array, t: Tlv): number {
-    const n = t.end - t.start;
+    return this.readAt(b, t.tag, t.start, t.end, t.headerStart);
+  }
+
+  /** As `read`, for the time whose tag is `tag` and value b[start..end) (header at `at`). */
+  readAt(b: Uint8Array, tag: number, start: number, end: number, at: number): number {
+    const n = end - start;
     let dateLen: number;
-    if (t.tag === 0x17 && n === 13) dateLen = 6;
-    else if (t.tag === 0x18 && n >= 15) {
+    if (tag === 0x17 && n === 13) dateLen = 6;
+    else if (tag === 0x18 && n >= 15) {
       dateLen = 8;
       if (
         n > 15 &&
-        (b[t.start + 14] !== 0x2e || n === 16 || Number.isNaN(digits(b, t.start + 15, n - 16)))
+        (b[start + 14] !== 0x2e || n === 16 || Number.isNaN(digits(b, start + 15, n - 16)))
       ) {
-        throw new CrlParseError(`bad time at ${t.headerStart}`);
+        throw new CrlParseError(`bad time at ${at}`);
       }
-    } else throw new CrlParseError(`bad time at ${t.headerStart}`);
-    if (b[t.end - 1] !== 0x5a) throw new CrlParseError(`bad time at ${t.headerStart}`);
-    const p = t.start;
+    } else throw new CrlParseError(`bad time at ${at}`);
+    if (b[end - 1] !== 0x5a) throw new CrlParseError(`bad time at ${at}`);
+    const p = start;
     if (!this.#sameDate(b, p, dateLen)) {
       let year: number;
       if (dateLen === 6) {
@@ -112,7 +117,7 @@ class TimeReader {
         !(day >= 1 && day <= daysIn(year, month)) ||
         Number.isNaN(year)
       ) {
-        throw new CrlParseError(`bad time at ${t.headerStart}`);
+        throw new CrlParseError(`bad time at ${at}`);
       }
       this.#b = b;
       this.#dateAt = p;
@@ -125,7 +130,7 @@ class TimeReader {
     const hh = digits(b, q, 2);
     const mm = digits(b, q + 2, 2);
     const ss = digits(b, q + 4, 2);
-    if (!(hh < 24 && mm < 60 && ss < 60)) throw new CrlParseError(`bad time at ${t.headerStart}`);
+    if (!(hh < 24 && mm < 60 && ss < 60)) throw new CrlParseError(`bad time at ${at}`);
     return this.#dayMs + ((hh * 60 + mm) * 60 + ss) * 1000;
   }
 
@@ -281,6 +286,34 @@ export function parseCrl(b: Uint8Array): CrlInfo {
       const times = new TimeReader();
       let n = 0;
       for (let q = rev.start; q < rev.end;) {
+        // The common entry, read without objects: 30 L { 02 L serial, 17|18 L time },
+        // every length in one octet, no extensions. Anything else (or anything that
+        // does not fit) takes the general reading below, which says what is wrong.
+        const len = b[q + 1]!;
+        const e0 = q + 2 + len;
+        const sl = b[q + 3]!;
+        const t0 = q + 4 + sl;
+        const tag = b[t0]!;
+        const tl = b[t0 + 1]!;
+        if (
+          b[q] === 0x30 &&
+          len < 0x80 &&
+          e0 <= rev.end &&
+          b[q + 2] === 0x02 &&
+          sl > 0 &&
+          sl < 0x80 &&
+          t0 + 2 <= e0 &&
+          (tag === 0x17 || tag === 0x18) &&
+          tl < 0x80 &&
+          t0 + 2 + tl === e0
+        ) {
+          let s = q + 4;
+          while (s < t0 - 1 && b[s] === 0) s++;
+          entry(b, s, t0, times.readAt(b, tag, t0 + 2, e0, t0), -1);
+          n++;
+          q = e0;
+          continue;
+        }
         const e = readTlv(b, q, rev.end);
         if (e.tag !== 0x30) throw new CrlParseError(`revoked entry at ${q} is not a SEQUENCE`);
         const serial = readTlv(b, e.start, e.end);
@@ -713,7 +746,7 @@ export class CrlIndex {
     const t = Math.floor(ms / 1000) - EPOCH_1950_S;
     if (t >= 0 && t < OUT_OF_RANGE) {
       this.#time[i] = t;
-      this.#farTimes.delete(i);
+      if (this.#farTimes.size > 0) this.#farTimes.delete(i);
     } else {
       this.#time[i] = OUT_OF_RANGE;
       this.#farTimes.set(i, ms);

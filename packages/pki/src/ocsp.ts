@@ -221,6 +221,23 @@ export interface OcspResponderOptions {
   readonly validityMs?: number;
   /** Pre-signed answers kept (RFC 5019 requests: one CertID, no nonce); 0 turns the cache off. */
   readonly cacheEntries?: number;
+  /**
+   * Told of every answer this responder signs for its cache, so that the other
+   * processes of a cluster can serve it too (`adopt`) instead of signing their own.
+   */
+  readonly onSigned?: (answer: SharedAnswer) => void;
+}
+
+/** A pre-signed answer for one CertID, as handed between the responders of a cluster. */
+export interface SharedAnswer {
+  /** The CertID's DER, as in the request. */
+  readonly certId: Uint8Array;
+  /** The CertStatus DER it was signed with. */
+  readonly status: Uint8Array;
+  /** The whole OCSPResponse. */
+  readonly der: Uint8Array;
+  readonly producedAtMs: number;
+  readonly nextUpdateMs: number;
 }
 
 /** A pre-signed answer for one CertID, and the status it was signed with. */
@@ -253,8 +270,10 @@ export class OcspResponder {
    */
   readonly #cache = new Map<string, CachedAnswer>();
   readonly #cacheEntries: number;
+  readonly #onSigned: ((answer: SharedAnswer) => void) | undefined;
   #signed = 0;
   #hits = 0;
+  #adopted = 0;
 
   constructor(
     cas: readonly OcspCa[],
@@ -278,11 +297,43 @@ export class OcspResponder {
     this.#records = records;
     this.validityMs = o.validityMs ?? 3_600_000;
     this.#cacheEntries = o.cacheEntries ?? 100_000;
+    this.#onSigned = o.onSigned;
   }
 
-  /** Signatures made and answers served from the cache so far (for the logs and benchmarks). */
-  get stats(): { readonly signed: number; readonly cacheHits: number; readonly cached: number } {
-    return { signed: this.#signed, cacheHits: this.#hits, cached: this.#cache.size };
+  /** Signatures made, answers served from the cache and answers adopted so far (logs, benchmarks). */
+  get stats(): {
+    readonly signed: number;
+    readonly cacheHits: number;
+    readonly cached: number;
+    readonly adopted: number;
+  } {
+    return {
+      signed: this.#signed,
+      cacheHits: this.#hits,
+      cached: this.#cache.size,
+      adopted: this.#adopted,
+    };
+  }
+
+  /**
+   * Takes a pre-signed answer another responder of the cluster made (its `onSigned`)
+   * into the cache, unless a fresher one is there. Each hit still checks the status
+   * it was signed with against this process's records, as for its own answers, so an
+   * answer adopted before a revocation reached this process is never served after.
+   */
+  adopt(a: SharedAnswer): void {
+    if (this.#cacheEntries === 0 || !(a.producedAtMs < a.nextUpdateMs)) return;
+    const key = Buffer.from(a.certId).toString('latin1');
+    const have = this.#cache.get(key);
+    if (have && have.nextUpdateMs >= a.nextUpdateMs) return;
+    this.#adopted++;
+    this.#put(key, {
+      der: a.der,
+      status: Buffer.from(a.status).toString('latin1'),
+      producedAtMs: a.producedAtMs,
+      nextUpdateMs: a.nextUpdateMs,
+      resigning: false,
+    });
   }
 
   #hashes(c: PreparedCa, oidHex: string): readonly [string, string] | undefined {
@@ -356,13 +407,13 @@ export class OcspResponder {
         // Re-signed in the background: this request and those meanwhile get the old one.
         hit.resigning = true;
         this.#sign(ca, req.certIds, statuses, undefined, nowMs)
-          .then((a) => this.#remember(key, status, a))
+          .then((a) => this.#remember(id.der, key, statuses[0]!, status, a))
           .catch(() => (hit.resigning = false));
       }
       return this.#cachedAnswer(hit);
     }
     const a = await this.#sign(ca, req.certIds, statuses, undefined, nowMs);
-    this.#remember(key, status, a);
+    this.#remember(id.der, key, statuses[0]!, status, a);
     return a;
   }
 
@@ -373,19 +424,33 @@ export class OcspResponder {
     };
   }
 
-  #remember(key: string, status: string, a: OcspAnswer): void {
+  #remember(
+    certId: Uint8Array,
+    key: string,
+    statusDer: Uint8Array,
+    status: string,
+    a: OcspAnswer,
+  ): void {
     if (!a.cacheable) return;
+    const producedAtMs = a.cacheable.producedAt.getTime();
+    const nextUpdateMs = a.cacheable.nextUpdate.getTime();
+    this.#put(key, { der: a.der, status, producedAtMs, nextUpdateMs, resigning: false });
+    // copies: the request's bytes are a view of a buffer the HTTP side reuses
+    this.#onSigned?.({
+      certId: Uint8Array.from(certId),
+      status: Uint8Array.from(statusDer),
+      der: a.der,
+      producedAtMs,
+      nextUpdateMs,
+    });
+  }
+
+  #put(key: string, c: CachedAnswer): void {
     this.#cache.delete(key); // re-inserted last: the oldest go first when full
     if (this.#cache.size >= this.#cacheEntries) {
       this.#cache.delete(this.#cache.keys().next().value!);
     }
-    this.#cache.set(key, {
-      der: a.der,
-      status,
-      producedAtMs: a.cacheable.producedAt.getTime(),
-      nextUpdateMs: a.cacheable.nextUpdate.getTime(),
-      resigning: false,
-    });
+    this.#cache.set(key, c);
   }
 
   async #sign(

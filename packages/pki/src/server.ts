@@ -97,15 +97,28 @@ export function publishCrls(
   };
 }
 
+const NO_STORE: Readonly<Record<string, string>> = { 'cache-control': 'no-store' };
+
+/**
+ * The headers last made for a pre-signed answer, and the second they were made in:
+ * the same all that second, so a cache hit reuses them (and the HTTP side its bytes).
+ */
+const headersMade = new WeakMap<Uint8Array, { sec: number; headers: Record<string, string> }>();
+
 /** RFC 5019 §6.2: a pre-signed answer may be cached by HTTP caches until its nextUpdate. */
-function ocspHeaders(a: OcspAnswer, now: number): Record<string, string> {
-  if (!a.cacheable) return { 'cache-control': 'no-store' };
-  const maxAge = Math.max(0, Math.floor((a.cacheable.nextUpdate.getTime() - now) / 1000));
-  return {
+export function ocspHeaders(a: OcspAnswer, now: number): Readonly<Record<string, string>> {
+  if (!a.cacheable) return NO_STORE;
+  const sec = Math.floor(now / 1000);
+  const made = headersMade.get(a.der);
+  if (made?.sec === sec) return made.headers;
+  const maxAge = Math.max(0, Math.floor((a.cacheable.nextUpdate.getTime() - sec * 1000) / 1000));
+  const headers = {
     'cache-control': `max-age=${maxAge}, public, no-transform, must-revalidate`,
     'last-modified': a.cacheable.producedAt.toUTCString(),
     expires: a.cacheable.nextUpdate.toUTCString(),
   };
+  headersMade.set(a.der, { sec, headers });
+  return headers;
 }
 
 /** One OCSP answer with its HTTP headers, after the records are brought up to date. */

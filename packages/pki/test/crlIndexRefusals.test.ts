@@ -181,6 +181,72 @@ test('revoked entries: each a SEQUENCE with a serial, extensions a SEQUENCE to i
   );
 });
 
+test('the common entry (one-octet lengths, no extensions) is read as the general reading reads it, and so are its faults', () => {
+  /** An entry with a two-octet length form on the entry, serial or time: the general reading. */
+  const longForm = (tag: number, body: Uint8Array) =>
+    Uint8Array.of(tag, 0x81, body.length, ...body);
+  const serial = Uint8Array.of(0x00, 0x80, 1, 2, 3); // a sign octet, stripped either way
+  const general = new Date('2026-11-01T00:00:00Z');
+  const plain = entry(serial, when);
+  const variants = [
+    longForm(0x30, Uint8Array.of(...der(0x02, serial), ...when)),
+    longForm(0x30, Uint8Array.of(...longForm(0x02, serial), ...when)),
+    der(0x30, der(0x02, serial), longForm(0x17, Buffer.from('261101000000Z'))),
+  ];
+  for (const e of [plain, ...variants]) {
+    const idx = CrlIndex.fromCrl(one(e));
+    assert.deepEqual(idx.lookup('800102 03'), { revokedAt: general, reason: -1 });
+    assert.equal(idx.has(Uint8Array.of(0x80, 1, 2, 3)), true);
+    assert.equal(idx.has(Uint8Array.of(0x80, 1, 2, 4)), false);
+  }
+  // GeneralizedTime, with and without a fraction, and a mix of both readings in one CRL
+  const gen = CrlIndex.fromCrl(
+    crl({
+      entries: [
+        entry(Uint8Array.of(1), time('20261101123456Z')),
+        entry(Uint8Array.of(2), time('20261101123456.789Z')),
+        variants[0]!,
+        entry(Uint8Array.of(3), when, reason(4)),
+        entry(Uint8Array.of(4), when),
+      ],
+    }),
+  );
+  assert.equal(gen.size, 5);
+  assert.equal(gen.lookup('01')?.revokedAt.toISOString(), '2026-11-01T12:34:56.000Z');
+  assert.equal(gen.lookup('02')?.revokedAt.toISOString(), '2026-11-01T12:34:56.000Z');
+  assert.equal(gen.lookup('03')?.reason, 4);
+  assert.deepEqual(gen.lookup('04'), { revokedAt: general, reason: -1 });
+  assert.deepEqual(gen.lookup('80010203'), { revokedAt: general, reason: -1 });
+
+  // what looks like the common entry but is not: each refused with the general reading's words
+  const bad = (e: Uint8Array, message: (c: Uint8Array) => string) => {
+    const c = one(e);
+    refused(() => CrlIndex.fromCrl(c), message(c));
+  };
+  const badTime = der(0x30, der(0x02, Uint8Array.of(1)), time('261301000000Z'));
+  bad(badTime, (c) => `bad time at ${at(c, badTime) + 5}`);
+  const noZ = der(0x30, der(0x02, Uint8Array.of(1)), der(0x17, Buffer.from('2611010000001')));
+  bad(noZ, (c) => `bad time at ${at(c, noZ) + 5}`);
+  const shortUtc = der(0x30, der(0x02, Uint8Array.of(1)), der(0x17, Buffer.from('2611010000Z')));
+  bad(shortUtc, (c) => `bad time at ${at(c, shortUtc) + 5}`);
+  const octets = der(0x30, der(0x02, Uint8Array.of(1)), der(0x04, Buffer.from('261101000000Z')));
+  bad(octets, (c) => `bad time at ${at(c, octets) + 5}`);
+  const emptySerial = der(0x30, der(0x02), when);
+  bad(emptySerial, (c) => `revoked entry at ${at(c, emptySerial)} without a serial`);
+  // the time runs past its entry (its entry says 2 octets fewer)
+  const over = Uint8Array.from(entry(Uint8Array.of(1), when));
+  over[1] = over[1]! - 2;
+  bad(over, (c) => `value at ${at(c, over) + 5} runs past its container`);
+  // the serial runs past its entry
+  const longSerial = Uint8Array.from(entry(Uint8Array.of(1), when));
+  longSerial[3] = 0x7f;
+  bad(longSerial, (c) => `value at ${at(c, longSerial) + 2} runs past its container`);
+  // the last entry cut short: its SEQUENCE runs past revokedCertificates
+  const whole = entry(Uint8Array.of(9), when);
+  const cut = Uint8Array.of(...whole.subarray(0, whole.length - 3));
+  bad(cut, (c) => `value at ${at(c, cut)} runs past its container`);
+});
+
 test('CRL extensions: numbers of several octets, an unknown one with an empty value, the critical flag', () => {
   const info = parseCrl(
     buildCrl(ca.privateKey, {

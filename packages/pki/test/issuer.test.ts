@@ -6,8 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import {
+  CrlIndex,
   JpkiIssuer,
   PkiError,
+  parseCrl,
+  verifyCrlSignature,
   readHolderInfo,
   fifthBirthdayAfter,
   type HolderInfo,
@@ -196,4 +199,25 @@ test('records larger than one read chunk (8 MiB) are read whole, lines across ch
   await appendFile(join(dir, 'issued.jsonl'), `{"serial":"${late}","kind":"sign"}\n`);
   await issuer.refresh();
   assert.equal(issuer.issuedKind(late), 'sign');
+});
+
+// (from crlIndex.test.ts, which runs once per mutant: the issuer's keys cost seconds)
+test('the issuer’s own CRLs index with reasons, and verify against the CA certificate', async () => {
+  const own = await JpkiIssuer.createInMemory();
+  const c = await own.issueCardCertificates({
+    authPublicKey: rsaPublic(),
+    signPublicKey: rsaPublic(),
+    holder: { name: 'a', address: 'b', birthDate: '1990-01-01', sex: '9' },
+  });
+  const serial = new X509Certificate(c.sign).serialNumber;
+  await own.revoke(serial, 'lost');
+  const crl = await own.crl('sign');
+  assert.ok(
+    verifyCrlSignature(parseCrl(crl), new X509Certificate(own.signCaCertificate).publicKey),
+  );
+  const idx = CrlIndex.fromCrl(crl);
+  assert.equal(idx.lookup(serial)?.reason, 1);
+  await own.revoke(new X509Certificate(c.auth).serialNumber, 'death');
+  const authIdx = CrlIndex.fromCrl(await own.crl('auth'));
+  assert.equal(authIdx.lookup(new X509Certificate(c.auth).serialNumber)?.reason, 5);
 });

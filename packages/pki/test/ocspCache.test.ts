@@ -12,6 +12,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JpkiIssuer, parseCrl, startPkiCluster, startPkiServer } from '@myna-ap/pki';
+import type { SharedAnswer } from '../src/ocsp.ts';
 import { certificateParts, der, oidContent } from '../src/der.ts';
 
 const holder = {
@@ -90,7 +91,7 @@ test('a request without a nonce is answered from the cache; a nonce is signed ea
   const again = await r.answer(ocspRequest(signCa, [a]), new Date(t0.getTime() + 60_000));
   assert.equal(certStatus(first.der, a), GOOD);
   assert.deepEqual(again.der, first.der);
-  assert.deepEqual(r.stats, { signed: 1, cacheHits: 1, cached: 1 });
+  assert.deepEqual(r.stats, { signed: 1, cacheHits: 1, cached: 1, adopted: 0 });
   assert.equal(first.cacheable?.producedAt.toISOString(), '2026-12-01T00:00:00.000Z');
   assert.equal(first.cacheable?.nextUpdate.toISOString(), '2026-12-01T01:00:00.000Z');
 
@@ -162,7 +163,58 @@ test('the cache is bounded (oldest out) and can be turned off; unknown serials a
   const off = await issuer.ocspResponder({ cacheEntries: 0 });
   await off.answer(ocspRequest(signCa, [a]));
   await off.answer(ocspRequest(signCa, [a]));
-  assert.deepEqual(off.stats, { signed: 2, cacheHits: 0, cached: 0 });
+  assert.deepEqual(off.stats, { signed: 2, cacheHits: 0, cached: 0, adopted: 0 });
+});
+
+test('an answer one responder signed is served by another that adopts it (a cluster signs each CertID once)', async () => {
+  const { issuer: own, serials: s } = await issuerWithCards();
+  const ca = own.signCaCertificate;
+  const shared: SharedAnswer[] = [];
+  const first = await own.ocspResponder({ onSigned: (x) => shared.push(x) });
+  const second = await own.ocspResponder();
+  const t0 = new Date('2026-12-01T00:00:00Z');
+  const signed = await first.answer(ocspRequest(ca, [s[0]!]), t0);
+  assert.equal(shared.length, 1);
+  assert.deepEqual(shared[0]!.der, signed.der);
+  assert.equal(shared[0]!.producedAtMs, t0.getTime());
+  assert.equal(shared[0]!.nextUpdateMs, t0.getTime() + 3_600_000);
+  second.adopt(shared[0]!);
+  const served = await second.answer(ocspRequest(ca, [s[0]!]), new Date(t0.getTime() + 5_000));
+  assert.deepEqual(served.der, signed.der);
+  assert.deepEqual(second.stats, { signed: 0, cacheHits: 1, cached: 1, adopted: 1 });
+  assert.equal(served.cacheable?.producedAt.toISOString(), '2026-12-01T00:00:00.000Z');
+
+  // an older answer than the one held is not taken; a newer one is
+  const later = await first.answer(ocspRequest(ca, [s[0]!]), new Date(t0.getTime() + 40 * 60_000));
+  assert.deepEqual(later.der, signed.der, 'the old answer while the new one is signed');
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(shared.length, 2, 'the background re-signature is shared too');
+  second.adopt(shared[1]!);
+  second.adopt(shared[0]!);
+  assert.equal(second.stats.adopted, 2);
+  const newer = await second.answer(ocspRequest(ca, [s[0]!]), new Date(t0.getTime() + 41 * 60_000));
+  assert.deepEqual(newer.der, shared[1]!.der);
+
+  // nonce and multi-CertID answers are not shared; an answer without validity is refused
+  await first.answer(ocspRequest(ca, [s[1]!], Buffer.alloc(16, 1)), t0);
+  await first.answer(ocspRequest(ca, [s[0]!, s[1]!]), t0);
+  assert.equal(shared.length, 2);
+  second.adopt({ ...shared[1]!, nextUpdateMs: shared[1]!.producedAtMs });
+  assert.equal(second.stats.adopted, 2);
+  const off = await own.ocspResponder({ cacheEntries: 0 });
+  off.adopt(shared[1]!);
+  assert.equal(off.stats.cached, 0);
+
+  // revoked in the adopter's records: the adopted good answer is never served
+  await own.revoke(s[0]!, 'lost');
+  const now = new Date(t0.getTime() + 42 * 60_000);
+  const revoked = await second.answer(ocspRequest(ca, [s[0]!]), now);
+  assert.equal(certStatus(revoked.der, s[0]!), REVOKED);
+  assert.equal(second.stats.signed, 1);
+  // and a good answer adopted after the revocation (a late message) is not served either
+  second.adopt({ ...shared[1]!, nextUpdateMs: shared[1]!.nextUpdateMs + 60_000 });
+  const still = await second.answer(ocspRequest(ca, [s[0]!]), now);
+  assert.equal(certStatus(still.der, s[0]!), REVOKED);
 });
 
 /** Sends raw bytes on one connection and collects what comes back until `done` says so. */
@@ -274,14 +326,20 @@ test('cluster: workers answer from their caches, and revoked at once after anoth
     await own.close();
   });
   const req = ocspRequest(own.signCaCertificate, [s[0]!]);
-  const ask = async () => {
+  const answer = async () => {
     const res = await fetch(`${server.url}/ocsp`, {
       method: 'POST',
       headers: { 'content-type': 'application/ocsp-request', connection: 'close' },
       body: req,
     });
-    return certStatus(new Uint8Array(await res.arrayBuffer()), s[0]!);
+    return new Uint8Array(await res.arrayBuffer());
   };
+  const ask = async () => certStatus(await answer(), s[0]!);
+  // One signature for the cluster: the worker that did not sign it serves the same
+  // answer (signed on its own a second later, its producedAt would differ).
+  const signed = await answer();
+  await new Promise((resolve) => setTimeout(resolve, 1_100));
+  for (let i = 0; i < 8; i++) assert.deepEqual(await answer(), signed, `answer ${i}`);
   for (let i = 0; i < 6; i++) assert.equal(await ask(), GOOD);
   // "another process": a second issuer object on the same directory appends the revocation
   const other = await JpkiIssuer.open(dir);
