@@ -97,5 +97,9 @@ CREATE TRIGGER card_status_events_seq BEFORE INSERT ON card_status_events
   FOR EACH ROW EXECUTE FUNCTION feed_seq_in_commit_order();
 CREATE TRIGGER provider_notices_seq BEFORE INSERT ON provider_notices
   FOR EACH ROW EXECUTE FUNCTION feed_seq_in_commit_order();
+-- The trigger draws the seq: the bigserial default would draw one more first
+-- (every other number lost). The sequences stay owned by their columns.
+ALTER TABLE card_status_events ALTER COLUMN seq DROP DEFAULT;
+ALTER TABLE provider_notices ALTER COLUMN seq DROP DEFAULT;
 COMMENT ON COLUMN card_status_events.seq IS 'drawn under feed_order: seq order is commit order';
 COMMENT ON COLUMN provider_notices.seq IS 'drawn under feed_order: seq order is commit order';
